@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "bpfnav",
+    products: [
+        .executable(name: "bpfnav", targets: ["bpfnav"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shims: system libraries plus the few helpers Swift cannot express.
+        .systemLibrary(
+            name: "CLibBPF",
+            pkgConfig: "libbpf",
+            providers: [.apt(["libbpf-dev", "libelf-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncursesw5-dev"])]
+        ),
+        // The record layouts in iters/bpfnav_records.h, seen from Swift.
+        .systemLibrary(name: "CIterRecords"),
+
+        // Compiles iters/*.bpf.c with the toolchain's clang and embeds the objects.
+        .executableTarget(name: "EmbedIterTool"),
+        .plugin(
+            name: "EmbedIters",
+            capability: .buildTool(),
+            dependencies: ["EmbedIterTool"]
+        ),
+
+        .target(name: "BPFKit", dependencies: ["CLibBPF"]),
+        .target(
+            name: "Iterators",
+            dependencies: ["BPFKit", "CIterRecords"],
+            plugins: ["EmbedIters"]
+        ),
+        .executableTarget(
+            name: "bpfnav",
+            dependencies: [
+                "BPFKit", "Iterators",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "BPFKitTests", dependencies: ["BPFKit"]),
+        .testTarget(name: "IteratorsTests", dependencies: ["Iterators"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["BPFKit", "CLibBPF", "Iterators", "bpfnav"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,103 @@
+import Glibc
+
+/// An error from the kernel or libbpf: what was being done, to what, the errno,
+/// and what the user can do about it.
+///
+/// Reads "verb subject: cause (ENAME)", then a hint on its own line:
+/// `pin link at /sys/fs/bpf/bpfnav/tasks: Permission denied (EACCES)`.
+public struct BPFError: Error, CustomStringConvertible, Sendable {
+    public var operation: String
+    public var subject: String
+    public var errno: Int32
+    /// What the user can do next, when there is something to say.
+    public var hint: String?
+    /// The verifier's log, when a program failed to load.
+    public var log: String?
+
+    public init(_ operation: String, _ subject: String, errno: Int32, hint: String? = nil, log: String? = nil) {
+        self.operation = operation
+        self.subject = subject
+        self.errno = errno
+        self.hint = hint
+        self.log = log
+    }
+
+    /// The errno's symbolic name, e.g. "EPERM".
+    public var errnoName: String { Errno.name(errno) }
+
+    public var message: String {
+        var text = subject.isEmpty ? operation : "\(operation) \(subject)"
+        if errno != 0 { text += ": \(Errno.describe(errno)) (\(errnoName))" }
+        return text
+    }
+
+    public var description: String {
+        var text = message
+        if let hint { text += "\n  \(hint)" }
+        return text
+    }
+}
+
+public enum Errno {
+    /// `strerror`, without depending on its static buffer.
+    public static func describe(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+
+    public static func name(_ code: Int32) -> String {
+        switch code {
+        case EPERM: "EPERM"
+        case ENOENT: "ENOENT"
+        case ESRCH: "ESRCH"
+        case EINTR: "EINTR"
+        case EIO: "EIO"
+        case ENXIO: "ENXIO"
+        case E2BIG: "E2BIG"
+        case ENOEXEC: "ENOEXEC"
+        case EBADF: "EBADF"
+        case EAGAIN: "EAGAIN"
+        case ENOMEM: "ENOMEM"
+        case EACCES: "EACCES"
+        case EFAULT: "EFAULT"
+        case EBUSY: "EBUSY"
+        case EEXIST: "EEXIST"
+        case EXDEV: "EXDEV"
+        case ENODEV: "ENODEV"
+        case ENOTDIR: "ENOTDIR"
+        case EISDIR: "EISDIR"
+        case EINVAL: "EINVAL"
+        case ENFILE: "ENFILE"
+        case EMFILE: "EMFILE"
+        case ENOTTY: "ENOTTY"
+        case EFBIG: "EFBIG"
+        case ENOSPC: "ENOSPC"
+        case EROFS: "EROFS"
+        case EPIPE: "EPIPE"
+        case ERANGE: "ERANGE"
+        case ENAMETOOLONG: "ENAMETOOLONG"
+        case ENOSYS: "ENOSYS"
+        case ENOTEMPTY: "ENOTEMPTY"
+        case ELOOP: "ELOOP"
+        case ENODATA: "ENODATA"
+        case EOVERFLOW: "EOVERFLOW"
+        case EOPNOTSUPP: "EOPNOTSUPP"
+        case ETIMEDOUT: "ETIMEDOUT"
+        case 524: "ENOTSUPP"
+        default: "errno \(code)"
+        }
+    }
+}
+
+/// The one place bpfnav's BPF and file system calls report failure.
+///
+/// `body` returns what the C call returns. libbpf returns -errno (and sets
+/// errno); plain libc returns -1 and sets errno. Both become a `BPFError`.
+@discardableResult
+public func check(_ operation: String, _ subject: String, hint: ((Int32) -> String?)? = nil,
+                  _ body: () -> Int32) throws(BPFError) -> Int32 {
+    errno = 0
+    let result = body()
+    if result >= 0 { return result }
+    let code = result < -1 ? -result : (errno != 0 ? errno : EIO)
+    throw BPFError(operation, subject, errno: code, hint: hint?(code))
+}

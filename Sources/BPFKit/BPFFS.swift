@@ -1,0 +1,137 @@
+import CLibBPF
+import Glibc
+
+/// The BPF file system: where pins live.
+public enum BPFFS {
+    public static let defaultMount = "/sys/fs/bpf"
+    static let magic = Int64(BPF_FS_MAGIC)
+
+    /// True when `path` itself is on a bpffs.
+    public static func isBPFFS(_ path: String) -> Bool {
+        bpfnav_fs_magic(path) == magic
+    }
+
+    /// The nearest existing ancestor of `path` (or `path` itself).
+    public static func nearestExisting(_ path: String) -> String {
+        var current = path
+        while !current.isEmpty, current != "/" {
+            if access(current, F_OK) == 0 { return current }
+            current = parent(of: current)
+        }
+        return "/"
+    }
+
+    static func parent(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
+    /// Fails with a message that says what to do when `directory` (existing
+    /// or to be created) is not on a bpffs.
+    public static func requireBPFFS(for directory: String) throws(BPFError) {
+        let existing = nearestExisting(directory)
+        if isBPFFS(existing) { return }
+        let underDefault = directory == defaultMount || directory.hasPrefix(defaultMount + "/")
+        if underDefault {
+            throw BPFError("use pin directory", directory, errno: ENODEV,
+                           hint: "bpffs is not mounted at \(defaultMount): mount -t bpf bpf \(defaultMount), or pass --mount")
+        }
+        throw BPFError("use pin directory", directory, errno: ENODEV,
+                       hint: "\(existing) is not on a bpffs: pins can only live on a bpf file system (mount -t bpf bpf DIR)")
+    }
+
+    /// Mounts a bpffs at the default place if none is there.
+    public static func mountDefaultIfNeeded() throws(BPFError) {
+        if isBPFFS(defaultMount) { return }
+        try check("mount bpffs at", defaultMount, hint: { code in
+            code == EPERM ? "mounting needs CAP_SYS_ADMIN" : nil
+        }) {
+            mount("bpf", defaultMount, "bpf", 0, "mode=0700")
+        }
+    }
+
+    /// `mkdir -p` on a bpffs, new directories with `mode`.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(BPFError) {
+        if isDirectory(path) { return }
+        let up = parent(of: path)
+        if up != path, up != "/", up != "." { try makeDirectory(up, mode: mode) }
+        let result = mkdir(path, mode)
+        if result != 0, errno != EEXIST {
+            throw BPFError("create directory", path, errno: errno, hint: pinHint(errno))
+        }
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func pinHint(_ code: Int32) -> String? {
+        switch code {
+        case EEXIST: "something is already pinned there"
+        case EPERM, EACCES: "pinning needs write access to the directory (and CAP_BPF or root)"
+        case ENOENT: "the directory does not exist"
+        case EINVAL: "the path is not on a bpffs, or the name is not allowed (bpffs names cannot contain '.')"
+        default: nil
+        }
+    }
+
+    /// Names in a directory, without "." and "..", sorted.
+    public static func entries(of directory: String) throws(BPFError) -> [String] {
+        guard let dir = opendir(directory) else {
+            throw BPFError("read directory", directory, errno: errno)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+}
+
+/// The kind of BPF object behind an fd or a pin.
+public enum BPFObjectKind: String, Sendable {
+    case program, map, link, btf, other
+
+    /// Judged by the anon inode name the kernel gives the fd's file.
+    public init(fd: Int32) {
+        var buffer = [CChar](repeating: 0, count: 128)
+        let n = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+        let target = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        switch target {
+        case "anon_inode:bpf-prog": self = .program
+        case "anon_inode:bpf-map": self = .map
+        // "bpf_link" before kernel 6.x renamed it "bpf-link".
+        case "anon_inode:bpf-link", "anon_inode:bpf_link": self = .link
+        case "anon_inode:btf": self = .btf
+        default: self = .other
+        }
+    }
+}
+
+/// A pinned object, opened with `BPF_OBJ_GET`.
+public struct PinnedObject: ~Copyable {
+    public let fd: OwnedFD
+    public let kind: BPFObjectKind
+    public let path: String
+
+    public init(path: String) throws(BPFError) {
+        let raw = try check("open pinned object", path, hint: { code in
+            switch code {
+            case ENOENT: "nothing is pinned there"
+            case EINVAL, EPERM: "not a BPF object on a bpffs"
+            case EACCES: "no read access to the pin"
+            default: nil
+            }
+        }) { bpf_obj_get(path) }
+        fd = OwnedFD(adopting: raw)
+        kind = BPFObjectKind(fd: raw)
+        self.path = path
+    }
+}

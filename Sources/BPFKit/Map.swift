@@ -1,0 +1,36 @@
+import CLibBPF
+import Glibc
+
+/// A BPF map bpfnav creates itself (`BPF_MAP_CREATE`), owned by its fd.
+public struct BPFMap: ~Copyable {
+    public let fd: OwnedFD
+    public let name: String
+
+    public init(type: bpf_map_type, name: String, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32) throws(BPFError) {
+        let raw = try check("create map", name, hint: { code in
+            code == EPERM ? "creating maps needs CAP_BPF (or CAP_SYS_ADMIN)" : nil
+        }) {
+            bpf_map_create(type, name, keySize, valueSize, maxEntries, nil)
+        }
+        fd = OwnedFD(adopting: raw)
+        self.name = name
+    }
+
+    public init(adopting fd: consuming OwnedFD, name: String) {
+        self.fd = fd
+        self.name = name
+    }
+
+    /// The kernel's id of the map.
+    public func id() throws(BPFError) -> UInt32 {
+        var info = bpf_map_info()
+        var len = UInt32(MemoryLayout<bpf_map_info>.size)
+        try check("get info of map", name) { bpf_obj_get_info_by_fd(fd.raw, &info, &len) }
+        return info.id
+    }
+
+    /// Pins the map at `path`. The map stays open.
+    public func pin(at path: String) throws(BPFError) {
+        try check("pin map at", path, hint: BPFFS.pinHint) { bpf_obj_pin(fd.raw, path) }
+    }
+}

@@ -1,0 +1,91 @@
+#ifndef BPFNAV_CLIBBPF_SHIM_H
+#define BPFNAV_CLIBBPF_SHIM_H
+
+#include <errno.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+/*
+ * Helpers for what Swift cannot write directly. libbpf's option structs are
+ * meant to be built with LIBBPF_OPTS(), which sets .sz and zeroes the rest;
+ * Swift cannot expand that macro, so each use gets a small function here.
+ * All of them return what libbpf returns: >= 0, or -errno.
+ */
+
+/* Attach an iterator program with its link parameters (BPF_LINK_CREATE with
+ * BPF_TRACE_ITER). Only one of pid/tid/map_fd may be non-zero; all zero means
+ * "every object of the target". */
+static inline int bpfnav_iter_link_create(int prog_fd, __u32 pid, __u32 tid, __u32 map_fd)
+{
+	union bpf_iter_link_info info;
+	memset(&info, 0, sizeof(info));
+	__u32 info_len = 0;
+	if (pid) {
+		info.task.pid = pid;
+		info_len = sizeof(info);
+	} else if (tid) {
+		info.task.tid = tid;
+		info_len = sizeof(info);
+	} else if (map_fd) {
+		info.map.map_fd = map_fd;
+		info_len = sizeof(info);
+	}
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	if (info_len) {
+		opts.iter_info = &info;
+		opts.iter_info_len = info_len;
+	}
+	return bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, &opts);
+}
+
+/* Iterator link parameters, as BPF_OBJ_GET_INFO_BY_FD reports them. Swift
+ * imports the nested anonymous unions of struct bpf_link_info awkwardly. */
+struct bpfnav_iter_link_info {
+	__u32 link_id;
+	__u32 prog_id;
+	__u32 link_type;
+	__u32 map_id;
+	__u32 pid;
+	__u32 tid;
+	char target[64];
+};
+
+static inline int bpfnav_iter_link_info_get(int link_fd, struct bpfnav_iter_link_info *out)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	memset(out, 0, sizeof(*out));
+	info.iter.target_name = (__u64)(unsigned long)out->target;
+	info.iter.target_name_len = sizeof(out->target);
+	int err = bpf_obj_get_info_by_fd(link_fd, &info, &len);
+	if (err)
+		return err;
+	out->link_id = info.id;
+	out->prog_id = info.prog_id;
+	out->link_type = info.type;
+	if (info.type != BPF_LINK_TYPE_ITER) {
+		out->target[0] = '\0';
+		return 0;
+	}
+	out->map_id = info.iter.map.map_id;
+	out->pid = info.iter.task.pid;
+	out->tid = info.iter.task.tid;
+	return 0;
+}
+
+/* statfs(2)'s f_type for path, or -errno. Swift's Glibc module does not
+ * export statfs. */
+static inline long long bpfnav_fs_magic(const char *path)
+{
+	struct statfs st;
+	if (statfs(path, &st) != 0)
+		return -errno;
+	return (long long)st.f_type;
+}
+
+#endif

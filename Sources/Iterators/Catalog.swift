@@ -1,0 +1,24 @@
+import BPFKit
+
+/// The BPF objects built from `iters/` and embedded at build time.
+public enum Catalog {
+    /// Identifies this build's objects; changes whenever any of them does.
+    public static var hash: String { EmbeddedIters.hash }
+
+    /// The ELF bytes of `kind`'s object.
+    public static func object(for kind: IterKind) throws(BPFError) -> [UInt8] {
+        guard let entry = EmbeddedIters.objects.first(where: { $0.name == kind.target }),
+              let bytes = Base64.decode(entry.base64) else {
+            throw BPFError("find embedded object", "\(kind.target).bpf.o", errno: 2,
+                           hint: "this build of bpfnav does not contain iters/\(kind.target).bpf.c")
+        }
+        return bytes
+    }
+
+    /// Opens and loads `kind`'s object; both of its programs are loaded.
+    public static func load(_ kind: IterKind) throws(BPFError) -> BPFObject {
+        let object = try BPFObject(elf: object(for: kind), name: kind.target)
+        try object.load()
+        return object
+    }
+}

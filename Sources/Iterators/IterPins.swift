@@ -1,0 +1,151 @@
+import BPFKit
+import Glibc
+
+/// One of bpfnav's iterator pins, as found in bpffs.
+public struct OwnPin: Equatable, Sendable {
+    public var name: String
+    public var path: String
+    public var kind: IterKind
+    public var format: IterFormat
+    public var params: IterParams
+    public var linkID: UInt32
+    public var programID: UInt32
+}
+
+/// What is at a pin path.
+public enum PinInspection: Equatable, Sendable {
+    case missing
+    case ours(OwnPin)
+    /// Something bpfnav did not create: it is left alone.
+    case foreign(String)
+}
+
+/// bpfnav's iterator pins in one bpffs directory.
+///
+/// bpfnav only replaces or unlinks pins it recognises as its own: iterator
+/// links whose program is one of bpfnav's (by the kernel's program name).
+/// Anything else in the directory is read-only to it.
+public struct IterPins: Sendable {
+    public static let defaultDirectory = BPFFS.defaultMount + "/bpfnav"
+
+    public let directory: String
+
+    public init(directory: String = IterPins.defaultDirectory) {
+        var dir = directory
+        while dir.count > 1, dir.hasSuffix("/") { dir.removeLast() }
+        self.directory = dir
+    }
+
+    public func path(_ name: String) -> String { "\(directory)/\(name)" }
+
+    public func inspect(_ name: String) -> PinInspection {
+        let path = path(name)
+        var st = stat()
+        if lstat(path, &st) != 0 { return .missing }
+        if (st.st_mode & S_IFMT) == S_IFDIR { return .foreign("a directory") }
+        guard let pinned = try? PinnedObject(path: path) else { return .foreign("not a BPF object bpfnav can open") }
+        guard pinned.kind == .link else { return .foreign("a pinned \(pinned.kind.rawValue)") }
+        guard let info = try? IterLinkInfo(linkFD: pinned.fd.raw), info.isIter else {
+            return .foreign("a link that is not an iterator")
+        }
+        guard let program = try? ProgramInfo(id: info.programID),
+              let (kind, format) = IterKind.recognise(programName: program.name) else {
+            return .foreign("an iterator link of another program")
+        }
+        return .ours(OwnPin(name: name, path: path, kind: kind, format: format, params: info.params,
+                            linkID: info.id, programID: info.programID))
+    }
+
+    /// bpfnav's pins in the directory (none if it does not exist).
+    public func list() throws(BPFError) -> [OwnPin] {
+        guard BPFFS.isDirectory(directory) else { return [] }
+        return try BPFFS.entries(of: directory).compactMap { name in
+            if case .ours(let pin) = inspect(name) { return pin }
+            return nil
+        }
+    }
+
+    /// Creates every pin in `specs`, or none of them.
+    ///
+    /// Each link is pinned under a temporary name first; only when all are
+    /// pinned are they renamed into place (rename replaces atomically on
+    /// bpffs, so a reader never sees a half-replaced pin). Existing pins of
+    /// bpfnav's with the same names are replaced; anything else there is an
+    /// error and stays untouched.
+    @discardableResult
+    public func create(_ specs: [PinSpec], loader: IterLoader = IterLoader()) throws(BPFError) -> [OwnPin] {
+        try Capabilities.requireTracing(for: "pin iterators")
+        try BPFFS.requireBPFFS(for: directory)
+        var seen: Set<String> = []
+        for spec in specs {
+            try PinName.validate(spec.name)
+            guard seen.insert(spec.name).inserted else {
+                throw BPFError("pin", path(spec.name), errno: EINVAL, hint: "two pins would have the same name")
+            }
+            try TaskParams.validate(spec.params, for: spec.kind)
+            if case .foreign(let what) = inspect(spec.name) {
+                throw BPFError("pin", path(spec.name), errno: EEXIST,
+                               hint: "\(what) is already pinned there and bpfnav did not create it: choose another --name, or remove it yourself")
+            }
+        }
+        try BPFFS.makeDirectory(directory, mode: 0o700)
+
+        var temporary: [(spec: PinSpec, path: String)] = []
+        func rollback() {
+            for entry in temporary { unlink(entry.path) }
+        }
+        do throws(BPFError) {
+            for (index, spec) in specs.enumerated() {
+                let link = try loader.attach(spec.kind, .text, params: spec.params)
+                let tmp = path("bpfnav-new-\(getpid())-\(index)")
+                try link.pin(at: tmp)
+                temporary.append((spec, tmp))
+            }
+            for (done, entry) in temporary.enumerated() {
+                if rename(entry.path, path(entry.spec.name)) != 0 {
+                    let code = errno
+                    temporary.removeFirst(done)
+                    throw BPFError("pin", path(entry.spec.name), errno: code)
+                }
+            }
+        } catch {
+            rollback()
+            throw error
+        }
+        return specs.compactMap { spec in
+            if case .ours(let pin) = inspect(spec.name) { return pin }
+            return nil
+        }
+    }
+
+    /// Unlinks the named pins, all of which must be bpfnav's; nothing is
+    /// removed if any is not.
+    public func remove(_ names: [String]) throws(BPFError) -> [String] {
+        for name in names {
+            try PinName.validate(name)
+            switch inspect(name) {
+            case .ours: continue
+            case .missing:
+                throw BPFError("unpin", path(name), errno: ENOENT, hint: "no such pin: 'bpfnav pins' lists bpfnav's pins")
+            case .foreign(let what):
+                throw BPFError("unpin", path(name), errno: EPERM,
+                               hint: "\(what), not created by bpfnav: bpfnav leaves it alone")
+            }
+        }
+        for name in names {
+            try check("unpin", path(name)) { unlink(path(name)) }
+        }
+        return names
+    }
+
+    /// Unlinks every pin of bpfnav's in the directory, and the default
+    /// directory itself once it is empty.
+    public func removeAll() throws(BPFError) -> [String] {
+        let removed = try remove(list().map(\.name))
+        if directory == Self.defaultDirectory, BPFFS.isDirectory(directory), (try? BPFFS.entries(of: directory))?.isEmpty == true {
+            rmdir(directory)
+        }
+        return removed
+    }
+}
+

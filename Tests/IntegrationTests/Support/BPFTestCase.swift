@@ -1,0 +1,75 @@
+import BPFKit
+import Foundation
+import Iterators
+import XCTest
+
+/// Base for tests that load real BPF programs and pin into a real bpffs.
+///
+/// Each test gets its own pin directory under /sys/fs/bpf, removed in
+/// tearDown. Where BPF is unavailable the test is skipped with the reason,
+/// unless BPFNAV_REQUIRE_BPF=1 (CI), where that is a failure.
+class BPFTestCase: XCTestCase {
+    private(set) var pinDirectory = ""
+    private var children: [Child] = []
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try Self.requireBPF()
+        pinDirectory = "\(BPFFS.defaultMount)/bpfnav-test-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+        XCTAssertEqual(mkdir(pinDirectory, 0o700), 0, "mkdir \(pinDirectory): \(String(cString: strerror(errno)))")
+    }
+
+    override func tearDownWithError() throws {
+        for child in children { child.stop() }
+        children.removeAll()
+        if !pinDirectory.isEmpty {
+            // The directory is this test's own: everything in it is too.
+            for name in (try? BPFFS.entries(of: pinDirectory)) ?? [] {
+                unlink("\(pinDirectory)/\(name)")
+            }
+            XCTAssertEqual(rmdir(pinDirectory), 0, "rmdir \(pinDirectory): \(String(cString: strerror(errno)))")
+        }
+        try super.tearDownWithError()
+    }
+
+    static func requireBPF() throws {
+        var reasons: [String] = []
+        let caps = Capabilities.current()
+        if !caps.canLoadTracing {
+            reasons.append("missing \(caps.missingForTracing.joined(separator: " and ")) (or CAP_SYS_ADMIN)")
+        }
+        if !BPFFS.isBPFFS(BPFFS.defaultMount) {
+            reasons.append("no bpffs mounted at \(BPFFS.defaultMount)")
+        }
+        guard !reasons.isEmpty else { return }
+        let reason = "needs BPF: " + reasons.joined(separator: "; ")
+        if ProcessInfo.processInfo.environment["BPFNAV_REQUIRE_BPF"] == "1" {
+            XCTFail("BPFNAV_REQUIRE_BPF=1 but this test cannot run: \(reason)")
+            throw XCTSkip(reason)
+        }
+        throw XCTSkip(reason)
+    }
+
+    var pins: IterPins { IterPins(directory: pinDirectory) }
+
+    /// Starts a child that the test stops in tearDown.
+    func spawn(_ child: Child) -> Child {
+        children.append(child)
+        return child
+    }
+
+    /// A unique name for objects this test creates (maps, comms).
+    func uniqueName(_ prefix: String) -> String {
+        "\(prefix)\(UInt32.random(in: 0..<0xffff_ffff) % 100_000)"
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func waitUntil(timeout: TimeInterval = 5, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}

@@ -1,0 +1,52 @@
+import BPFKit
+import CLibBPF
+import Foundation
+import Iterators
+import XCTest
+
+final class UnpinTests: BPFTestCase {
+    func testUnpinAllLeavesForeignPinsAlone() throws {
+        let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("nav_frn"), keySize: 4, valueSize: 4, maxEntries: 1)
+        try foreign.pin(at: pins.path("foreign"))
+        let child = spawn(try Child(shell: "exec sleep 1000"))
+        XCTAssertTrue(child.waitForExec("sleep"))
+
+        let created = try bpfnav("pin", "--dir", pinDirectory)
+        XCTAssertEqual(created.status, 0, created.stderr)
+        let forPid = try bpfnav("pin", "--pid", "\(child.pid)", "--dir", pinDirectory)
+        XCTAssertEqual(forPid.status, 0, forPid.stderr)
+        let expected = ["tasks", "files", "vmas", "maps",
+                        "tasks-pid-\(child.pid)", "files-pid-\(child.pid)", "vmas-pid-\(child.pid)"]
+        XCTAssertEqual(Set(try pins.list().map(\.name)), Set(expected))
+
+        let listed = try bpfnav("pins", "--dir", pinDirectory)
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertTrue(listed.text.contains("files-pid-\(child.pid)  files  task_file  pid \(child.pid)"), listed.text)
+        XCTAssertFalse(listed.text.contains("foreign"), listed.text)
+
+        // The foreign pin cannot be unpinned or overwritten by name.
+        let refused = try bpfnav("unpin", "foreign", "--dir", pinDirectory)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("not created by bpfnav"), refused.stderr)
+        let clobber = try bpfnav("pin", "tasks", "--name", "foreign", "--dir", pinDirectory)
+        XCTAssertNotEqual(clobber.status, 0)
+        XCTAssertTrue(clobber.stderr.contains("bpfnav did not create it"), clobber.stderr)
+
+        let removed = try bpfnav("unpin", "--all", "--dir", pinDirectory)
+        XCTAssertEqual(removed.status, 0, removed.stderr)
+        XCTAssertEqual(try pins.list(), [])
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["foreign"])
+        let still = try PinnedObject(path: pins.path("foreign"))
+        XCTAssertEqual(still.kind, .map)
+    }
+
+    func testPinningAgainReplacesAtomically() throws {
+        try pins.create([PinSpec(kind: .task, params: .all)])
+        let first = try XCTUnwrap(try pins.list().first)
+        try pins.create([PinSpec(kind: .task, params: .all)])
+        let second = try XCTUnwrap(try pins.list().first)
+        XCTAssertEqual(try pins.list().count, 1)
+        XCTAssertNotEqual(first.linkID, second.linkID)
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["tasks"], "no temporary pins left")
+    }
+}

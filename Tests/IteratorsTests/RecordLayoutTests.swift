@@ -1,0 +1,147 @@
+import CIterRecords
+import XCTest
+@testable import Iterators
+
+/// The C layouts of iters/bpfnav_records.h as Swift imports them. The BPF
+/// programs write these bytes and the decoders read them, so any change that
+/// moves a field must be deliberate: it fails here first.
+final class RecordLayoutTests: XCTestCase {
+    func testConstants() {
+        XCTAssertEqual(BPFNAV_REC_VERSION, 1)
+        XCTAssertEqual(BPFNAV_COMM_LEN, 16)
+        XCTAssertEqual(BPFNAV_OBJ_NAME_LEN, 16)
+        XCTAssertEqual(BPFNAV_PATH_MAX, 4096)
+        XCTAssertEqual(BPFNAV_REC_TASK.rawValue, 1)
+        XCTAssertEqual(BPFNAV_REC_FILE.rawValue, 2)
+        XCTAssertEqual(BPFNAV_REC_VMA.rawValue, 3)
+        XCTAssertEqual(BPFNAV_REC_MAP.rawValue, 4)
+        XCTAssertEqual(BPFNAV_OBJ_NONE.rawValue, 0)
+        XCTAssertEqual(BPFNAV_OBJ_PROG.rawValue, 1)
+        XCTAssertEqual(BPFNAV_OBJ_MAP.rawValue, 2)
+        XCTAssertEqual(BPFNAV_OBJ_LINK.rawValue, 3)
+        XCTAssertEqual(BPFNAV_OBJ_BTF.rawValue, 4)
+        XCTAssertEqual(BPFNAV_VMA_NONE.rawValue, 0)
+        XCTAssertEqual(BPFNAV_VMA_HEAP.rawValue, 1)
+        XCTAssertEqual(BPFNAV_VMA_STACK.rawValue, 2)
+        XCTAssertEqual(BPFNAV_VMA_VDSO.rawValue, 3)
+    }
+
+    func testSizes() {
+        XCTAssertEqual(MemoryLayout<bpfnav_rec_hdr>.size, 4)
+        XCTAssertEqual(MemoryLayout<bpfnav_task_rec>.size, 64)
+        XCTAssertEqual(MemoryLayout<bpfnav_file_rec>.size, 56)
+        XCTAssertEqual(MemoryLayout<bpfnav_vma_rec>.size, 64)
+        XCTAssertEqual(MemoryLayout<bpfnav_map_rec>.size, 48)
+        // Every fixed part is itself a multiple of 8, so a record without a
+        // path needs no padding.
+        for size in [64, 56, 64, 48] { XCTAssertEqual(size % 8, 0) }
+    }
+
+    func testSwiftRecordsUseTheCLayouts() {
+        XCTAssertEqual(TaskRecord.fixedSize, 64)
+        XCTAssertEqual(FileRecord.fixedSize, 56)
+        XCTAssertEqual(VMARecord.fixedSize, 64)
+        XCTAssertEqual(MapRecord.fixedSize, 48)
+        XCTAssertEqual(TaskRecord.recordKind, 1)
+        XCTAssertEqual(FileRecord.recordKind, 2)
+        XCTAssertEqual(VMARecord.recordKind, 3)
+        XCTAssertEqual(MapRecord.recordKind, 4)
+        XCTAssertFalse(TaskRecord.hasPath)
+        XCTAssertTrue(FileRecord.hasPath)
+        XCTAssertTrue(VMARecord.hasPath)
+        XCTAssertFalse(MapRecord.hasPath)
+    }
+
+    func testHeaderOffsets() {
+        typealias H = bpfnav_rec_hdr
+        XCTAssertEqual(MemoryLayout<H>.offset(of: \H.size), 0)
+        XCTAssertEqual(MemoryLayout<H>.offset(of: \H.kind), 2)
+        XCTAssertEqual(MemoryLayout<H>.offset(of: \H.version), 3)
+        XCTAssertEqual(MemoryLayout.size(ofValue: H().size), 2)
+    }
+
+    func testTaskOffsets() {
+        typealias T = bpfnav_task_rec
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.hdr), 0)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.hdr.kind), 2)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.pid), 4)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.tid), 8)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.ppid), 12)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.uid), 16)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.ruid), 20)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.gid), 24)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.state), 28)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.flags), 32)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T._pad0), 36)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.start_time), 40)
+        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.comm), 48)
+        XCTAssertEqual(MemoryLayout.size(ofValue: T().comm), 16)
+    }
+
+    func testFileOffsets() {
+        typealias F = bpfnav_file_rec
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.hdr), 0)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.pid), 4)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.fd), 8)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.f_flags), 12)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.mode), 16)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.dev), 20)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.pos), 24)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.inode), 32)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.path_err), 40)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.path_len), 44)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.obj_kind), 46)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F._pad0), 47)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.obj_id), 48)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F._pad1), 52)
+        XCTAssertEqual(MemoryLayout.size(ofValue: F().path_len), 2)
+        XCTAssertEqual(MemoryLayout.size(ofValue: F().path_err), 4)
+    }
+
+    func testVMAOffsets() {
+        typealias V = bpfnav_vma_rec
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.hdr), 0)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.pid), 4)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.start), 8)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.end), 16)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.pgoff), 24)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.inode), 32)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.vm_flags), 40)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.dev), 48)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.path_err), 52)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.path_len), 56)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.special), 58)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V._pad0), 59)
+        XCTAssertEqual(MemoryLayout.size(ofValue: V()._pad0), 5)
+    }
+
+    func testMapOffsets() {
+        typealias M = bpfnav_map_rec
+        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.hdr), 0)
+        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.id), 4)
+        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.type), 8)
+        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.key_size), 12)
+        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.value_size), 16)
+        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.max_entries), 20)
+        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.flags), 24)
+        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.name), 32)
+        XCTAssertEqual(MemoryLayout.size(ofValue: M().name), 16)
+    }
+
+    /// The hand-written wire builder the decoder tests use agrees with the C
+    /// structs: a record filled through the imported struct has the same bytes.
+    func testWireBuilderMatchesCStruct() {
+        var c = bpfnav_file_rec()
+        c.hdr.size = 64; c.hdr.kind = 2; c.hdr.version = 1
+        c.pid = 0x0102_0304; c.fd = 7; c.f_flags = 0o2_100_002; c.mode = 0o100_644
+        c.dev = (8 << 20) | 3; c.pos = 0x1122_3344_5566_7788; c.inode = 0xA0B0_C0D0_E0F0_0102
+        c.path_err = 0; c.path_len = 5; c.obj_kind = 2; c.obj_id = 99
+        var expected = withUnsafeBytes(of: c) { Array($0) }
+        expected += Array("/etc/".utf8) + [0, 0, 0]
+        let built = Wire.file(FileRecord(pid: 0x0102_0304, fd: 7, flags: 0o2_100_002, mode: 0o100_644,
+                                         dev: (8 << 20) | 3, pos: 0x1122_3344_5566_7788,
+                                         inode: 0xA0B0_C0D0_E0F0_0102, path: Array("/etc/".utf8),
+                                         bpfObject: .map(99)))
+        XCTAssertEqual(built, expected)
+    }
+}

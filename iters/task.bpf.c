@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* iter/task: one row/record per thread (all threads, or a pid/tid filter). */
+#include "kernel_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "bpfnav_records.h"
+#include "iter_common.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+
+/* include/linux/sched.h bits that task_state_index() looks at. */
+#define TASK_REPORT		0x7f
+#define TASK_UNINTERRUPTIBLE	0x02
+#define TASK_IDLE		0x402
+#define TASK_RTLOCK_WAIT	0x1000
+#define TASK_FROZEN		0x8000
+
+static __always_inline void collect_task(struct task_struct *task,
+					 struct bpfnav_task_rec *r)
+{
+	struct cred *cred = BPF_CORE_READ(task, cred);
+
+	__builtin_memset(r, 0, sizeof(*r));
+	r->hdr.size = sizeof(*r);
+	r->hdr.kind = BPFNAV_REC_TASK;
+	r->hdr.version = BPFNAV_REC_VERSION;
+	r->pid = BPF_CORE_READ(task, tgid);
+	r->tid = BPF_CORE_READ(task, pid);
+	r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	if (cred) {
+		r->uid = BPF_CORE_READ(cred, euid.val);
+		r->ruid = BPF_CORE_READ(cred, uid.val);
+		r->gid = BPF_CORE_READ(cred, egid.val);
+	}
+	r->state = BPF_CORE_READ(task, __state) |
+		   (__u32)BPF_CORE_READ(task, exit_state);
+	r->flags = BPF_CORE_READ(task, flags);
+	r->start_time = BPF_CORE_READ(task, start_boottime);
+	BPF_CORE_READ_INTO(&r->comm, task, comm);
+}
+
+/*
+ * The letter ps shows, computed like the kernel's __task_state_index() so it
+ * agrees with /proc/PID/stat. The kernel tests the idle/rtlock/frozen bits on
+ * __state alone; exit_state only ever holds 0x10/0x20, so testing the OR is
+ * the same.
+ */
+static __always_inline char state_letter(__u32 raw)
+{
+	__u32 st = raw & TASK_REPORT;
+
+	if ((raw & TASK_IDLE) == TASK_IDLE)
+		return 'I';
+	if (raw & (TASK_RTLOCK_WAIT | TASK_FROZEN))
+		st = TASK_UNINTERRUPTIBLE;
+	if (st & 0x40)
+		return 'P';
+	if (st & 0x20)
+		return 'Z';
+	if (st & 0x10)
+		return 'X';
+	if (st & 0x08)
+		return 't';
+	if (st & 0x04)
+		return 'T';
+	if (st & 0x02)
+		return 'D';
+	if (st & 0x01)
+		return 'S';
+	return 'R';
+}
+
+SEC("iter/task")
+int bpfnav_task_txt(struct bpf_iter__task *ctx)
+{
+	struct bpf_iter_meta *meta = ctx->meta;
+	struct task_struct *task = ctx->task;
+	struct bpfnav_task_rec r;
+	struct seq_file *seq;
+
+	if (!meta)
+		return 0;
+	seq = meta->seq;
+	if (!seq)
+		return 0;
+	/* Before the NULL check: an empty walk still gets its header. */
+	SEQ_HEADER(meta, seq, "    PID     TID    PPID    UID S COMM\n");
+	if (!task)
+		return 0;
+
+	collect_task(task, &r);
+	BPF_SEQ_PRINTF(seq, "%7d %7d %7d %6u %c %s\n", r.pid, r.tid, r.ppid,
+		       r.uid, state_letter(r.state), r.comm);
+	return 0;
+}
+
+SEC("iter/task")
+int bpfnav_task_rec(struct bpf_iter__task *ctx)
+{
+	struct bpf_iter_meta *meta = ctx->meta;
+	struct task_struct *task = ctx->task;
+	struct bpfnav_task_rec r;
+	struct seq_file *seq;
+
+	if (!meta || !task)
+		return 0;
+	seq = meta->seq;
+	if (!seq)
+		return 0;
+
+	collect_task(task, &r);
+	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
+}

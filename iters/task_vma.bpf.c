@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* iter/task_vma: one row/record per mapping, like /proc/PID/maps. */
+#include "kernel_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "bpfnav_records.h"
+#include "iter_common.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+
+#define VM_READ		0x01
+#define VM_WRITE	0x02
+#define VM_EXEC		0x04
+#define VM_MAYSHARE	0x80
+/* vm_pgoff is in pages; /proc/PID/maps shows bytes. x86 and most arches. */
+#define PAGE_SHIFT	12
+#define EBUSY		16
+#define EINVAL		22
+
+/* Same layout and reasons as in task_file.bpf.c. */
+struct vma_scratch {
+	__u64 busy;
+	struct bpfnav_vma_rec rec;
+	char path[BPFNAV_PATH_MAX + 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vma_scratch);
+} bpfnav_vscratch SEC(".maps");
+
+static __always_inline struct vma_scratch *scratch_acquire(void)
+{
+	__u32 zero = 0;
+	struct vma_scratch *s = bpf_map_lookup_elem(&bpfnav_vscratch, &zero);
+
+	if (!s || __sync_lock_test_and_set(&s->busy, 1))
+		return 0;
+	return s;
+}
+
+static __always_inline void scratch_release(struct vma_scratch *s)
+{
+	/* A plain store suffices: only this CPU ever takes the slot. */
+	asm volatile("" ::: "memory");
+	s->busy = 0;
+}
+
+/*
+ * The names /proc/PID/maps gives file-less mappings, in its order (vdso is
+ * decided before heap and stack there too). [vvar], [vsyscall], [anon:...]
+ * and the like are not reproduced.
+ */
+static __always_inline __u8 vma_special(struct vm_area_struct *vma,
+					__u64 start, __u64 end)
+{
+	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
+
+	if (!mm)
+		return BPFNAV_VMA_NONE;
+	if (bpf_core_field_exists(mm->context.vdso) &&
+	    (__u64)BPF_CORE_READ(mm, context.vdso) == start)
+		return BPFNAV_VMA_VDSO;
+	if (start <= BPF_CORE_READ(mm, brk) &&
+	    end >= BPF_CORE_READ(mm, start_brk))
+		return BPFNAV_VMA_HEAP;
+	if (start <= BPF_CORE_READ(mm, start_stack) &&
+	    end >= BPF_CORE_READ(mm, start_stack))
+		return BPFNAV_VMA_STACK;
+	return BPFNAV_VMA_NONE;
+}
+
+/*
+ * Fills *r, and the path into path[] when there is a buffer (NULL when the
+ * scratch slot is busy: a file mapping then says -EBUSY instead of a path).
+ * Returns the record size including the padded path.
+ */
+static __always_inline __u32 collect_vma(struct task_struct *task,
+					 struct vm_area_struct *vma,
+					 struct bpfnav_vma_rec *r, char *path)
+{
+	/* A direct load, not a probe read: bpf_d_path() wants a BTF pointer. */
+	struct file *file = vma->vm_file;
+	__u32 len = 0;
+	long ret;
+
+	__builtin_memset(r, 0, sizeof(*r));
+	r->hdr.kind = BPFNAV_REC_VMA;
+	r->hdr.version = BPFNAV_REC_VERSION;
+	r->pid = BPF_CORE_READ(task, tgid);
+	r->start = BPF_CORE_READ(vma, vm_start);
+	r->end = BPF_CORE_READ(vma, vm_end);
+	r->vm_flags = BPF_CORE_READ(vma, vm_flags);
+
+	if (!file) {
+		r->special = vma_special(vma, r->start, r->end);
+	} else {
+		r->pgoff = (__u64)BPF_CORE_READ(vma, vm_pgoff) << PAGE_SHIFT;
+		r->inode = BPF_CORE_READ(file, f_inode, i_ino);
+		r->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+		if (!path) {
+			r->path_err = -EBUSY;
+		} else {
+			ret = bpf_d_path(&file->f_path, path, BPFNAV_PATH_MAX);
+			if (ret > 0 && ret <= BPFNAV_PATH_MAX)
+				len = ret - 1;
+			else
+				r->path_err = ret < 0 ? ret : -EINVAL;
+			len &= BPFNAV_PATH_MAX - 1;
+			/* Padding must be zeros, not leftovers of a longer path. */
+			*(__u64 *)&path[len] = 0;
+		}
+	}
+	r->path_len = len;
+	r->hdr.size = (sizeof(*r) + len + 7) & ~7U;
+	return r->hdr.size;
+}
+
+SEC("iter/task_vma")
+int bpfnav_vma_txt(struct bpf_iter__task_vma *ctx)
+{
+	struct bpf_iter_meta *meta = ctx->meta;
+	struct task_struct *task = ctx->task;
+	struct vm_area_struct *vma = ctx->vma;
+	struct bpfnav_vma_rec busy_rec, *r = &busy_rec;
+	struct vma_scratch *s;
+	struct seq_file *seq;
+	char perms[5];
+	__u64 dev;
+
+	if (!meta)
+		return 0;
+	seq = meta->seq;
+	if (!seq)
+		return 0;
+	/* Before the NULL check: an empty walk still gets its header. */
+	SEQ_HEADER(meta, seq, "    PID START-END                         PERM   OFFSET DEV   INODE      PATH\n");
+	if (!task || !vma)
+		return 0;
+
+	s = scratch_acquire();
+	if (s) {
+		r = &s->rec;
+		collect_vma(task, vma, r, s->path);
+	} else {
+		collect_vma(task, vma, r, 0);
+	}
+	perms[0] = r->vm_flags & VM_READ ? 'r' : '-';
+	perms[1] = r->vm_flags & VM_WRITE ? 'w' : '-';
+	perms[2] = r->vm_flags & VM_EXEC ? 'x' : '-';
+	perms[3] = r->vm_flags & VM_MAYSHARE ? 's' : 'p';
+	perms[4] = 0;
+	dev = r->dev;
+	BPF_SEQ_PRINTF(seq, "%7u %016llx-%016llx %s %08llx %02x:%02x ", r->pid,
+		       r->start, r->end, perms, r->pgoff, dev >> 20,
+		       dev & 0xfffff);
+
+	/* No trailing blanks on unnamed rows, as in /proc/PID/maps. */
+	if (r->path_err) {
+		BPF_SEQ_PRINTF(seq, "%-10llu ?(%d)\n", r->inode, r->path_err);
+	} else if (r->path_len && s) {
+		BPF_SEQ_PRINTF(seq, "%-10llu ", r->inode);
+		/* Re-bound: the verifier forgets what it knew across the map. */
+		bpf_seq_write(seq, s->path,
+			      r->path_len & (BPFNAV_PATH_MAX - 1));
+		SEQ_PUTS(seq, "\n");
+	} else if (r->special == BPFNAV_VMA_HEAP) {
+		BPF_SEQ_PRINTF(seq, "%-10llu [heap]\n", r->inode);
+	} else if (r->special == BPFNAV_VMA_STACK) {
+		BPF_SEQ_PRINTF(seq, "%-10llu [stack]\n", r->inode);
+	} else if (r->special == BPFNAV_VMA_VDSO) {
+		BPF_SEQ_PRINTF(seq, "%-10llu [vdso]\n", r->inode);
+	} else {
+		BPF_SEQ_PRINTF(seq, "%llu\n", r->inode);
+	}
+	if (s)
+		scratch_release(s);
+	return 0;
+}
+
+SEC("iter/task_vma")
+int bpfnav_vma_rec(struct bpf_iter__task_vma *ctx)
+{
+	struct bpf_iter_meta *meta = ctx->meta;
+	struct task_struct *task = ctx->task;
+	struct vm_area_struct *vma = ctx->vma;
+	struct bpfnav_vma_rec busy_rec;
+	struct vma_scratch *s;
+	struct seq_file *seq;
+	__u32 size;
+
+	if (!meta || !task || !vma)
+		return 0;
+	seq = meta->seq;
+	if (!seq)
+		return 0;
+
+	s = scratch_acquire();
+	if (!s) {
+		collect_vma(task, vma, &busy_rec, 0);
+		bpf_seq_write(seq, &busy_rec, sizeof(busy_rec));
+		return 0;
+	}
+	size = collect_vma(task, vma, &s->rec, s->path);
+	bpf_seq_write(seq, &s->rec, size);
+	scratch_release(s);
+	return 0;
+}
