@@ -134,4 +134,9 @@ public struct PinnedObject: ~Copyable {
         kind = BPFObjectKind(fd: raw)
         self.path = path
     }
+
+    /// The fd, which the caller now owns.
+    public consuming func takeFD() -> OwnedFD {
+        fd
+    }
 }

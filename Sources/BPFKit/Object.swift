@@ -102,6 +102,12 @@ public final class BPFObject {
         return fd
     }
 
+    /// Pins a loaded program at `path` on a bpffs.
+    public func pinProgram(_ program: String, at path: String) throws(BPFError) {
+        let fd = try programFD(program)
+        try check("pin program \(program) at", path, hint: BPFFS.pinHint) { bpf_obj_pin(fd, path) }
+    }
+
     private func find(_ program: String) throws(BPFError) -> OpaquePointer {
         guard let prog = bpf_object__find_program_by_name(object, program) else {
             throw BPFError("find program", "\(program) in \(name)", errno: ENOENT)

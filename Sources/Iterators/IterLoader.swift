@@ -1,10 +1,37 @@
 import BPFKit
+import Glibc
 
 /// Loads bpfnav's iterator objects (each once) and attaches their programs.
 public final class IterLoader {
     private var objects: [IterKind: BPFObject] = [:]
+    /// Program fds from the cache, owned here; closed in deinit.
+    private var cachedFDs: [String: Int32] = [:]
+    public let cache: ProgramCache?
 
-    public init() {}
+    /// With a cache, programs an earlier run pinned are reused, and programs
+    /// this loader loads are pinned for the next run.
+    public init(cache: ProgramCache? = nil) {
+        self.cache = cache
+    }
+
+    deinit {
+        for fd in cachedFDs.values { close(fd) }
+    }
+
+    /// The fd of `kind`'s `format` program: cached, or loaded now.
+    public func programFD(_ kind: IterKind, _ format: IterFormat) throws(BPFError) -> Int32 {
+        let name = kind.programName(format)
+        if let fd = cachedFDs[name] { return fd }
+        if objects[kind] == nil, let cache, let fd = cache.program(kind, format) {
+            let raw = fd.release()
+            cachedFDs[name] = raw
+            return raw
+        }
+        let loaded = objects[kind] != nil
+        let object = try object(for: kind)
+        if !loaded { cache?.store(object, kind: kind) }
+        return try object.programFD(name)
+    }
 
     /// `kind`'s object, loaded on first use.
     public func object(for kind: IterKind) throws(BPFError) -> BPFObject {
@@ -17,9 +44,8 @@ public final class IterLoader {
     /// A new link of `kind`'s `format` program with `params`. The link holds
     /// its own reference to the program.
     public func attach(_ kind: IterKind, _ format: IterFormat, params: IterParams) throws(BPFError) -> IterLink {
-        let program = kind.programName(format)
-        let fd = try object(for: kind).programFD(program)
-        return try IterLink(programFD: fd, program: program, params: params)
+        let fd = try programFD(kind, format)
+        return try IterLink(programFD: fd, program: kind.programName(format), params: params)
     }
 
     /// One pass of `kind`'s text output, through `bpf_iter_create`.

@@ -138,10 +138,11 @@ public struct IterPins: Sendable {
         return names
     }
 
-    /// Unlinks every pin of bpfnav's in the directory, and the default
-    /// directory itself once it is empty.
+    /// Unlinks every pin of bpfnav's in the directory and the program caches
+    /// there, and the default directory itself once it is empty.
     public func removeAll() throws(BPFError) -> [String] {
-        let removed = try remove(list().map(\.name))
+        var removed = try remove(list().map(\.name))
+        removed += ProgramCache(base: directory).removeAll().map { String($0.dropFirst(directory.count + 1)) }
         if directory == Self.defaultDirectory, BPFFS.isDirectory(directory), (try? BPFFS.entries(of: directory))?.isEmpty == true {
             rmdir(directory)
         }

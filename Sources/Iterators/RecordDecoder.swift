@@ -105,7 +105,7 @@ public struct RecordDecoder<Record: IterRecord> {
             }
             if size < Record.fixedSize || size % 8 != 0
                 || (!Record.hasPath && size != Record.fixedSize)
-                || size > Record.fixedSize + Int(BPFNAV_PATH_MAX) + 8 {
+                || size > Record.fixedSize + Int(BPFNAV_PATH_MAX) {
                 throw RecordError.badSize(offset: offset, size: size)
             }
             if bytes.count - at < size { break }
@@ -123,6 +123,12 @@ public struct RecordDecoder<Record: IterRecord> {
         }
         return at
     }
+}
+
+/// A record's path_err as a positive errno; anything the kernel cannot have
+/// written (outside -4095...0) becomes EIO rather than a nonsense code.
+func pathErrno(_ raw: Int32) -> Int32 {
+    raw == 0 ? 0 : (raw < 0 && raw >= -4095 ? -raw : 5 /* EIO */)
 }
 
 /// Bytes of a fixed-size C char array, up to its first NUL.

@@ -48,7 +48,7 @@ public struct FileRecord: IterRecord, Equatable {
         default: nil
         }
         self.init(pid: r.pid, fd: r.fd, flags: r.f_flags, mode: r.mode, dev: r.dev, pos: r.pos,
-                  inode: r.inode, pathError: 0 &- r.path_err, path: Array(tail), bpfObject: object)
+                  inode: r.inode, pathError: pathErrno(r.path_err), path: Array(tail), bpfObject: object)
     }
 
     /// Device major and minor numbers.

@@ -48,7 +48,7 @@ public struct VMARecord: IterRecord, Equatable {
     public init(fixed: UnsafeRawBufferPointer, tail: UnsafeRawBufferPointer) {
         let r = fixed.loadUnaligned(as: bpfnav_vma_rec.self)
         self.init(pid: r.pid, start: r.start, end: r.end, pgoff: r.pgoff, inode: r.inode,
-                  vmFlags: r.vm_flags, dev: r.dev, pathError: 0 &- r.path_err, path: Array(tail),
+                  vmFlags: r.vm_flags, dev: r.dev, pathError: pathErrno(r.path_err), path: Array(tail),
                   special: Special(rawValue: r.special) ?? .none)
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BPFKit
+import Glibc
 import Iterators
 
 @main
@@ -13,8 +14,17 @@ struct BPFNav: ParsableCommand {
           cat /sys/fs/bpf/bpfnav/files-pid-1234
           bpfnav unpin --all
         """,
-        subcommands: [Pin.self, Unpin.self, Pins.self, Cat.self]
+        subcommands: [Tasks.self, Files.self, VMAs.self, Maps.self, Pin.self, Unpin.self, Pins.self, Cat.self]
     )
+}
+
+extension BPFNav {
+    /// A reader that goes away (`bpfnav files --ndjson | head -1`) must end
+    /// the dump quietly: EPIPE instead of a fatal SIGPIPE.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        main(nil)
+    }
 }
 
 /// Options every command that works on bpfnav's pin directory shares.

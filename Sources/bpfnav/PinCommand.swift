@@ -64,7 +64,7 @@ extension BPFNav {
             let specs = try parsedKinds().map { PinSpec(kind: $0, params: params, name: name) }
             try reporting {
                 if mount { try BPFFS.mountDefaultIfNeeded() }
-                let created = try directory.pins.create(specs)
+                let created = try directory.pins.create(specs, loader: IterLoader(cache: .standard))
                 for pin in created {
                     Output.standardOutput.write("\(pin.path)\n")
                 }
