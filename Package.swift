@@ -6,9 +6,6 @@ let package = Package(
     products: [
         .executable(name: "bpfnav", targets: ["bpfnav"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
     targets: [
         // C shims: system libraries plus the few helpers Swift cannot express.
         .systemLibrary(
@@ -38,16 +35,12 @@ let package = Package(
             dependencies: ["BPFKit", "CIterRecords"],
             plugins: ["EmbedIters"]
         ),
-        .executableTarget(
-            name: "bpfnav",
-            dependencies: [
-                "BPFKit", "Iterators",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
+        // No argument-parsing library: see Sources/bpfnav/CLI/Command.swift.
+        .executableTarget(name: "bpfnav", dependencies: ["BPFKit", "Iterators"]),
 
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit"]),
         .testTarget(name: "IteratorsTests", dependencies: ["Iterators"]),
+        .testTarget(name: "CLITests", dependencies: ["bpfnav"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["BPFKit", "CLibBPF", "Iterators", "bpfnav"]

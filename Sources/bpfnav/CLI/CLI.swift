@@ -1,0 +1,98 @@
+import BPFKit
+import Iterators
+
+/// Leaves a command with this exit status (after it printed what it had to).
+struct Exit: Error {
+    let status: Int32
+    init(_ status: Int32) { self.status = status }
+}
+
+enum CLI {
+    static let commands: [CommandSpec] = [
+        TasksCommand.spec, FilesCommand.spec, VMAsCommand.spec, MapsCommand.spec,
+        PinCommand.spec, UnpinCommand.spec, PinsCommand.spec, CatCommand.spec,
+    ]
+
+    /// Runs the command line; returns the exit status.
+    static func run(_ args: [String]) -> Int32 {
+        guard let first = args.first, first != "-h", first != "--help" else {
+            Output.standardOutput.write(Help.overview(commands))
+            Output.standardOutput.flush()
+            return 0
+        }
+        if first == "help" {
+            guard args.count > 1 else { return run(["--help"]) }
+            return run([args[1], "--help"])
+        }
+        guard let spec = commands.first(where: { $0.name == first }) else {
+            Output.standardError.write("bpfnav: unknown command '\(first)'\nCommands: \(commands.map(\.name).joined(separator: ", ")); see 'bpfnav --help'.\n")
+            return 64
+        }
+        let rest = Array(args.dropFirst())
+        let beforeDashes = rest.prefix { $0 != "--" }
+        if beforeDashes.contains("-h") || beforeDashes.contains("--help") {
+            Output.standardOutput.write(Help.text(spec))
+            Output.standardOutput.flush()
+            return 0
+        }
+        let json = beforeDashes.contains("--json") || beforeDashes.contains("--ndjson")
+        do {
+            let parsed = try Parser.parse(rest, for: spec)
+            try spec.run(parsed)
+            Output.standardOutput.flush()
+            return 0
+        } catch let exit as Exit {
+            Output.standardOutput.flush()
+            return exit.status
+        } catch let usage as UsageError {
+            if json {
+                writeJSONError(usage.message, errno: nil)
+            } else {
+                Output.standardError.write("bpfnav: \(usage.message)\nSee 'bpfnav \(spec.name) --help'.\n")
+            }
+            return 64
+        } catch {
+            report(error, json: json)
+            return 1
+        }
+    }
+
+    /// One clear message on stderr (with the verifier log when there is
+    /// one), or with --json a JSON object on stdout, as bpftool -j does.
+    static func report(_ error: any Error, json: Bool) {
+        let (message, errnoName, log): (String, String?, String?) = switch error {
+        case let e as BPFError: (e.description, e.errnoName, e.log)
+        case let e as IterReadError: (e.description, e.error.errnoName, nil)
+        case let e as RecordError: ("decode iterator records: \(e)", nil, nil)
+        default: ("\(error)", nil, nil)
+        }
+        Output.standardOutput.flush()
+        if json {
+            writeJSONError(message, errno: errnoName)
+            return
+        }
+        Output.standardError.write("bpfnav: \(message)\n")
+        if let log, !log.isEmpty {
+            Output.standardError.write(log.hasSuffix("\n") ? log : log + "\n")
+        }
+    }
+
+    static func writeJSONError(_ message: String, errno: String?) {
+        let out = Output.standardOutput
+        out.append("{\"error\":")
+        Escape.appendJSONString(Array(message.utf8), to: out)
+        if let errno {
+            out.append(",\"errno\":")
+            Escape.appendJSONString(Array(errno.utf8), to: out)
+        }
+        out.append("}\n")
+        out.flush()
+    }
+}
+
+/// --dir, shared by the commands that work on bpfnav's pin directory.
+let dirOption = OptionSpec.option("dir", "DIR", "The bpffs directory of bpfnav's pins (default: \(IterPins.defaultDirectory)).")
+
+extension Arguments {
+    var pins: IterPins { IterPins(directory: string("dir") ?? IterPins.defaultDirectory) }
+}

@@ -1,0 +1,71 @@
+/// Help texts, generated from the command table.
+enum Help {
+    static func usage(_ spec: CommandSpec) -> String {
+        var parts = ["bpfnav", spec.name]
+        if let positionals = spec.positionals { parts.append("[\(positionals)…]") }
+        for option in spec.options {
+            parts.append(option.value.map { "[--\(option.name) \($0)]" } ?? "[--\(option.name)]")
+        }
+        return parts.joined(separator: " ")
+    }
+
+    static func text(_ spec: CommandSpec) -> String {
+        var out = "\(spec.abstract)\n\nUSAGE: \(usage(spec))\n"
+        if !spec.discussion.isEmpty { out += "\n\(spec.discussion)\n" }
+        if let positionals = spec.positionals {
+            out += "\nARGUMENTS:\n" + row("<\(positionals)>", spec.positionalHelp)
+        }
+        out += "\nOPTIONS:\n"
+        for option in spec.options {
+            let left = option.value.map { "--\(option.name) <\($0)>" } ?? "--\(option.name)"
+            out += row(left, option.help)
+        }
+        out += row("-h, --help", "Show this help.")
+        return out
+    }
+
+    static func overview(_ commands: [CommandSpec]) -> String {
+        var out = """
+        bpfnav: BPF programs, maps, pins and the kernel's view of processes, through BPF iterators.
+
+        USAGE: bpfnav COMMAND [OPTIONS]
+
+        COMMANDS:
+
+        """
+        for spec in commands { out += row(spec.name, spec.abstract) }
+        out += """
+
+        Pinned iterators keep working while bpfnav is not running:
+          bpfnav pin files --pid 1234      # pins /sys/fs/bpf/bpfnav/files-pid-1234
+          cat /sys/fs/bpf/bpfnav/files-pid-1234
+          bpfnav unpin --all
+
+        See 'bpfnav COMMAND --help' for a command's options.
+
+        """
+        return out
+    }
+
+    /// "  left        help", help wrapped at 80 columns.
+    static func row(_ left: String, _ help: String) -> String {
+        let indent = 26
+        var line = "  " + left
+        line += line.count < indent ? String(repeating: " ", count: indent - line.count) : "\n" + String(repeating: " ", count: indent)
+        var column = indent
+        var first = true
+        for word in help.split(separator: " ") {
+            if !first && column + 1 + word.count > 80 {
+                line += "\n" + String(repeating: " ", count: indent)
+                column = indent
+            } else if !first {
+                line += " "
+                column += 1
+            }
+            line += word
+            column += word.count
+            first = false
+        }
+        return line + "\n"
+    }
+}

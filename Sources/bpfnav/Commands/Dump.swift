@@ -1,0 +1,80 @@
+import BPFKit
+import Glibc
+import Iterators
+
+/// How a dump is printed.
+enum DumpFormat {
+    case table, json, ndjson
+
+    init(_ args: Arguments) throws {
+        try args.exclusive("json", "ndjson")
+        self = args.flag("json") ? .json : args.flag("ndjson") ? .ndjson : .table
+    }
+}
+
+let formatOptions: [OptionSpec] = [
+    .flag("json", "Print one JSON array."),
+    .flag("ndjson", "Print one JSON object per line, as records arrive."),
+]
+
+let taskFilterOptions: [OptionSpec] = [
+    .option("pid", "PID", "Only this process (all its threads; its fd table or address space once)."),
+    .option("tid", "TID", "Only this thread."),
+]
+
+/// Streams one iterator's records to stdout as a table, a JSON array or
+/// NDJSON. Memory stays one read buffer plus one output buffer, whatever the
+/// number of records.
+struct Dump<Record: IterRecord> {
+    let kind: IterKind
+    let params: IterParams
+    let format: DumpFormat
+    /// Column headings of the table.
+    let header: StaticString
+    let writeRow: (Record, Output) -> Void
+    let writeJSON: (Record, Output) -> Void
+
+    func run() throws {
+        let out = Output.standardOutput
+        var count = 0
+        do {
+            try TaskParams.validate(params, for: kind)
+            let loader = IterLoader(cache: ProgramCache.standard)
+            if format == .table {
+                out.append(header)
+                out.append(byte: 0x0a)
+            }
+            try loader.forEachRecord(Record.self, kind, params: params) { record in
+                switch format {
+                case .table:
+                    writeRow(record, out)
+                    out.append(byte: 0x0a)
+                case .json:
+                    out.append(count == 0 ? "[\n" : ",\n")
+                    writeJSON(record, out)
+                case .ndjson:
+                    writeJSON(record, out)
+                    out.append(byte: 0x0a)
+                }
+                count += 1
+                out.flushIfFull()
+                try out.check()
+            }
+            if format == .json { out.append(count == 0 ? "[]\n" : "\n]\n") }
+            out.flush()
+            try out.check()
+        } catch is OutputClosed {
+            // The reader went away (`| head`): nothing more to say.
+            return
+        } catch {
+            // What was read stays valid JSON: the array is closed and the
+            // error goes to stderr. Before any record, the error is the
+            // document (CLI.report), as with bpftool -j.
+            guard format == .json, count > 0 else { throw error }
+            out.append("\n]\n")
+            CLI.report(error, json: false)
+            throw Exit(1)
+        }
+    }
+}
+

@@ -1,0 +1,91 @@
+import BPFKit
+import Iterators
+
+enum FilesCommand {
+    static let spec = CommandSpec(
+        name: "files",
+        abstract: "Every open file of every process, from the task_file iterator (like lsof).",
+        discussion: "With --pid or --tid, the fd table of that process only. FLAGS is octal, as /proc/PID/fdinfo shows it.",
+        options: taskFilterOptions + formatOptions,
+        run: run
+    )
+
+    static func run(_ args: Arguments) throws {
+        try args.exclusive("pid", "tid")
+        try Dump<FileRecord>(
+            kind: .taskFile, params: try taskParams(args), format: DumpFormat(args),
+            header: "    PID    FD TYPE        FLAGS        POS      INODE PATH",
+            writeRow: row, writeJSON: json
+        ).run()
+    }
+
+    static func row(_ f: FileRecord, _ out: Output) {
+        out.append(padLeft: 7) { out.append(f.pid) }
+        out.append(byte: 0x20)
+        out.append(padLeft: 5) { out.append(f.fd) }
+        out.append(byte: 0x20)
+        out.append(padRight: 7) { out.append(f.typeName) }
+        out.append(byte: 0x20)
+        out.append(padLeft: 9) { out.append(octal: UInt64(f.flags)) }
+        out.append(byte: 0x20)
+        out.append(padLeft: 10) { out.append(f.pos) }
+        out.append(byte: 0x20)
+        out.append(padLeft: 10) { out.append(f.inode) }
+        out.append(byte: 0x20)
+        if f.pathError != 0 {
+            out.write("?(\(Errno.name(f.pathError)))")
+        } else {
+            Escape.appendTerminal(f.path, to: out)
+        }
+    }
+
+    static func json(_ f: FileRecord, _ out: Output) {
+        out.append("{\"pid\":"); out.append(f.pid)
+        out.append(",\"fd\":"); out.append(f.fd)
+        out.append(",\"type\":\""); out.append(f.typeName)
+        out.append("\",\"path\":"); Escape.appendJSONString(f.path, to: out)
+        if f.pathError != 0 {
+            out.append(",\"path_error\":\""); out.write(Errno.name(f.pathError)); out.append("\"")
+        }
+        out.append(",\"flags\":"); out.append(f.flags)
+        out.append(",\"pos\":"); out.append(f.pos)
+        out.append(",\"inode\":"); out.append(f.inode)
+        out.append(",\"dev\":\""); appendDev(major: f.major, minor: f.minor, to: out)
+        out.append("\",\"mode\":"); out.append(f.mode)
+        if let object = f.bpfObject {
+            let (type, id): (StaticString, UInt32) = switch object {
+            case .program(let id): ("prog", id)
+            case .map(let id): ("map", id)
+            case .link(let id): ("link", id)
+            case .btf(let id): ("btf", id)
+            }
+            out.append(",\"bpf\":{\"type\":\""); out.append(type)
+            out.append("\",\"id\":"); out.append(id); out.append("}")
+        }
+        out.append("}")
+    }
+}
+
+/// "fe:00": major and minor in hex, as /proc/PID/maps shows them.
+func appendDev(major: UInt32, minor: UInt32, to out: Output) {
+    out.append(hex: UInt64(major), width: 2)
+    out.append(byte: UInt8(ascii: ":"))
+    out.append(hex: UInt64(minor), width: 2)
+}
+
+extension FileRecord {
+    /// lsof's TYPE column: REG, DIR, CHR, BLK, FIFO, SOCK, LNK, a_inode.
+    var typeName: StaticString {
+        if path.starts(with: "anon_inode:".utf8) { return "a_inode" }
+        switch mode & 0o170000 {
+        case 0o100000: return "REG"
+        case 0o040000: return "DIR"
+        case 0o020000: return "CHR"
+        case 0o060000: return "BLK"
+        case 0o010000: return "FIFO"
+        case 0o140000: return "SOCK"
+        case 0o120000: return "LNK"
+        default: return "unknown"
+        }
+    }
+}

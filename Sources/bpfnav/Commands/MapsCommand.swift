@@ -1,0 +1,47 @@
+import BPFKit
+import Iterators
+
+enum MapsCommand {
+    static let spec = CommandSpec(
+        name: "maps",
+        abstract: "Every BPF map, from the bpf_map iterator (JSON field names as bpftool's).",
+        discussion: "",
+        options: formatOptions,
+        run: run
+    )
+
+    static func run(_ args: Arguments) throws {
+        try Dump<MapRecord>(
+            kind: .bpfMap, params: .all, format: DumpFormat(args),
+            header: "     ID TYPE                    KEY  VALUE  MAX_ENTRIES      FLAGS NAME",
+            writeRow: row, writeJSON: json
+        ).run()
+    }
+
+    static func row(_ m: MapRecord, _ out: Output) {
+        out.append(padLeft: 7) { out.append(m.id) }
+        out.append(byte: 0x20)
+        out.append(padRight: 21) { out.write(MapType.name(m.type)) }
+        out.append(byte: 0x20)
+        out.append(padLeft: 5) { out.append(m.keySize) }
+        out.append(byte: 0x20)
+        out.append(padLeft: 6) { out.append(m.valueSize) }
+        out.append(byte: 0x20)
+        out.append(padLeft: 12) { out.append(m.maxEntries) }
+        out.append(" 0x")
+        out.append(hex: m.flags, width: 8)
+        out.append(byte: 0x20)
+        Escape.appendTerminal(m.name, to: out)
+    }
+
+    static func json(_ m: MapRecord, _ out: Output) {
+        out.append("{\"id\":"); out.append(m.id)
+        out.append(",\"type\":\""); out.write(MapType.name(m.type))
+        out.append("\",\"name\":"); Escape.appendJSONString(m.name, to: out)
+        out.append(",\"flags\":"); out.append(m.flags)
+        out.append(",\"bytes_key\":"); out.append(m.keySize)
+        out.append(",\"bytes_value\":"); out.append(m.valueSize)
+        out.append(",\"max_entries\":"); out.append(m.maxEntries)
+        out.append("}")
+    }
+}

@@ -1,0 +1,63 @@
+import BPFKit
+import Iterators
+
+enum VMAsCommand {
+    static let spec = CommandSpec(
+        name: "vmas",
+        abstract: "Every memory mapping of every process, from the task_vma iterator (like /proc/PID/maps).",
+        discussion: "With --pid or --tid, that process's address space only.",
+        options: taskFilterOptions + formatOptions,
+        run: run
+    )
+
+    static func run(_ args: Arguments) throws {
+        try args.exclusive("pid", "tid")
+        try Dump<VMARecord>(
+            kind: .taskVMA, params: try taskParams(args), format: DumpFormat(args),
+            header: "    PID START-END                         PERM   OFFSET DEV   INODE      PATH",
+            writeRow: row, writeJSON: json
+        ).run()
+    }
+
+    static func row(_ v: VMARecord, _ out: Output) {
+        out.append(padLeft: 7) { out.append(v.pid) }
+        out.append(byte: 0x20)
+        out.append(hex: v.start, width: 16)
+        out.append(byte: UInt8(ascii: "-"))
+        out.append(hex: v.end, width: 16)
+        out.append(byte: 0x20)
+        out.write(v.perms)
+        out.append(byte: 0x20)
+        out.append(hex: v.pgoff, width: 8)
+        out.append(byte: 0x20)
+        appendDev(major: v.major, minor: v.minor, to: out)
+        out.append(byte: 0x20)
+        let path = v.displayPath
+        if path.isEmpty && v.pathError == 0 {
+            out.append(v.inode)
+            return
+        }
+        out.append(padRight: 10) { out.append(v.inode) }
+        out.append(byte: 0x20)
+        if v.pathError != 0 {
+            out.write("?(\(Errno.name(v.pathError)))")
+        } else {
+            Escape.appendTerminal(path, to: out)
+        }
+    }
+
+    static func json(_ v: VMARecord, _ out: Output) {
+        out.append("{\"pid\":"); out.append(v.pid)
+        out.append(",\"start\":\""); out.append(hex: v.start, width: 8)
+        out.append("\",\"end\":\""); out.append(hex: v.end, width: 8)
+        out.append("\",\"perms\":\""); out.write(v.perms)
+        out.append("\",\"pgoff\":"); out.append(v.pgoff)
+        out.append(",\"dev\":\""); appendDev(major: v.major, minor: v.minor, to: out)
+        out.append("\",\"inode\":"); out.append(v.inode)
+        out.append(",\"path\":"); Escape.appendJSONString(v.displayPath, to: out)
+        if v.pathError != 0 {
+            out.append(",\"path_error\":\""); out.write(Errno.name(v.pathError)); out.append("\"")
+        }
+        out.append("}")
+    }
+}

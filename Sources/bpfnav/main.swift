@@ -1,0 +1,6 @@
+import Glibc
+
+// A reader that goes away (`bpfnav files --ndjson | head -1`) must end a dump
+// quietly: EPIPE instead of a fatal SIGPIPE.
+signal(SIGPIPE, SIG_IGN)
+exit(CLI.run(Array(CommandLine.arguments.dropFirst())))
