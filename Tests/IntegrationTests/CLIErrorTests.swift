@@ -10,7 +10,7 @@ final class CLIErrorTests: BPFTestCase {
     private func assertFails(_ arguments: [String], mentions expected: [String],
                              file: StaticString = #filePath, line: UInt = #line) throws {
         let before = try BPFFS.entries(of: pinDirectory)
-        let result = try runCommand(bpfnavBinary, arguments)
+        let result = try bpfnav(arguments)
         XCTAssertNotEqual(result.status, 0, "bpfnav \(arguments) succeeded", file: file, line: line)
         XCTAssertTrue(result.stdout.isEmpty, "stdout: \(result.text)", file: file, line: line)
         for text in expected {

@@ -18,7 +18,7 @@ final class Output {
     init(fd: Int32, bufferLimit: Int = 64 * 1024) {
         self.fd = fd
         self.bufferLimit = bufferLimit
-        buffer.reserveCapacity(bufferLimit + 8192)
+        buffer.reserveCapacity(min(bufferLimit, 1 << 16) + 8192)
     }
 
     func write(_ text: String) {

@@ -23,9 +23,16 @@ class BPFTestCase: XCTestCase {
         for child in children { child.stop() }
         children.removeAll()
         if !pinDirectory.isEmpty {
-            // The directory is this test's own: everything in it is too.
+            // The directory is this test's own: everything in it is too
+            // (pins, and the program cache of the bpfnav runs it made).
             for name in (try? BPFFS.entries(of: pinDirectory)) ?? [] {
-                unlink("\(pinDirectory)/\(name)")
+                let path = "\(pinDirectory)/\(name)"
+                if BPFFS.isDirectory(path) {
+                    for inner in (try? BPFFS.entries(of: path)) ?? [] { unlink("\(path)/\(inner)") }
+                    rmdir(path)
+                } else {
+                    unlink(path)
+                }
             }
             XCTAssertEqual(rmdir(pinDirectory), 0, "rmdir \(pinDirectory): \(String(cString: strerror(errno)))")
         }
@@ -51,6 +58,18 @@ class BPFTestCase: XCTestCase {
     }
 
     var pins: IterPins { IterPins(directory: pinDirectory) }
+
+    /// Runs the bpfnav binary with its program cache in this test's
+    /// directory, so that nothing outlives the test.
+    func bpfnav(_ arguments: String...) throws -> RunResult {
+        try bpfnav(arguments)
+    }
+
+    func bpfnav(_ arguments: [String]) throws -> RunResult {
+        var environment = ProcessInfo.processInfo.environment
+        environment["BPFNAV_CACHE_DIR"] = pinDirectory
+        return try runCommand(bpfnavBinary, arguments, environment: environment)
+    }
 
     /// Starts a child that the test stops in tearDown.
     func spawn(_ child: Child) -> Child {

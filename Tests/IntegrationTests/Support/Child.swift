@@ -89,10 +89,6 @@ let bpfnavBinary: String = {
     return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("bpfnav").path
 }()
 
-func bpfnav(_ arguments: String...) throws -> RunResult {
-    try runCommand(bpfnavBinary, arguments)
-}
-
 /// The calling thread's id (gettid), from /proc/thread-self -> "PID/task/TID".
 func currentTID() -> UInt32 {
     let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")) ?? ""

@@ -1,0 +1,54 @@
+import BPFKit
+import CLibBPF
+import Foundation
+import Iterators
+import XCTest
+
+final class ProgramCacheTests: BPFTestCase {
+    func testSecondLoaderReusesTheFirstLoadersPrograms() throws {
+        let cache = ProgramCache(base: pinDirectory)
+        let first = IterLoader(cache: cache)
+        let loadedFD = try first.programFD(.task, .records)
+        let loadedID = try ProgramInfo(fd: loadedFD).id
+        XCTAssertTrue(BPFFS.isDirectory(cache.directory))
+        XCTAssertEqual(try BPFFS.entries(of: cache.directory), ["bpfnav_task_rec", "bpfnav_task_txt"])
+
+        let second = IterLoader(cache: cache)
+        let cachedID = try ProgramInfo(fd: try second.programFD(.task, .records)).id
+        XCTAssertEqual(cachedID, loadedID, "the second loader must use the pinned program, not load its own")
+        // And it works: records of this process come out.
+        let mine = try second.records(TaskRecord.self, .task, params: .pid(UInt32(getpid())))
+        XCTAssertFalse(mine.isEmpty)
+    }
+
+    func testStaleCachesAreRemovedButForeignPinsKept() throws {
+        // A cache of an "older build": one of bpfnav's programs pinned under
+        // another hash, and a stale directory holding something foreign.
+        let object = try Catalog.load(.task)
+        let stale = "\(pinDirectory)/progs-0000000000000000"
+        try BPFFS.makeDirectory(stale)
+        try object.pinProgram("bpfnav_task_txt", at: "\(stale)/bpfnav_task_txt")
+        let mixed = "\(pinDirectory)/progs-1111111111111111"
+        try BPFFS.makeDirectory(mixed)
+        let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("nav_cf"), keySize: 4, valueSize: 4, maxEntries: 1)
+        try foreign.pin(at: "\(mixed)/theirs")
+
+        let cache = ProgramCache(base: pinDirectory)
+        _ = try IterLoader(cache: cache).programFD(.bpfMap, .text)
+        XCTAssertFalse(BPFFS.isDirectory(stale), "the stale cache is gone")
+        XCTAssertEqual(try BPFFS.entries(of: mixed), ["theirs"], "a foreign pin is never removed")
+        XCTAssertTrue(BPFFS.isDirectory(cache.directory))
+
+        let removed = try bpfnav("unpin", "--all", "--dir", pinDirectory)
+        XCTAssertEqual(removed.status, 0, removed.stderr)
+        XCTAssertFalse(BPFFS.isDirectory(cache.directory), "unpin --all removes the cache")
+        XCTAssertEqual(try BPFFS.entries(of: mixed), ["theirs"])
+    }
+
+    func testDumpCommandsFillTheCache() throws {
+        let result = try bpfnav("maps", "--json")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let dirs = try BPFFS.entries(of: pinDirectory).filter { $0.hasPrefix("progs-") }
+        XCTAssertEqual(dirs, ["progs-\(Catalog.hash)"])
+    }
+}
