@@ -26,6 +26,12 @@ RSS_LIMIT_KB = 20 * 1024      # 20 MiB
 RSS_FLAT_KB = 2 * 1024        # "flat": grows by at most 2 MiB (10% of the budget) from N=200 to N=2000
 
 
+def mib_delta(kb):
+    """A signed MiB difference with one decimal, never "-0.0"."""
+    v = round(kb / 1024, 1)
+    return f"{v:+.1f}" if v != 0 else "+0.0"
+
+
 def read_tsv(path):
     rows = []
     if os.path.exists(path):
@@ -131,7 +137,7 @@ def main():
         growth = [rss[hi][k] - rss[lo][k] for k in bp_labels if k in rss[lo] and k in rss[hi]]
         if growth:
             worst = max(growth)
-            flat = f"largest growth **{worst / 1024:+.1f} MiB** — " + \
+            flat = f"largest growth **{mib_delta(worst)} MiB** — " + \
                 ("met" if worst <= RSS_FLAT_KB else "NOT met")
         else:
             flat = "not measured"
@@ -199,7 +205,7 @@ def main():
         cells = [f"{v / 1024:.1f}" if v is not None else "—" for v in vals]
         if len(sizes) >= 2:
             lo, hi = rss[min(sizes)].get(k), rss[max(sizes)].get(k)
-            cells.append(f"{(hi - lo) / 1024:+.1f}" if lo is not None and hi is not None else "—")
+            cells.append(mib_delta(hi - lo) if lo is not None and hi is not None else "—")
         name = f"**`{k}`**" if k.startswith("bpfnav ") else f"`{k}`"
         w(f"| {name} | " + " | ".join(cells) + " |")
     w("")
