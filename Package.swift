@@ -35,15 +35,17 @@ let package = Package(
             dependencies: ["BPFKit", "CIterRecords"],
             plugins: ["EmbedIters"]
         ),
+        .target(name: "Explorer", dependencies: ["BPFKit", "Iterators"]),
         // No argument-parsing library: see Sources/bpfnav/CLI/Command.swift.
-        .executableTarget(name: "bpfnav", dependencies: ["BPFKit", "Iterators"]),
+        .executableTarget(name: "bpfnav", dependencies: ["BPFKit", "Iterators", "Explorer"]),
 
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit"]),
         .testTarget(name: "IteratorsTests", dependencies: ["Iterators"]),
         .testTarget(name: "CLITests", dependencies: ["bpfnav"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BPFKit", "CLibBPF", "Iterators", "bpfnav"]
+            dependencies: ["BPFKit", "CLibBPF", "Iterators", "Explorer", "bpfnav"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -88,9 +88,9 @@ final class BPFErrorTests: XCTestCase {
         XCTAssertThrowsError(try check("open", "/definitely/not/here") { open("/definitely/not/here", O_RDONLY) }) { error in
             XCTAssertEqual((error as? BPFError)?.errno, ENOENT)
         }
-        // -1 with errno unset still is a failure, reported as EIO.
+        // -1 with errno unset is libbpf's -EPERM (libc always sets errno).
         XCTAssertThrowsError(try check("op", "x") { -1 }) { error in
-            XCTAssertEqual((error as? BPFError)?.errno, EIO)
+            XCTAssertEqual((error as? BPFError)?.errno, EPERM)
         }
         // -1 with errno set by the body: EPERM is 1, so -1 is not "-EPERM".
         XCTAssertThrowsError(try check("op", "x") { errno = EBUSY; return -1 }) { error in
@@ -101,7 +101,7 @@ final class BPFErrorTests: XCTestCase {
     func testCheckClearsStaleErrno() {
         errno = EACCES
         XCTAssertThrowsError(try check("op", "x") { -1 }) { error in
-            XCTAssertEqual((error as? BPFError)?.errno, EIO, "a stale errno from before the call is not the cause")
+            XCTAssertEqual((error as? BPFError)?.errno, EPERM, "a stale errno from before the call is not the cause")
         }
     }
 

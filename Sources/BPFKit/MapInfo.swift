@@ -1,0 +1,55 @@
+import CLibBPF
+import Glibc
+
+/// `bpf_map_info` of a map, in the shape bpftool reports.
+public struct MapInfo: Equatable, Sendable {
+    public var id: UInt32
+    public var type: UInt32
+    public var name: String
+    public var keySize: UInt32
+    public var valueSize: UInt32
+    public var maxEntries: UInt32
+    public var flags: UInt32
+    public var btfID: UInt32
+    public var btfKeyTypeID: UInt32
+    public var btfValueTypeID: UInt32
+    public var btfVmlinuxValueTypeID: UInt32
+    public var mapExtra: UInt64
+    /// From fdinfo.
+    public var bytesMemlock: UInt64?
+    public var frozen: Bool
+
+    public var typeName: String { MapType.name(type) }
+
+    public init(fd: Int32) throws(BPFError) {
+        var info = bpf_map_info()
+        var len = UInt32(MemoryLayout<bpf_map_info>.size)
+        try check("get info of map", "fd \(fd)") { bpf_obj_get_info_by_fd(fd, &info, &len) }
+        id = info.id
+        type = info.type
+        name = cStringField(info.name)
+        keySize = info.key_size
+        valueSize = info.value_size
+        maxEntries = info.max_entries
+        flags = info.map_flags
+        btfID = info.btf_id
+        btfKeyTypeID = info.btf_key_type_id
+        btfValueTypeID = info.btf_value_type_id
+        btfVmlinuxValueTypeID = info.btf_vmlinux_value_type_id
+        mapExtra = info.map_extra
+        let fields = fdinfo(fd)
+        bytesMemlock = fields["memlock"].flatMap { UInt64($0) }
+        frozen = fields["frozen"] == "1"
+    }
+
+    public init(id: UInt32) throws(BPFError) {
+        let fd = try BPFObjectSpace.map.open(id)
+        try self.init(fd: fd.raw)
+    }
+
+    /// Per-CPU maps keep one value per possible CPU.
+    public var isPerCPU: Bool {
+        // percpu_hash 5, percpu_array 6, lru_percpu_hash 10, percpu_cgroup_storage 21
+        [5, 6, 10, 21].contains(type)
+    }
+}

@@ -1,0 +1,66 @@
+import BPFKit
+import Iterators
+
+/// A process holding an fd to a BPF object (bpftool's `pids` entries).
+public struct Holder: Equatable, Hashable, Sendable {
+    public var pid: UInt32
+    /// Exact bytes of the process's comm.
+    public var comm: [UInt8]
+
+    public init(pid: UInt32, comm: [UInt8]) {
+        self.pid = pid
+        self.comm = comm
+    }
+}
+
+/// Which processes hold fds to which BPF objects.
+///
+/// Built from bpfnav's own task_file records, which recognise BPF object
+/// files and carry their ids, joined with task records for the names: one
+/// pass over every fd table instead of a /proc walk.
+public struct Holders: Sendable {
+    public private(set) var programs: [UInt32: [Holder]] = [:]
+    public private(set) var maps: [UInt32: [Holder]] = [:]
+    public private(set) var links: [UInt32: [Holder]] = [:]
+    public private(set) var btfs: [UInt32: [Holder]] = [:]
+
+    public init() {}
+
+    /// Joins fd records with thread records (for comm). Each process is
+    /// listed once per object however many fds it holds to it.
+    public init(files: some Sequence<FileRecord>, tasks: some Sequence<TaskRecord>) {
+        var comms: [UInt32: [UInt8]] = [:]
+        for task in tasks where task.pid == task.tid {
+            comms[task.pid] = task.comm
+        }
+        var seen: Set<[UInt32]> = []
+        for file in files {
+            guard let object = file.bpfObject else { continue }
+            let (kind, id): (UInt32, UInt32) = switch object {
+            case .program(let id): (0, id)
+            case .map(let id): (1, id)
+            case .link(let id): (2, id)
+            case .btf(let id): (3, id)
+            }
+            guard seen.insert([kind, id, file.pid]).inserted else { continue }
+            let holder = Holder(pid: file.pid, comm: comms[file.pid] ?? [])
+            switch kind {
+            case 0: programs[id, default: []].append(holder)
+            case 1: maps[id, default: []].append(holder)
+            case 2: links[id, default: []].append(holder)
+            default: btfs[id, default: []].append(holder)
+            }
+        }
+    }
+
+    /// Reads every fd table and every task once.
+    public static func collect(loader: IterLoader) throws -> Holders {
+        let tasks = try loader.records(TaskRecord.self, .task)
+        var files: [FileRecord] = []
+        try loader.forEachRecord(FileRecord.self, .taskFile, params: .all) { record in
+            // Only BPF objects matter; don't keep every path of the system.
+            if record.bpfObject != nil { files.append(record) }
+        }
+        return Holders(files: files, tasks: tasks)
+    }
+}
