@@ -61,13 +61,13 @@ static __always_inline void collect_map(struct bpf_map *map,
 	r->hdr.size = sizeof(*r);
 	r->hdr.kind = BPFNAV_REC_MAP;
 	r->hdr.version = BPFNAV_REC_VERSION;
-	r->id = BPF_CORE_READ(map, id);
-	r->type = BPF_CORE_READ(map, map_type);
-	r->key_size = BPF_CORE_READ(map, key_size);
-	r->value_size = BPF_CORE_READ(map, value_size);
-	r->max_entries = BPF_CORE_READ(map, max_entries);
-	r->flags = BPF_CORE_READ(map, map_flags);
-	BPF_CORE_READ_INTO(&r->name, map, name);
+	r->id = map->id;
+	r->type = map->map_type;
+	r->key_size = map->key_size;
+	r->value_size = map->value_size;
+	r->max_entries = map->max_entries;
+	r->flags = map->map_flags;
+	__builtin_memcpy(r->name, map->name, sizeof(r->name));
 	/* The kernel keeps it NUL-terminated; %s must not rely on that. */
 	r->name[BPFNAV_OBJ_NAME_LEN - 1] = 0;
 }

@@ -19,25 +19,25 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 static __always_inline void collect_task(struct task_struct *task,
 					 struct bpfnav_task_rec *r)
 {
-	struct cred *cred = BPF_CORE_READ(task, cred);
+	struct cred *cred = task->cred;
 
 	__builtin_memset(r, 0, sizeof(*r));
 	r->hdr.size = sizeof(*r);
 	r->hdr.kind = BPFNAV_REC_TASK;
 	r->hdr.version = BPFNAV_REC_VERSION;
-	r->pid = BPF_CORE_READ(task, tgid);
-	r->tid = BPF_CORE_READ(task, pid);
-	r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	r->pid = task->tgid;
+	r->tid = task->pid;
+	r->ppid = task->real_parent->tgid;
 	if (cred) {
-		r->uid = BPF_CORE_READ(cred, euid.val);
-		r->ruid = BPF_CORE_READ(cred, uid.val);
-		r->gid = BPF_CORE_READ(cred, egid.val);
+		r->uid = cred->euid.val;
+		r->ruid = cred->uid.val;
+		r->gid = cred->egid.val;
 	}
-	r->state = BPF_CORE_READ(task, __state) |
-		   (__u32)BPF_CORE_READ(task, exit_state);
-	r->flags = BPF_CORE_READ(task, flags);
-	r->start_time = BPF_CORE_READ(task, start_boottime);
-	BPF_CORE_READ_INTO(&r->comm, task, comm);
+	r->state = task->__state |
+		   (__u32)task->exit_state;
+	r->flags = task->flags;
+	r->start_time = task->start_boottime;
+	__builtin_memcpy(r->comm, task->comm, sizeof(r->comm));
 }
 
 /*

@@ -78,12 +78,12 @@ static __always_inline void classify_bpf_obj(struct file *file,
 	void *priv;
 	char name[16] = {};
 
-	if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) != ANON_INODE_FS_MAGIC)
+	if (file->f_inode->i_sb->s_magic != ANON_INODE_FS_MAGIC)
 		return;
-	priv = BPF_CORE_READ(file, private_data);
+	priv = file->private_data;
 	if (!priv)
 		return;
-	dname = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+	dname = file->f_path.dentry->d_name.name;
 	if (bpf_probe_read_kernel_str(name, sizeof(name), dname) < 0)
 		return;
 
@@ -123,18 +123,18 @@ static __always_inline __u32 collect_file(struct task_struct *task, __u32 fd,
 	__builtin_memset(r, 0, sizeof(*r));
 	r->hdr.kind = BPFNAV_REC_FILE;
 	r->hdr.version = BPFNAV_REC_VERSION;
-	r->pid = BPF_CORE_READ(task, tgid);
+	r->pid = task->tgid;
 	r->fd = fd;
-	r->f_flags = BPF_CORE_READ(file, f_flags);
-	cloexec = BPF_CORE_READ(task, files, fdt, close_on_exec);
+	r->f_flags = file->f_flags;
+	cloexec = task->files->fdt->close_on_exec;
 	if (cloexec &&
 	    !bpf_probe_read_kernel(&word, sizeof(word), cloexec + fd / 64) &&
 	    (word >> (fd % 64)) & 1)
 		r->f_flags |= O_CLOEXEC;
-	r->mode = BPF_CORE_READ(file, f_inode, i_mode);
-	r->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	r->pos = BPF_CORE_READ(file, f_pos);
-	r->inode = BPF_CORE_READ(file, f_inode, i_ino);
+	r->mode = file->f_inode->i_mode;
+	r->dev = file->f_inode->i_sb->s_dev;
+	r->pos = file->f_pos;
+	r->inode = file->f_inode->i_ino;
 	classify_bpf_obj(file, r);
 
 	if (!path) {

@@ -21,6 +21,21 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Same layout and reasons as in task_file.bpf.c. */
 struct vma_scratch {
 	__u64 busy;
+	/*
+	 * The path in path[] belongs to this file of the previous object of
+	 * this session. Consecutive mappings of one file (a library's text,
+	 * data and bss) are common; they reuse the path instead of calling
+	 * bpf_d_path() again, which was most of this program's cost. The
+	 * session, the object number and the file and inode pointers must all
+	 * match: another reader on this CPU, a redone object after a full
+	 * buffer, or a freed and reused struct file each miss the cache.
+	 */
+	__u64 last_session;
+	__u64 last_seq;
+	__u64 last_file;
+	__u64 last_inode;
+	__s32 last_err;
+	__u32 last_len;
 	struct bpfnav_vma_rec rec;
 	char path[BPFNAV_PATH_MAX + 8];
 };
@@ -57,18 +72,18 @@ static __always_inline void scratch_release(struct vma_scratch *s)
 static __always_inline __u8 vma_special(struct vm_area_struct *vma,
 					__u64 start, __u64 end)
 {
-	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
+	struct mm_struct *mm = vma->vm_mm;
 
 	if (!mm)
 		return BPFNAV_VMA_NONE;
 	if (bpf_core_field_exists(mm->context.vdso) &&
-	    (__u64)BPF_CORE_READ(mm, context.vdso) == start)
+	    (__u64)mm->context.vdso == start)
 		return BPFNAV_VMA_VDSO;
-	if (start <= BPF_CORE_READ(mm, brk) &&
-	    end >= BPF_CORE_READ(mm, start_brk))
+	if (start <= mm->brk &&
+	    end >= mm->start_brk)
 		return BPFNAV_VMA_HEAP;
-	if (start <= BPF_CORE_READ(mm, start_stack) &&
-	    end >= BPF_CORE_READ(mm, start_stack))
+	if (start <= mm->start_stack &&
+	    end >= mm->start_stack)
 		return BPFNAV_VMA_STACK;
 	return BPFNAV_VMA_NONE;
 }
@@ -78,10 +93,13 @@ static __always_inline __u8 vma_special(struct vm_area_struct *vma,
  * scratch slot is busy: a file mapping then says -EBUSY instead of a path).
  * Returns the record size including the padded path.
  */
-static __always_inline __u32 collect_vma(struct task_struct *task,
+static __always_inline __u32 collect_vma(struct bpf_iter_meta *meta,
+					 struct task_struct *task,
 					 struct vm_area_struct *vma,
-					 struct bpfnav_vma_rec *r, char *path)
+					 struct bpfnav_vma_rec *r,
+					 struct vma_scratch *s)
 {
+	char *path = s ? s->path : 0;
 	/* A direct load, not a probe read: bpf_d_path() wants a BTF pointer. */
 	struct file *file = vma->vm_file;
 	__u32 len = 0;
@@ -90,19 +108,25 @@ static __always_inline __u32 collect_vma(struct task_struct *task,
 	__builtin_memset(r, 0, sizeof(*r));
 	r->hdr.kind = BPFNAV_REC_VMA;
 	r->hdr.version = BPFNAV_REC_VERSION;
-	r->pid = BPF_CORE_READ(task, tgid);
-	r->start = BPF_CORE_READ(vma, vm_start);
-	r->end = BPF_CORE_READ(vma, vm_end);
-	r->vm_flags = BPF_CORE_READ(vma, vm_flags);
+	r->pid = task->tgid;
+	r->start = vma->vm_start;
+	r->end = vma->vm_end;
+	r->vm_flags = vma->vm_flags;
 
 	if (!file) {
 		r->special = vma_special(vma, r->start, r->end);
 	} else {
-		r->pgoff = (__u64)BPF_CORE_READ(vma, vm_pgoff) << PAGE_SHIFT;
-		r->inode = BPF_CORE_READ(file, f_inode, i_ino);
-		r->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-		if (!path) {
+		r->pgoff = (__u64)vma->vm_pgoff << PAGE_SHIFT;
+		r->inode = file->f_inode->i_ino;
+		r->dev = file->f_inode->i_sb->s_dev;
+		if (!s) {
 			r->path_err = -EBUSY;
+		} else if (s->last_session == meta->session_id &&
+			   s->last_seq + 1 == meta->seq_num &&
+			   s->last_file == (__u64)file &&
+			   s->last_inode == (__u64)file->f_inode) {
+			len = s->last_len & (BPFNAV_PATH_MAX - 1);
+			r->path_err = s->last_err;
 		} else {
 			ret = bpf_d_path(&file->f_path, path, BPFNAV_PATH_MAX);
 			if (ret > 0 && ret <= BPFNAV_PATH_MAX)
@@ -113,6 +137,14 @@ static __always_inline __u32 collect_vma(struct task_struct *task,
 			/* Padding must be zeros, not leftovers of a longer path. */
 			*(__u64 *)&path[len] = 0;
 		}
+	}
+	if (s) {
+		s->last_session = meta->session_id;
+		s->last_seq = meta->seq_num;
+		s->last_file = (__u64)file;
+		s->last_inode = file ? (__u64)file->f_inode : 0;
+		s->last_err = r->path_err;
+		s->last_len = len;
 	}
 	r->path_len = len;
 	r->hdr.size = (sizeof(*r) + len + 7) & ~7U;
@@ -144,9 +176,9 @@ int bpfnav_vma_txt(struct bpf_iter__task_vma *ctx)
 	s = scratch_acquire();
 	if (s) {
 		r = &s->rec;
-		collect_vma(task, vma, r, s->path);
+		collect_vma(meta, task, vma, r, s);
 	} else {
-		collect_vma(task, vma, r, 0);
+		collect_vma(meta, task, vma, r, 0);
 	}
 	perms[0] = r->vm_flags & VM_READ ? 'r' : '-';
 	perms[1] = r->vm_flags & VM_WRITE ? 'w' : '-';
@@ -200,11 +232,11 @@ int bpfnav_vma_rec(struct bpf_iter__task_vma *ctx)
 
 	s = scratch_acquire();
 	if (!s) {
-		collect_vma(task, vma, &busy_rec, 0);
+		collect_vma(meta, task, vma, &busy_rec, 0);
 		bpf_seq_write(seq, &busy_rec, sizeof(busy_rec));
 		return 0;
 	}
-	size = collect_vma(task, vma, &s->rec, s->path);
+	size = collect_vma(meta, task, vma, &s->rec, s);
 	bpf_seq_write(seq, &s->rec, size);
 	scratch_release(s);
 	return 0;

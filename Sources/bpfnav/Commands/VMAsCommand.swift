@@ -26,7 +26,7 @@ enum VMAsCommand {
         out.append(byte: UInt8(ascii: "-"))
         out.append(hex: v.end, width: 16)
         out.append(byte: 0x20)
-        out.write(v.perms)
+        appendPerms(v.vmFlags, to: out)
         out.append(byte: 0x20)
         out.append(hex: v.pgoff, width: 8)
         out.append(byte: 0x20)
@@ -50,7 +50,7 @@ enum VMAsCommand {
         out.append("{\"pid\":"); out.append(v.pid)
         out.append(",\"start\":\""); out.append(hex: v.start, width: 8)
         out.append("\",\"end\":\""); out.append(hex: v.end, width: 8)
-        out.append("\",\"perms\":\""); out.write(v.perms)
+        out.append("\",\"perms\":\""); appendPerms(v.vmFlags, to: out)
         out.append("\",\"pgoff\":"); out.append(v.pgoff)
         out.append(",\"dev\":\""); appendDev(major: v.major, minor: v.minor, to: out)
         out.append("\",\"inode\":"); out.append(v.inode)
@@ -60,4 +60,13 @@ enum VMAsCommand {
         }
         out.append("}")
     }
+}
+
+/// "r-xp" straight into the buffer (VMARecord.perms builds a String).
+@inline(__always)
+func appendPerms(_ flags: UInt64, to out: Output) {
+    out.append(byte: flags & 0x1 != 0 ? UInt8(ascii: "r") : UInt8(ascii: "-"))
+    out.append(byte: flags & 0x2 != 0 ? UInt8(ascii: "w") : UInt8(ascii: "-"))
+    out.append(byte: flags & 0x4 != 0 ? UInt8(ascii: "x") : UInt8(ascii: "-"))
+    out.append(byte: flags & 0x80 != 0 ? UInt8(ascii: "s") : UInt8(ascii: "p"))
 }

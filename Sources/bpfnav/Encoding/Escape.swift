@@ -40,12 +40,19 @@ enum Escape {
         var i = 0
         let n = bytes.count
         while i < n {
-            let b = bytes[i]
-            if b >= 0x20 && b < 0x7f && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
-                out.append(byte: b)
-                i += 1
+            // Runs of plain ASCII (nearly every path) are copied at once.
+            var run = i
+            while run < n {
+                let c = bytes[run]
+                guard c >= 0x20, c < 0x7f, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\") else { break }
+                run += 1
+            }
+            if run > i {
+                out.append(bytes: UnsafeRawBufferPointer(rebasing: bytes[i..<run]))
+                i = run
                 continue
             }
+            let b = bytes[i]
             if b < 0x80 {
                 switch b {
                 case UInt8(ascii: "\""): out.append("\\\"")

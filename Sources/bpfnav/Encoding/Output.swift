@@ -11,37 +11,71 @@ final class Output {
 
     private let fd: Int32
     private let bufferLimit: Int
-    var buffer: [UInt8] = []
+    /// The pending bytes: a plain allocation rather than an Array, because
+    /// every row of a 100,000-row dump goes through here byte by byte and
+    /// Array's uniqueness and bounds checks showed up in profiles.
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
     /// Set once a write failed; later writes are dropped.
     private(set) var failed: Int32 = 0
 
     init(fd: Int32, bufferLimit: Int = 64 * 1024) {
         self.fd = fd
         self.bufferLimit = bufferLimit
-        buffer.reserveCapacity(min(bufferLimit, 1 << 16) + 8192)
+        capacity = min(bufferLimit, 1 << 16) + 8192
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        flush()
+        base.deallocate()
+    }
+
+    /// What is buffered (tests and in-memory rendering).
+    var buffer: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    @inline(__always)
+    private func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(count + extra) }
+    }
+
+    private func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
     }
 
     func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { append(bytes: UnsafeRawBufferPointer($0)) }
         flushIfFull()
     }
 
     func write(bytes: some Collection<UInt8>) {
-        buffer.append(contentsOf: bytes)
+        reserve(bytes.count)
+        for byte in bytes {
+            base[count] = byte
+            count += 1
+        }
         flushIfFull()
     }
 
     @inline(__always)
     func flushIfFull() {
-        if buffer.count > bufferLimit { flush() }
+        if count > bufferLimit { flush() }
     }
 
     /// Writes what is buffered. A closed pipe throws `OutputClosed` from
     /// `check()`; here it only marks the stream failed.
     func flush() {
         var start = 0
-        while start < buffer.count, failed == 0 {
-            let n = buffer[start...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        while start < count, failed == 0 {
+            let n = Glibc.write(fd, base + start, count - start)
             if n < 0 {
                 if errno == EINTR { continue }
                 failed = errno
@@ -49,7 +83,7 @@ final class Output {
             }
             start += n
         }
-        buffer.removeAll(keepingCapacity: true)
+        count = 0
     }
 
     /// Throws when the reader has gone, so a dump stops reading the kernel.
@@ -57,45 +91,54 @@ final class Output {
         if failed != 0 { throw OutputClosed() }
     }
 
-    deinit { flush() }
-
     // MARK: - Appenders
 
     @inline(__always)
     func append(_ text: StaticString) {
-        text.withUTF8Buffer { buffer.append(contentsOf: $0) }
+        append(bytes: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    func append(bytes: UnsafeRawBufferPointer) {
+        reserve(bytes.count)
+        if let source = bytes.baseAddress, bytes.count > 0 {
+            (base + count).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        }
+        count += bytes.count
     }
 
     @inline(__always)
     func append(byte: UInt8) {
-        buffer.append(byte)
+        reserve(1)
+        base[count] = byte
+        count += 1
     }
 
     func append(_ value: UInt64) {
+        reserve(20)
         if value < 10 {
-            buffer.append(UInt8(truncatingIfNeeded: value) &+ 48)
+            base[count] = UInt8(truncatingIfNeeded: value) &+ 48
+            count += 1
             return
         }
-        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                     UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
+        var digits = 0
         var v = value
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while v > 0 {
-                raw[count] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
-                count += 1
-            }
-            for i in stride(from: count - 1, through: 0, by: -1) { buffer.append(raw[i]) }
+        while v > 0 { v /= 10; digits += 1 }
+        v = value
+        var at = count + digits - 1
+        while v > 0 {
+            base[at] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+            v /= 10
+            at -= 1
         }
+        count += digits
     }
 
     func append(_ value: UInt32) { append(UInt64(value)) }
 
     func append(_ value: Int64) {
         if value < 0 {
-            buffer.append(UInt8(ascii: "-"))
+            append(byte: UInt8(ascii: "-"))
             append(value.magnitude)
         } else {
             append(UInt64(value))
@@ -104,40 +147,71 @@ final class Output {
 
     /// Lower-case hex, zero-padded to at least `width` digits.
     func append(hex value: UInt64, width: Int = 1) {
-        let digits = max(width, (64 - value.leadingZeroBitCount + 3) / 4)
-        for i in stride(from: digits - 1, through: 0, by: -1) {
-            let nibble = i >= 16 ? 0 : UInt8(truncatingIfNeeded: (value >> UInt64(i * 4)) & 0xf)
-            buffer.append(nibble < 10 ? nibble &+ 48 : nibble &+ 87)
+        let digits = max(width, (64 - value.leadingZeroBitCount + 3) / 4, 1)
+        reserve(digits)
+        var v = value
+        var at = count + digits
+        // Two digits per step from a table: addresses are 12 digits, and a
+        // VMA dump writes two per row.
+        Output.hexPairs.withUnsafeBufferPointer { pairs in
+            while at - count >= 2 {
+                let pair = pairs[Int(truncatingIfNeeded: v & 0xff)]
+                at -= 2
+                base[at] = UInt8(truncatingIfNeeded: pair >> 8)
+                base[at + 1] = UInt8(truncatingIfNeeded: pair & 0xff)
+                v >>= 8
+            }
         }
+        if at > count {
+            let nibble = UInt8(truncatingIfNeeded: v & 0xf)
+            base[count] = nibble < 10 ? nibble &+ 48 : nibble &+ 87
+        }
+        count += digits
+    }
+
+    /// "00" … "ff" as (high << 8 | low) ASCII pairs.
+    private static let hexPairs: [UInt16] = (0..<256).map { byte in
+        func digit(_ n: Int) -> UInt16 { UInt16(n < 10 ? n + 48 : n + 87) }
+        return digit(byte >> 4) << 8 | digit(byte & 0xf)
     }
 
     /// Octal with a leading 0, as /proc/PID/fdinfo shows flags.
     func append(octal value: UInt64) {
-        buffer.append(UInt8(ascii: "0"))
+        append(byte: UInt8(ascii: "0"))
         if value == 0 { return }
         let digits = (64 - value.leadingZeroBitCount + 2) / 3
-        for i in stride(from: digits - 1, through: 0, by: -1) {
-            buffer.append(UInt8(truncatingIfNeeded: (value >> UInt64(i * 3)) & 7) &+ 48)
+        reserve(digits)
+        var v = value
+        var at = count + digits - 1
+        for _ in 0..<digits {
+            base[at] = UInt8(truncatingIfNeeded: v & 7) &+ 48
+            v >>= 3
+            at -= 1
         }
+        count += digits
     }
 
-    /// `text` right-aligned in `width` columns (ASCII content).
+    /// What `body` appends, right-aligned in `width` columns (ASCII).
     func append(padLeft width: Int, _ body: () -> Void) {
-        let start = buffer.count
+        let start = count
         body()
-        let written = buffer.count - start
-        if written < width {
-            buffer.insert(contentsOf: repeatElement(UInt8(ascii: " "), count: width - written), at: start)
-        }
+        let written = count - start
+        guard written < width else { return }
+        let pad = width - written
+        reserve(pad)
+        memmove(base + start + pad, base + start, written)
+        (base + start).update(repeating: UInt8(ascii: " "), count: pad)
+        count += pad
     }
 
-    /// `text` left-aligned in `width` columns (ASCII content).
+    /// What `body` appends, left-aligned in `width` columns (ASCII).
     func append(padRight width: Int, _ body: () -> Void) {
-        let start = buffer.count
+        let start = count
         body()
-        let written = buffer.count - start
-        if written < width {
-            buffer.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - written))
-        }
+        let written = count - start
+        guard written < width else { return }
+        reserve(width - written)
+        (base + count).update(repeating: UInt8(ascii: " "), count: width - written)
+        count += width - written
     }
 }
