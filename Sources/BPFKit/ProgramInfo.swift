@@ -65,6 +65,15 @@ public struct ProgramInfo: Equatable, Sendable {
         bytesMemlock = fdinfo(fd)["memlock"].flatMap { UInt64($0) }
     }
 
+    /// Just the program's name: one syscall, for hot paths that only need
+    /// to recognise a program (no map ids, no fdinfo).
+    public static func name(fd: Int32) throws(BPFError) -> String {
+        var info = bpf_prog_info()
+        var len = UInt32(MemoryLayout<bpf_prog_info>.size)
+        try check("get info of program", "fd \(fd)") { bpf_obj_get_info_by_fd(fd, &info, &len) }
+        return cStringField(info.name)
+    }
+
     /// Looks up a program by id. ENOENT when it is gone.
     public init(id: UInt32) throws(BPFError) {
         let fd = try BPFObjectSpace.program.open(id)

@@ -48,8 +48,9 @@ public struct IterPins: Sendable {
         guard let info = try? IterLinkInfo(linkFD: pinned.fd.raw), info.isIter else {
             return .foreign("a link that is not an iterator")
         }
-        guard let program = try? ProgramInfo(id: info.programID),
-              let (kind, format) = IterKind.recognise(programName: program.name) else {
+        guard let programFD = try? BPFObjectSpace.program.open(info.programID),
+              let programName = try? ProgramInfo.name(fd: programFD.raw),
+              let (kind, format) = IterKind.recognise(programName: programName) else {
             return .foreign("an iterator link of another program")
         }
         return .ours(OwnPin(name: name, path: path, kind: kind, format: format, params: info.params,

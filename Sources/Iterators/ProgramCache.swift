@@ -35,7 +35,7 @@ public struct ProgramCache: Sendable {
     public func program(_ kind: IterKind, _ format: IterFormat) -> OwnedFD? {
         let name = kind.programName(format)
         guard let pinned = try? PinnedObject(path: "\(directory)/\(name)"), pinned.kind == .program,
-              let info = try? ProgramInfo(fd: pinned.fd.raw), info.name == name else { return nil }
+              (try? ProgramInfo.name(fd: pinned.fd.raw)) == name else { return nil }
         return pinned.takeFD()
     }
 
@@ -85,8 +85,8 @@ public struct ProgramCache: Sendable {
     static func remove(directory dir: String) -> Bool {
         for name in (try? BPFFS.entries(of: dir)) ?? [] {
             guard let pinned = try? PinnedObject(path: "\(dir)/\(name)"), pinned.kind == .program,
-                  let info = try? ProgramInfo(fd: pinned.fd.raw),
-                  IterKind.recognise(programName: info.name) != nil else { continue }
+                  let name = try? ProgramInfo.name(fd: pinned.fd.raw),
+                  IterKind.recognise(programName: name) != nil else { continue }
             unlink("\(dir)/\(name)")
         }
         return rmdir(dir) == 0
