@@ -53,7 +53,9 @@ let package = Package(
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BPFKit", "CLibBPF", "Iterators", "Explorer", "bpfnav"]
+            dependencies: ["BPFKit", "CLibBPF", "Iterators", "Explorer", "bpfnav"],
+            // BPF C sources the tests compile and load themselves.
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

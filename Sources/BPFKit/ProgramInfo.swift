@@ -80,6 +80,26 @@ public struct ProgramInfo: Equatable, Sendable {
         try self.init(fd: fd.raw)
     }
 
+    /// Kernel addresses of the program's JITed functions (its subprograms),
+    /// which name the targets of BPF-to-BPF calls in a dump.
+    public static func jitedSymbols(fd: Int32) throws(BPFError) -> [UInt64] {
+        var info = bpf_prog_info()
+        var len = UInt32(MemoryLayout<bpf_prog_info>.size)
+        try check("get info of program", "fd \(fd)") { bpf_obj_get_info_by_fd(fd, &info, &len) }
+        let count = Int(info.nr_jited_ksyms)
+        guard count > 0 else { return [] }
+        var symbols = [UInt64](repeating: 0, count: count)
+        let rc = symbols.withUnsafeMutableBufferPointer { buffer in
+            var again = bpf_prog_info()
+            again.nr_jited_ksyms = UInt32(count)
+            again.jited_ksyms = UInt64(UInt(bitPattern: buffer.baseAddress))
+            var len2 = UInt32(MemoryLayout<bpf_prog_info>.size)
+            return bpf_obj_get_info_by_fd(fd, &again, &len2)
+        }
+        try check("get JIT symbols of program", "fd \(fd)") { rc }
+        return symbols
+    }
+
     /// The translated instructions (what the verifier and fixups left), raw.
     public static func xlated(fd: Int32) throws(BPFError) -> [UInt8] {
         var info = bpf_prog_info()

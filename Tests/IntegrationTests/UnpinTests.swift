@@ -21,8 +21,17 @@ final class UnpinTests: BPFTestCase {
 
         let listed = try bpfnav("pins", "--dir", pinDirectory)
         XCTAssertEqual(listed.status, 0, listed.stderr)
-        XCTAssertTrue(listed.text.contains("files-pid-\(child.pid)  files  task_file  pid \(child.pid)"), listed.text)
-        XCTAssertFalse(listed.text.contains("foreign"), listed.text)
+        // PATH KIND ID NAME OWNER DETAIL: bpfnav's pin with its target and
+        // parameters; the foreign pin listed, but not as bpfnav's.
+        let rows = listed.text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let own = try XCTUnwrap(rows.first { $0.first == pins.path("files-pid-\(child.pid)") }, listed.text)
+        XCTAssertEqual(own[1], "link", listed.text)
+        XCTAssertEqual(own[3], "bpfnav_file_txt", listed.text)
+        XCTAssertEqual(own[4], "bpfnav", listed.text)
+        XCTAssertEqual(own.dropFirst(5).joined(separator: " "), "iter task_file pid \(child.pid)", listed.text)
+        let other = try XCTUnwrap(rows.first { $0.first == pins.path("foreign") }, listed.text)
+        XCTAssertEqual(other[1], "map", listed.text)
+        XCTAssertEqual(other[4], "-", listed.text)
 
         // The foreign pin cannot be unpinned or overwritten by name.
         let refused = try bpfnav("unpin", "foreign", "--dir", pinDirectory)

@@ -10,6 +10,7 @@ struct Exit: Error {
 enum CLI {
     static let commands: [CommandSpec] = [
         TasksCommand.spec, FilesCommand.spec, VMAsCommand.spec, MapsCommand.spec,
+        ProgsCommand.spec, LinksCommand.spec, ProgCommand.spec, MapCommand.spec, LinkCommand.spec,
         PinCommand.spec, UnpinCommand.spec, PinsCommand.spec, CatCommand.spec,
     ]
 
@@ -25,7 +26,7 @@ enum CLI {
             return run([args[1], "--help"])
         }
         guard let spec = commands.first(where: { $0.name == first }) else {
-            Output.standardError.write("bpfnav: unknown command '\(first)'\nCommands: \(commands.map(\.name).joined(separator: ", ")); see 'bpfnav --help'.\n")
+            Output.standardError.write("bpfnav: unknown command '\(Escape.terminal(Array(first.utf8)))'\nCommands: \(commands.map(\.name).joined(separator: ", ")); see 'bpfnav --help'.\n")
             return 64
         }
         let rest = Array(args.dropFirst())
@@ -35,9 +36,12 @@ enum CLI {
             Output.standardOutput.flush()
             return 0
         }
-        let json = beforeDashes.contains("--json") || beforeDashes.contains("--ndjson")
+        // Before parsing succeeds, a guess from the words; after, the flags
+        // (`--pid --json` makes "--json" the pid, not the format).
+        var json = beforeDashes.contains("--json") || beforeDashes.contains("--ndjson")
         do {
             let parsed = try Parser.parse(rest, for: spec)
+            json = parsed.flag("json") || parsed.flag("ndjson")
             try spec.run(parsed)
             Output.standardOutput.flush()
             return 0
@@ -48,7 +52,9 @@ enum CLI {
             if json {
                 writeJSONError(usage.message, errno: nil)
             } else {
-                Output.standardError.write("bpfnav: \(usage.message)\nSee 'bpfnav \(spec.name) --help'.\n")
+                // Messages quote the user's words: escaped, like any text
+                // bpfnav did not write itself.
+                Output.standardError.write("bpfnav: \(Escape.terminal(Array(usage.message.utf8)))\nSee 'bpfnav \(spec.name) --help'.\n")
             }
             return 64
         } catch {

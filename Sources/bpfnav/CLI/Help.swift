@@ -10,8 +10,11 @@ enum Help {
     }
 
     static func text(_ spec: CommandSpec) -> String {
-        var out = "\(spec.abstract)\n\nUSAGE: \(usage(spec))\n"
-        if !spec.discussion.isEmpty { out += "\n\(spec.discussion)\n" }
+        var out = wrap(spec.abstract) + "\n\n" + wrap("USAGE: \(usage(spec))", indent: 7) + "\n"
+        if !spec.discussion.isEmpty {
+            out += "\n" + spec.discussion.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { wrap(String($0)) }.joined(separator: "\n") + "\n"
+        }
         if let positionals = spec.positionals {
             out += "\nARGUMENTS:\n" + row("<\(positionals)>", spec.positionalHelp)
         }
@@ -26,7 +29,8 @@ enum Help {
 
     static func overview(_ commands: [CommandSpec]) -> String {
         var out = """
-        bpfnav: BPF programs, maps, pins and the kernel's view of processes, through BPF iterators.
+        bpfnav: BPF programs, maps, pins and the kernel's view of processes, through
+        BPF iterators.
 
         USAGE: bpfnav COMMAND [OPTIONS]
 
@@ -45,6 +49,28 @@ enum Help {
 
         """
         return out
+    }
+
+    /// `text` wrapped at 80 columns; continuation lines indented by `indent`
+    /// (a line's own leading spaces are kept for its continuations too).
+    static func wrap(_ text: String, indent: Int = 0) -> String {
+        guard text.count > 80 else { return text }
+        let leading = text.prefix { $0 == " " }.count
+        let pad = String(repeating: " ", count: max(indent, leading))
+        var lines: [String] = []
+        var line = String(repeating: " ", count: leading)
+        var empty = true
+        for word in text.dropFirst(leading).split(separator: " ") {
+            if !empty && line.count + 1 + word.count > 80 {
+                lines.append(line)
+                line = pad + word
+            } else {
+                line += (empty ? "" : " ") + word
+            }
+            empty = false
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n")
     }
 
     /// "  left        help", help wrapped at 80 columns.

@@ -1,16 +1,32 @@
 import BPFKit
+import Glibc
 import Iterators
 
 enum MapsCommand {
     static let spec = CommandSpec(
         name: "maps",
-        abstract: "Every BPF map, from the bpf_map iterator (JSON field names as bpftool's).",
-        discussion: "",
-        options: formatOptions,
+        abstract: "Every BPF map (JSON as `bpftool map show -j`), with where it is pinned and who holds it.",
+        discussion: """
+        Maps are listed by id (BPF_MAP_GET_NEXT_ID, which needs CAP_SYS_ADMIN). Without
+        it, the bpf_map iterator lists them with fewer fields (id, type, name, flags,
+        sizes). PIDS (with --pids) lists the processes holding an fd to a map.
+        """,
+        options: formatOptions + [pidsOption],
         run: run
     )
 
     static func run(_ args: Arguments) throws {
+        do {
+            try MapList.run(args)
+        } catch let error as BPFError where error.errno == EPERM && error.operation.hasPrefix("list ") {
+            // Listing ids needs CAP_SYS_ADMIN; the iterator needs CAP_BPF and
+            // CAP_PERFMON only.
+            try iteratorDump(args)
+        }
+    }
+
+    /// The bpf_map iterator's records: the fields it carries.
+    static func iteratorDump(_ args: Arguments) throws {
         try Dump<MapRecord>(
             kind: .bpfMap, params: .all, format: DumpFormat(args),
             header: "     ID TYPE                    KEY  VALUE  MAX_ENTRIES      FLAGS NAME",

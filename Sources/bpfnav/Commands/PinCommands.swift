@@ -1,4 +1,5 @@
 import BPFKit
+import Explorer
 import Iterators
 
 enum PinCommand {
@@ -96,15 +97,59 @@ enum UnpinCommand {
 enum PinsCommand {
     static let spec = CommandSpec(
         name: "pins",
-        abstract: "List bpfnav's pins with their kind and parameters.",
-        options: [dirOption],
+        abstract: "Everything pinned in bpffs: directories, programs, maps and links, bpfnav's own marked.",
+        discussion: """
+        Walks every mounted bpffs (from /proc/self/mountinfo), or only PATH. Each pin
+        is opened (BPF_OBJ_GET) and shown with its kind, id and name; links with what
+        they attach (iterators: target and pid/tid). OWNER is bpfnav for bpfnav's
+        iterator pins and its program cache: the only pins bpfnav replaces or removes.
+        """,
+        options: [
+            .option("dir", "DIR", "Same as PATH."),
+            .flag("json", "Print one JSON array."),
+            .flag("ndjson", "Print one JSON object per line."),
+        ],
+        positionals: "PATH",
+        positionalHelp: "A bpffs directory (or one pin) to list; default: every mounted bpffs.",
         run: run
     )
 
     static func run(_ args: Arguments) throws {
-        let pins = args.pins
-        try BPFFS.requireBPFFS(for: pins.directory)
-        Output.standardOutput.write(PinTable.render(try pins.list()))
+        let format = try DumpFormat(args)
+        if args.positionals.count > 1 { throw UsageError("give at most one PATH") }
+        if !args.positionals.isEmpty, args.string("dir") != nil { throw UsageError("give PATH or --dir, not both") }
+        let path = args.positionals.first ?? args.string("dir")
+        let entries = try path.map { path throws(BPFError) in try PinWalk.walk(path) } ?? PinWalk.walkAll()
+        ObjectCommands.printList(entries, format: format, header: PinTable.header, cells: PinTable.cells,
+                                 json: ObjectJSON.pin)
+    }
+}
+
+/// The `bpfnav pins` table.
+enum PinTable {
+    static let header = ["PATH", "KIND", "ID", "NAME", "OWNER", "DETAIL"]
+
+    static func cells(_ e: PinEntry) -> [String] {
+        let id = e.id == 0 ? "-" : "\(e.id)"
+        let name = e.name.isEmpty ? "-" : Escape.terminal(Array(e.name.utf8))
+        let owner = e.owner.isBPFNav ? "bpfnav" : "-"
+        let detail: String = switch e.kind {
+        case .directory: e.errno == 0 ? "" : "contents unreadable: \(Errno.name(e.errno))"
+        case .other: ""
+        case .program:
+            (e.program?.typeName ?? "") + (e.owner.isBPFNav ? " (program cache)" : "")
+        case .map:
+            e.map?.typeName ?? ""
+        case .link:
+            e.link.map { link in
+                Escape.terminal(Array("\(link.typeName) \(LinkSummary.text(link.details))".utf8))
+            } ?? ""
+        case .symlink:
+            "-> " + Escape.terminal(e.symlinkTarget ?? [])
+        case .unreadable:
+            "\(Errno.name(e.errno)): \(Errno.describe(e.errno))"
+        }
+        return [Escape.terminal(e.path), e.kind.rawValue, id, name, owner, detail]
     }
 }
 
@@ -135,22 +180,5 @@ enum CatCommand {
         } catch is OutputClosed {
             return
         }
-    }
-}
-
-/// The `bpfnav pins` table.
-enum PinTable {
-    static func render(_ pins: [OwnPin]) -> String {
-        let header = ["NAME", "KIND", "TARGET", "PARAMS", "LINK", "PROG"]
-        let rows = pins.map { pin -> [String] in
-            let params: String = switch pin.params {
-            case .all, .mapFD: "-"
-            case .pid(let pid): "pid \(pid)"
-            case .tid(let tid): "tid \(tid)"
-            }
-            return [Escape.terminal(Array(pin.name.utf8)), pin.kind.pinPrefix, pin.kind.target, params,
-                    "\(pin.linkID)", "\(pin.programID)"]
-        }
-        return Table.render(header: header, rows: rows)
     }
 }

@@ -74,6 +74,11 @@ enum Escape {
                 out.append("\\udc")
                 out.append(hex: UInt64(b), width: 2)
                 i += 1
+            } else if length == 3, b == 0xef, bytes[i + 1] == 0xbb, bytes[i + 2] == 0xbf {
+                // U+FEFF raw is valid JSON, but some parsers (Foundation on
+                // Linux) drop it as a byte order mark; escaped it survives.
+                out.append("\\ufeff")
+                i += 3
             } else {
                 for k in 0..<length { out.append(byte: bytes[i + k]) }
                 i += length
@@ -123,7 +128,7 @@ enum Escape {
             }
             let scalar = decodeScalar(bytes, at: i, length: length)
             if (0x80...0x9f).contains(scalar) || (0x202a...0x202e).contains(scalar)
-                || (0x2066...0x2069).contains(scalar) || scalar == 0x200e || scalar == 0x200f {
+                || (0x2066...0x2069).contains(scalar) || scalar == 0x200e || scalar == 0x200f || scalar == 0x061c {
                 out.append("\\u{")
                 out.append(hex: UInt64(scalar), width: 4)
                 out.append("}")

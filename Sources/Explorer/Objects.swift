@@ -1,0 +1,388 @@
+import BPFKit
+import CLibBPF
+import Glibc
+import Iterators
+
+/// A loaded program, with where it is pinned and who holds it.
+public struct ProgramEntry: Sendable {
+    public var info: ProgramInfo
+    /// The name as bpftool shows it: the kernel keeps 15 bytes; a name that
+    /// long is completed from the program's BTF (its main function's name).
+    public var fullName: String
+    public var pinned: [[UInt8]] = []
+    public var pids: [Holder] = []
+
+    public var id: UInt32 { info.id }
+    public var jited: Bool { info.bytesJited > 0 }
+}
+
+/// A map, with where it is pinned and who holds it.
+public struct MapEntry: Sendable {
+    public var info: MapInfo
+    /// prog_array maps: the program type the array is bound to (fdinfo).
+    public var ownerProgramType: UInt32?
+    public var ownerJited: Bool?
+    public var pinned: [[UInt8]] = []
+    public var pids: [Holder] = []
+
+    public var id: UInt32 { info.id }
+}
+
+/// A link, with where it is pinned and who holds it.
+public struct LinkEntry: Sendable {
+    public var info: LinkInfo
+    /// The linked program's type (bpftool shows it for tracing links).
+    public var programType: UInt32?
+    /// perf_event tracepoint links: the tracepoint's record layout.
+    public var tracepointFormat: TracepointFormat?
+    public var pinned: [[UInt8]] = []
+    public var pids: [Holder] = []
+
+    public var id: UInt32 { info.id }
+}
+
+/// Where objects are pinned and which processes hold them: the expensive
+/// part of a listing (a walk of every bpffs; one pass of the task and
+/// task_file iterators), computed only when asked for.
+public struct ObjectReferences: Sendable {
+    public var pins: PinIndex?
+    public var holders: Holders?
+    /// Why the holders could not be collected (the listing goes on without).
+    public var holdersError: String?
+
+    public init(pins: PinIndex? = nil, holders: Holders? = nil, holdersError: String? = nil) {
+        self.pins = pins
+        self.holders = holders
+        self.holdersError = holdersError
+    }
+
+    /// Walks the bpffs mounts (`pins`) and reads every fd table (`holders`).
+    /// bpfnav's own process is left out of the holders: the fds it has open
+    /// are the ones it uses to look.
+    public static func collect(pins: Bool = true, holders: Bool = true,
+                               loader: @autoclosure () -> IterLoader = IterLoader(cache: ProgramCache.standard)) -> ObjectReferences {
+        var refs = ObjectReferences()
+        // Holders first: their iterators may pin bpfnav's program cache,
+        // which the walk then sees.
+        if holders {
+            do {
+                refs.holders = try Holders.collect(loader: loader())
+            } catch let error as BPFError {
+                refs.holdersError = error.message
+            } catch {
+                refs.holdersError = "\(error)"
+            }
+        }
+        if pins { refs.pins = PinIndex(PinWalk.walkAll()) }
+        return refs
+    }
+
+    public func apply(to entry: inout ProgramEntry) {
+        entry.pinned = pinned(.program, entry.id)
+        entry.pids = pids(.program, entry.id)
+    }
+
+    public func apply(to entry: inout MapEntry) {
+        entry.pinned = pinned(.map, entry.id)
+        entry.pids = pids(.map, entry.id)
+    }
+
+    public func apply(to entry: inout LinkEntry) {
+        entry.pinned = pinned(.link, entry.id)
+        entry.pids = pids(.link, entry.id)
+    }
+
+    func pinned(_ space: BPFObjectSpace, _ id: UInt32) -> [[UInt8]] {
+        pins?.paths(space, id) ?? []
+    }
+
+    func pids(_ space: BPFObjectSpace, _ id: UInt32) -> [Holder] {
+        guard let holders else { return [] }
+        let list: [Holder]? = switch space {
+        case .program: holders.programs[id]
+        case .map: holders.maps[id]
+        case .link: holders.links[id]
+        case .btf: holders.btfs[id]
+        }
+        let me = UInt32(getpid())
+        return (list ?? []).filter { $0.pid != me }.sorted { $0.pid < $1.pid }
+    }
+}
+
+/// Snapshots of the kernel's programs, maps and links.
+///
+/// Lists walk the id space and open each id; an object freed in between
+/// (ENOENT) is simply not listed. Looking up one id that does not exist is
+/// an error that names it.
+public enum Objects {
+    // MARK: Programs
+
+    public static func programs(references: ObjectReferences? = nil) throws(BPFError) -> [ProgramEntry] {
+        try list(.program, references) { fd throws(BPFError) in try program(fd: fd) } apply: { entry, refs in
+            entry.pinned = refs.pinned(.program, entry.id)
+            entry.pids = refs.pids(.program, entry.id)
+        }
+    }
+
+    public static func program(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> ProgramEntry {
+        var entry = try one(.program, id) { fd throws(BPFError) in try program(fd: fd) }
+        if let references {
+            entry.pinned = references.pinned(.program, id)
+            entry.pids = references.pids(.program, id)
+        }
+        return entry
+    }
+
+    static func program(fd: Int32) throws(BPFError) -> ProgramEntry {
+        let info = try ProgramInfo(fd: fd)
+        return ProgramEntry(info: info, fullName: fullProgramName(fd: fd, info: info))
+    }
+
+    // MARK: Maps
+
+    public static func maps(references: ObjectReferences? = nil) throws(BPFError) -> [MapEntry] {
+        try list(.map, references) { fd throws(BPFError) in try map(fd: fd) } apply: { entry, refs in
+            entry.pinned = refs.pinned(.map, entry.id)
+            entry.pids = refs.pids(.map, entry.id)
+        }
+    }
+
+    public static func map(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> MapEntry {
+        var entry = try one(.map, id) { fd throws(BPFError) in try map(fd: fd) }
+        if let references {
+            entry.pinned = references.pinned(.map, id)
+            entry.pids = references.pids(.map, id)
+        }
+        return entry
+    }
+
+    static func map(fd: Int32) throws(BPFError) -> MapEntry {
+        let info = try MapInfo(fd: fd)
+        var entry = MapEntry(info: info)
+        if info.type == BPF_MAP_TYPE_PROG_ARRAY.rawValue {
+            let fields = fdinfo(fd)
+            entry.ownerProgramType = fields["owner_prog_type"].flatMap { UInt32($0) }
+            entry.ownerJited = fields["owner_jited"].flatMap { UInt32($0) }.map { $0 != 0 }
+        }
+        return entry
+    }
+
+    // MARK: Links
+
+    public static func links(references: ObjectReferences? = nil) throws(BPFError) -> [LinkEntry] {
+        try list(.link, references) { fd throws(BPFError) in try link(fd: fd) } apply: { entry, refs in
+            entry.pinned = refs.pinned(.link, entry.id)
+            entry.pids = refs.pids(.link, entry.id)
+        }
+    }
+
+    public static func link(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> LinkEntry {
+        var entry = try one(.link, id) { fd throws(BPFError) in try link(fd: fd) }
+        if let references {
+            entry.pinned = references.pinned(.link, id)
+            entry.pids = references.pids(.link, id)
+        }
+        return entry
+    }
+
+    static func link(fd: Int32) throws(BPFError) -> LinkEntry {
+        let info = try LinkInfo(fd: fd)
+        var entry = LinkEntry(info: info)
+        if case .tracing = info.details {
+            entry.programType = (try? ProgramInfo(id: info.programID))?.type
+        }
+        if case .perfEvent(.tracepoint(let name)) = info.details {
+            entry.tracepointFormat = TracepointFormat.find(name)
+        }
+        return entry
+    }
+
+    // MARK: Common
+
+    static func list<Entry>(_ space: BPFObjectSpace, _ references: ObjectReferences?,
+                            _ read: (Int32) throws(BPFError) -> Entry,
+                            apply: (inout Entry, ObjectReferences) -> Void) throws(BPFError) -> [Entry] {
+        var entries: [Entry] = []
+        for id in try space.ids() {
+            let fd: OwnedFD
+            do {
+                fd = try space.open(id)
+            } catch where error.errno == ENOENT {
+                continue  // freed since it was listed
+            }
+            var entry = try read(fd.raw)
+            if let references { apply(&entry, references) }
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    static func one<Entry>(_ space: BPFObjectSpace, _ id: UInt32,
+                           _ read: (Int32) throws(BPFError) -> Entry) throws(BPFError) -> Entry {
+        let noun = space.noun
+        let fd: OwnedFD
+        do {
+            fd = try space.open(id)
+        } catch where error.errno == ENOENT {
+            throw BPFError("show \(noun)", "\(id)", errno: ENOENT,
+                           hint: "no such \(noun) with id \(id): 'bpfnav \(space.listCommand)' lists them")
+        }
+        return try read(fd.raw)
+    }
+
+    // MARK: Full program names
+
+    /// bpftool's `get_prog_full_name`: a name that fills the kernel's 15
+    /// bytes may be cut; the BTF of the program's first function has it whole.
+    static func fullProgramName(fd: Int32, info: ProgramInfo) -> String {
+        let kernelName = info.name
+        guard kernelName.utf8.count >= Int(BPF_OBJ_NAME_LEN) - 1, info.btfID != 0 else { return kernelName }
+        var first = bpf_prog_info()
+        var len = UInt32(MemoryLayout<bpf_prog_info>.size)
+        guard bpf_obj_get_info_by_fd(fd, &first, &len) == 0, first.nr_func_info > 0 else { return kernelName }
+        var record = bpf_func_info()
+        var again = bpf_prog_info()
+        again.nr_func_info = 1
+        again.func_info_rec_size = min(first.func_info_rec_size, UInt32(MemoryLayout<bpf_func_info>.size))
+        var len2 = UInt32(MemoryLayout<bpf_prog_info>.size)
+        let rc = withUnsafeMutablePointer(to: &record) { pointer in
+            again.func_info = UInt64(UInt(bitPattern: pointer))
+            return bpf_obj_get_info_by_fd(fd, &again, &len2)
+        }
+        guard rc == 0, let btf = try? BTF.load(id: again.btf_id),
+              btf.kind(record.type_id) == .function, case let name = btf.name(record.type_id),
+              !name.isEmpty else { return kernelName }
+        return name
+    }
+}
+
+extension BPFObjectSpace {
+    /// "program", "map", "link", "btf".
+    public var noun: String {
+        switch self {
+        case .program: "program"
+        case .map: "map"
+        case .link: "link"
+        case .btf: "btf"
+        }
+    }
+
+    var listCommand: String {
+        switch self {
+        case .program: "progs"
+        case .map: "maps"
+        case .link: "links"
+        case .btf: "btf"
+        }
+    }
+}
+
+/// A tracepoint's record layout, from tracefs
+/// (`events/<group>/<name>/format`).
+public struct TracepointFormat: Equatable, Sendable {
+    public struct Field: Equatable, Sendable {
+        /// The C declaration as the kernel prints it: "char comm[16]".
+        public var declaration: String
+        public var name: String
+        public var offset: UInt32
+        public var size: UInt32
+        public var isSigned: Bool
+    }
+
+    public var group: String
+    public var name: String
+    public var id: UInt32?
+    public var fields: [Field]
+
+    /// Where events may be: the usual mount points, then wherever tracefs
+    /// (or debugfs, with tracing inside) is mounted.
+    public static var roots: [String] {
+        var roots = ["/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"]
+        let mountinfo = PinWalk.readWholeFile("/proc/self/mountinfo") ?? []
+        for point in PinWalk.mounts(ofType: "tracefs", mountinfo: mountinfo) {
+            roots.append(String(decoding: point, as: UTF8.self) + "/events")
+        }
+        for point in PinWalk.mounts(ofType: "debugfs", mountinfo: mountinfo) {
+            roots.append(String(decoding: point, as: UTF8.self) + "/tracing/events")
+        }
+        var seen: Set<String> = []
+        return roots.filter { seen.insert($0).inserted }
+    }
+
+    /// Looks for the tracepoint called `name` in every group; nil when
+    /// tracefs is not readable or has no such event. A name given as
+    /// "group:name" or "group/name" is looked up in that group only.
+    public static func find(_ name: String, roots: [String] = roots) -> TracepointFormat? {
+        var group: String?
+        var event = name
+        if let separator = name.firstIndex(where: { $0 == ":" || $0 == "/" }) {
+            group = String(name[..<separator])
+            event = String(name[name.index(after: separator)...])
+        }
+        guard !event.isEmpty, !event.contains("/"), event != ".", event != ".." else { return nil }
+        for root in roots {
+            let groups: [String]
+            if let group {
+                groups = [group]
+            } else {
+                guard let names = try? BPFFS.entries(of: root) else { continue }
+                groups = names
+            }
+            for candidate in groups where !candidate.contains("/") {
+                let path = "\(root)/\(candidate)/\(event)/format"
+                guard access(path, R_OK) == 0, let text = PinWalk.readWholeFile(path) else { continue }
+                return parse(String(decoding: text, as: UTF8.self), group: candidate)
+            }
+        }
+        return nil
+    }
+
+    /// Parses the text of a `format` file.
+    public static func parse(_ text: String, group: String) -> TracepointFormat? {
+        var name = ""
+        var id: UInt32?
+        var fields: [Field] = []
+        for rawLine in text.split(separator: "\n") {
+            let line = rawLine.trimmingWhitespaceAndTabs()
+            if line.hasPrefix("name:") {
+                name = String(line.dropFirst(5)).trimmingWhitespaceAndTabs()
+            } else if line.hasPrefix("ID:") {
+                id = UInt32(String(line.dropFirst(3)).trimmingWhitespaceAndTabs())
+            } else if line.hasPrefix("field:") {
+                var parts: [String: String] = [:]
+                for part in line.split(separator: ";") {
+                    let item = String(part).trimmingWhitespaceAndTabs()
+                    guard let colon = item.firstIndex(of: ":") else { continue }
+                    parts[String(item[..<colon])] = String(item[item.index(after: colon)...])
+                }
+                guard let declaration = parts["field"], let offset = parts["offset"].flatMap({ UInt32($0) }),
+                      let size = parts["size"].flatMap({ UInt32($0) }) else { continue }
+                fields.append(Field(declaration: declaration, name: fieldName(declaration), offset: offset,
+                                    size: size, isSigned: parts["signed"] == "1"))
+            }
+        }
+        guard !name.isEmpty || !fields.isEmpty else { return nil }
+        return TracepointFormat(group: group, name: name, id: id, fields: fields)
+    }
+
+    /// "char comm[16]" → "comm"; "__data_loc char[] filename" → "filename".
+    static func fieldName(_ declaration: String) -> String {
+        var text = Substring(declaration)
+        while text.hasSuffix("]"), let open = text.lastIndex(of: "[") {
+            text = text[..<open]
+        }
+        let last = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).last ?? ""
+        return String(last.drop { $0 == "*" })
+    }
+}
+
+fileprivate extension StringProtocol {
+    func trimmingWhitespaceAndTabs() -> String {
+        let bytes = Array(utf8)
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+}

@@ -1,0 +1,368 @@
+import BPFKit
+import CLibBPF
+import Glibc
+import Iterators
+
+/// What a bpffs entry is.
+public enum PinKind: String, Sendable, Equatable {
+    case directory, program, map, link, symlink
+    /// Opens as a BPF object, but not a program, map or link.
+    case other
+    /// `BPF_OBJ_GET` or the object's info failed (`PinEntry.errno` says why).
+    case unreadable
+}
+
+/// Whose a pin is, by the rules bpfnav uses before it replaces or unlinks
+/// anything (`IterPins.inspect`, `ProgramCache`).
+public enum PinOwner: Equatable, Sendable {
+    case foreign
+    /// An iterator link whose program is one of bpfnav's.
+    case iterator(kind: IterKind, format: IterFormat, params: IterParams)
+    /// One of bpfnav's programs in a `progs-*` cache directory.
+    case programCache(kind: IterKind, format: IterFormat)
+
+    public var isBPFNav: Bool { self != .foreign }
+}
+
+/// One entry of a bpffs tree.
+public struct PinEntry: Sendable {
+    /// The path's exact bytes.
+    public var path: [UInt8]
+    public var kind: PinKind
+    /// The object's id (0 for directories and what could not be read).
+    public var id: UInt32 = 0
+    public var program: ProgramInfo?
+    public var map: MapInfo?
+    public var link: LinkInfo?
+    /// For links: the name of the linked program.
+    public var linkProgramName: String?
+    /// For symlinks: where it points, exact bytes.
+    public var symlinkTarget: [UInt8]?
+    /// Why an unreadable entry (or a directory's contents) could not be read.
+    public var errno: Int32 = 0
+    public var owner: PinOwner = .foreign
+
+    public init(path: [UInt8], kind: PinKind) {
+        self.path = path
+        self.kind = kind
+    }
+
+    /// The path as text (invalid UTF-8 replaced: for messages only).
+    public var pathString: String { String(decoding: path, as: UTF8.self) }
+
+    /// Program or map name; for links the linked program's.
+    public var name: String {
+        program?.name ?? map?.name ?? linkProgramName ?? ""
+    }
+
+    /// The object space of a program, map or link pin.
+    public var space: BPFObjectSpace? {
+        switch kind {
+        case .program: .program
+        case .map: .map
+        case .link: .link
+        default: nil
+        }
+    }
+}
+
+/// Walks bpffs trees and classifies every entry.
+public enum PinWalk {
+    /// Mount points of every bpffs in `mountinfo` (the text of
+    /// /proc/self/mountinfo), as exact bytes, in order, without duplicates.
+    public static func bpffsMounts(mountinfo: [UInt8]) -> [[UInt8]] {
+        mounts(ofType: "bpf", mountinfo: mountinfo)
+    }
+
+    /// Mount points of every file system of type `type` in `mountinfo`.
+    public static func mounts(ofType type: String, mountinfo: [UInt8]) -> [[UInt8]] {
+        let type = Array(type.utf8)
+        var result: [[UInt8]] = []
+        for line in mountinfo.split(separator: 0x0a) {
+            let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
+            // id parent major:minor root mountpoint options [optional…] - fstype source superopts
+            guard fields.count >= 7, let dash = fields.firstIndex(where: { $0.elementsEqual([0x2d]) }),
+                  dash >= 5, dash + 1 < fields.count else { continue }
+            guard fields[dash + 1].elementsEqual(type) else { continue }
+            let point = unescapeMountField(Array(fields[4]))
+            if !result.contains(point) { result.append(point) }
+        }
+        return result
+    }
+
+    /// The kernel writes space, tab, newline and backslash in mountinfo as
+    /// `\040`, `\011`, `\012`, `\134`.
+    static func unescapeMountField(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x5c, i + 3 < bytes.count {
+                let digits = bytes[(i + 1)...(i + 3)]
+                if digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x37 }) {
+                    let value = digits.reduce(0) { $0 * 8 + Int($1 - 0x30) }
+                    if value < 256 {
+                        out.append(UInt8(value))
+                        i += 4
+                        continue
+                    }
+                }
+            }
+            out.append(bytes[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// Mount points of the bpffs instances this process can see.
+    public static func bpffsMounts() -> [[UInt8]] {
+        bpffsMounts(mountinfo: readWholeFile("/proc/self/mountinfo") ?? [])
+    }
+
+    /// Every entry of every mounted bpffs: each mount's root, then its tree
+    /// depth first, names in byte order. A bpffs mounted below another is
+    /// walked as its own mount, once; other file systems mounted inside a
+    /// bpffs are left out. The same pin seen through two mounts of one
+    /// bpffs is listed under both paths: both work.
+    public static func walkAll() -> [PinEntry] {
+        var entries: [PinEntry] = []
+        for mount in bpffsMounts() {
+            var st = stat()
+            guard lstatBytes(mount, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { continue }
+            var root = PinEntry(path: mount, kind: .directory)
+            root.id = 0
+            entries.append(root)
+            var visited: Set<[UInt64]> = [[UInt64(st.st_dev), UInt64(st.st_ino)]]
+            walk(directory: mount, device: st.st_dev, followMounts: false, visited: &visited, into: &entries)
+        }
+        return entries
+    }
+
+    /// The entries at and below `path`, which must be on a bpffs. A path
+    /// that does not exist on a bpffs has no entries. bpffs mounted below
+    /// `path` are walked too.
+    public static func walk(_ path: String) throws(BPFError) -> [PinEntry] {
+        var trimmed = Array(path.utf8)
+        while trimmed.count > 1, trimmed.last == 0x2f { trimmed.removeLast() }
+        var st = stat()
+        if lstatBytes(trimmed, &st) != 0 {
+            let code = errno
+            // Nothing pinned yet in a directory bpfnav would create: empty.
+            if code == ENOENT {
+                try BPFFS.requireBPFFS(for: path)
+                return []
+            }
+            throw BPFError("walk", path, errno: code)
+        }
+        guard BPFFS.isBPFFS(path) else {
+            throw BPFError("walk", path, errno: ENODEV,
+                           hint: "not on a bpffs: pins live on bpf file systems (bpfnav pins without PATH walks every one)")
+        }
+        if (st.st_mode & S_IFMT) != S_IFDIR {
+            return [classify(path: trimmed, stat: st, parentName: parentName(of: trimmed))]
+        }
+        var entries = [PinEntry(path: trimmed, kind: .directory)]
+        var visited: Set<[UInt64]> = [[UInt64(st.st_dev), UInt64(st.st_ino)]]
+        walk(directory: trimmed, device: st.st_dev, followMounts: true, visited: &visited, into: &entries)
+        return entries
+    }
+
+    /// `visited` holds the directories (device, inode) already walked: a
+    /// bind mount of a directory inside itself is not walked round and round.
+    static func walk(directory: [UInt8], device: dev_t, followMounts: Bool, visited: inout Set<[UInt64]>,
+                     into entries: inout [PinEntry]) {
+        let (listed, code) = directoryNames(directory)
+        guard let names = listed else {
+            // The directory's own entry (just appended) says why.
+            if let last = entries.indices.last, entries[last].path == directory { entries[last].errno = code }
+            return
+        }
+        let base = directory == [0x2f] ? [] : directory
+        let dirName = lastComponent(of: directory)
+        for name in names {
+            let path = base + [0x2f] + name
+            var st = stat()
+            guard lstatBytes(path, &st) == 0 else {
+                var entry = PinEntry(path: path, kind: .unreadable)
+                entry.errno = errno
+                entries.append(entry)
+                continue
+            }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                entries.append(PinEntry(path: path, kind: .directory))
+                guard visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { continue }
+                if st.st_dev != device {
+                    // Another mount: a bpffs below PATH is walked here; in
+                    // walkAll every bpffs is walked as its own mount.
+                    guard followMounts, isBPFFS(path) else {
+                        entries.removeLast()
+                        continue
+                    }
+                    walk(directory: path, device: st.st_dev, followMounts: true, visited: &visited, into: &entries)
+                    continue
+                }
+                walk(directory: path, device: device, followMounts: followMounts, visited: &visited, into: &entries)
+                continue
+            }
+            entries.append(classify(path: path, stat: st, parentName: dirName))
+        }
+    }
+
+    /// Opens a non-directory entry and says what it is.
+    static func classify(path: [UInt8], stat st: stat, parentName: [UInt8]) -> PinEntry {
+        switch st.st_mode & S_IFMT {
+        case S_IFLNK:
+            var entry = PinEntry(path: path, kind: .symlink)
+            entry.symlinkTarget = readLink(path)
+            return entry
+        case S_IFREG:
+            break
+        default:
+            return PinEntry(path: path, kind: .other)
+        }
+        let raw = withCPath(path) { bpf_obj_get($0) }
+        if raw < 0 {
+            var entry = PinEntry(path: path, kind: .unreadable)
+            entry.errno = raw < -1 ? -raw : (errno != 0 ? errno : EPERM)
+            return entry
+        }
+        let fd = OwnedFD(adopting: raw)
+        var entry: PinEntry
+        do throws(BPFError) {
+            switch BPFObjectKind(fd: fd.raw) {
+            case .program:
+                let info = try ProgramInfo(fd: fd.raw)
+                entry = PinEntry(path: path, kind: .program)
+                entry.id = info.id
+                entry.program = info
+                if let (kind, format) = IterKind.recognise(programName: info.name),
+                   parentName.starts(with: Array("progs-".utf8)) {
+                    entry.owner = .programCache(kind: kind, format: format)
+                }
+            case .map:
+                let info = try MapInfo(fd: fd.raw)
+                entry = PinEntry(path: path, kind: .map)
+                entry.id = info.id
+                entry.map = info
+            case .link:
+                let info = try LinkInfo(fd: fd.raw)
+                entry = PinEntry(path: path, kind: .link)
+                entry.id = info.id
+                entry.link = info
+                let programName = (try? ProgramInfo(id: info.programID))?.name
+                entry.linkProgramName = programName
+                if case .iter(_, _, _, _, let tid, let pid) = info.details, let programName,
+                   let (kind, format) = IterKind.recognise(programName: programName) {
+                    let params: IterParams = pid != 0 ? .pid(pid) : tid != 0 ? .tid(tid) : .all
+                    entry.owner = .iterator(kind: kind, format: format, params: params)
+                }
+            case .btf, .other:
+                entry = PinEntry(path: path, kind: .other)
+            }
+        } catch {
+            entry = PinEntry(path: path, kind: .unreadable)
+            entry.errno = error.errno
+        }
+        return entry
+    }
+
+    // MARK: - Byte paths
+
+    static func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+        var terminated = path
+        terminated.append(0)
+        return terminated.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+
+    static func lstatBytes(_ path: [UInt8], _ st: inout stat) -> Int32 {
+        withCPath(path) { lstat($0, &st) }
+    }
+
+    static func isBPFFS(_ path: [UInt8]) -> Bool {
+        withCPath(path) { bpfnav_fs_magic($0) } == Int64(BPF_FS_MAGIC)
+    }
+
+    static func readLink(_ path: [UInt8]) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = withCPath(path) { cpath in
+            buffer.withUnsafeMutableBytes { readlink(cpath, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
+        }
+        return n > 0 ? Array(buffer[0..<n]) : []
+    }
+
+    /// Names in a directory, exact bytes, without "." and "..", in byte order.
+    static func directoryNames(_ path: [UInt8]) -> ([[UInt8]]?, Int32) {
+        var code: Int32 = 0
+        let opened = withCPath(path) { cpath in
+            let dir = opendir(cpath)
+            if dir == nil { code = errno }
+            return dir
+        }
+        guard let dir = opened else { return (nil, code) }
+        defer { closedir(dir) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name != [0x2e], name != [0x2e, 0x2e] { names.append(name) }
+        }
+        return (names.sorted { $0.lexicographicallyPrecedes($1) }, 0)
+    }
+
+    static func lastComponent(of path: [UInt8]) -> [UInt8] {
+        guard let slash = path.lastIndex(of: 0x2f) else { return path }
+        return Array(path[(slash + 1)...])
+    }
+
+    static func parentName(of path: [UInt8]) -> [UInt8] {
+        guard let slash = path.lastIndex(of: 0x2f) else { return [] }
+        return lastComponent(of: Array(path[..<slash]))
+    }
+
+    /// A whole (small, /proc) file.
+    static func readWholeFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+        }
+    }
+}
+
+/// Where each BPF object is pinned, from a pin walk.
+public struct PinIndex: Sendable {
+    public private(set) var programs: [UInt32: [[UInt8]]] = [:]
+    public private(set) var maps: [UInt32: [[UInt8]]] = [:]
+    public private(set) var links: [UInt32: [[UInt8]]] = [:]
+
+    public init() {}
+
+    public init(_ entries: [PinEntry]) {
+        for entry in entries where entry.id != 0 {
+            switch entry.kind {
+            case .program: programs[entry.id, default: []].append(entry.path)
+            case .map: maps[entry.id, default: []].append(entry.path)
+            case .link: links[entry.id, default: []].append(entry.path)
+            default: break
+            }
+        }
+    }
+
+    public func paths(_ space: BPFObjectSpace, _ id: UInt32) -> [[UInt8]] {
+        switch space {
+        case .program: programs[id] ?? []
+        case .map: maps[id] ?? []
+        case .link: links[id] ?? []
+        case .btf: []
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import BPFKit
+import Explorer
+import Glibc
+
+/// `bpfnav map dump ID|PIN`: a map's entries, in bpftool's JSON shape.
+enum MapDumpCommand {
+    static func run(target: String, _ args: Arguments) throws {
+        let format = try DumpFormat(args)
+        var limit: Int?
+        if let text = args.string("limit") {
+            guard let n = Int(text), n >= 0, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+                throw UsageError("--limit takes a number of entries, not '\(text)'")
+            }
+            limit = n
+        }
+        let dump = try MapDump(target: target)
+        let contents = dump.contents
+        let out = Output.standardOutput
+        var count = 0
+        do {
+            if format == .json { out.append(byte: UInt8(ascii: "[")) }
+            try contents.forEach(limit: limit) { key, value in
+                switch format {
+                case .json:
+                    out.append(count == 0 ? "\n" : ",\n")
+                    writeJSON(dump, contents, key, value, out)
+                case .ndjson:
+                    writeJSON(dump, contents, key, value, out)
+                    out.append(byte: 0x0a)
+                case .table:
+                    writeRow(dump, contents, key, value, out)
+                }
+                count += 1
+                out.flushIfFull()
+                try out.check()
+            }
+            switch format {
+            case .json: out.append(count == 0 ? "]\n" : "\n]\n")
+            case .table: out.write("Found \(count) element\(count == 1 ? "" : "s")\n")
+            case .ndjson: break
+            }
+            out.flush()
+            try out.check()
+        } catch is OutputClosed {
+            return
+        } catch {
+            // What was read stays usable: the JSON array is closed first.
+            if format == .json {
+                out.append(count == 0 ? "]\n" : "\n]\n")
+                out.flush()
+                CLI.report(error, json: false)
+                throw Exit(1)
+            }
+            throw error
+        }
+    }
+
+    /// bpftool's entry: hex byte arrays, `values[{cpu,value}]` for per-CPU
+    /// maps, and `formatted` through BTF.
+    static func writeJSON(_ dump: borrowing MapDump, _ contents: MapContents,
+                          _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ out: Output) {
+        let info = dump.info
+        out.append("{\"key\":")
+        appendHexArray(key, out)
+        let slot = (Int(info.valueSize) + 7) & ~7
+        if !info.isPerCPU {
+            out.append(",\"value\":")
+            appendHexArray(value, out)
+            if [12, 13].contains(info.type), value.count >= 4 { // array_of_maps, hash_of_maps
+                out.append(",\"inner_map_id\":")
+                out.append(UInt64(value.loadUnaligned(as: UInt32.self)))
+            }
+        } else {
+            out.append(",\"values\":[")
+            for cpu in 0..<contents.possibleCPUs {
+                if cpu > 0 { out.append(byte: UInt8(ascii: ",")) }
+                out.append("{\"cpu\":")
+                out.append(UInt64(cpu))
+                out.append(",\"value\":")
+                appendHexArray(UnsafeRawBufferPointer(rebasing: value[(cpu * slot)..<(cpu * slot + Int(info.valueSize))]), out)
+                out.append(byte: UInt8(ascii: "}"))
+            }
+            out.append(byte: UInt8(ascii: "]"))
+        }
+        if dump.btf != nil {
+            out.append(",\"formatted\":{")
+            var first = true
+            if let k = dump.formatKey(key) {
+                out.append("\"key\":")
+                out.write(BTFFormatter.json(k))
+                first = false
+            }
+            if !first { out.append(byte: UInt8(ascii: ",")) }
+            if !info.isPerCPU {
+                out.append("\"value\":")
+                out.write(dump.formatValue(value).map(BTFFormatter.json) ?? "null")
+            } else {
+                out.append("\"values\":[")
+                for cpu in 0..<contents.possibleCPUs {
+                    if cpu > 0 { out.append(byte: UInt8(ascii: ",")) }
+                    out.append("{\"cpu\":")
+                    out.append(UInt64(cpu))
+                    out.append(",\"value\":")
+                    let one = UnsafeRawBufferPointer(rebasing: value[(cpu * slot)..<(cpu * slot + Int(info.valueSize))])
+                    out.write(dump.formatValue(one).map(BTFFormatter.json) ?? "null")
+                    out.append(byte: UInt8(ascii: "}"))
+                }
+                out.append(byte: UInt8(ascii: "]"))
+            }
+            out.append(byte: UInt8(ascii: "}"))
+        }
+        out.append(byte: UInt8(ascii: "}"))
+    }
+
+    /// `["0x2a","0x00",…]`, as bpftool prints raw bytes.
+    static func appendHexArray(_ bytes: UnsafeRawBufferPointer, _ out: Output) {
+        out.append(byte: UInt8(ascii: "["))
+        for (i, byte) in bytes.enumerated() {
+            out.append(i == 0 ? "\"0x" : ",\"0x")
+            out.append(hex: UInt64(byte), width: 2)
+            out.append(byte: UInt8(ascii: "\""))
+        }
+        out.append(byte: UInt8(ascii: "]"))
+    }
+
+    /// "key: 2a 00 00 00  value: …", plus the BTF view when there is one.
+    static func writeRow(_ dump: borrowing MapDump, _ contents: MapContents,
+                         _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ out: Output) {
+        out.append("key: ")
+        appendHexBytes(key, out)
+        if dump.info.isPerCPU {
+            let slot = (Int(dump.info.valueSize) + 7) & ~7
+            for cpu in 0..<contents.possibleCPUs {
+                out.write("\n  cpu \(cpu): ")
+                appendHexBytes(UnsafeRawBufferPointer(rebasing: value[(cpu * slot)..<(cpu * slot + Int(dump.info.valueSize))]), out)
+            }
+        } else {
+            out.append("  value: ")
+            appendHexBytes(value, out)
+        }
+        out.append(byte: 0x0a)
+        if dump.btf != nil, !dump.info.isPerCPU {
+            let k = dump.formatKey(key).map(BTFFormatter.json) ?? "-"
+            let v = dump.formatValue(value).map(BTFFormatter.json) ?? "-"
+            // Formatted values can hold strings from the map: escaped.
+            out.append("  = ")
+            Escape.appendTerminal(Array("\(k): \(v)".utf8), to: out)
+            out.append(byte: 0x0a)
+        }
+    }
+
+    static func appendHexBytes(_ bytes: UnsafeRawBufferPointer, _ out: Output) {
+        for (i, byte) in bytes.enumerated() {
+            if i > 0 { out.append(byte: 0x20) }
+            out.append(hex: UInt64(byte), width: 2)
+        }
+    }
+}

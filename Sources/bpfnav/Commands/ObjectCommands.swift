@@ -1,0 +1,474 @@
+import BPFKit
+import Explorer
+import Glibc
+import Iterators
+
+// `bpfnav progs|maps|links` and `bpfnav prog|map|link ID`: the kernel's BPF
+// objects by id (BPF_*_GET_NEXT_ID, then each object's info), with
+// bpftool's JSON. Every object carries `pinned` (the paths it is pinned at
+// in every mounted bpffs) and `pids` (the processes holding an fd to it,
+// from bpfnav's task_file iterator).
+
+enum ProgsCommand {
+    static let spec = CommandSpec(
+        name: "progs",
+        abstract: "Every loaded BPF program (JSON as `bpftool prog show -j`).",
+        discussion: """
+        PINNED lists the paths a program is pinned at in every mounted bpffs; PIDS
+        (with --pids) the processes holding an fd to it. NAME is completed from BTF
+        when the kernel's 15 bytes cut it, as bpftool does.
+        """,
+        options: formatOptions + [pidsOption],
+        run: run
+    )
+
+    static func run(_ args: Arguments) throws {
+        let format = try DumpFormat(args)
+        let pids = ObjectCommands.wantsPids(args, format)
+        // The objects first: a listing that fails costs no fd-table pass.
+        var programs = try Objects.programs()
+        let references = ObjectCommands.references(holders: pids)
+        for i in programs.indices { references.apply(to: &programs[i]) }
+        ObjectCommands.printList(programs, format: format, header: header, cells: cells, json: ObjectJSON.program, pids: pids)
+    }
+
+    static let header = ["ID", "TYPE", "NAME", "TAG", "LOADED_AT", "XLATED", "JITED", "MEMLOCK", "MAPS", "PIDS", "PINNED"]
+
+    static func cells(_ p: ProgramEntry) -> [String] {
+        let info = p.info
+        return ["\(info.id)", info.typeName, text(p.fullName), info.tag,
+                info.loadTime == 0 ? "-" : ObjectCommands.localTime(unixTime(fromBootNanoseconds: info.loadTime)),
+                "\(info.bytesXlated)", p.jited ? "\(info.bytesJited)" : "-",
+                info.bytesMemlock.map { "\($0)" } ?? "-",
+                info.mapIDs.isEmpty ? "-" : info.mapIDs.map(String.init).joined(separator: ","),
+                ObjectCommands.pidsCell(p.pids), ObjectCommands.pinnedCell(p.pinned)]
+    }
+}
+
+enum LinksCommand {
+    static let spec = CommandSpec(
+        name: "links",
+        abstract: "Every BPF link (JSON as `bpftool link show -j`).",
+        discussion: "ATTACHED says what the link attaches the program to, per link type.",
+        options: formatOptions + [pidsOption],
+        run: run
+    )
+
+    static func run(_ args: Arguments) throws {
+        let format = try DumpFormat(args)
+        let pids = ObjectCommands.wantsPids(args, format)
+        // The objects first: a listing that fails costs no fd-table pass.
+        var links = try Objects.links()
+        let references = ObjectCommands.references(holders: pids)
+        for i in links.indices { references.apply(to: &links[i]) }
+        ObjectCommands.printList(links, format: format, header: header, cells: cells, json: ObjectJSON.link, pids: pids)
+    }
+
+    static let header = ["ID", "TYPE", "PROG", "ATTACHED", "PIDS", "PINNED"]
+
+    static func cells(_ l: LinkEntry) -> [String] {
+        ["\(l.info.id)", l.info.typeName, "\(l.info.programID)", text(LinkSummary.text(l.info.details)),
+         ObjectCommands.pidsCell(l.pids), ObjectCommands.pinnedCell(l.pinned)]
+    }
+}
+
+/// The rows of `bpfnav maps` (MapsCommand runs it).
+enum MapList {
+    static func run(_ args: Arguments) throws {
+        let format = try DumpFormat(args)
+        let pids = ObjectCommands.wantsPids(args, format)
+        // The objects first: a listing that fails costs no fd-table pass.
+        var maps = try Objects.maps()
+        let references = ObjectCommands.references(holders: pids)
+        for i in maps.indices { references.apply(to: &maps[i]) }
+        ObjectCommands.printList(maps, format: format, header: header, cells: cells, json: ObjectJSON.map, pids: pids)
+    }
+
+    static let header = ["ID", "TYPE", "NAME", "FLAGS", "KEY", "VALUE", "MAX_ENTRIES", "MEMLOCK", "FROZEN", "PIDS", "PINNED"]
+
+    static func cells(_ m: MapEntry) -> [String] {
+        let info = m.info
+        return ["\(info.id)", info.typeName, text(info.name), "0x" + String(info.flags, radix: 16),
+                "\(info.keySize)", "\(info.valueSize)", "\(info.maxEntries)",
+                info.bytesMemlock.map { "\($0)" } ?? "-", info.frozen ? "yes" : "no",
+                ObjectCommands.pidsCell(m.pids), ObjectCommands.pinnedCell(m.pinned)]
+    }
+}
+
+enum ProgCommand {
+    static let spec = CommandSpec(
+        name: "prog",
+        abstract: "One BPF program by id, with where it is pinned and who holds it.",
+        options: [
+            .flag("json", "Print one JSON object (as `bpftool prog show id ID -j`)."),
+            .flag("xlated", "Print the translated instructions, as `bpftool prog dump xlated` does."),
+        ],
+        positionals: "ID",
+        positionalHelp: "The program's id (see 'bpfnav progs').",
+        run: run
+    )
+
+    static func run(_ args: Arguments) throws {
+        let id = try ObjectCommands.objectID(args, noun: "program")
+        if args.flag("xlated") {
+            try printInstructions(id, json: args.flag("json"))
+            return
+        }
+        // The object first: an id that does not exist costs no fd-table pass.
+        var entry = try Objects.program(id: id)
+        ObjectCommands.references().apply(to: &entry)
+        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.program) {
+            let info = entry.info
+            var pairs: [(String, String)] = [
+                ("id", "\(info.id)"), ("type", info.typeName), ("name", text(entry.fullName)), ("tag", info.tag),
+                ("gpl_compatible", info.gplCompatible ? "yes" : "no"),
+            ]
+            if info.runTimeNs != 0 {
+                pairs += [("run_time_ns", "\(info.runTimeNs)"), ("run_cnt", "\(info.runCount)")]
+            }
+            if info.recursionMisses != 0 { pairs.append(("recursion_misses", "\(info.recursionMisses)")) }
+            if info.loadTime != 0 {
+                let unix = unixTime(fromBootNanoseconds: info.loadTime)
+                pairs += [("loaded_at", "\(ObjectCommands.localTime(unix)) (\(unix))"), ("uid", "\(info.uid)")]
+            }
+            pairs += [("bytes_xlated", "\(info.bytesXlated)"), ("jited", entry.jited ? "\(info.bytesJited) bytes" : "no")]
+            if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
+            if !info.mapIDs.isEmpty { pairs.append(("map_ids", info.mapIDs.map(String.init).joined(separator: ","))) }
+            if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
+            pairs.append(("verified_insns", "\(info.verifiedInstructions)"))
+            return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
+        }
+    }
+}
+
+extension ProgCommand {
+    /// `prog ID --xlated`: one line per instruction, or with --json one
+    /// object per instruction ({"pc", "code", "insn"}).
+    static func printInstructions(_ id: UInt32, json: Bool) throws {
+        let lines = try ProgramInstructions.lines(programID: id)
+        let out = Output.standardOutput
+        if !json {
+            for line in lines {
+                out.write(line.rendered)
+                out.append(byte: 0x0a)
+            }
+            return
+        }
+        out.append(byte: UInt8(ascii: "["))
+        for (i, line) in lines.enumerated() {
+            out.append(i == 0 ? "\n{\"pc\":" : ",\n{\"pc\":")
+            out.append(UInt64(line.index))
+            out.append(",\"code\":\"0x")
+            out.append(hex: UInt64(line.opcode), width: 2)
+            out.append("\",\"insn\":")
+            Escape.appendJSONString(Array(line.text.utf8), to: out)
+            out.append(byte: UInt8(ascii: "}"))
+        }
+        out.append(lines.isEmpty ? "]\n" : "\n]\n")
+    }
+}
+
+enum MapCommand {
+    static let spec = CommandSpec(
+        name: "map",
+        abstract: "One BPF map by id, with where it is pinned and who holds it; `map dump` lists its entries.",
+        discussion: """
+        bpfnav map ID                   the map's details (--json as `bpftool map show id ID -j`)
+        bpfnav map dump ID|PIN          its entries: key and value bytes, and values formatted
+                                        through the map's BTF (--json as `bpftool map dump -j`)
+        Entries are read with batch lookups (thousands per syscall) where the map type allows,
+        else key by key. Ring buffers, perf event arrays, bloom filters, queues, stacks and local
+        storage maps have no entries to list and say so.
+        """,
+        options: [
+            .flag("json", "Print JSON (one object; for dump, one array of entries)."),
+            .flag("ndjson", "dump: one entry per line, as read."),
+            .option("limit", "N", "dump: stop after N entries."),
+        ],
+        positionals: "ID",
+        positionalHelp: "The map's id (see 'bpfnav maps'), or: dump ID|PIN.",
+        run: run
+    )
+
+    static func run(_ args: Arguments) throws {
+        if args.positionals.first == "dump" {
+            guard args.positionals.count == 2 else {
+                throw UsageError("give the map to dump: bpfnav map dump ID|PIN")
+            }
+            try MapDumpCommand.run(target: args.positionals[1], args)
+            return
+        }
+        if args.flag("ndjson") || args.string("limit") != nil {
+            throw UsageError("--ndjson and --limit apply to 'bpfnav map dump'")
+        }
+        let id = try ObjectCommands.objectID(args, noun: "map")
+        // The object first: an id that does not exist costs no fd-table pass.
+        var entry = try Objects.map(id: id)
+        ObjectCommands.references().apply(to: &entry)
+        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.map) {
+            let info = entry.info
+            var pairs: [(String, String)] = [
+                ("id", "\(info.id)"), ("type", info.typeName), ("name", text(info.name)),
+                ("flags", "0x" + String(info.flags, radix: 16)), ("bytes_key", "\(info.keySize)"),
+                ("bytes_value", "\(info.valueSize)"), ("max_entries", "\(info.maxEntries)"),
+            ]
+            if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
+            if let owner = entry.ownerProgramType { pairs.append(("owner_prog_type", ProgramType.name(owner))) }
+            if let jited = entry.ownerJited { pairs.append(("owner_jited", jited ? "yes" : "no")) }
+            pairs.append(("frozen", info.frozen ? "yes" : "no"))
+            if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
+            return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
+        }
+    }
+}
+
+enum LinkCommand {
+    static let spec = CommandSpec(
+        name: "link",
+        abstract: "One BPF link by id: what it attaches, where it is pinned, who holds it.",
+        options: [.flag("json", "Print one JSON object (as `bpftool link show id ID -j`).")],
+        positionals: "ID",
+        positionalHelp: "The link's id (see 'bpfnav links').",
+        run: run
+    )
+
+    static func run(_ args: Arguments) throws {
+        let id = try ObjectCommands.objectID(args, noun: "link")
+        // The object first: an id that does not exist costs no fd-table pass.
+        var entry = try Objects.link(id: id)
+        ObjectCommands.references().apply(to: &entry)
+        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.link) {
+            var pairs: [(String, String)] = [
+                ("id", "\(entry.info.id)"), ("type", entry.info.typeName), ("prog_id", "\(entry.info.programID)"),
+            ]
+            if let type = entry.programType { pairs.append(("prog_type", ProgramType.name(type))) }
+            pairs += LinkSummary.pairs(entry.info.details).map { ($0.0, text($0.1)) }
+            if let format = entry.tracepointFormat {
+                pairs.append(("format", "\(text(format.group)):\(text(format.name))" + (format.id.map { " id \($0)" } ?? "")))
+                for field in format.fields {
+                    let offset = "offset \(field.offset)", size = "size \(field.size)"
+                    pairs.append(("", offset.padded(10) + size.padded(8) + (field.isSigned ? "signed    " : "unsigned  ")
+                        + text(field.declaration)))
+                }
+            }
+            return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
+        }
+    }
+}
+
+let pidsOption = OptionSpec.flag("pids", "Tables: show the processes holding each object (reads every fd table). JSON always has pids.")
+
+fileprivate extension String {
+    /// Left-aligned in `width` columns, at least one space after.
+    func padded(_ width: Int) -> String {
+        self + String(repeating: " ", count: Swift.max(1, width - count))
+    }
+}
+
+/// A string of the kernel's (or a user's) escaped for the terminal.
+private func text(_ string: String) -> String {
+    Escape.terminal(Array(string.utf8))
+}
+
+enum ObjectCommands {
+    /// Pins and holders for the objects. Holders come from bpfnav's
+    /// iterators; when they cannot be read the listing goes on without and
+    /// says so on stderr.
+    static func references(holders: Bool = true) -> ObjectReferences {
+        let refs = ObjectReferences.collect(pins: true, holders: holders)
+        if let error = refs.holdersError {
+            Output.standardError.write("bpfnav: warning: pids unavailable: \(error)\n")
+        }
+        return refs
+    }
+
+    /// Holders cost a pass over every fd table (tens of ms on a busy
+    /// machine): JSON always has them, tables with --pids.
+    static func wantsPids(_ args: Arguments, _ format: DumpFormat) -> Bool {
+        format != .table || args.flag("pids")
+    }
+
+    /// The one positional ID of `prog|map|link ID`.
+    static func objectID(_ args: Arguments, noun: String) throws -> UInt32 {
+        guard args.positionals.count == 1, let text = args.positionals.first else {
+            throw UsageError(args.positionals.isEmpty ? "give the \(noun)'s ID" : "give exactly one \(noun) ID")
+        }
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let id = UInt32(text), id > 0 else {
+            throw UsageError("ID takes a positive number, not '\(Escape.terminal(Array(text.utf8)))'")
+        }
+        return id
+    }
+
+    /// A list as a table, one JSON array or NDJSON.
+    /// A table without --pids has no PIDS column.
+    static func printList<Entry>(_ entries: [Entry], format: DumpFormat, header: [String],
+                                 cells: (Entry) -> [String], json: (Entry, Output) -> Void, pids: Bool = true) {
+        let out = Output.standardOutput
+        switch format {
+        case .table:
+            var header = header
+            var rows = entries.map(cells)
+            if !pids, let column = header.firstIndex(of: "PIDS") {
+                header.remove(at: column)
+                rows = rows.map { row in
+                    var row = row
+                    if column < row.count { row.remove(at: column) }
+                    return row
+                }
+            }
+            out.write(Table.render(header: header, rows: rows))
+        case .json:
+            if entries.isEmpty {
+                out.append("[]\n")
+                break
+            }
+            for (i, entry) in entries.enumerated() {
+                out.append(i == 0 ? "[\n" : ",\n")
+                json(entry, out)
+                out.flushIfFull()
+            }
+            out.append("\n]\n")
+        case .ndjson:
+            for entry in entries {
+                json(entry, out)
+                out.append(byte: 0x0a)
+                out.flushIfFull()
+            }
+        }
+        out.flush()
+    }
+
+    /// One object as JSON, or as "key  value" lines.
+    static func printOne<Entry>(_ entry: Entry, json: Bool, writeJSON: (Entry, Output) -> Void,
+                                pairs: () -> [(String, String)]) {
+        let out = Output.standardOutput
+        if json {
+            writeJSON(entry, out)
+            out.append(byte: 0x0a)
+        } else {
+            out.write(keyValues(pairs()))
+        }
+        out.flush()
+    }
+
+    static func keyValues(_ pairs: [(String, String)]) -> String {
+        let width = pairs.map(\.0.count).max() ?? 0
+        var result = ""
+        for (key, value) in pairs {
+            result += key + String(repeating: " ", count: width - key.count + 2) + value + "\n"
+        }
+        return result
+    }
+
+    /// pinned and pids as detail lines: one line per path and per process.
+    static func referencePairs(_ pinned: [[UInt8]], _ pids: [Holder]) -> [(String, String)] {
+        var pairs: [(String, String)] = []
+        if pinned.isEmpty { pairs.append(("pinned", "-")) }
+        for (i, path) in pinned.enumerated() { pairs.append((i == 0 ? "pinned" : "", Escape.terminal(path))) }
+        if pids.isEmpty { pairs.append(("pids", "-")) }
+        for (i, holder) in pids.enumerated() {
+            pairs.append((i == 0 ? "pids" : "", "\(holder.pid) \(Escape.terminal(holder.comm))"))
+        }
+        return pairs
+    }
+
+    /// "comm(pid),comm(pid)" as bpftool's plain output shows holders.
+    static func pidsCell(_ pids: [Holder]) -> String {
+        pids.isEmpty ? "-" : pids.map { "\(Escape.terminal($0.comm))(\($0.pid))" }.joined(separator: ",")
+    }
+
+    static func pinnedCell(_ pinned: [[UInt8]]) -> String {
+        pinned.isEmpty ? "-" : pinned.map(Escape.terminal).joined(separator: ",")
+    }
+
+    /// Local time as bpftool prints `loaded_at`: 2024-05-01T12:34:56+0200.
+    static func localTime(_ unix: Int64) -> String {
+        var seconds = time_t(unix)
+        var parts = tm()
+        guard localtime_r(&seconds, &parts) != nil else { return "\(unix)" }
+        var buffer = [CChar](repeating: 0, count: 64)
+        let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// What a link attaches, in words: the ATTACHED column and the detail view.
+enum LinkSummary {
+    /// (field, value) pairs under bpftool's JSON names.
+    static func pairs(_ details: LinkDetails) -> [(String, String)] {
+        switch details {
+        case .rawTracepoint(let name):
+            return [("tp_name", name)]
+        case .tracing(let attachType, let objectID, let btfID):
+            return [("attach_type", AttachType.name(attachType)), ("target_obj_id", "\(objectID)"),
+                    ("target_btf_id", "\(btfID)")]
+        case .cgroup(let cgroupID, let attachType):
+            return [("cgroup_id", "\(cgroupID)"), ("attach_type", AttachType.name(attachType))]
+        case .iter(let target, let mapID, let cgroupID, let order, let tid, let pid):
+            var pairs = [("target_name", target)]
+            if mapID != 0 { pairs.append(("map_id", "\(mapID)")) }
+            if tid != 0 { pairs.append(("tid", "\(tid)")) } else if pid != 0 { pairs.append(("pid", "\(pid)")) }
+            if target == "cgroup" {
+                pairs += [("cgroup_id", "\(cgroupID)"), ("order", ObjectJSON.cgroupIterOrder(order))]
+            }
+            return pairs
+        case .netns(let inode, let attachType):
+            return [("netns_ino", "\(inode)"), ("attach_type", AttachType.name(attachType))]
+        case .xdp(let ifindex):
+            return [("devname", ObjectJSON.deviceName(ifindex)), ("ifindex", "\(ifindex)")]
+        case .structOps(let mapID):
+            return [("map_id", "\(mapID)")]
+        case .netfilter(let family, let hook, let priority, let flags):
+            return [("pf", "\(family)"), ("hook", "\(hook)"), ("prio", "\(priority)"), ("flags", "\(flags)")]
+        case .kprobeMulti(let count, let flags, let missed):
+            return [("retprobe", flags & 1 != 0 ? "yes" : "no"), ("func_cnt", "\(count)"), ("missed", "\(missed)")]
+        case .uprobeMulti(let path, let count, let flags, let pid):
+            return [("retprobe", flags & 1 != 0 ? "yes" : "no"), ("path", path), ("func_cnt", "\(count)"),
+                    ("pid", "\(pid)")]
+        case .perfEvent(let event):
+            switch event {
+            case .kprobe(let function, let offset, let address, let missed, let retprobe):
+                return [("retprobe", retprobe ? "yes" : "no"), ("func", function), ("offset", "\(offset)"),
+                        ("addr", "0x" + String(address, radix: 16)), ("missed", "\(missed)")]
+            case .uprobe(let file, let offset, let retprobe):
+                return [("retprobe", retprobe ? "yes" : "no"), ("file", file), ("offset", "0x" + String(offset, radix: 16))]
+            case .tracepoint(let name):
+                return [("tracepoint", name)]
+            case .event(let config, let type):
+                return [("event_type", PerfEventNames.type(type) ?? "\(type)"),
+                        ("event_config", PerfEventNames.config(type: type, config: config) ?? "\(config)")]
+            case .unknown(let type):
+                return [("perf_event_type", "\(type)")]
+            }
+        case .tcx(let ifindex, let attachType), .netkit(let ifindex, let attachType):
+            return [("devname", ObjectJSON.deviceName(ifindex)), ("ifindex", "\(ifindex)"),
+                    ("attach_type", AttachType.name(attachType))]
+        case .sockmap(let mapID, let attachType):
+            return [("map_id", "\(mapID)"), ("attach_type", AttachType.name(attachType))]
+        case .unknown:
+            return []
+        }
+    }
+
+    /// One line for a table.
+    static func text(_ details: LinkDetails) -> String {
+        switch details {
+        case .rawTracepoint(let name):
+            return name
+        case .iter(let target, let mapID, let cgroupID, let order, let tid, let pid):
+            var text = target
+            if tid != 0 { text += " tid \(tid)" } else if pid != 0 { text += " pid \(pid)" }
+            if mapID != 0 { text += " map \(mapID)" }
+            if target == "cgroup" { text += " cgroup \(cgroupID) \(ObjectJSON.cgroupIterOrder(order))" }
+            return text
+        case .perfEvent(.kprobe(let function, let offset, _, _, let retprobe)):
+            return (retprobe ? "kretprobe " : "kprobe ") + function + (offset != 0 ? "+\(offset)" : "")
+        case .perfEvent(.uprobe(let file, let offset, let retprobe)):
+            return (retprobe ? "uretprobe " : "uprobe ") + file + "+0x" + String(offset, radix: 16)
+        case .perfEvent(.tracepoint(let name)):
+            return "tracepoint " + name
+        default:
+            return pairs(details).map { "\($0.0) \($0.1)" }.joined(separator: " ")
+        }
+    }
+}

@@ -1,0 +1,359 @@
+import BPFKit
+import Explorer
+import Glibc
+import Iterators
+
+/// Programs, maps, links and pins as JSON, with bpftool's field names and
+/// shapes (`bpftool prog|map|link show -j`), so jq scripts carry over.
+///
+/// Differences, all additions: `pinned` and `pids` are always present
+/// (bpftool prints them only when non-empty), `name` is always present,
+/// programs carry `verified_insns`, tracepoint links `format`.
+enum ObjectJSON {
+    // MARK: - Programs
+
+    static func program(_ p: ProgramEntry, _ out: Output) {
+        let info = p.info
+        out.append("{\"id\":"); out.append(info.id)
+        out.append(",\"type\":"); string(info.typeName, out)
+        out.append(",\"name\":"); string(p.fullName, out)
+        out.append(",\"tag\":"); string(info.tag, out)
+        out.append(",\"gpl_compatible\":"); bool(info.gplCompatible, out)
+        if info.runTimeNs != 0 {
+            // Only when kernel.bpf_stats_enabled was on, as bpftool.
+            out.append(",\"run_time_ns\":"); out.append(info.runTimeNs)
+            out.append(",\"run_cnt\":"); out.append(info.runCount)
+        }
+        if info.recursionMisses != 0 {
+            out.append(",\"recursion_misses\":"); out.append(info.recursionMisses)
+        }
+        if info.loadTime != 0 {
+            out.append(",\"loaded_at\":"); out.append(unixTime(fromBootNanoseconds: info.loadTime))
+            out.append(",\"uid\":"); out.append(info.uid)
+        }
+        out.append(",\"bytes_xlated\":"); out.append(info.bytesXlated)
+        out.append(",\"jited\":"); bool(p.jited, out)
+        if p.jited {
+            out.append(",\"bytes_jited\":"); out.append(info.bytesJited)
+        }
+        if let memlock = info.bytesMemlock {
+            out.append(",\"bytes_memlock\":"); out.append(memlock)
+        }
+        if !info.mapIDs.isEmpty {
+            out.append(",\"map_ids\":[")
+            for (i, id) in info.mapIDs.enumerated() {
+                if i > 0 { out.append(byte: 0x2c) }
+                out.append(id)
+            }
+            out.append("]")
+        }
+        if info.btfID != 0 {
+            out.append(",\"btf_id\":"); out.append(info.btfID)
+        }
+        out.append(",\"verified_insns\":"); out.append(info.verifiedInstructions)
+        references(p.pinned, p.pids, out)
+        out.append("}")
+    }
+
+    // MARK: - Maps
+
+    static func map(_ m: MapEntry, _ out: Output) {
+        let info = m.info
+        out.append("{\"id\":"); out.append(info.id)
+        out.append(",\"type\":"); string(info.typeName, out)
+        out.append(",\"name\":"); string(info.name, out)
+        out.append(",\"flags\":"); out.append(info.flags)
+        out.append(",\"bytes_key\":"); out.append(info.keySize)
+        out.append(",\"bytes_value\":"); out.append(info.valueSize)
+        out.append(",\"max_entries\":"); out.append(info.maxEntries)
+        if let memlock = info.bytesMemlock {
+            out.append(",\"bytes_memlock\":"); out.append(memlock)
+        }
+        if let owner = m.ownerProgramType {
+            out.append(",\"owner_prog_type\":"); string(ProgramType.name(owner), out)
+        }
+        if let jited = m.ownerJited {
+            out.append(",\"owner_jited\":"); bool(jited, out)
+        }
+        out.append(",\"frozen\":"); out.append(UInt64(info.frozen ? 1 : 0))
+        if info.btfID != 0 {
+            out.append(",\"btf_id\":"); out.append(info.btfID)
+        }
+        references(m.pinned, m.pids, out)
+        out.append("}")
+    }
+
+    // MARK: - Links
+
+    static func link(_ l: LinkEntry, _ out: Output) {
+        let info = l.info
+        out.append("{\"id\":"); out.append(info.id)
+        out.append(",\"type\":"); string(info.typeName, out)
+        out.append(",\"prog_id\":"); out.append(info.programID)
+        linkDetails(info.details, programType: l.programType, tracepointFormat: l.tracepointFormat, out)
+        references(l.pinned, l.pids, out)
+        out.append("}")
+    }
+
+    /// The per-type fields of a link, each starting with a comma.
+    static func linkDetails(_ details: LinkDetails, programType: UInt32?, tracepointFormat: TracepointFormat?,
+                            _ out: Output) {
+        switch details {
+        case .rawTracepoint(let name):
+            out.append(",\"tp_name\":"); string(name, out)
+        case .tracing(let attachType, let targetObjectID, let targetBTFID):
+            if let programType {
+                out.append(",\"prog_type\":"); string(ProgramType.name(programType), out)
+            }
+            attach(attachType, out)
+            out.append(",\"target_obj_id\":"); out.append(targetObjectID)
+            out.append(",\"target_btf_id\":"); out.append(targetBTFID)
+        case .cgroup(let cgroupID, let attachType):
+            out.append(",\"cgroup_id\":"); out.append(cgroupID)
+            attach(attachType, out)
+        case .iter(let target, let mapID, let cgroupID, let order, let tid, let pid):
+            out.append(",\"target_name\":"); string(target, out)
+            if target == "bpf_map_elem" || target == "bpf_sk_storage_map" {
+                out.append(",\"map_id\":"); out.append(mapID)
+            } else if target == "task" || target == "task_file" || target == "task_vma" {
+                if tid != 0 {
+                    out.append(",\"tid\":"); out.append(tid)
+                } else if pid != 0 {
+                    out.append(",\"pid\":"); out.append(pid)
+                }
+            }
+            if target == "cgroup" {
+                out.append(",\"cgroup_id\":"); out.append(cgroupID)
+                out.append(",\"order\":"); string(cgroupIterOrder(order), out)
+            }
+        case .netns(let inode, let attachType):
+            out.append(",\"netns_ino\":"); out.append(inode)
+            attach(attachType, out)
+        case .xdp(let ifindex):
+            device(ifindex, out)
+        case .structOps(let mapID):
+            out.append(",\"map_id\":"); out.append(mapID)
+        case .netfilter(let family, let hook, let priority, let flags):
+            out.append(",\"pf\":"); out.append(family)
+            out.append(",\"hook\":"); out.append(hook)
+            out.append(",\"prio\":"); out.append(Int64(priority))
+            out.append(",\"flags\":"); out.append(flags)
+        case .kprobeMulti(let count, let flags, let missed):
+            out.append(",\"retprobe\":"); bool(flags & 1 != 0, out)
+            out.append(",\"func_cnt\":"); out.append(count)
+            out.append(",\"missed\":"); out.append(missed)
+        case .uprobeMulti(let path, let count, let flags, let pid):
+            out.append(",\"retprobe\":"); bool(flags & 1 != 0, out)
+            out.append(",\"path\":"); string(path, out)
+            out.append(",\"func_cnt\":"); out.append(count)
+            out.append(",\"pid\":"); out.append(pid)
+        case .perfEvent(let event):
+            switch event {
+            case .kprobe(let function, let offset, let address, let missed, let retprobe):
+                out.append(",\"retprobe\":"); bool(retprobe, out)
+                out.append(",\"addr\":"); out.append(address)
+                out.append(",\"func\":"); string(function, out)
+                out.append(",\"offset\":"); out.append(offset)
+                out.append(",\"missed\":"); out.append(missed)
+            case .uprobe(let file, let offset, let retprobe):
+                out.append(",\"retprobe\":"); bool(retprobe, out)
+                out.append(",\"file\":"); string(file, out)
+                out.append(",\"offset\":"); out.append(offset)
+            case .tracepoint(let name):
+                out.append(",\"tracepoint\":"); string(name, out)
+                if let tracepointFormat { format(tracepointFormat, out) }
+            case .event(let config, let type):
+                out.append(",\"event_type\":")
+                if let name = PerfEventNames.type(type) { string(name, out) } else { out.append(type) }
+                out.append(",\"event_config\":")
+                if let name = PerfEventNames.config(type: type, config: config) { string(name, out) } else { out.append(config) }
+            case .unknown(let type):
+                out.append(",\"perf_event_type\":"); out.append(type)
+            }
+        case .tcx(let ifindex, let attachType), .netkit(let ifindex, let attachType):
+            device(ifindex, out)
+            attach(attachType, out)
+        case .sockmap(let mapID, let attachType):
+            out.append(",\"map_id\":"); out.append(mapID)
+            attach(attachType, out)
+        case .unknown:
+            break
+        }
+    }
+
+    static func attach(_ attachType: UInt32, _ out: Output) {
+        out.append(",\"attach_type\":"); string(AttachType.name(attachType), out)
+    }
+
+    /// bpftool's `devname` + `ifindex`: "(detached)" for index 0,
+    /// "(unknown)" when no interface has the index.
+    static func device(_ ifindex: UInt32, _ out: Output) {
+        out.append(",\"devname\":"); string(deviceName(ifindex), out)
+        out.append(",\"ifindex\":"); out.append(ifindex)
+    }
+
+    static func deviceName(_ ifindex: UInt32) -> String {
+        if ifindex == 0 { return "(detached)" }
+        var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
+        guard if_indextoname(ifindex, &buffer) != nil else { return "(unknown)" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// bpftool's names of `enum bpf_cgroup_iter_order`.
+    static func cgroupIterOrder(_ order: UInt32) -> String {
+        switch order {
+        case 0: "order_unspec"
+        case 1: "self_only"
+        case 2: "descendants_pre"
+        case 3: "descendants_post"
+        case 4: "ancestors_up"
+        default: "order_\(order)"
+        }
+    }
+
+    /// The tracepoint's record layout from tracefs.
+    static func format(_ f: TracepointFormat, _ out: Output) {
+        out.append(",\"format\":{\"group\":"); string(f.group, out)
+        out.append(",\"name\":"); string(f.name, out)
+        if let id = f.id {
+            out.append(",\"id\":"); out.append(id)
+        }
+        out.append(",\"fields\":[")
+        for (i, field) in f.fields.enumerated() {
+            if i > 0 { out.append(byte: 0x2c) }
+            out.append("{\"name\":"); string(field.name, out)
+            out.append(",\"declaration\":"); string(field.declaration, out)
+            out.append(",\"offset\":"); out.append(field.offset)
+            out.append(",\"size\":"); out.append(field.size)
+            out.append(",\"signed\":"); bool(field.isSigned, out)
+            out.append("}")
+        }
+        out.append("]}")
+    }
+
+    // MARK: - Pins
+
+    /// One entry of `bpfnav pins`.
+    static func pin(_ e: PinEntry, _ out: Output) {
+        out.append("{\"path\":"); Escape.appendJSONString(e.path, to: out)
+        out.append(",\"kind\":"); string(e.kind.rawValue, out)
+        switch e.kind {
+        case .directory:
+            if e.errno != 0 {
+                out.append(",\"errno\":"); string(Errno.name(e.errno), out)
+                out.append(",\"error\":"); string(Errno.describe(e.errno), out)
+            }
+        case .program:
+            if let p = e.program {
+                out.append(",\"id\":"); out.append(p.id)
+                out.append(",\"type\":"); string(p.typeName, out)
+                out.append(",\"name\":"); string(p.name, out)
+                out.append(",\"tag\":"); string(p.tag, out)
+            }
+        case .map:
+            if let m = e.map {
+                out.append(",\"id\":"); out.append(m.id)
+                out.append(",\"type\":"); string(m.typeName, out)
+                out.append(",\"name\":"); string(m.name, out)
+            }
+        case .link:
+            if let l = e.link {
+                out.append(",\"id\":"); out.append(l.id)
+                out.append(",\"type\":"); string(l.typeName, out)
+                out.append(",\"prog_id\":"); out.append(l.programID)
+                if let name = e.linkProgramName {
+                    out.append(",\"prog_name\":"); string(name, out)
+                }
+                linkDetails(l.details, programType: nil, tracepointFormat: nil, out)
+            }
+        case .symlink:
+            out.append(",\"target\":"); Escape.appendJSONString(e.symlinkTarget ?? [], to: out)
+        case .other:
+            break
+        case .unreadable:
+            out.append(",\"errno\":"); string(Errno.name(e.errno), out)
+            out.append(",\"error\":"); string(Errno.describe(e.errno), out)
+        }
+        if e.kind != .directory {
+            out.append(",\"owner\":"); string(e.owner.isBPFNav ? "bpfnav" : "foreign", out)
+        }
+        switch e.owner {
+        case .foreign:
+            break
+        case .iterator(let kind, let format, let params):
+            out.append(",\"bpfnav\":{\"kind\":"); string(kind.pinPrefix, out)
+            out.append(",\"target\":"); string(kind.target, out)
+            out.append(",\"format\":"); string(format == .text ? "text" : "records", out)
+            switch params {
+            case .pid(let pid): out.append(",\"pid\":"); out.append(pid)
+            case .tid(let tid): out.append(",\"tid\":"); out.append(tid)
+            case .all, .mapFD: break
+            }
+            out.append("}")
+        case .programCache(let kind, let format):
+            out.append(",\"bpfnav\":{\"kind\":"); string(kind.pinPrefix, out)
+            out.append(",\"target\":"); string(kind.target, out)
+            out.append(",\"format\":"); string(format == .text ? "text" : "records", out)
+            out.append(",\"cache\":true}")
+        }
+        out.append("}")
+    }
+
+    // MARK: - Pieces
+
+    /// `"pinned":[paths…],"pids":[{"pid":N,"comm":"…"}…]`, exact bytes.
+    static func references(_ pinned: [[UInt8]], _ pids: [Holder], _ out: Output) {
+        out.append(",\"pinned\":[")
+        for (i, path) in pinned.enumerated() {
+            if i > 0 { out.append(byte: 0x2c) }
+            Escape.appendJSONString(path, to: out)
+        }
+        out.append("],\"pids\":[")
+        for (i, holder) in pids.enumerated() {
+            if i > 0 { out.append(byte: 0x2c) }
+            out.append("{\"pid\":"); out.append(holder.pid)
+            out.append(",\"comm\":"); Escape.appendJSONString(holder.comm, to: out)
+            out.append("}")
+        }
+        out.append("]")
+    }
+
+    static func string(_ text: String, _ out: Output) {
+        Escape.appendJSONString(Array(text.utf8), to: out)
+    }
+
+    static func bool(_ value: Bool, _ out: Output) {
+        if value { out.append("true") } else { out.append("false") }
+    }
+}
+
+/// bpftool's names of perf event types and configs (`perf_type_name`,
+/// `event_symbols_hw`, `event_symbols_sw`).
+enum PerfEventNames {
+    static let types = ["hardware", "software", "tracepoint", "hw-cache", "raw", "breakpoint"]
+    static let hardware = ["cpu-cycles", "instructions", "cache-references", "cache-misses", "branch-instructions",
+                           "branch-misses", "bus-cycles", "stalled-cycles-frontend", "stalled-cycles-backend",
+                           "ref-cycles"]
+    static let software = ["cpu-clock", "task-clock", "page-faults", "context-switches", "cpu-migrations",
+                           "minor-faults", "major-faults", "alignment-faults", "emulation-faults", "dummy",
+                           "bpf-output", "cgroup-switches"]
+    static let cacheIDs = ["L1-dcache", "L1-icache", "LLC", "dTLB", "iTLB", "branch", "node"]
+    static let cacheOps = ["load", "store", "prefetch"]
+    static let cacheResults = ["refs", "misses"]
+
+    static func type(_ type: UInt32) -> String? {
+        Int(type) < types.count ? types[Int(type)] : nil
+    }
+
+    static func config(type: UInt32, config: UInt64) -> String? {
+        switch type {
+        case 0: return config < UInt64(hardware.count) ? hardware[Int(config)] : nil
+        case 1: return config < UInt64(software.count) ? software[Int(config)] : nil
+        case 3:
+            let id = Int(config & 0xff), op = Int((config >> 8) & 0xff), result = Int((config >> 16) & 0xff)
+            guard id < cacheIDs.count, op < cacheOps.count, result < cacheResults.count else { return nil }
+            return "\(cacheIDs[id])-\(cacheOps[op])-\(cacheResults[result])"
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import XCTest
+@testable import bpfnav
+
+final class ParserTests: XCTestCase {
+    /// A command with flags, valued options and positionals.
+    static let demo = CommandSpec(
+        name: "demo", abstract: "Demo.",
+        options: [
+            .flag("json", "JSON."), .flag("all", "All."),
+            .option("pid", "PID", "A pid."), .option("name", "NAME", "A name."),
+        ],
+        positionals: "ITEM",
+        run: { _ in }
+    )
+    /// The same options, but no positional arguments.
+    static let plain = CommandSpec(name: "plain", abstract: "Plain.", options: demo.options, run: { _ in })
+
+    private func parse(_ args: [String], _ spec: CommandSpec = demo,
+                       file: StaticString = #filePath, line: UInt = #line) -> Arguments? {
+        do {
+            return try Parser.parse(args, for: spec)
+        } catch {
+            XCTFail("\(args) rejected: \(error.message)", file: file, line: line)
+            return nil
+        }
+    }
+
+    /// The message of the usage error `args` must cause.
+    private func usageError(_ args: [String], _ spec: CommandSpec = demo,
+                            file: StaticString = #filePath, line: UInt = #line) -> String {
+        do {
+            let parsed = try Parser.parse(args, for: spec)
+            XCTFail("\(args) accepted: \(parsed)", file: file, line: line)
+            return ""
+        } catch {
+            return error.message
+        }
+    }
+
+    // MARK: - Accepted command lines
+
+    func testEmpty() throws {
+        let a = try XCTUnwrap(parse([]))
+        XCTAssertEqual(a.command, "demo")
+        XCTAssertTrue(a.flags.isEmpty)
+        XCTAssertTrue(a.values.isEmpty)
+        XCTAssertTrue(a.positionals.isEmpty)
+    }
+
+    func testFlags() throws {
+        let a = try XCTUnwrap(parse(["--json", "--all"]))
+        XCTAssertEqual(a.flags, ["json", "all"])
+        XCTAssertTrue(a.flag("json"))
+        XCTAssertTrue(a.flag("all"))
+        XCTAssertTrue(a.values.isEmpty)
+        XCTAssertTrue(a.positionals.isEmpty)
+
+        let b = try XCTUnwrap(parse(["--all"]))
+        XCTAssertFalse(b.flag("json"))
+        XCTAssertNil(b.string("json"), "a flag is not a value")
+    }
+
+    func testOptionWithSeparateValue() throws {
+        let a = try XCTUnwrap(parse(["--pid", "42", "--name", "x y"]))
+        XCTAssertEqual(a.values, ["pid": "42", "name": "x y"])
+        XCTAssertEqual(a.string("pid"), "42")
+        XCTAssertTrue(a.flags.isEmpty, "a valued option is not a flag")
+        XCTAssertFalse(a.flag("pid"))
+        XCTAssertTrue(a.positionals.isEmpty, "the value is not a positional")
+    }
+
+    func testOptionWithInlineValue() throws {
+        XCTAssertEqual(parse(["--pid=42"])?.values, ["pid": "42"])
+        XCTAssertEqual(parse(["--name=a=b"])?.values, ["name": "a=b"], "only the first '=' separates")
+        XCTAssertEqual(parse(["--name="])?.values, ["name": ""], "an empty inline value is a value")
+        XCTAssertEqual(parse(["--name=--json"])?.values, ["name": "--json"])
+        XCTAssertEqual(parse(["--name=--json"])?.flags, [])
+    }
+
+    func testSeparateValueMayStartWithADash() throws {
+        // "-" and negative numbers are values when an option expects one.
+        XCTAssertEqual(parse(["--name", "-"])?.values, ["name": "-"])
+        XCTAssertEqual(parse(["--pid", "-1"])?.values, ["pid": "-1"])
+    }
+
+    func testDoubleDashEndsOptions() throws {
+        let a = try XCTUnwrap(parse(["--json", "--", "--pid", "-x", "--", "b"]))
+        XCTAssertEqual(a.flags, ["json"])
+        XCTAssertTrue(a.values.isEmpty)
+        XCTAssertEqual(a.positionals, ["--pid", "-x", "--", "b"])
+    }
+
+    func testPositionalsAmongOptions() throws {
+        let a = try XCTUnwrap(parse(["a", "--json", "b", "--pid", "3", "-", "c"]))
+        XCTAssertEqual(a.positionals, ["a", "b", "-", "c"], "order kept; a lone '-' is a positional")
+        XCTAssertEqual(a.flags, ["json"])
+        XCTAssertEqual(a.values, ["pid": "3"])
+    }
+
+    func testRealCommandSpecs() throws {
+        let a = try XCTUnwrap(parse(["--pid", "7", "--ndjson"], TasksCommand.spec))
+        XCTAssertEqual(a.command, "tasks")
+        XCTAssertEqual(try a.id("pid"), 7)
+        XCTAssertTrue(a.flag("ndjson"))
+        XCTAssertEqual(usageError(["--pid", "1"], MapsCommand.spec), "unknown option '--pid' for 'maps'")
+        XCTAssertEqual(usageError(["x"], MapsCommand.spec), "'maps' takes no arguments, but got 'x'")
+        XCTAssertEqual(parse(["tasks", "maps"], PinCommand.spec)?.positionals, ["tasks", "maps"])
+    }
+
+    // MARK: - Usage errors
+
+    func testUnknownOption() {
+        XCTAssertEqual(usageError(["--bogus"]), "unknown option '--bogus' for 'demo'")
+        XCTAssertEqual(usageError(["--bogus=1"]), "unknown option '--bogus' for 'demo'")
+        XCTAssertEqual(usageError(["--json", "--JSON"]), "unknown option '--JSON' for 'demo'", "names are case-sensitive")
+        XCTAssertEqual(usageError(["--pi", "1"]), "unknown option '--pi' for 'demo'", "no prefix matching")
+        XCTAssertEqual(usageError(["-x"]), "unknown option '-x' for 'demo'")
+        XCTAssertEqual(usageError(["-pid", "1"]), "unknown option '-pid' for 'demo'", "single dash long options are not accepted")
+        XCTAssertEqual(usageError(["--=1"]), "unknown option '--' for 'demo'")
+    }
+
+    func testMissingValue() {
+        XCTAssertEqual(usageError(["--pid"]), "--pid needs a value (PID)")
+        XCTAssertEqual(usageError(["--json", "--name"]), "--name needs a value (NAME)")
+    }
+
+    func testValueGivenTwice() {
+        XCTAssertEqual(usageError(["--pid", "1", "--pid", "2"]), "--pid was given twice")
+        XCTAssertEqual(usageError(["--pid=1", "--pid", "1"]), "--pid was given twice")
+        XCTAssertEqual(usageError(["--name=", "--name="]), "--name was given twice", "an empty value counts")
+    }
+
+    func testFlagGivenAValue() {
+        XCTAssertEqual(usageError(["--json=1"]), "--json takes no value")
+        XCTAssertEqual(usageError(["--json="]), "--json takes no value")
+        XCTAssertEqual(usageError(["--ndjson=true"], TasksCommand.spec), "--ndjson takes no value")
+    }
+
+    func testPositionalsToACommandThatTakesNone() {
+        XCTAssertEqual(usageError(["x"], ParserTests.plain), "'plain' takes no arguments, but got 'x'")
+        XCTAssertEqual(usageError(["--json", "x"], ParserTests.plain), "'plain' takes no arguments, but got 'x'")
+        XCTAssertEqual(usageError(["-"], ParserTests.plain), "'plain' takes no arguments, but got '-'")
+        XCTAssertEqual(usageError(["--", "--json"], ParserTests.plain), "'plain' takes no arguments, but got '--json'")
+        // A lone "--" with nothing after it is fine.
+        XCTAssertEqual(parse(["--json", "--"], ParserTests.plain)?.flags, ["json"])
+    }
+
+    // MARK: - Arguments.id
+
+    private func id(_ text: String) throws -> UInt32? {
+        try Arguments(command: "demo", values: ["pid": text]).id("pid")
+    }
+
+    func testIdAcceptsPositiveDecimals() throws {
+        XCTAssertEqual(try id("42"), 42)
+        XCTAssertEqual(try id("1"), 1)
+        XCTAssertEqual(try id("007"), 7, "leading zeros are still decimal")
+        XCTAssertEqual(try id("4294967295"), UInt32.max)
+        XCTAssertNil(try Arguments(command: "demo").id("pid"), "absent is nil, not an error")
+    }
+
+    func testIdRejects() {
+        for bad in ["0", "00", "-1", "+5", "abc", "12x", "x12", "1 2", " 5", "5 ", "0x10", "1e3", "1.5", "",
+                    "99999999999", "4294967296", "١٢", "４２"] {
+            XCTAssertThrowsError(try id(bad), "'\(bad)' accepted") { error in
+                XCTAssertEqual((error as? UsageError)?.message, "--pid takes a positive number, not '\(bad)'")
+            }
+        }
+    }
+
+    // MARK: - Arguments.exclusive
+
+    func testExclusive() throws {
+        XCTAssertNoThrow(try Arguments(command: "demo").exclusive("pid", "tid"))
+        XCTAssertNoThrow(try Arguments(command: "demo", values: ["pid": "1"]).exclusive("pid", "tid"))
+        XCTAssertNoThrow(try Arguments(command: "demo", flags: ["json"], values: ["pid": "1"]).exclusive("pid", "tid"),
+                         "options not named do not count")
+
+        XCTAssertThrowsError(try Arguments(command: "demo", values: ["pid": "1", "tid": "2"]).exclusive("pid", "tid")) {
+            XCTAssertEqual(($0 as? UsageError)?.message, "--pid and --tid cannot be used together")
+        }
+        XCTAssertThrowsError(try Arguments(command: "demo", flags: ["json", "ndjson"]).exclusive("json", "ndjson")) {
+            XCTAssertEqual(($0 as? UsageError)?.message, "--json and --ndjson cannot be used together")
+        }
+        // A flag and a valued option, in the order the names were given.
+        XCTAssertThrowsError(try Arguments(command: "demo", flags: ["all"], values: ["name": "x"]).exclusive("name", "all")) {
+            XCTAssertEqual(($0 as? UsageError)?.message, "--name and --all cannot be used together")
+        }
+        XCTAssertThrowsError(try Arguments(command: "demo", flags: ["a", "c"], values: ["b": ""]).exclusive("a", "b", "c")) {
+            XCTAssertEqual(($0 as? UsageError)?.message, "--a and --b and --c cannot be used together")
+        }
+    }
+
+    func testExclusiveAfterParsing() throws {
+        let a = try XCTUnwrap(parse(["--pid", "1", "--tid=1"], TasksCommand.spec))
+        XCTAssertThrowsError(try a.exclusive("pid", "tid"))
+        let b = try XCTUnwrap(parse(["--json", "--ndjson"], TasksCommand.spec))
+        XCTAssertThrowsError(try DumpFormat(b))
+        XCTAssertEqual(try DumpFormat(XCTUnwrap(parse(["--ndjson"], TasksCommand.spec))), .ndjson)
+        XCTAssertEqual(try DumpFormat(XCTUnwrap(parse(["--json"], TasksCommand.spec))), .json)
+        XCTAssertEqual(try DumpFormat(XCTUnwrap(parse([], TasksCommand.spec))), .table)
+    }
+}

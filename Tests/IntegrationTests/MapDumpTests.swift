@@ -1,0 +1,108 @@
+import BPFKit
+import CLibBPF
+import Foundation
+import Iterators
+import XCTest
+
+/// `bpfnav map dump` against bpftool and against what the test wrote.
+final class MapDumpTests: BPFTestCase {
+    private func fill(_ fd: Int32, count: Int, keySize: Int, valueSize: Int) {
+        for i in 0..<count {
+            var key = [UInt8](repeating: 0, count: keySize)
+            var value = [UInt8](repeating: 0, count: valueSize)
+            withUnsafeBytes(of: UInt64(i).littleEndian) { key.replaceSubrange(0..<min(8, keySize), with: $0.prefix(keySize)) }
+            for j in 0..<valueSize { value[j] = UInt8(truncatingIfNeeded: i &* 31 &+ j) }
+            XCTAssertEqual(bpf_map_update_elem(fd, key, value, 0), 0)
+        }
+    }
+
+    /// Entries as (key hex, value hex) pairs from a bpftool-shaped dump.
+    private func entries(_ json: Any?) -> Set<[String]> {
+        guard let array = json as? [[String: Any]] else { return [] }
+        return Set(array.map { entry in
+            [((entry["key"] as? [String]) ?? []).joined(separator: " "),
+             ((entry["value"] as? [String]) ?? []).joined(separator: " ")]
+        })
+    }
+
+    func testHashMapDumpsLikeBpftool() throws {
+        let map = try BPFMap(type: BPF_MAP_TYPE_HASH, name: uniqueName("nav_dump"), keySize: 8, valueSize: 24, maxEntries: 5000)
+        fill(map.fd.raw, count: 3000, keySize: 8, valueSize: 24)
+        let id = try map.id()
+        let ours = try bpfnav("map", "dump", "\(id)", "--json")
+        XCTAssertEqual(ours.status, 0, ours.stderr)
+        let theirs = try runCommand("/usr/sbin/bpftool", ["map", "dump", "id", "\(id)", "-j"])
+        XCTAssertEqual(theirs.status, 0, theirs.stderr)
+        let a = entries(try JSONSerialization.jsonObject(with: Data(ours.stdout)))
+        let b = entries(try JSONSerialization.jsonObject(with: Data(theirs.stdout)))
+        XCTAssertEqual(a.count, 3000)
+        XCTAssertEqual(a, b)
+
+        let limited = try bpfnav("map", "dump", "\(id)", "--ndjson", "--limit", "10")
+        XCTAssertEqual(limited.status, 0, limited.stderr)
+        XCTAssertEqual(limited.text.split(separator: "\n").count, 10)
+
+        let table = try bpfnav("map", "dump", "\(id)", "--limit", "2")
+        XCTAssertTrue(table.text.hasPrefix("key: "), table.text)
+        XCTAssertTrue(table.text.hasSuffix("Found 2 elements\n"), table.text)
+    }
+
+    func testPerCPUValuesAndPinPaths() throws {
+        let map = try BPFMap(type: BPF_MAP_TYPE_PERCPU_ARRAY, name: uniqueName("nav_pcpu"), keySize: 4, valueSize: 4, maxEntries: 3)
+        try map.pin(at: pins.path("pcpu"))
+        let result = try bpfnav("map", "dump", pins.path("pcpu"), "--json")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let array = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [[String: Any]])
+        XCTAssertEqual(array.count, 3)
+        let cpus = Int(libbpf_num_possible_cpus())
+        for entry in array {
+            let values = try XCTUnwrap(entry["values"] as? [[String: Any]])
+            XCTAssertEqual(values.count, cpus)
+            XCTAssertEqual(values.map { $0["cpu"] as? Int }, (0..<cpus).map { $0 })
+            XCTAssertEqual((values.first?["value"] as? [String])?.count, 4)
+        }
+        let theirs = try runCommand("/usr/sbin/bpftool", ["map", "dump", "pinned", pins.path("pcpu"), "-j"])
+        let theirArray = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(theirs.stdout)) as? [[String: Any]])
+        XCTAssertEqual(theirArray.count, 3)
+        XCTAssertEqual((theirArray.first?["values"] as? [[String: Any]])?.count, cpus)
+    }
+
+    func testBTFFormattedValues() throws {
+        // bpfnav's own iterator objects carry BTF: their header map is
+        // keyed by a __u64 session id with a __u8 value.
+        let object = try Catalog.load(.task)
+        let fd = try object.mapFD("bpfnav_headers")
+        var key: UInt64 = 0xfeed
+        var value: UInt8 = 7
+        XCTAssertEqual(bpf_map_update_elem(fd, &key, &value, 0), 0)
+        let id = try MapInfo(fd: fd).id
+        let result = try bpfnav("map", "dump", "\(id)", "--json")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let array = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [[String: Any]])
+        let entry = try XCTUnwrap(array.first { ($0["formatted"] as? [String: Any])?["key"] as? Int == 0xfeed }, result.text)
+        XCTAssertEqual((entry["formatted"] as? [String: Any])?["value"] as? Int, 7)
+        XCTAssertEqual(entry["key"] as? [String], ["0xed", "0xfe", "0x00", "0x00", "0x00", "0x00", "0x00", "0x00"])
+    }
+
+    func testMapsThatCannotBeDumpedSaySo() throws {
+        let ring = try BPFMap(type: BPF_MAP_TYPE_RINGBUF, name: uniqueName("nav_ring"), keySize: 0, valueSize: 0, maxEntries: 4096)
+        let result = try bpfnav("map", "dump", "\(try ring.id())")
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("ring buffer"), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 2, "one line and its hint: \(result.stderr)")
+        XCTAssertTrue(result.stdout.isEmpty)
+    }
+
+    func testBadInput() throws {
+        let garbage = try bpfnav("map", "dump", "1", "--limit", "ten")
+        XCTAssertEqual(garbage.status, 64)
+        XCTAssertTrue(garbage.stderr.contains("--limit"), garbage.stderr)
+        let missing = try bpfnav("map", "dump", "4000000000", "--json")
+        XCTAssertEqual(missing.status, 1)
+        let error = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(missing.stdout)) as? [String: Any], missing.text)
+        XCTAssertEqual(error["errno"] as? String, "ENOENT")
+        let notMap = try bpfnav("map", "dump", "/proc/self/status")
+        XCTAssertEqual(notMap.status, 1)
+        XCTAssertFalse(notMap.stderr.isEmpty)
+    }
+}
