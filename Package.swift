@@ -35,7 +35,12 @@ let package = Package(
             dependencies: ["BPFKit", "CIterRecords"],
             plugins: ["EmbedIters"]
         ),
-        .target(name: "Explorer", dependencies: ["BPFKit", "Iterators"]),
+        .target(
+            name: "Explorer",
+            dependencies: ["BPFKit", "Iterators"],
+            // Output's buffer is on every row's hot path: see bpfnav below.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+        ),
         // No argument-parsing library: see Sources/bpfnav/CLI/Command.swift.
         .executableTarget(
             name: "bpfnav",

@@ -1,3 +1,4 @@
+import Explorer
 import Foundation
 import XCTest
 @testable import bpfnav

@@ -1,26 +1,29 @@
 import Glibc
 
 /// The reader of bpfnav's output went away (EPIPE): stop quietly.
-struct OutputClosed: Error {}
+public struct OutputClosed: Error {
+    public init() {}
+}
 
 /// Buffered writes to a file descriptor, without Foundation, with the
 /// appenders the encoders need on their hot path.
-final class Output {
-    nonisolated(unsafe) static let standardOutput = Output(fd: 1)
-    nonisolated(unsafe) static let standardError = Output(fd: 2, bufferLimit: 0)
+public final class Output {
+    public nonisolated(unsafe) static let standardOutput = Output(fd: 1)
+    public nonisolated(unsafe) static let standardError = Output(fd: 2, bufferLimit: 0)
 
     private let fd: Int32
-    private let bufferLimit: Int
+    @usableFromInline let bufferLimit: Int
     /// The pending bytes: a plain allocation rather than an Array, because
     /// every row of a 100,000-row dump goes through here byte by byte and
     /// Array's uniqueness and bounds checks showed up in profiles.
-    private var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    private(set) var count = 0
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var capacity: Int
+    @usableFromInline internal(set) var storedCount = 0
+    public var count: Int { storedCount }
     /// Set once a write failed; later writes are dropped.
-    private(set) var failed: Int32 = 0
+    public private(set) var failed: Int32 = 0
 
-    init(fd: Int32, bufferLimit: Int = 64 * 1024) {
+    public init(fd: Int32, bufferLimit: Int = 64 * 1024) {
         self.fd = fd
         self.bufferLimit = bufferLimit
         capacity = min(bufferLimit, 1 << 16) + 8192
@@ -33,49 +36,50 @@ final class Output {
     }
 
     /// What is buffered (tests and in-memory rendering).
-    var buffer: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    public var buffer: [UInt8] { Array(UnsafeBufferPointer(start: base, count: storedCount)) }
 
-    @inline(__always)
-    private func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(count + extra) }
+    @inlinable @inline(__always)
+    func reserve(_ extra: Int) {
+        if storedCount + extra > capacity { grow(storedCount + extra) }
     }
 
-    private func grow(_ needed: Int) {
+    @usableFromInline
+    func grow(_ needed: Int) {
         var newCapacity = capacity * 2
         while newCapacity < needed { newCapacity *= 2 }
         let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        bigger.update(from: base, count: count)
+        bigger.update(from: base, count: storedCount)
         base.deallocate()
         base = bigger
         capacity = newCapacity
     }
 
-    func write(_ text: String) {
+    public func write(_ text: String) {
         var text = text
         text.withUTF8 { append(bytes: UnsafeRawBufferPointer($0)) }
         flushIfFull()
     }
 
-    func write(bytes: some Collection<UInt8>) {
+    public func write(bytes: some Collection<UInt8>) {
         reserve(bytes.count)
         for byte in bytes {
-            base[count] = byte
-            count += 1
+            base[storedCount] = byte
+            storedCount += 1
         }
         flushIfFull()
     }
 
-    @inline(__always)
-    func flushIfFull() {
-        if count > bufferLimit { flush() }
+    @inlinable @inline(__always)
+    public func flushIfFull() {
+        if storedCount > bufferLimit { flush() }
     }
 
     /// Writes what is buffered. A closed pipe throws `OutputClosed` from
     /// `check()`; here it only marks the stream failed.
-    func flush() {
+    public func flush() {
         var start = 0
-        while start < count, failed == 0 {
-            let n = Glibc.write(fd, base + start, count - start)
+        while start < storedCount, failed == 0 {
+            let n = Glibc.write(fd, base + start, storedCount - start)
             if n < 0 {
                 if errno == EINTR { continue }
                 failed = errno
@@ -83,60 +87,60 @@ final class Output {
             }
             start += n
         }
-        count = 0
+        storedCount = 0
     }
 
     /// Throws when the reader has gone, so a dump stops reading the kernel.
-    func check() throws(OutputClosed) {
+    public func check() throws(OutputClosed) {
         if failed != 0 { throw OutputClosed() }
     }
 
     // MARK: - Appenders
 
-    @inline(__always)
-    func append(_ text: StaticString) {
+    @inlinable @inline(__always)
+    public func append(_ text: StaticString) {
         append(bytes: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    @inline(__always)
-    func append(bytes: UnsafeRawBufferPointer) {
+    @inlinable @inline(__always)
+    public func append(bytes: UnsafeRawBufferPointer) {
         reserve(bytes.count)
         if let source = bytes.baseAddress, bytes.count > 0 {
-            (base + count).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+            (base + storedCount).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count)
         }
-        count += bytes.count
+        storedCount += bytes.count
     }
 
-    @inline(__always)
-    func append(byte: UInt8) {
+    @inlinable @inline(__always)
+    public func append(byte: UInt8) {
         reserve(1)
-        base[count] = byte
-        count += 1
+        base[storedCount] = byte
+        storedCount += 1
     }
 
-    func append(_ value: UInt64) {
+    public func append(_ value: UInt64) {
         reserve(20)
         if value < 10 {
-            base[count] = UInt8(truncatingIfNeeded: value) &+ 48
-            count += 1
+            base[storedCount] = UInt8(truncatingIfNeeded: value) &+ 48
+            storedCount += 1
             return
         }
         var digits = 0
         var v = value
         while v > 0 { v /= 10; digits += 1 }
         v = value
-        var at = count + digits - 1
+        var at = storedCount + digits - 1
         while v > 0 {
             base[at] = UInt8(truncatingIfNeeded: v % 10) &+ 48
             v /= 10
             at -= 1
         }
-        count += digits
+        storedCount += digits
     }
 
-    func append(_ value: UInt32) { append(UInt64(value)) }
+    public func append(_ value: UInt32) { append(UInt64(value)) }
 
-    func append(_ value: Int64) {
+    public func append(_ value: Int64) {
         if value < 0 {
             append(byte: UInt8(ascii: "-"))
             append(value.magnitude)
@@ -146,15 +150,15 @@ final class Output {
     }
 
     /// Lower-case hex, zero-padded to at least `width` digits.
-    func append(hex value: UInt64, width: Int = 1) {
+    public func append(hex value: UInt64, width: Int = 1) {
         let digits = max(width, (64 - value.leadingZeroBitCount + 3) / 4, 1)
         reserve(digits)
         var v = value
-        var at = count + digits
+        var at = storedCount + digits
         // Two digits per step from a table: addresses are 12 digits, and a
         // VMA dump writes two per row.
         Output.hexPairs.withUnsafeBufferPointer { pairs in
-            while at - count >= 2 {
+            while at - storedCount >= 2 {
                 let pair = pairs[Int(truncatingIfNeeded: v & 0xff)]
                 at -= 2
                 base[at] = UInt8(truncatingIfNeeded: pair >> 8)
@@ -162,11 +166,11 @@ final class Output {
                 v >>= 8
             }
         }
-        if at > count {
+        if at > storedCount {
             let nibble = UInt8(truncatingIfNeeded: v & 0xf)
-            base[count] = nibble < 10 ? nibble &+ 48 : nibble &+ 87
+            base[storedCount] = nibble < 10 ? nibble &+ 48 : nibble &+ 87
         }
-        count += digits
+        storedCount += digits
     }
 
     /// "00" … "ff" as (high << 8 | low) ASCII pairs.
@@ -176,42 +180,42 @@ final class Output {
     }
 
     /// Octal with a leading 0, as /proc/PID/fdinfo shows flags.
-    func append(octal value: UInt64) {
+    public func append(octal value: UInt64) {
         append(byte: UInt8(ascii: "0"))
         if value == 0 { return }
         let digits = (64 - value.leadingZeroBitCount + 2) / 3
         reserve(digits)
         var v = value
-        var at = count + digits - 1
+        var at = storedCount + digits - 1
         for _ in 0..<digits {
             base[at] = UInt8(truncatingIfNeeded: v & 7) &+ 48
             v >>= 3
             at -= 1
         }
-        count += digits
+        storedCount += digits
     }
 
     /// What `body` appends, right-aligned in `width` columns (ASCII).
-    func append(padLeft width: Int, _ body: () -> Void) {
-        let start = count
+    public func append(padLeft width: Int, _ body: () -> Void) {
+        let start = storedCount
         body()
-        let written = count - start
+        let written = storedCount - start
         guard written < width else { return }
         let pad = width - written
         reserve(pad)
         memmove(base + start + pad, base + start, written)
         (base + start).update(repeating: UInt8(ascii: " "), count: pad)
-        count += pad
+        storedCount += pad
     }
 
     /// What `body` appends, left-aligned in `width` columns (ASCII).
-    func append(padRight width: Int, _ body: () -> Void) {
-        let start = count
+    public func append(padRight width: Int, _ body: () -> Void) {
+        let start = storedCount
         body()
-        let written = count - start
+        let written = storedCount - start
         guard written < width else { return }
         reserve(width - written)
-        (base + count).update(repeating: UInt8(ascii: " "), count: width - written)
-        count += width - written
+        (base + storedCount).update(repeating: UInt8(ascii: " "), count: width - written)
+        storedCount += width - written
     }
 }

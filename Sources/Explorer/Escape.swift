@@ -3,11 +3,11 @@
 /// Those bytes belong to whoever named the process or the file: they may be
 /// invalid UTF-8 or contain terminal escape sequences. JSON keeps them exact;
 /// text for a terminal shows them escaped.
-enum Escape {
+public enum Escape {
     /// Length of the valid UTF-8 sequence at `i`, or 0 if the byte there
     /// does not start one (overlong forms and surrogates are invalid).
     @inline(__always)
-    static func utf8Length(_ bytes: UnsafeRawBufferPointer, at i: Int) -> Int {
+    public static func utf8Length(_ bytes: UnsafeRawBufferPointer, at i: Int) -> Int {
         let b0 = bytes[i]
         let remaining = bytes.count - i
         func cont(_ k: Int) -> UInt8? { k < remaining && bytes[i + k] & 0xc0 == 0x80 ? bytes[i + k] : nil }
@@ -35,7 +35,7 @@ enum Escape {
     /// A byte that is not part of valid UTF-8 becomes `\udcXX` (XX its
     /// value), the lone low surrogate that Python's "surrogateescape" uses:
     /// `s.encode("utf-8", "surrogateescape")` gives back the exact bytes.
-    static func appendJSONString(_ bytes: UnsafeRawBufferPointer, to out: Output) {
+    public static func appendJSONString(_ bytes: UnsafeRawBufferPointer, to out: Output) {
         out.append(byte: UInt8(ascii: "\""))
         var i = 0
         let n = bytes.count
@@ -87,7 +87,7 @@ enum Escape {
         out.append(byte: UInt8(ascii: "\""))
     }
 
-    static func appendJSONString(_ bytes: [UInt8], to out: Output) {
+    public static func appendJSONString(_ bytes: [UInt8], to out: Output) {
         bytes.withUnsafeBytes { appendJSONString($0, to: out) }
     }
 
@@ -97,7 +97,7 @@ enum Escape {
     /// `\\` for a backslash, `\n` `\t` `\r`, `\xNN` for other control bytes,
     /// DEL and invalid UTF-8, `\u{NNNN}` for C1 controls and the bidi
     /// overrides ("Trojan Source"), which would reorder the rest of the line.
-    static func appendTerminal(_ bytes: UnsafeRawBufferPointer, to out: Output) {
+    public static func appendTerminal(_ bytes: UnsafeRawBufferPointer, to out: Output) {
         var i = 0
         let n = bytes.count
         while i < n {
@@ -139,18 +139,18 @@ enum Escape {
         }
     }
 
-    static func appendTerminal(_ bytes: [UInt8], to out: Output) {
+    public static func appendTerminal(_ bytes: [UInt8], to out: Output) {
         bytes.withUnsafeBytes { appendTerminal($0, to: out) }
     }
 
     /// `bytes` escaped for a terminal, as a String (tables, messages).
-    static func terminal(_ bytes: [UInt8]) -> String {
+    public static func terminal(_ bytes: [UInt8]) -> String {
         let out = Output(fd: -1, bufferLimit: Int.max)
         appendTerminal(bytes, to: out)
         return String(decoding: out.buffer, as: UTF8.self)
     }
 
-    static func decodeScalar(_ bytes: UnsafeRawBufferPointer, at i: Int, length: Int) -> UInt32 {
+    public static func decodeScalar(_ bytes: UnsafeRawBufferPointer, at i: Int, length: Int) -> UInt32 {
         switch length {
         case 2: return UInt32(bytes[i] & 0x1f) << 6 | UInt32(bytes[i + 1] & 0x3f)
         case 3: return UInt32(bytes[i] & 0x0f) << 12 | UInt32(bytes[i + 1] & 0x3f) << 6 | UInt32(bytes[i + 2] & 0x3f)
