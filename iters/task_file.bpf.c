@@ -252,3 +252,37 @@ int bpfnav_file_rec(struct bpf_iter__task_file *ctx)
 	scratch_release(s);
 	return 0;
 }
+
+/*
+ * Only the fds that are BPF objects, without paths: which processes hold
+ * which program, map, link or BTF (bpftool's "pids"). No bpf_d_path() and no
+ * record for ordinary files, so this pass costs a fraction of a full dump.
+ */
+SEC("iter/task_file")
+int bpfnav_file_bpf(struct bpf_iter__task_file *ctx)
+{
+	struct bpf_iter_meta *meta = ctx->meta;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct bpfnav_file_rec r;
+	struct seq_file *seq;
+
+	if (!meta || !task || !file)
+		return 0;
+	seq = meta->seq;
+	if (!seq)
+		return 0;
+	__builtin_memset(&r, 0, sizeof(r));
+	classify_bpf_obj(file, &r);
+	if (r.obj_kind == BPFNAV_OBJ_NONE)
+		return 0;
+	r.hdr.size = sizeof(r);
+	r.hdr.kind = BPFNAV_REC_FILE;
+	r.hdr.version = BPFNAV_REC_VERSION;
+	r.pid = task->tgid;
+	r.fd = ctx->fd;
+	r.f_flags = file->f_flags;
+	r.inode = file->f_inode->i_ino;
+	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
+}

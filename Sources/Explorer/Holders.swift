@@ -57,8 +57,9 @@ public struct Holders: Sendable {
     public static func collect(loader: IterLoader) throws -> Holders {
         let tasks = try loader.records(TaskRecord.self, .task)
         var files: [FileRecord] = []
-        try loader.forEachRecord(FileRecord.self, .taskFile, params: .all) { record in
-            // Only BPF objects matter; don't keep every path of the system.
+        // The program that only reports BPF object fds: no paths, no
+        // records for the thousands of ordinary files.
+        try loader.forEachRecord(FileRecord.self, .taskFile, params: .all, format: .bpfObjects) { record in
             if record.bpfObject != nil { files.append(record) }
         }
         return Holders(files: files, tasks: tasks)

@@ -49,10 +49,15 @@ public enum IterKind: String, CaseIterable, Sendable, Hashable {
         self = kind
     }
 
+    /// The formats this kind's object has programs for.
+    public var formats: [IterFormat] {
+        self == .taskFile ? IterFormat.allCases : [.text, .records]
+    }
+
     /// The kind and format of one of bpfnav's own programs, by its kernel name.
     public static func recognise(programName: String) -> (IterKind, IterFormat)? {
         for kind in allCases {
-            for format in IterFormat.allCases where kind.programName(format) == programName {
+            for format in kind.formats where kind.programName(format) == programName {
                 return (kind, format)
             }
         }
@@ -66,4 +71,6 @@ public enum IterFormat: String, CaseIterable, Sendable {
     case text = "txt"
     /// `bpfnav_records.h` structs, decoded by `RecordDecoder`.
     case records = "rec"
+    /// task_file only: records of the fds that are BPF objects, no paths.
+    case bpfObjects = "bpf"
 }

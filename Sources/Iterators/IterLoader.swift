@@ -57,8 +57,9 @@ public final class IterLoader {
 
     /// One pass of `kind`'s records, decoded as they arrive.
     public func forEachRecord<R: IterRecord>(_ type: R.Type, _ kind: IterKind, params: IterParams,
-                                             bufferSize: Int = 64 * 1024, _ body: (R) throws -> Void) throws {
-        let link = try attach(kind, .records, params: params)
+                                             bufferSize: Int = 64 * 1024, format: IterFormat = .records,
+                                             _ body: (R) throws -> Void) throws {
+        let link = try attach(kind, format, params: params)
         let reader = IterReader(fd: try link.makeIterator(), subject: "\(kind.target) records", bufferSize: bufferSize)
         var decoder = RecordDecoder<R>()
         try reader.forEachChunk { chunk in try decoder.feed(chunk, body) }

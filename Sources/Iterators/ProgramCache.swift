@@ -51,7 +51,7 @@ public struct ProgramCache: Sendable {
             return
         }
         if fresh { removeStale() }
-        for format in IterFormat.allCases {
+        for format in kind.formats {
             let name = kind.programName(format)
             let tmp = "\(directory)/tmp-\(getpid())-\(name)"
             guard (try? object.pinProgram(name, at: tmp)) != nil else { continue }

@@ -36,7 +36,7 @@ final class IterKindTests: XCTestCase {
         XCTAssertEqual(IterKind.bpfMap.programName(.text), "bpfnav_map_txt")
         var seen: Set<String> = []
         for kind in IterKind.allCases {
-            for format in IterFormat.allCases {
+            for format in kind.formats {
                 let name = kind.programName(format)
                 // The kernel keeps BPF_OBJ_NAME_LEN - 1 = 15 bytes of a
                 // program's name; recognise() matches the kernel's copy.
@@ -48,7 +48,7 @@ final class IterKindTests: XCTestCase {
 
     func testRecogniseRoundTrips() throws {
         for kind in IterKind.allCases {
-            for format in IterFormat.allCases {
+            for format in kind.formats {
                 let found = try XCTUnwrap(IterKind.recognise(programName: kind.programName(format)))
                 XCTAssertEqual(found.0, kind)
                 XCTAssertEqual(found.1, format)
@@ -65,6 +65,11 @@ final class IterKindTests: XCTestCase {
     }
 
     func testFormats() {
-        XCTAssertEqual(IterFormat.allCases.map(\.rawValue), ["txt", "rec"])
+        XCTAssertEqual(IterFormat.allCases.map(\.rawValue), ["txt", "rec", "bpf"])
+        XCTAssertEqual(IterKind.taskFile.formats, [.text, .records, .bpfObjects])
+        XCTAssertEqual(IterKind.task.formats, [.text, .records])
+        // Only task_file has a BPF-objects program.
+        XCTAssertNil(IterKind.recognise(programName: "bpfnav_task_bpf"))
+        XCTAssertEqual(IterKind.recognise(programName: "bpfnav_file_bpf")?.1, .bpfObjects)
     }
 }
