@@ -91,6 +91,15 @@ public struct IterPins: Sendable {
         }
         try BPFFS.makeDirectory(directory, mode: 0o700)
 
+        // Ctrl-C, SIGTERM or a hang-up in the middle would leave a partial
+        // set and temporary names behind: they wait until the set is
+        // complete (or rolled back), then take effect as usual.
+        var blocked = sigset_t(), previous = sigset_t()
+        sigemptyset(&blocked)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&blocked, signal) }
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+
         var temporary: [(spec: PinSpec, path: String)] = []
         func rollback() {
             for entry in temporary { unlink(entry.path) }

@@ -59,3 +59,33 @@ final class UnpinTests: BPFTestCase {
         XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["tasks"], "no temporary pins left")
     }
 }
+
+final class PinSignalTests: BPFTestCase {
+    /// SIGINT at any moment of `pin` leaves the complete set of pins or
+    /// none, and never a temporary name.
+    func testInterruptedPinLeavesAllOrNothing() throws {
+        let kinds = ["tasks", "files", "vmas", "maps"]
+        for attempt in 0..<12 {
+            // Each attempt pins into a fresh subdirectory of the test's own.
+            let dir = "\(pinDirectory)/run\(attempt)"
+            var environment = ProcessInfo.processInfo.environment
+            environment["BPFNAV_NO_CACHE"] = "1"  // every run loads: a wide window
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: bpfnavBinary)
+            process.arguments = ["pin", "--dir", dir]
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(attempt) * 8_000)
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+            let names = BPFFS.isDirectory(dir) ? try BPFFS.entries(of: dir) : []
+            XCTAssertTrue(names.isEmpty || Set(names) == Set(kinds),
+                          "attempt \(attempt) (status \(process.terminationStatus)): \(names)")
+            XCTAssertFalse(names.contains { $0.hasPrefix("bpfnav-new-") }, "temporary pins left: \(names)")
+            for name in names { unlink("\(dir)/\(name)") }
+            if BPFFS.isDirectory(dir) { rmdir(dir) }
+        }
+    }
+}
