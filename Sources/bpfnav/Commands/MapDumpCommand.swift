@@ -112,15 +112,24 @@ enum MapDumpCommand {
         out.append(byte: UInt8(ascii: "}"))
     }
 
-    /// `["0x2a","0x00",…]`, as bpftool prints raw bytes.
+    /// `["0x2a","0x00",…]`, as bpftool prints raw bytes. A million-entry
+    /// dump writes tens of millions of these: each comes from a table.
     static func appendHexArray(_ bytes: UnsafeRawBufferPointer, _ out: Output) {
         out.append(byte: UInt8(ascii: "["))
-        for (i, byte) in bytes.enumerated() {
-            out.append(i == 0 ? "\"0x" : ",\"0x")
-            out.append(hex: UInt64(byte), width: 2)
-            out.append(byte: UInt8(ascii: "\""))
+        hexStrings.withUnsafeBytes { table in
+            for (i, byte) in bytes.enumerated() {
+                let start = Int(byte) * 7 + (i == 0 ? 1 : 0)
+                out.append(bytes: UnsafeRawBufferPointer(rebasing: table[start..<(Int(byte) * 7 + 7)]))
+            }
         }
         out.append(byte: UInt8(ascii: "]"))
+    }
+
+    /// `,"0x00"` … `,"0xff"`, seven bytes each.
+    static let hexStrings: [UInt8] = (0..<256).flatMap { byte -> [UInt8] in
+        let digits = Array("0123456789abcdef".utf8)
+        return [UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "0"), UInt8(ascii: "x"),
+                digits[byte >> 4], digits[byte & 0xf], UInt8(ascii: "\"")]
     }
 
     /// "key: 2a 00 00 00  value: …", plus the BTF view when there is one.
