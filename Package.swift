@@ -41,10 +41,11 @@ let package = Package(
             // Output's buffer is on every row's hot path: see bpfnav below.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        .target(name: "TUI", dependencies: ["Explorer", "CCurses"]),
         // No argument-parsing library: see Sources/bpfnav/CLI/Command.swift.
         .executableTarget(
             name: "bpfnav",
-            dependencies: ["BPFKit", "Iterators", "Explorer"],
+            dependencies: ["BPFKit", "Iterators", "Explorer", "TUI"],
             swiftSettings: [
                 // Dynamic exclusivity checks on the output buffer were 15% of
                 // a large dump's profile; the encoders are single-threaded.
@@ -56,6 +57,7 @@ let package = Package(
         .testTarget(name: "IteratorsTests", dependencies: ["Iterators"]),
         .testTarget(name: "CLITests", dependencies: ["bpfnav"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["BPFKit", "CLibBPF", "Iterators", "Explorer", "bpfnav"],

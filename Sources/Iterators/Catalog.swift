@@ -7,10 +7,16 @@ public enum Catalog {
 
     /// The ELF bytes of `kind`'s object.
     public static func object(for kind: IterKind) throws(BPFError) -> [UInt8] {
-        guard let entry = EmbeddedIters.objects.first(where: { $0.name == kind.target }),
+        try object(named: kind.target)
+    }
+
+    /// The ELF bytes of the object built from `iters/<name>.bpf.c`, for
+    /// objects that are not iterators (`demo`).
+    public static func object(named name: String) throws(BPFError) -> [UInt8] {
+        guard let entry = EmbeddedIters.objects.first(where: { $0.name == name }),
               let bytes = Base64.decode(entry.base64) else {
-            throw BPFError("find embedded object", "\(kind.target).bpf.o", errno: 2,
-                           hint: "this build of bpfnav does not contain iters/\(kind.target).bpf.c")
+            throw BPFError("find embedded object", "\(name).bpf.o", errno: 2,
+                           hint: "this build of bpfnav does not contain iters/\(name).bpf.c")
         }
         return bytes
     }

@@ -148,11 +148,12 @@ public struct IterPins: Sendable {
         return names
     }
 
-    /// Unlinks every pin of bpfnav's in the directory and the program caches
-    /// there, and the default directory itself once it is empty.
+    /// Unlinks every pin of bpfnav's in the directory, the program caches
+    /// and the demo there, and the default directory itself once it is empty.
     public func removeAll() throws(BPFError) -> [String] {
         var removed = try remove(list().map(\.name))
         removed += ProgramCache(base: directory).removeAll().map { String($0.dropFirst(directory.count + 1)) }
+        removed += removeDemo()
         if directory == Self.defaultDirectory, BPFFS.isDirectory(directory), (try? BPFFS.entries(of: directory))?.isEmpty == true {
             rmdir(directory)
         }
@@ -160,3 +161,67 @@ public struct IterPins: Sendable {
     }
 }
 
+// MARK: - The demo
+
+/// `bpfnav demo`'s pins: a directory `demo/` holding the link of its
+/// tracepoint program and its maps (iters/demo.bpf.c; Explorer's `Demo`
+/// creates them). They live here, beside the iterator pins, because
+/// `removeAll()` must remove them too.
+///
+/// bpfnav recognises them as it recognises its iterators, by the kernel's
+/// names: the program's and every map's start with `bpfnav_demo`. A demo
+/// directory that holds anything else keeps that, and itself.
+extension IterPins {
+    public static let demoName = "demo"
+    public static let demoObjectPrefix = "bpfnav_demo"
+
+    public var demoDirectory: String { path(Self.demoName) }
+
+    /// The directory a `bpfnav demo` run builds its pins in before it swaps
+    /// them into place; a run killed part way may leave one behind.
+    public func demoTemporary(pid: pid_t = getpid()) -> String {
+        path("\(Self.demoName)-new-\(pid)")
+    }
+
+    static func isDemoTemporary(_ name: String) -> Bool {
+        let parts = name.split(separator: "-")
+        return parts.count == 3 && parts[0] == demoName && parts[1] == "new" && parts[2].allSatisfy(\.isNumber)
+    }
+
+    /// Whether the object pinned at `path` is one of the demo's: a link of
+    /// its program, or one of its maps.
+    public static func isDemoPin(_ path: String) -> Bool {
+        guard let pinned = try? PinnedObject(path: path) else { return false }
+        switch pinned.kind {
+        case .link:
+            guard let info = try? LinkInfo(fd: pinned.fd.raw),
+                  let program = try? BPFObjectSpace.program.open(info.programID),
+                  let name = try? ProgramInfo.name(fd: program.raw) else { return false }
+            return name.hasPrefix(demoObjectPrefix)
+        case .map:
+            return (try? MapInfo(fd: pinned.fd.raw))?.name.hasPrefix(demoObjectPrefix) == true
+        default:
+            return false
+        }
+    }
+
+    /// Unlinks the demo's pins in `dir`, then `dir` if that emptied it.
+    /// Returns what was removed, `dir` last.
+    public static func removeDemo(in dir: String) -> [String] {
+        guard BPFFS.isDirectory(dir) else { return [] }
+        var removed: [String] = []
+        for name in (try? BPFFS.entries(of: dir)) ?? [] where isDemoPin("\(dir)/\(name)") {
+            if unlink("\(dir)/\(name)") == 0 { removed.append("\(dir)/\(name)") }
+        }
+        if rmdir(dir) == 0 { removed.append(dir) }
+        return removed
+    }
+
+    /// Removes the demo and what an interrupted `bpfnav demo` left; returns
+    /// the names removed, relative to the directory.
+    public func removeDemo() -> [String] {
+        guard BPFFS.isDirectory(directory) else { return [] }
+        let names = ((try? BPFFS.entries(of: directory)) ?? []).filter { $0 == Self.demoName || Self.isDemoTemporary($0) }
+        return names.flatMap { Self.removeDemo(in: path($0)) }.map { String($0.dropFirst(directory.count + 1)) }
+    }
+}

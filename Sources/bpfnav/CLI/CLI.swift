@@ -12,11 +12,16 @@ enum CLI {
     static let commands: [CommandSpec] = [
         TasksCommand.spec, FilesCommand.spec, VMAsCommand.spec, MapsCommand.spec,
         ProgsCommand.spec, LinksCommand.spec, ProgCommand.spec, MapCommand.spec, LinkCommand.spec,
-        PinCommand.spec, UnpinCommand.spec, PinsCommand.spec, CatCommand.spec,
+        PinCommand.spec, UnpinCommand.spec, PinsCommand.spec, CatCommand.spec, DemoCommand.spec, BrowseCommand.spec,
     ]
 
     /// Runs the command line; returns the exit status.
     static func run(_ args: [String]) -> Int32 {
+        // No arguments on a terminal: the browser; `bpfnav -d 5` too.
+        if args.isEmpty, BrowseCommand.hasTerminal { return run([BrowseCommand.spec.name]) }
+        if let first = args.first, first.hasPrefix("-d") || first.hasPrefix("--delay") {
+            return run([BrowseCommand.spec.name] + args)
+        }
         guard let first = args.first, first != "-h", first != "--help" else {
             Output.standardOutput.write(Help.overview(commands))
             Output.standardOutput.flush()
@@ -30,7 +35,8 @@ enum CLI {
             Output.standardError.write("bpfnav: unknown command '\(Escape.terminal(Array(first.utf8)))'\nCommands: \(commands.map(\.name).joined(separator: ", ")); see 'bpfnav --help'.\n")
             return 64
         }
-        let rest = Array(args.dropFirst())
+        var rest = Array(args.dropFirst())
+        if spec.name == BrowseCommand.spec.name { rest = BrowseCommand.expandingShortOptions(rest) }
         let beforeDashes = rest.prefix { $0 != "--" }
         if beforeDashes.contains("-h") || beforeDashes.contains("--help") {
             Output.standardOutput.write(Help.text(spec))

@@ -73,20 +73,3 @@ func appendDev(major: UInt32, minor: UInt32, to out: Output) {
     out.append(byte: UInt8(ascii: ":"))
     out.append(hex: UInt64(minor), width: 2)
 }
-
-extension FileRecord {
-    /// lsof's TYPE column: REG, DIR, CHR, BLK, FIFO, SOCK, LNK, a_inode.
-    var typeName: StaticString {
-        if path.starts(with: "anon_inode:".utf8) { return "a_inode" }
-        switch mode & 0o170000 {
-        case 0o100000: return "REG"
-        case 0o040000: return "DIR"
-        case 0o020000: return "CHR"
-        case 0o060000: return "BLK"
-        case 0o010000: return "FIFO"
-        case 0o140000: return "SOCK"
-        case 0o120000: return "LNK"
-        default: return "unknown"
-        }
-    }
-}

@@ -124,7 +124,7 @@ enum ObjectJSON {
             }
             if target == "cgroup" {
                 out.append(",\"cgroup_id\":"); out.append(cgroupID)
-                out.append(",\"order\":"); string(cgroupIterOrder(order), out)
+                out.append(",\"order\":"); string(LinkSummary.cgroupIterOrder(order), out)
             }
         case .netns(let inode, let attachType):
             out.append(",\"netns_ino\":"); out.append(inode)
@@ -188,28 +188,11 @@ enum ObjectJSON {
     /// bpftool's `devname` + `ifindex`: "(detached)" for index 0,
     /// "(unknown)" when no interface has the index.
     static func device(_ ifindex: UInt32, _ out: Output) {
-        out.append(",\"devname\":"); string(deviceName(ifindex), out)
+        out.append(",\"devname\":"); string(LinkSummary.deviceName(ifindex), out)
         out.append(",\"ifindex\":"); out.append(ifindex)
     }
 
-    static func deviceName(_ ifindex: UInt32) -> String {
-        if ifindex == 0 { return "(detached)" }
-        var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
-        guard if_indextoname(ifindex, &buffer) != nil else { return "(unknown)" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 
-    /// bpftool's names of `enum bpf_cgroup_iter_order`.
-    static func cgroupIterOrder(_ order: UInt32) -> String {
-        switch order {
-        case 0: "order_unspec"
-        case 1: "self_only"
-        case 2: "descendants_pre"
-        case 3: "descendants_post"
-        case 4: "ancestors_up"
-        default: "order_\(order)"
-        }
-    }
 
     /// The tracepoint's record layout from tracefs.
     static func format(_ f: TracepointFormat, _ out: Output) {
@@ -327,33 +310,3 @@ enum ObjectJSON {
     }
 }
 
-/// bpftool's names of perf event types and configs (`perf_type_name`,
-/// `event_symbols_hw`, `event_symbols_sw`).
-enum PerfEventNames {
-    static let types = ["hardware", "software", "tracepoint", "hw-cache", "raw", "breakpoint"]
-    static let hardware = ["cpu-cycles", "instructions", "cache-references", "cache-misses", "branch-instructions",
-                           "branch-misses", "bus-cycles", "stalled-cycles-frontend", "stalled-cycles-backend",
-                           "ref-cycles"]
-    static let software = ["cpu-clock", "task-clock", "page-faults", "context-switches", "cpu-migrations",
-                           "minor-faults", "major-faults", "alignment-faults", "emulation-faults", "dummy",
-                           "bpf-output", "cgroup-switches"]
-    static let cacheIDs = ["L1-dcache", "L1-icache", "LLC", "dTLB", "iTLB", "branch", "node"]
-    static let cacheOps = ["load", "store", "prefetch"]
-    static let cacheResults = ["refs", "misses"]
-
-    static func type(_ type: UInt32) -> String? {
-        Int(type) < types.count ? types[Int(type)] : nil
-    }
-
-    static func config(type: UInt32, config: UInt64) -> String? {
-        switch type {
-        case 0: return config < UInt64(hardware.count) ? hardware[Int(config)] : nil
-        case 1: return config < UInt64(software.count) ? software[Int(config)] : nil
-        case 3:
-            let id = Int(config & 0xff), op = Int((config >> 8) & 0xff), result = Int((config >> 16) & 0xff)
-            guard id < cacheIDs.count, op < cacheOps.count, result < cacheResults.count else { return nil }
-            return "\(cacheIDs[id])-\(cacheOps[op])-\(cacheResults[result])"
-        default: return nil
-        }
-    }
-}

@@ -1,0 +1,205 @@
+/// The detail documents of the browser, built from a snapshot alone (no
+/// I/O): the preview beside a list, and the start of every content view.
+/// `LiveBrowserSource.document` adds what needs the kernel (instructions,
+/// a task's files and mappings, an iterator's output).
+public enum BrowserDocuments {
+    /// What a list row opens: `target`'s document from `snapshot`.
+    public static func preview(_ target: BrowserTarget, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        switch target {
+        case .program(let id):
+            guard let program = snapshot.program(id) else { return missing("Program \(id)", "program") }
+            return self.program(program, in: snapshot)
+        case .map(let id):
+            guard let map = snapshot.map(id) else { return missing("Map \(id)", "map") }
+            return self.map(map, in: snapshot)
+        case .link(let id):
+            guard let link = snapshot.link(id) else { return missing("Link \(id)", "link") }
+            return self.link(link, in: snapshot)
+        case .pin(let path):
+            guard let pin = snapshot.pin(path) else { return missing("Pin \(safe(path))", "pin") }
+            return self.pin(pin, in: snapshot)
+        case .task(let pid):
+            guard let task = snapshot.task(pid) else { return missing("Process \(pid)", "process") }
+            return self.task(task, in: snapshot)
+        }
+    }
+
+    static func missing(_ title: String, _ noun: String) -> BrowserDocument {
+        BrowserDocument(title: title, lines: [.text("This \(noun) is not in the last listing (gone, or not yet listed): r refreshes.")])
+    }
+
+    // MARK: Programs
+
+    public static func program(_ p: BrowserProgram, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines: [BrowserLine] = [
+            .field("id", "\(p.id)"), .field("type", safe(p.type)), .field("name", safe(p.name)),
+            .field("tag", safe(p.tag)), .field("gpl_compatible", p.gplCompatible ? "yes" : "no"),
+        ]
+        if let loaded = p.loadedAt { lines.append(.field("loaded_at", BrowserFormat.localTime(loaded))) }
+        lines.append(.field("uid", "\(p.uid)"))
+        lines.append(.field("xlated", "\(p.bytesXlated) bytes"))
+        lines.append(.field("jited", p.bytesJited > 0 ? "\(p.bytesJited) bytes" : "no"))
+        if let memlock = p.bytesMemlock { lines.append(.field("memlock", BrowserFormat.bytes(memlock))) }
+        if p.btfID != 0 { lines.append(.field("btf_id", "\(p.btfID)")) }
+        lines.append(.field("verified_insns", "\(p.verifiedInstructions)"))
+        if p.runCount != 0 || p.runTimeNs != 0 {
+            lines.append(.field("run_time", "\(BrowserFormat.duration(nanoseconds: p.runTimeNs)) (\(p.runTimeNs) ns)"))
+            lines.append(.field("run_cnt", "\(p.runCount)"))
+            if p.runCount > 0 {
+                lines.append(.field("avg_run", BrowserFormat.duration(nanoseconds: p.runTimeNs / p.runCount)))
+            }
+        }
+        if let rate = p.eventsPerSecond { lines.append(.field("events/s", BrowserFormat.fixed(rate, digits: 1))) }
+        if let cpu = p.cpuPercent { lines.append(.field("cpu", BrowserFormat.fixed(cpu, digits: 2) + "%")) }
+        lines.append(.heading("Maps (\(p.mapIDs.count))"))
+        if p.mapIDs.isEmpty { lines.append(.text("none")) }
+        for id in p.mapIDs {
+            if let map = snapshot.map(id) {
+                lines.append(.text("map \(id)  \(safe(map.type))  \(safe(map.name))", target: .map(id)))
+            } else {
+                lines.append(.text("map \(id)", target: .map(id)))
+            }
+        }
+        lines += references(p.pinned, p.pids)
+        return BrowserDocument(title: "Program \(p.id) \(safe(p.name))", lines: lines)
+    }
+
+    // MARK: Maps
+
+    public static func map(_ m: BrowserMap, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines: [BrowserLine] = [
+            .field("id", "\(m.id)"), .field("type", safe(m.type)), .field("name", safe(m.name)),
+            .field("flags", BrowserFormat.hexNumber(UInt64(m.flags))),
+            .field("key", "\(m.keySize) bytes"), .field("value", "\(m.valueSize) bytes"),
+            .field("max_entries", "\(m.maxEntries)"),
+        ]
+        if let memlock = m.bytesMemlock {
+            lines.append(.field("memory", "\(BrowserFormat.bytes(memlock)) (\(memlock) bytes)"))
+        }
+        lines.append(.field("frozen", m.frozen ? "yes" : "no"))
+        if m.btfID != 0 { lines.append(.field("btf_id", "\(m.btfID)")) }
+        let users = snapshot.programs.filter { $0.mapIDs.contains(m.id) }
+        lines.append(.heading("Used by programs (\(users.count))"))
+        if users.isEmpty { lines.append(.text("none listed")) }
+        for p in users {
+            lines.append(.text("program \(p.id)  \(safe(p.type))  \(safe(p.name))", target: .program(p.id)))
+        }
+        lines += references(m.pinned, m.pids)
+        return BrowserDocument(title: "Map \(m.id) \(safe(m.name))", lines: lines, mapID: m.id)
+    }
+
+    // MARK: Links
+
+    public static func link(_ l: BrowserLink, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines: [BrowserLine] = [.field("id", "\(l.id)"), .field("type", safe(l.type))]
+        let name = l.programName ?? snapshot.program(l.programID)?.name
+        lines.append(.field("prog", "\(l.programID)" + (name.map { "  " + safe($0) } ?? ""),
+                            target: .program(l.programID)))
+        lines.append(.heading("Attached to"))
+        if l.details.isEmpty { lines.append(.text(l.target.isEmpty ? "(no details for this link type)" : safe(l.target))) }
+        for (key, value) in l.details {
+            let target: BrowserTarget? = key == "map_id" ? UInt32(value).map(BrowserTarget.map)
+                : key == "pid" || key == "tid" ? UInt32(value).map(BrowserTarget.task) : nil
+            lines.append(.field(key, safe(value), target: target))
+        }
+        lines += references(l.pinned, l.pids)
+        return BrowserDocument(title: "Link \(l.id) \(safe(l.type))", lines: lines)
+    }
+
+    // MARK: Pins
+
+    public static func pin(_ p: BrowserPin, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines: [BrowserLine] = [.field("path", safe(p.path)), .field("kind", p.kind.rawValue)]
+        if p.id != 0 { lines.append(.field("id", "\(p.id)", target: p.opens == .pin(p.path) ? nil : p.opens)) }
+        if !p.objectType.isEmpty { lines.append(.field("type", safe(p.objectType))) }
+        if !p.name.isEmpty { lines.append(.field(p.kind == .link ? "prog" : "name", safe(p.name))) }
+        if !p.summary.isEmpty { lines.append(.field("detail", safe(p.summary))) }
+        if p.isBPFNav { lines.append(.field("owner", "bpfnav")) }
+        if let error = p.error { lines.append(.error(error)) }
+        switch p.kind {
+        case .directory:
+            let prefix = p.path + [0x2f]
+            let children = snapshot.pins.filter { $0.depth == p.depth + 1 && $0.path.starts(with: prefix) }
+            lines.append(.heading("Contents (\(children.count))"))
+            for child in children {
+                let label = safe(child.lastComponent) + (child.kind == .directory ? "/" : "")
+                lines.append(.text("\(label)  \(child.kind.rawValue)" + (child.id != 0 ? " \(child.id)" : ""),
+                                   target: .pin(child.path)))
+            }
+        case .link where p.iteratorTarget != nil:
+            lines.append(.text("Enter shows the iterator's output, the bytes `cat` of the pin prints."))
+        case .program:
+            lines.append(.text("program \(p.id): its details and instructions", target: .program(p.id)))
+        case .map:
+            lines.append(.text("map \(p.id): its details and entries", target: .map(p.id)))
+        case .link:
+            lines.append(.text("link \(p.id): its attach details", target: .link(p.id)))
+        default:
+            break
+        }
+        return BrowserDocument(title: "Pin \(safe(p.path))", lines: lines)
+    }
+
+    // MARK: Tasks
+
+    public static func task(_ t: BrowserTask, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines: [BrowserLine] = [
+            .field("pid", "\(t.pid)"), .field("ppid", "\(t.ppid)", target: t.ppid != 0 ? .task(t.ppid) : nil),
+            .field("uid", "\(t.uid)"), .field("state", String(t.state)), .field("comm", safe(t.comm)),
+            .field("threads", "\(t.threads)"),
+        ]
+        if t.isKernelThread { lines.append(.field("kthread", "yes")) }
+        lines.append(.heading("BPF objects held"))
+        let held = heldObjects(t.pid, in: snapshot)
+        if held.isEmpty { lines.append(.text("none")) }
+        lines += held
+        return BrowserDocument(title: "Process \(t.pid) \(safe(t.comm))", lines: lines)
+    }
+
+    /// The programs, maps and links `pid` holds an fd to, from the holders
+    /// of the last listing.
+    static func heldObjects(_ pid: UInt32, in snapshot: BrowserSnapshot) -> [BrowserLine] {
+        var lines: [BrowserLine] = []
+        for p in snapshot.programs where p.pids.contains(where: { $0.pid == pid }) {
+            lines.append(.text("program \(p.id)  \(safe(p.type))  \(safe(p.name))", target: .program(p.id)))
+        }
+        for m in snapshot.maps where m.pids.contains(where: { $0.pid == pid }) {
+            lines.append(.text("map \(m.id)  \(safe(m.type))  \(safe(m.name))", target: .map(m.id)))
+        }
+        for l in snapshot.links where l.pids.contains(where: { $0.pid == pid }) {
+            lines.append(.text("link \(l.id)  \(safe(l.type))  \(safe(l.target))", target: .link(l.id)))
+        }
+        return lines
+    }
+
+    // MARK: Common
+
+    /// Pinned paths and holder processes.
+    static func references(_ pinned: [[UInt8]], _ pids: [Holder]) -> [BrowserLine] {
+        var lines: [BrowserLine] = [.heading("Pinned (\(pinned.count))")]
+        if pinned.isEmpty { lines.append(.text("not pinned")) }
+        for path in pinned { lines.append(.text(safe(path), target: .pin(path))) }
+        lines.append(.heading("Held by (\(pids.count))"))
+        if pids.isEmpty { lines.append(.text("no process holds an fd")) }
+        for holder in pids {
+            lines.append(.text("\(holder.pid)  \(safe(holder.comm))", target: .task(holder.pid)))
+        }
+        return lines
+    }
+
+    static func safe(_ text: String) -> String { Escape.terminal(Array(text.utf8)) }
+    static func safe(_ bytes: [UInt8]) -> String { Escape.terminal(bytes) }
+}
+
+extension BrowserPin {
+    /// What Enter on this pin opens: the pinned program or map itself, an
+    /// iterator's output or a directory's contents (the pin), a link's details.
+    public var opens: BrowserTarget {
+        switch kind {
+        case .program where id != 0: .program(id)
+        case .map where id != 0: .map(id)
+        case .link where id != 0 && iteratorTarget == nil: .link(id)
+        default: .pin(path)
+        }
+    }
+}

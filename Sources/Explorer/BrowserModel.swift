@@ -1,0 +1,227 @@
+/// What the terminal browser shows: plain values, built by a `BrowserSource`
+/// from the kernel (`LiveBrowserSource`) or by hand in tests.
+///
+/// Names and paths are kept as the kernel gave them (raw bytes or strings
+/// that may hold control characters); whoever draws them escapes them
+/// (`Escape.terminal`).
+
+/// The browser's top-level lists, in navigator order (keys 1–5).
+public enum BrowserSection: Int, CaseIterable, Sendable {
+    case programs, maps, links, pins, tasks
+
+    public var title: String {
+        switch self {
+        case .programs: "Programs"
+        case .maps: "Maps"
+        case .links: "Links"
+        case .pins: "Pins"
+        case .tasks: "Tasks"
+        }
+    }
+}
+
+/// Something the browser can open.
+public enum BrowserTarget: Hashable, Sendable {
+    case program(UInt32)
+    case map(UInt32)
+    case link(UInt32)
+    /// A bpffs path (exact bytes).
+    case pin([UInt8])
+    /// A process (thread group id).
+    case task(UInt32)
+}
+
+public struct BrowserProgram: Sendable, Equatable {
+    public var id: UInt32
+    public var type: String
+    /// The full name (completed from BTF when the kernel cut it).
+    public var name: String
+    public var tag: String
+    public var gplCompatible: Bool
+    /// Unix seconds of the load; nil when the kernel does not say.
+    public var loadedAt: Int64?
+    public var uid: UInt32
+    public var bytesXlated: UInt32
+    public var bytesJited: UInt32
+    public var bytesMemlock: UInt64?
+    public var mapIDs: [UInt32]
+    public var btfID: UInt32
+    public var verifiedInstructions: UInt32
+    /// Cumulative, counted only while run stats are enabled (by anyone).
+    public var runTimeNs: UInt64
+    public var runCount: UInt64
+    /// From sampling between two refreshes while bpfnav's run stats are on.
+    public var eventsPerSecond: Double?
+    public var cpuPercent: Double?
+    public var pinned: [[UInt8]]
+    public var pids: [Holder]
+
+    public init(id: UInt32, type: String = "", name: String = "", tag: String = "", gplCompatible: Bool = false,
+                loadedAt: Int64? = nil, uid: UInt32 = 0, bytesXlated: UInt32 = 0, bytesJited: UInt32 = 0,
+                bytesMemlock: UInt64? = nil, mapIDs: [UInt32] = [], btfID: UInt32 = 0,
+                verifiedInstructions: UInt32 = 0, runTimeNs: UInt64 = 0, runCount: UInt64 = 0,
+                eventsPerSecond: Double? = nil, cpuPercent: Double? = nil,
+                pinned: [[UInt8]] = [], pids: [Holder] = []) {
+        self.id = id; self.type = type; self.name = name; self.tag = tag; self.gplCompatible = gplCompatible
+        self.loadedAt = loadedAt; self.uid = uid; self.bytesXlated = bytesXlated; self.bytesJited = bytesJited
+        self.bytesMemlock = bytesMemlock; self.mapIDs = mapIDs; self.btfID = btfID
+        self.verifiedInstructions = verifiedInstructions; self.runTimeNs = runTimeNs; self.runCount = runCount
+        self.eventsPerSecond = eventsPerSecond; self.cpuPercent = cpuPercent
+        self.pinned = pinned; self.pids = pids
+    }
+}
+
+public struct BrowserMap: Sendable, Equatable {
+    public var id: UInt32
+    public var type: String
+    public var name: String
+    public var keySize: UInt32
+    public var valueSize: UInt32
+    public var maxEntries: UInt32
+    public var flags: UInt32
+    /// Memory the map charges (fdinfo memlock); nil when the kernel does not say.
+    public var bytesMemlock: UInt64?
+    public var frozen: Bool
+    public var btfID: UInt32
+    public var pinned: [[UInt8]]
+    public var pids: [Holder]
+
+    public init(id: UInt32, type: String = "", name: String = "", keySize: UInt32 = 0, valueSize: UInt32 = 0,
+                maxEntries: UInt32 = 0, flags: UInt32 = 0, bytesMemlock: UInt64? = nil, frozen: Bool = false,
+                btfID: UInt32 = 0, pinned: [[UInt8]] = [], pids: [Holder] = []) {
+        self.id = id; self.type = type; self.name = name; self.keySize = keySize; self.valueSize = valueSize
+        self.maxEntries = maxEntries; self.flags = flags; self.bytesMemlock = bytesMemlock; self.frozen = frozen
+        self.btfID = btfID; self.pinned = pinned; self.pids = pids
+    }
+}
+
+public struct BrowserLink: Sendable, Equatable {
+    public var id: UInt32
+    public var type: String
+    public var programID: UInt32
+    /// The linked program's name, when it could be read.
+    public var programName: String?
+    /// What the link attaches to, in one line ("task_file pid 1234").
+    public var target: String
+    /// Attach details as (bpftool field name, value).
+    public var details: [(String, String)]
+    /// Iterator links: the target and its task parameters.
+    public var iteratorTarget: String?
+    public var pid: UInt32
+    public var tid: UInt32
+    /// A map the link refers to (iterator map_id, struct_ops, sockmap).
+    public var mapID: UInt32?
+    public var pinned: [[UInt8]]
+    public var pids: [Holder]
+
+    public init(id: UInt32, type: String = "", programID: UInt32 = 0, programName: String? = nil,
+                target: String = "", details: [(String, String)] = [], iteratorTarget: String? = nil,
+                pid: UInt32 = 0, tid: UInt32 = 0, mapID: UInt32? = nil,
+                pinned: [[UInt8]] = [], pids: [Holder] = []) {
+        self.id = id; self.type = type; self.programID = programID; self.programName = programName
+        self.target = target; self.details = details; self.iteratorTarget = iteratorTarget
+        self.pid = pid; self.tid = tid; self.mapID = mapID; self.pinned = pinned; self.pids = pids
+    }
+
+    public static func == (a: BrowserLink, b: BrowserLink) -> Bool {
+        a.id == b.id && a.type == b.type && a.programID == b.programID && a.programName == b.programName
+            && a.target == b.target && a.details.elementsEqual(b.details, by: { $0 == $1 })
+            && a.iteratorTarget == b.iteratorTarget && a.pid == b.pid && a.tid == b.tid && a.mapID == b.mapID
+            && a.pinned == b.pinned && a.pids == b.pids
+    }
+}
+
+/// One entry of a bpffs tree.
+public struct BrowserPin: Sendable, Equatable {
+    public var path: [UInt8]
+    /// Directories below the mount point (the mount itself is 0).
+    public var depth: Int
+    public var kind: PinKind
+    public var id: UInt32
+    /// "hash", "tracing", "iter": the object's type.
+    public var objectType: String
+    /// The program's or map's name; for links the linked program's.
+    public var name: String
+    /// Pinned iterator links: the iterator target ("task_file").
+    public var iteratorTarget: String?
+    /// One line about the object ("iter task_file pid 1234", "-> target").
+    public var summary: String
+    /// Why it could not be read (errno name and text).
+    public var error: String?
+    /// One of bpfnav's own pins (iterator or program cache).
+    public var isBPFNav: Bool
+
+    public init(path: [UInt8], depth: Int = 0, kind: PinKind, id: UInt32 = 0, objectType: String = "",
+                name: String = "", iteratorTarget: String? = nil, summary: String = "", error: String? = nil,
+                isBPFNav: Bool = false) {
+        self.path = path; self.depth = depth; self.kind = kind; self.id = id; self.objectType = objectType
+        self.name = name; self.iteratorTarget = iteratorTarget; self.summary = summary; self.error = error
+        self.isBPFNav = isBPFNav
+    }
+
+    /// The last path component.
+    public var lastComponent: [UInt8] {
+        guard let slash = path.lastIndex(of: 0x2f), slash + 1 < path.count else { return path }
+        return Array(path[(slash + 1)...])
+    }
+}
+
+/// One process (thread group), from the task iterator.
+public struct BrowserTask: Sendable, Equatable {
+    public var pid: UInt32
+    public var ppid: UInt32
+    public var uid: UInt32
+    /// `ps` state letter of the leader thread.
+    public var state: Character
+    public var comm: [UInt8]
+    public var threads: Int
+    public var isKernelThread: Bool
+    /// ns since boot.
+    public var startTime: UInt64
+
+    public init(pid: UInt32, ppid: UInt32 = 0, uid: UInt32 = 0, state: Character = "S", comm: [UInt8] = [],
+                threads: Int = 1, isKernelThread: Bool = false, startTime: UInt64 = 0) {
+        self.pid = pid; self.ppid = ppid; self.uid = uid; self.state = state; self.comm = comm
+        self.threads = threads; self.isKernelThread = isKernelThread; self.startTime = startTime
+    }
+}
+
+/// Everything the lists show, collected in one go.
+public struct BrowserSnapshot: Sendable {
+    /// `uname -r`.
+    public var kernelRelease: String
+    public var programs: [BrowserProgram]
+    public var maps: [BrowserMap]
+    public var links: [BrowserLink]
+    public var pins: [BrowserPin]
+    public var tasks: [BrowserTask]
+    /// Why a section could not be listed (it is then empty).
+    public var errors: [BrowserSection: String]
+    /// Notes that do not empty a section ("pids unavailable: …").
+    public var notices: [String]
+    /// Whether bpfnav's run statistics were on while this was collected.
+    public var runStats: Bool
+
+    public init(kernelRelease: String = "", programs: [BrowserProgram] = [], maps: [BrowserMap] = [],
+                links: [BrowserLink] = [], pins: [BrowserPin] = [], tasks: [BrowserTask] = [],
+                errors: [BrowserSection: String] = [:], notices: [String] = [], runStats: Bool = false) {
+        self.kernelRelease = kernelRelease; self.programs = programs; self.maps = maps; self.links = links
+        self.pins = pins; self.tasks = tasks; self.errors = errors; self.notices = notices; self.runStats = runStats
+    }
+
+    public func count(_ section: BrowserSection) -> Int {
+        switch section {
+        case .programs: programs.count
+        case .maps: maps.count
+        case .links: links.count
+        case .pins: pins.count
+        case .tasks: tasks.count
+        }
+    }
+
+    public func program(_ id: UInt32) -> BrowserProgram? { programs.first { $0.id == id } }
+    public func map(_ id: UInt32) -> BrowserMap? { maps.first { $0.id == id } }
+    public func link(_ id: UInt32) -> BrowserLink? { links.first { $0.id == id } }
+    public func pin(_ path: [UInt8]) -> BrowserPin? { pins.first { $0.path == path } }
+    public func task(_ pid: UInt32) -> BrowserTask? { tasks.first { $0.pid == pid } }
+}

@@ -1,0 +1,110 @@
+import BPFKit
+import Iterators
+
+/// The browser's rows from Explorer's and the iterators' records.
+extension LiveBrowserSource {
+    static func program(_ entry: ProgramEntry, rates: [UInt32: RunStats.Rate]) -> BrowserProgram {
+        let info = entry.info
+        let rate = rates[info.id]
+        return BrowserProgram(
+            id: info.id, type: info.typeName, name: entry.fullName, tag: info.tag, gplCompatible: info.gplCompatible,
+            loadedAt: info.loadTime == 0 ? nil : unixTime(fromBootNanoseconds: info.loadTime), uid: info.uid,
+            bytesXlated: info.bytesXlated, bytesJited: info.bytesJited, bytesMemlock: info.bytesMemlock,
+            mapIDs: info.mapIDs, btfID: info.btfID, verifiedInstructions: info.verifiedInstructions,
+            runTimeNs: info.runTimeNs, runCount: info.runCount,
+            eventsPerSecond: rate?.eventsPerSecond, cpuPercent: rate?.cpuPercent,
+            pinned: entry.pinned, pids: entry.pids)
+    }
+
+    static func map(_ entry: MapEntry) -> BrowserMap {
+        let info = entry.info
+        return BrowserMap(id: info.id, type: info.typeName, name: info.name, keySize: info.keySize,
+                          valueSize: info.valueSize, maxEntries: info.maxEntries, flags: info.flags,
+                          bytesMemlock: info.bytesMemlock, frozen: info.frozen, btfID: info.btfID,
+                          pinned: entry.pinned, pids: entry.pids)
+    }
+
+    static func link(_ entry: LinkEntry, programs: [BrowserProgram]) -> BrowserLink {
+        let info = entry.info
+        var link = BrowserLink(id: info.id, type: info.typeName, programID: info.programID,
+                               target: LinkSummary.text(info.details),
+                               details: LinkSummary.pairs(info.details),
+                               mapID: LinkSummary.mapID(info.details),
+                               pinned: entry.pinned, pids: entry.pids)
+        link.programName = programs.first { $0.id == info.programID }?.name
+            ?? (try? ProgramInfo(id: info.programID))?.name
+        if case .iter(let target, _, _, _, let tid, let pid) = info.details {
+            link.iteratorTarget = target
+            link.tid = tid
+            link.pid = pid
+        }
+        return link
+    }
+
+    /// One row per process: the leader's fields and the number of threads.
+    static func processes(_ records: [TaskRecord]) -> [BrowserTask] {
+        var order: [UInt32] = []
+        var rows: [UInt32: BrowserTask] = [:]
+        for record in records {
+            if var row = rows[record.pid] {
+                row.threads += 1
+                if record.tid == record.pid { row = task(record, threads: row.threads) }
+                rows[record.pid] = row
+            } else {
+                order.append(record.pid)
+                rows[record.pid] = task(record, threads: 1)
+            }
+        }
+        return order.compactMap { rows[$0] }
+    }
+
+    static func task(_ r: TaskRecord, threads: Int) -> BrowserTask {
+        BrowserTask(pid: r.pid, ppid: r.ppid, uid: r.uid, state: r.state, comm: r.comm, threads: threads,
+                    isKernelThread: r.isKernelThread, startTime: r.startTime)
+    }
+
+    /// Pin entries with their depth below their mount point.
+    static func pins(_ entries: [PinEntry], mounts: [[UInt8]]) -> [BrowserPin] {
+        var mount: [UInt8] = []
+        return entries.map { entry in
+            if mounts.contains(entry.path) { mount = entry.path }
+            let depth = entry.path.starts(with: mount) && entry.path.count > mount.count
+                ? entry.path[mount.count...].filter { $0 == 0x2f }.count : 0
+            return pin(entry, depth: depth)
+        }
+    }
+
+    static func pin(_ entry: PinEntry, depth: Int) -> BrowserPin {
+        var pin = BrowserPin(path: entry.path, depth: depth, kind: entry.kind, id: entry.id,
+                             name: entry.name, isBPFNav: entry.owner.isBPFNav)
+        switch entry.kind {
+        case .program:
+            pin.objectType = entry.program?.typeName ?? ""
+        case .map:
+            if let map = entry.map {
+                pin.objectType = map.typeName
+                pin.summary = "key \(map.keySize) value \(map.valueSize) max \(map.maxEntries)"
+            }
+        case .link:
+            if let link = entry.link {
+                pin.objectType = link.typeName
+                pin.summary = LinkSummary.text(link.details)
+                if case .iter(let target, _, _, _, _, _) = link.details { pin.iteratorTarget = target }
+            }
+        case .symlink:
+            pin.summary = "-> " + Escape.terminal(entry.symlinkTarget ?? [])
+        case .unreadable:
+            pin.error = "\(Errno.name(entry.errno)): \(Errno.describe(entry.errno))"
+        case .directory:
+            if entry.errno != 0 { pin.error = "\(Errno.name(entry.errno)): \(Errno.describe(entry.errno))" }
+        case .other:
+            break
+        }
+        return pin
+    }
+
+    static func hex(_ value: UInt64, _ width: Int) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}

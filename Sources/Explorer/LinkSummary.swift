@@ -1,0 +1,143 @@
+import BPFKit
+import Glibc
+
+/// What a link attaches, in words: the ATTACHED column and the detail view.
+public enum LinkSummary {
+    /// (field, value) pairs under bpftool's JSON names.
+    public static func pairs(_ details: LinkDetails) -> [(String, String)] {
+        switch details {
+        case .rawTracepoint(let name):
+            return [("tp_name", name)]
+        case .tracing(let attachType, let objectID, let btfID):
+            return [("attach_type", AttachType.name(attachType)), ("target_obj_id", "\(objectID)"),
+                    ("target_btf_id", "\(btfID)")]
+        case .cgroup(let cgroupID, let attachType):
+            return [("cgroup_id", "\(cgroupID)"), ("attach_type", AttachType.name(attachType))]
+        case .iter(let target, let mapID, let cgroupID, let order, let tid, let pid):
+            var pairs = [("target_name", target)]
+            if mapID != 0 { pairs.append(("map_id", "\(mapID)")) }
+            if tid != 0 { pairs.append(("tid", "\(tid)")) } else if pid != 0 { pairs.append(("pid", "\(pid)")) }
+            if target == "cgroup" {
+                pairs += [("cgroup_id", "\(cgroupID)"), ("order", LinkSummary.cgroupIterOrder(order))]
+            }
+            return pairs
+        case .netns(let inode, let attachType):
+            return [("netns_ino", "\(inode)"), ("attach_type", AttachType.name(attachType))]
+        case .xdp(let ifindex):
+            return [("devname", LinkSummary.deviceName(ifindex)), ("ifindex", "\(ifindex)")]
+        case .structOps(let mapID):
+            return [("map_id", "\(mapID)")]
+        case .netfilter(let family, let hook, let priority, let flags):
+            return [("pf", "\(family)"), ("hook", "\(hook)"), ("prio", "\(priority)"), ("flags", "\(flags)")]
+        case .kprobeMulti(let count, let flags, let missed):
+            return [("retprobe", flags & 1 != 0 ? "yes" : "no"), ("func_cnt", "\(count)"), ("missed", "\(missed)")]
+        case .uprobeMulti(let path, let count, let flags, let pid):
+            return [("retprobe", flags & 1 != 0 ? "yes" : "no"), ("path", path), ("func_cnt", "\(count)"),
+                    ("pid", "\(pid)")]
+        case .perfEvent(let event):
+            switch event {
+            case .kprobe(let function, let offset, let address, let missed, let retprobe):
+                return [("retprobe", retprobe ? "yes" : "no"), ("func", function), ("offset", "\(offset)"),
+                        ("addr", "0x" + String(address, radix: 16)), ("missed", "\(missed)")]
+            case .uprobe(let file, let offset, let retprobe):
+                return [("retprobe", retprobe ? "yes" : "no"), ("file", file), ("offset", "0x" + String(offset, radix: 16))]
+            case .tracepoint(let name):
+                return [("tracepoint", name)]
+            case .event(let config, let type):
+                return [("event_type", PerfEventNames.type(type) ?? "\(type)"),
+                        ("event_config", PerfEventNames.config(type: type, config: config) ?? "\(config)")]
+            case .unknown(let type):
+                return [("perf_event_type", "\(type)")]
+            }
+        case .tcx(let ifindex, let attachType), .netkit(let ifindex, let attachType):
+            return [("devname", LinkSummary.deviceName(ifindex)), ("ifindex", "\(ifindex)"),
+                    ("attach_type", AttachType.name(attachType))]
+        case .sockmap(let mapID, let attachType):
+            return [("map_id", "\(mapID)"), ("attach_type", AttachType.name(attachType))]
+        case .unknown:
+            return []
+        }
+    }
+
+    /// One line for a table.
+    public static func text(_ details: LinkDetails) -> String {
+        switch details {
+        case .rawTracepoint(let name):
+            return name
+        case .iter(let target, let mapID, let cgroupID, let order, let tid, let pid):
+            var text = target
+            if tid != 0 { text += " tid \(tid)" } else if pid != 0 { text += " pid \(pid)" }
+            if mapID != 0 { text += " map \(mapID)" }
+            if target == "cgroup" { text += " cgroup \(cgroupID) \(LinkSummary.cgroupIterOrder(order))" }
+            return text
+        case .perfEvent(.kprobe(let function, let offset, _, _, let retprobe)):
+            return (retprobe ? "kretprobe " : "kprobe ") + function + (offset != 0 ? "+\(offset)" : "")
+        case .perfEvent(.uprobe(let file, let offset, let retprobe)):
+            return (retprobe ? "uretprobe " : "uprobe ") + file + "+0x" + String(offset, radix: 16)
+        case .perfEvent(.tracepoint(let name)):
+            return "tracepoint " + name
+        default:
+            return pairs(details).map { "\($0.0) \($0.1)" }.joined(separator: " ")
+        }
+    }
+
+    /// The network device of an ifindex, or why there is none.
+    public static func deviceName(_ ifindex: UInt32) -> String {
+        if ifindex == 0 { return "(detached)" }
+        var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
+        guard if_indextoname(ifindex, &buffer) != nil else { return "(unknown)" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// bpftool's names of `enum bpf_cgroup_iter_order`.
+    public static func cgroupIterOrder(_ order: UInt32) -> String {
+        switch order {
+        case 0: "order_unspec"
+        case 1: "self_only"
+        case 2: "descendants_pre"
+        case 3: "descendants_post"
+        case 4: "ancestors_up"
+        default: "order_\(order)"
+        }
+    }
+
+    /// The map a link is tied to, if any (iterators, struct_ops, sockmap).
+    public static func mapID(_ details: LinkDetails) -> UInt32? {
+        switch details {
+        case .iter(_, let mapID, _, _, _, _) where mapID != 0: mapID
+        case .structOps(let mapID), .sockmap(let mapID, _): mapID
+        default: nil
+        }
+    }
+}
+
+/// bpftool's names of perf event types and configs (`perf_type_name`,
+/// `event_symbols_hw`, `event_symbols_sw`).
+public enum PerfEventNames {
+    public static let types = ["hardware", "software", "tracepoint", "hw-cache", "raw", "breakpoint"]
+    public static let hardware = ["cpu-cycles", "instructions", "cache-references", "cache-misses", "branch-instructions",
+                           "branch-misses", "bus-cycles", "stalled-cycles-frontend", "stalled-cycles-backend",
+                           "ref-cycles"]
+    public static let software = ["cpu-clock", "task-clock", "page-faults", "context-switches", "cpu-migrations",
+                           "minor-faults", "major-faults", "alignment-faults", "emulation-faults", "dummy",
+                           "bpf-output", "cgroup-switches"]
+    public static let cacheIDs = ["L1-dcache", "L1-icache", "LLC", "dTLB", "iTLB", "branch", "node"]
+    public static let cacheOps = ["load", "store", "prefetch"]
+    public static let cacheResults = ["refs", "misses"]
+
+    public static func type(_ type: UInt32) -> String? {
+        Int(type) < types.count ? types[Int(type)] : nil
+    }
+
+    public static func config(type: UInt32, config: UInt64) -> String? {
+        switch type {
+        case 0: return config < UInt64(hardware.count) ? hardware[Int(config)] : nil
+        case 1: return config < UInt64(software.count) ? software[Int(config)] : nil
+        case 3:
+            let id = Int(config & 0xff), op = Int((config >> 8) & 0xff), result = Int((config >> 16) & 0xff)
+            guard id < cacheIDs.count, op < cacheOps.count, result < cacheResults.count else { return nil }
+            return "\(cacheIDs[id])-\(cacheOps[op])-\(cacheResults[result])"
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,266 @@
+import BPFKit
+import Glibc
+import Iterators
+import Synchronization
+
+/// The browser's data from the running kernel: BPF objects by id, every
+/// bpffs, bpfnav's task iterators, map entries by batch lookups.
+public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
+    private let stats = BrowserRunStats()
+
+    public init() {}
+
+    // MARK: Lists
+
+    public func snapshot() -> BrowserSnapshot {
+        var snapshot = BrowserSnapshot(kernelRelease: BrowserFormat.kernelRelease())
+        // Programs are cached in bpffs between runs (see ProgramCache).
+        let loader = IterLoader(cache: ProgramCache.standard)
+        var tasks: [TaskRecord] = []
+        do {
+            tasks = try loader.records(TaskRecord.self, .task)
+        } catch {
+            snapshot.errors[.tasks] = "list tasks: \(Self.message(error))"
+        }
+        snapshot.tasks = Self.processes(tasks)
+
+        // Holders before the walk: their iterators may pin bpfnav's program
+        // cache, which the walk then sees.
+        var references = ObjectReferences()
+        do {
+            references.holders = try Holders.collect(loader: loader)
+        } catch {
+            snapshot.notices.append("pids unavailable: \(Self.message(error))")
+        }
+        let mounts = PinWalk.bpffsMounts()
+        let entries = PinWalk.walkAll()
+        references.pins = PinIndex(entries)
+        snapshot.pins = Self.pins(entries, mounts: mounts)
+        if mounts.isEmpty {
+            snapshot.errors[.pins] = "no bpffs is mounted: mount -t bpf bpf /sys/fs/bpf"
+        }
+
+        do {
+            let programs = try Objects.programs(references: references)
+            let rates = stats.sample(programs.map(\.info))
+            snapshot.programs = programs.map { Self.program($0, rates: rates) }
+        } catch {
+            snapshot.errors[.programs] = Self.message(error)
+        }
+        do {
+            snapshot.maps = try Objects.maps(references: references).map(Self.map)
+        } catch {
+            snapshot.errors[.maps] = Self.message(error)
+        }
+        do {
+            snapshot.links = try Objects.links(references: references).map { Self.link($0, programs: snapshot.programs) }
+        } catch {
+            snapshot.errors[.links] = Self.message(error)
+        }
+        snapshot.runStats = stats.isEnabled
+        return snapshot
+    }
+
+    public func setRunStats(_ enabled: Bool) -> String? {
+        do {
+            try stats.set(enabled)
+            return nil
+        } catch {
+            return "run stats: \(Self.message(error))"
+        }
+    }
+
+    // MARK: Content
+
+    public func document(for target: BrowserTarget, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        switch target {
+        case .program(let id): programDocument(id, snapshot)
+        case .map(let id): mapDocument(id, snapshot)
+        case .link(let id): linkDocument(id, snapshot)
+        case .pin(let path): pinDocument(path, snapshot)
+        case .task(let pid): taskDocument(pid, snapshot)
+        }
+    }
+
+    public func openMap(id: UInt32) throws -> any BrowserMapReader {
+        try BrowserMapPager(id: id)
+    }
+
+    private func programDocument(_ id: UInt32, _ snapshot: BrowserSnapshot) -> BrowserDocument {
+        let entry: ProgramEntry
+        do {
+            entry = try Objects.program(id: id)
+        } catch {
+            return .failure("Program \(id)", Self.message(error))
+        }
+        var program = Self.program(entry, rates: [:])
+        if let listed = snapshot.program(id) {
+            program.pinned = listed.pinned
+            program.pids = listed.pids
+            program.eventsPerSecond = listed.eventsPerSecond
+            program.cpuPercent = listed.cpuPercent
+        }
+        var document = BrowserDocuments.program(program, in: snapshot)
+        do {
+            let lines = try ProgramInstructions.lines(programID: id)
+            document.lines.append(.heading("Instructions (xlated, \(lines.count))"))
+            document.lines += lines.map { .code(Escape.terminal(Array($0.rendered.utf8))) }
+        } catch {
+            document.lines.append(.heading("Instructions (xlated)"))
+            document.lines.append(.error(Self.message(error)))
+        }
+        return document
+    }
+
+    private func mapDocument(_ id: UInt32, _ snapshot: BrowserSnapshot) -> BrowserDocument {
+        let entry: MapEntry
+        do {
+            entry = try Objects.map(id: id)
+        } catch {
+            return .failure("Map \(id)", Self.message(error))
+        }
+        var map = Self.map(entry)
+        if let listed = snapshot.map(id) {
+            map.pinned = listed.pinned
+            map.pids = listed.pids
+        }
+        return BrowserDocuments.map(map, in: snapshot)
+    }
+
+    private func linkDocument(_ id: UInt32, _ snapshot: BrowserSnapshot) -> BrowserDocument {
+        let entry: LinkEntry
+        do {
+            entry = try Objects.link(id: id)
+        } catch {
+            return .failure("Link \(id)", Self.message(error))
+        }
+        var link = Self.link(entry, programs: snapshot.programs)
+        if let listed = snapshot.link(id) {
+            link.pinned = listed.pinned
+            link.pids = listed.pids
+        }
+        return BrowserDocuments.link(link, in: snapshot)
+    }
+
+    private func pinDocument(_ path: [UInt8], _ snapshot: BrowserSnapshot) -> BrowserDocument {
+        guard let pin = snapshot.pin(path) else { return BrowserDocuments.preview(.pin(path), in: snapshot) }
+        guard pin.iteratorTarget != nil else {
+            if pin.opens != .pin(path) { return document(for: pin.opens, in: snapshot) }
+            return BrowserDocuments.pin(pin, in: snapshot)
+        }
+        var document = BrowserDocument(title: "Pin \(Escape.terminal(path)) (iterator output)")
+        let raw = PinWalk.withCPath(path) { open($0, O_RDONLY | O_CLOEXEC) }
+        guard raw >= 0 else {
+            let error = BPFError("open pinned iterator", Escape.terminal(path), errno: errno)
+            return .failure(document.title, error.message)
+        }
+        let reader = IterReader(fd: OwnedFD(adopting: raw), subject: Escape.terminal(path))
+        var bytes: [UInt8] = []
+        var failure: String?
+        do {
+            try reader.forEachChunk { chunk in
+                bytes.append(contentsOf: chunk)
+                if bytes.count >= Self.outputLimit { throw OutputLimit() }
+            }
+        } catch is OutputLimit {
+            failure = "output cut at \(Self.outputLimit >> 20) MiB: `cat` the pin for the rest"
+        } catch {
+            failure = Self.message(error)
+        }
+        var lines = bytes.split(separator: 0x0a, omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        document.lines.append(.heading("cat \(Escape.terminal(path))  (\(bytes.count) bytes, \(lines.count) lines)"))
+        document.lines += lines.map { .code(Escape.terminal(Array($0))) }
+        if let failure { document.lines.append(.error(failure)) }
+        return document
+    }
+
+    /// An iterator's output shown at most (a document holds every line).
+    static let outputLimit = 16 << 20
+    private struct OutputLimit: Error {}
+
+    private func taskDocument(_ pid: UInt32, _ snapshot: BrowserSnapshot) -> BrowserDocument {
+        let task = snapshot.task(pid) ?? BrowserTask(pid: pid, state: "?")
+        var document = BrowserDocuments.task(task, in: snapshot)
+        // The held objects come from this process's own fd table below.
+        if let start = document.lines.firstIndex(of: .heading("BPF objects held")) {
+            document.lines.removeSubrange(start...)
+        }
+        do throws(BPFError) {
+            try TaskParams.validate(.pid(pid), for: .taskFile)
+        } catch {
+            document.lines.append(.error(error.message))
+            return document
+        }
+        let loader = IterLoader(cache: ProgramCache.standard)
+        var files: [FileRecord] = []
+        var filesError: String?
+        do {
+            files = try loader.records(FileRecord.self, .taskFile, params: .pid(pid))
+        } catch {
+            filesError = Self.message(error)
+        }
+        document.lines.append(.heading("BPF objects held"))
+        let held = files.filter { $0.bpfObject != nil }
+        if held.isEmpty && filesError == nil { document.lines.append(.text("none")) }
+        for file in held {
+            document.lines.append(Self.heldLine(file, snapshot))
+        }
+        document.lines.append(.heading("Open files (\(files.count))"))
+        if let filesError { document.lines.append(.error(filesError)) }
+        for file in files {
+            let path = file.pathError != 0 ? "?(\(Errno.name(file.pathError)))" : Escape.terminal(file.path)
+            let fd = "\(file.fd)"
+            let type = "\(file.typeName)".padding(7)
+            document.lines.append(.code(String(repeating: " ", count: max(0, 5 - fd.count)) + fd + "  " + type + " " + path))
+        }
+        do {
+            let vmas = try loader.records(VMARecord.self, .taskVMA, params: .pid(pid))
+            document.lines.append(.heading("Memory mappings (\(vmas.count))"))
+            for vma in vmas {
+                let range = Self.hex(vma.start, 12) + "-" + Self.hex(vma.end, 12)
+                let dev = Self.hex(UInt64(vma.major), 2) + ":" + Self.hex(UInt64(vma.minor), 2)
+                document.lines.append(.code("\(range) \(vma.perms) \(Self.hex(vma.pgoff, 8)) \(dev) "
+                    + "\(vma.inode)".padding(8) + " " + Escape.terminal(vma.displayPath)))
+            }
+        } catch {
+            document.lines.append(.heading("Memory mappings"))
+            document.lines.append(.error(Self.message(error)))
+        }
+        return document
+    }
+
+    static func heldLine(_ file: FileRecord, _ snapshot: BrowserSnapshot) -> BrowserLine {
+        let safe = { (s: String) in Escape.terminal(Array(s.utf8)) }
+        switch file.bpfObject {
+        case .program(let id):
+            let name = snapshot.program(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""
+            return .text("fd \(file.fd)  program \(id)\(name)", target: .program(id))
+        case .map(let id):
+            let name = snapshot.map(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""
+            return .text("fd \(file.fd)  map \(id)\(name)", target: .map(id))
+        case .link(let id):
+            let name = snapshot.link(id).map { "  \(safe($0.type))  \(safe($0.target))" } ?? ""
+            return .text("fd \(file.fd)  link \(id)\(name)", target: .link(id))
+        case .btf(let id):
+            return .text("fd \(file.fd)  btf \(id)")
+        case nil:
+            return .text("fd \(file.fd)")
+        }
+    }
+
+    /// One line: the error and, after a dash, what to do about it.
+    static func message(_ error: any Error) -> String {
+        switch error {
+        case let e as BPFError: e.message + (e.hint.map { " — \($0)" } ?? "")
+        case let e as IterReadError: message(e.error)
+        default: "\(error)"
+        }
+    }
+}
+
+private extension String {
+    func padding(_ width: Int) -> String {
+        self + String(repeating: " ", count: Swift.max(0, width - count))
+    }
+}

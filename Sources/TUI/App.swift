@@ -1,0 +1,268 @@
+import Explorer
+import Glibc
+
+/// The browser's state and behaviour, apart from the terminal: keys go in
+/// (`handle`), frames come out (`draw(on:)`), and data arrives from the
+/// source through background jobs (`pump`). `Browser.run` drives it with a
+/// real terminal; tests drive it with a `MemoryScreen` and a fake source.
+public final class App {
+    public enum Outcome: Equatable, Sendable {
+        case keepGoing
+        case quit
+    }
+
+    /// The parts of the screen that take keys.
+    enum Pane: Equatable { case list, preview, document, entries }
+
+    /// A content view pushed on top of the lists (Enter), popped by Esc.
+    final class Page {
+        /// What the page shows; nil for a page made here (a map entry).
+        let target: BrowserTarget?
+        var document: DocumentState
+        var loading: Bool
+        var entries: EntriesState?
+        var focus: Pane = .document
+
+        init(target: BrowserTarget?, document: BrowserDocument, loading: Bool) {
+            self.target = target
+            self.document = DocumentState(document)
+            self.loading = loading
+        }
+
+        var panes: [Pane] { entries == nil ? [.document] : [.document, .entries] }
+    }
+
+    let source: any BrowserSource
+    let jobs: Jobs
+    /// Seconds between automatic refreshes; 0 turns them off.
+    public let refreshInterval: Double
+    let clock: () -> Double
+
+    private(set) var snapshot: BrowserSnapshot?
+    var section: BrowserSection = .programs
+    var tables: [BrowserSection: Table] = [:]
+    var lists: [BrowserSection: ListState] = [:]
+    var rootFocus: Pane = .list
+    var preview = DocumentState(BrowserDocument(title: ""))
+    var previewTarget: BrowserTarget?
+    var stack: [Page] = []
+    var showHelp = false
+    /// Keys go to the filter of the focused pane.
+    var editingFilter = false
+    var status: (text: String, isError: Bool, until: Double)?
+    var runStats = false
+    var refreshing = false
+    var lastRefresh: Double?
+    var needsDraw = true
+    /// The snapshot's notices last shown, so that each is said once.
+    var shownNotices: [String] = []
+    /// Rows each pane had at the last draw: how far PgUp/PgDn go.
+    var heights: [Pane: Int] = [:]
+
+    /// A browser over `source`, collecting on background threads.
+    public convenience init(source: any BrowserSource, refreshInterval: Double) {
+        self.init(source: source, jobs: Jobs(mode: .threads), refreshInterval: refreshInterval, clock: App.monotonicSeconds)
+    }
+
+    init(source: any BrowserSource, jobs: Jobs, refreshInterval: Double, clock: @escaping () -> Double) {
+        self.source = source
+        self.jobs = jobs
+        self.refreshInterval = refreshInterval
+        self.clock = clock
+        for section in BrowserSection.allCases {
+            lists[section] = ListState()
+            tables[section] = Table(columns: [], rows: [], emptyText: "")
+        }
+    }
+
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    // MARK: The event loop's side
+
+    /// Hands finished background work to the views, starts a refresh when
+    /// one is due and reads the map pages now in view. Call it often (the
+    /// loop does, every key poll).
+    public func pump() {
+        if jobs.deliver() { needsDraw = true }
+        let now = clock()
+        if !refreshing, lastRefresh.map({ refreshInterval > 0 && now - $0 >= refreshInterval }) ?? true {
+            refresh()
+        }
+        if let status, now >= status.until {
+            self.status = nil
+            needsDraw = true
+        }
+        loadVisibleEntries()
+    }
+
+    /// Whether something changed since the last frame.
+    public var wantsDraw: Bool {
+        if needsDraw { return true }
+        // Progress of a walk to a map's end is shown as it goes.
+        return stack.last?.entries?.readingThrough ?? false
+    }
+
+    /// Results and jobs still under way (the footer's "loading…").
+    var isBusy: Bool { jobs.pending > 0 }
+
+    // MARK: Lists
+
+    func refresh() {
+        refreshing = true
+        let source = self.source
+        jobs.submit(.lists, { source.snapshot() }) { [weak self] snapshot in
+            self?.apply(snapshot)
+        }
+    }
+
+    func apply(_ snapshot: BrowserSnapshot) {
+        self.snapshot = snapshot
+        refreshing = false
+        lastRefresh = clock()
+        runStats = snapshot.runStats
+        for section in BrowserSection.allCases {
+            let table = Tables.table(section, snapshot)
+            tables[section] = table
+            lists[section]?.rebuild(table)
+        }
+        updatePreview(force: true)
+        if snapshot.notices != shownNotices {
+            shownNotices = snapshot.notices
+            if !snapshot.notices.isEmpty { say(snapshot.notices.joined(separator: "; "), error: true) }
+        }
+        needsDraw = true
+    }
+
+    var table: Table { tables[section]! }
+
+    var list: ListState {
+        get { lists[section]! }
+        set { lists[section] = newValue }
+    }
+
+    /// The preview follows the list's cursor.
+    func updatePreview(force: Bool = false) {
+        let target = list.row(table)?.target
+        guard force || target != previewTarget else { return }
+        let changed = target != previewTarget
+        previewTarget = target
+        guard let snapshot, let target else {
+            preview = DocumentState(BrowserDocument(title: ""))
+            return
+        }
+        let document = BrowserDocuments.preview(target, in: snapshot)
+        if changed {
+            preview = DocumentState(document)
+        } else {
+            preview.replace(with: document)
+        }
+    }
+
+    func switchSection(_ new: BrowserSection) {
+        closeAll()
+        section = new
+        rootFocus = .list
+        editingFilter = false
+        updatePreview()
+    }
+
+    // MARK: Pages
+
+    /// Opens `target`: what the snapshot says at once, the rest (and the
+    /// entries of a map) as it is read.
+    func open(_ target: BrowserTarget) {
+        editingFilter = false
+        let snapshot = self.snapshot ?? BrowserSnapshot()
+        let page = Page(target: target, document: BrowserDocuments.preview(target, in: snapshot), loading: true)
+        stack.append(page)
+        load(page)
+    }
+
+    func load(_ page: Page) {
+        guard let target = page.target else { return }
+        page.loading = true
+        let source = self.source
+        let snapshot = self.snapshot ?? BrowserSnapshot()
+        jobs.submit(.content, { source.document(for: target, in: snapshot) }) { [weak self, weak page] document in
+            guard let self, let page else { return }
+            page.loading = false
+            page.document.replace(with: document)
+            if let id = document.mapID, page.entries == nil { self.openEntries(page, id) }
+            self.needsDraw = true
+        }
+        if case .map(let id) = target, page.entries == nil { openEntries(page, id) }
+    }
+
+    /// A page made here (no source), such as one map entry.
+    func push(_ document: BrowserDocument) {
+        stack.append(Page(target: nil, document: document, loading: false))
+    }
+
+    func pop() {
+        guard let page = stack.popLast() else { return }
+        page.entries?.progress.cancelled.store(true, ordering: .relaxed)
+        needsDraw = true
+    }
+
+    func closeAll() {
+        while !stack.isEmpty { pop() }
+    }
+
+    /// Reloads the open page, or refreshes the lists.
+    func reload() {
+        if !refreshing { refresh() }
+        guard let page = stack.last, page.target != nil else { return }
+        if let old = page.entries {
+            old.progress.cancelled.store(true, ordering: .relaxed)
+            let entries = EntriesState(mapID: old.mapID)
+            entries.hex = old.hex
+            page.entries = nil
+            openEntries(page, old.mapID, reusing: entries)
+        }
+        load(page)
+    }
+
+    // MARK: Run stats
+
+    func toggleRunStats() {
+        let wanted = !runStats
+        let source = self.source
+        jobs.submit(.lists, { source.setRunStats(wanted) }) { [weak self] failure in
+            guard let self else { return }
+            if let failure {
+                self.say(failure, error: true)
+            } else {
+                self.runStats = wanted
+                self.say(wanted ? "run-time stats on: the kernel counts every program run (S turns them off)"
+                                : "run-time stats off")
+                self.refresh()
+            }
+        }
+    }
+
+    // MARK: Messages
+
+    /// Shows `text` in the footer for a few seconds.
+    func say(_ text: String, error: Bool = false) {
+        status = (text, error, clock() + (error ? 8 : 4))
+        needsDraw = true
+    }
+
+    static func message(_ error: any Error) -> String {
+        if let described = error as? CustomStringConvertible {
+            return described.description.split(separator: "\n").joined(separator: " — ")
+        }
+        return "\(error)"
+    }
+
+    /// "2s", "0.5s", "off".
+    var refreshText: String {
+        guard refreshInterval > 0 else { return "off" }
+        if refreshInterval == refreshInterval.rounded() { return "\(Int(refreshInterval))s" }
+        return BrowserFormat.fixed(refreshInterval, digits: 1) + "s"
+    }
+}

@@ -1,0 +1,142 @@
+import Explorer
+import Synchronization
+
+/// A map's entries as far as they have been read: how many entries each
+/// page holds (known for every page read, and for all after `End`), and
+/// the entries of the pages read lately. Pages are read on demand, a few
+/// beyond what is on screen, so a map of a million entries costs one page
+/// to open.
+final class EntriesState {
+    let mapID: UInt32
+    var reader: (any BrowserMapReader)?
+    /// Why the map could not be opened or read.
+    var error: String?
+    /// Entries in pages 0…, for every page read.
+    private(set) var counts: [Int] = []
+    /// Where each page starts (running sums of `counts`).
+    private(set) var starts: [Int] = []
+    private(set) var known = 0
+    /// Whether the last page has been read.
+    var complete = false
+    private(set) var pages: [Int: [BrowserMapEntry]] = [:]
+    var requested: Set<Int> = []
+    /// `End` on a map not read to its end: walking the remaining pages.
+    var readingThrough = false
+    let progress = Progress()
+    var cursor = 0
+    var top = 0
+    var left = 0
+    var hex = false
+    /// Whether entries come formatted through BTF; nil until some are read.
+    private(set) var hasBTF: Bool?
+    /// Pages kept in memory at most; the farthest from the cursor go first.
+    static let pagesKept = 64
+
+    init(mapID: UInt32) {
+        self.mapID = mapID
+    }
+
+    /// Shared with a background walk: entries counted so far, and whether
+    /// the page was closed (the walk stops).
+    final class Progress: Sendable {
+        let counted = Atomic<Int>(0)
+        let cancelled = Atomic<Bool>(false)
+    }
+
+    /// Rows the pane has: every known entry, plus one "loading…" row while
+    /// more may follow.
+    var rowCount: Int { known + (complete ? 0 : 1) }
+
+    func store(_ page: BrowserMapPage) {
+        requested.remove(page.index)
+        if page.index < counts.count {
+            counts[page.index] = page.entries.count
+        } else if page.index == counts.count {
+            counts.append(page.entries.count)
+        } else {
+            return  // cannot happen: pages are read in order
+        }
+        if page.isLast {
+            counts.removeSubrange((page.index + 1)...)
+            complete = true
+        }
+        recount()
+        if hasBTF == nil, let first = page.entries.first {
+            hasBTF = first.formattedKey != nil || first.formattedValues != nil
+        }
+        pages[page.index] = page.entries
+        evict()
+    }
+
+    /// After a walk to the end: every page's size.
+    func storeCounts(_ all: [Int], complete: Bool) {
+        counts = all
+        self.complete = complete
+        recount()
+    }
+
+    private func recount() {
+        starts = []
+        var sum = 0
+        for count in counts {
+            starts.append(sum)
+            sum += count
+        }
+        known = sum
+        cursor = min(cursor, max(0, rowCount - 1))
+    }
+
+    /// The page holding entry `index`, when its position is known.
+    func page(ofEntry index: Int) -> Int? {
+        guard index >= 0, index < known else { return nil }
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if starts[mid] <= index { low = mid } else { high = mid - 1 }
+        }
+        // Skip empty pages that start at the same entry.
+        var page = low
+        while page < counts.count - 1, counts[page] == 0 || starts[page] + counts[page] <= index { page += 1 }
+        return page
+    }
+
+    func entry(_ index: Int) -> BrowserMapEntry? {
+        guard let page = page(ofEntry: index), let entries = pages[page] else { return nil }
+        let offset = index - starts[page]
+        return offset < entries.count ? entries[offset] : nil
+    }
+
+    /// Pages to read so that rows `range` can be shown: known pages not in
+    /// memory, and the next unread page if the range reaches past what is known.
+    func pagesNeeded(for range: Range<Int>) -> [Int] {
+        var needed: [Int] = []
+        var seen: Set<Int> = []
+        for index in range where index < known {
+            guard let page = page(ofEntry: index), seen.insert(page).inserted else { continue }
+            if pages[page] == nil, !requested.contains(page) { needed.append(page) }
+        }
+        if range.upperBound > known, !complete, !requested.contains(counts.count) {
+            needed.append(counts.count)
+        }
+        return needed
+    }
+
+    /// Drops the pages farthest from the cursor beyond `pagesKept`.
+    private func evict() {
+        guard pages.count > Self.pagesKept else { return }
+        let here = page(ofEntry: min(cursor, max(0, known - 1))) ?? 0
+        let far = pages.keys.sorted { abs($0 - here) > abs($1 - here) }
+        for page in far.prefix(pages.count - Self.pagesKept) { pages.removeValue(forKey: page) }
+    }
+
+    func move(to position: Int) {
+        cursor = max(0, min(position, rowCount - 1))
+    }
+
+    func scroll(height: Int) {
+        guard height > 0 else { return }
+        if cursor < top { top = cursor }
+        if cursor >= top + height { top = cursor - height + 1 }
+        top = max(0, min(top, max(0, rowCount - height)))
+    }
+}

@@ -1,0 +1,100 @@
+import Explorer
+
+/// A list as the browser draws it: columns, and rows of cells already safe
+/// for the terminal, with the keys they sort by.
+struct Table {
+    var columns: [Column]
+    var rows: [TableRow]
+    /// What an empty list says ("no programs").
+    var emptyText: String
+}
+
+struct Column: Equatable {
+    var title: String
+    /// Minimum width in cells.
+    var width: Int
+    var align: TextWidth.Alignment = .left
+    /// Takes the width left over.
+    var flex = false
+    /// Narrow terminals drop the columns with the highest numbers first.
+    var priority = 0
+    /// Sorting by this column starts with the largest value (memory, CPU).
+    var descendingFirst = false
+}
+
+enum SortKey: Comparable {
+    case number(Double)
+    case text(String)
+}
+
+struct TableRow {
+    var cells: [String]
+    var keys: [SortKey]
+    /// What the preview beside the list shows.
+    var target: BrowserTarget
+    /// What Enter opens (a pinned map opens the map).
+    var opens: BrowserTarget
+    /// Lowercased text the filter matches.
+    var search: String
+    /// Cells to show instead when the list is not in its natural order or
+    /// is filtered (the pins' tree shows full paths then).
+    var flatCells: [String]?
+
+    init(cells: [String], keys: [SortKey], target: BrowserTarget, opens: BrowserTarget? = nil,
+         extraSearch: String = "", flatCells: [String]? = nil) {
+        self.cells = cells
+        self.keys = keys
+        self.target = target
+        self.opens = opens ?? target
+        self.flatCells = flatCells
+        search = (cells + (flatCells ?? []) + [extraSearch]).joined(separator: "\u{1}").lowercased()
+    }
+}
+
+/// Which columns fit a width, and where they go.
+enum ColumnLayout {
+    struct Placed: Equatable {
+        var index: Int
+        var x: Int
+        var width: Int
+    }
+
+    /// Columns kept by priority while their minimum widths (and one space
+    /// between them) fit; the space left goes to the flexible columns, or
+    /// to the last one. Columns keep their order.
+    static func fit(_ columns: [Column], width: Int, gap: Int = 1) -> [Placed] {
+        let byPriority = columns.indices.sorted { (columns[$0].priority, $0) < (columns[$1].priority, $1) }
+        var kept: Set<Int> = []
+        var used = 0
+        for index in byPriority {
+            let need = columns[index].width + (kept.isEmpty ? 0 : gap)
+            if used + need <= width {
+                kept.insert(index)
+                used += need
+            }
+        }
+        if kept.isEmpty, let first = byPriority.first {
+            kept.insert(first)
+            used = columns[first].width
+        }
+        let order = columns.indices.filter(kept.contains)
+        var widths = Dictionary(uniqueKeysWithValues: order.map { ($0, columns[$0].width) })
+        var spare = max(0, width - used)
+        let flexible = order.filter { columns[$0].flex }
+        let growing = flexible.isEmpty ? Array(order.suffix(1)) : flexible
+        let total = growing.reduce(0) { $0 + columns[$1].width }
+        for (n, index) in growing.enumerated() {
+            let share = n == growing.count - 1 ? spare : spare * columns[index].width / max(total, 1)
+            widths[index, default: 0] += share
+            spare -= share
+        }
+        var x = 0
+        var placed: [Placed] = []
+        for index in order {
+            let w = min(widths[index] ?? 0, max(0, width - x))
+            placed.append(Placed(index: index, x: x, width: w))
+            x += w + gap
+        }
+        return placed
+    }
+}

@@ -1,0 +1,146 @@
+import Explorer
+
+/// The five lists, built from a snapshot.
+enum Tables {
+    static func table(_ section: BrowserSection, _ snapshot: BrowserSnapshot) -> Table {
+        switch section {
+        case .programs: programs(snapshot)
+        case .maps: maps(snapshot)
+        case .links: links(snapshot)
+        case .pins: pins(snapshot)
+        case .tasks: tasks(snapshot)
+        }
+    }
+
+    static func programs(_ snapshot: BrowserSnapshot) -> Table {
+        var columns = [
+            Column(title: "ID", width: 5, align: .right),
+            Column(title: "TYPE", width: 14, priority: 2),
+            Column(title: "NAME", width: 16, flex: true),
+            Column(title: "TAG", width: 16, priority: 6),
+            Column(title: "LOADED AT", width: 19, priority: 5),
+            Column(title: "MAPS", width: 4, align: .right, priority: 3, descendingFirst: true),
+        ]
+        let stats = snapshot.runStats
+        if stats {
+            columns += [
+                Column(title: "RUN TIME", width: 9, align: .right, priority: 4, descendingFirst: true),
+                Column(title: "RUNS", width: 10, align: .right, priority: 4, descendingFirst: true),
+                Column(title: "EVENTS/S", width: 9, align: .right, priority: 1, descendingFirst: true),
+                Column(title: "CPU%", width: 6, align: .right, priority: 1, descendingFirst: true),
+            ]
+        }
+        let rows = snapshot.programs.map { p in
+            var cells = ["\(p.id)", safe(p.type), safe(p.name), safe(p.tag),
+                         p.loadedAt.map(BrowserFormat.localTime) ?? "-", "\(p.mapIDs.count)"]
+            var keys: [SortKey] = [.number(Double(p.id)), .text(p.type), .text(p.name), .text(p.tag),
+                                   .number(Double(p.loadedAt ?? 0)), .number(Double(p.mapIDs.count))]
+            if stats {
+                cells += [p.runCount == 0 && p.runTimeNs == 0 ? "-" : BrowserFormat.duration(nanoseconds: p.runTimeNs),
+                          "\(p.runCount)",
+                          p.eventsPerSecond.map { BrowserFormat.fixed($0, digits: 1) } ?? "-",
+                          p.cpuPercent.map { BrowserFormat.fixed($0, digits: 2) } ?? "-"]
+                keys += [.number(Double(p.runTimeNs)), .number(Double(p.runCount)),
+                         .number(p.eventsPerSecond ?? -1), .number(p.cpuPercent ?? -1)]
+            }
+            return TableRow(cells: cells, keys: keys, target: .program(p.id))
+        }
+        return Table(columns: columns, rows: rows, emptyText: "no BPF programs are loaded")
+    }
+
+    static func maps(_ snapshot: BrowserSnapshot) -> Table {
+        let columns = [
+            Column(title: "ID", width: 5, align: .right),
+            Column(title: "TYPE", width: 13, priority: 1),
+            Column(title: "NAME", width: 16, flex: true),
+            Column(title: "KEY", width: 5, align: .right, priority: 3, descendingFirst: true),
+            Column(title: "VALUE", width: 6, align: .right, priority: 3, descendingFirst: true),
+            Column(title: "MAX_ENTRIES", width: 11, align: .right, priority: 2, descendingFirst: true),
+            Column(title: "MEMORY", width: 7, align: .right, priority: 1, descendingFirst: true),
+        ]
+        let rows = snapshot.maps.map { m in
+            TableRow(cells: ["\(m.id)", safe(m.type), safe(m.name), "\(m.keySize)", "\(m.valueSize)", "\(m.maxEntries)",
+                             m.bytesMemlock.map(BrowserFormat.bytes) ?? "-"],
+                     keys: [.number(Double(m.id)), .text(m.type), .text(m.name), .number(Double(m.keySize)),
+                            .number(Double(m.valueSize)), .number(Double(m.maxEntries)),
+                            .number(Double(m.bytesMemlock ?? 0))],
+                     target: .map(m.id))
+        }
+        return Table(columns: columns, rows: rows, emptyText: "no BPF maps exist")
+    }
+
+    static func links(_ snapshot: BrowserSnapshot) -> Table {
+        let columns = [
+            Column(title: "ID", width: 5, align: .right),
+            Column(title: "TYPE", width: 14, priority: 1),
+            Column(title: "PROGRAM", width: 16, flex: true, priority: 2),
+            Column(title: "ATTACHED TO", width: 20, flex: true),
+        ]
+        let rows = snapshot.links.map { l in
+            let program = "\(l.programID)" + (l.programName.map { " " + safe($0) } ?? "")
+            return TableRow(cells: ["\(l.id)", safe(l.type), program, safe(l.target)],
+                            keys: [.number(Double(l.id)), .text(l.type), .number(Double(l.programID)), .text(l.target)],
+                            target: .link(l.id))
+        }
+        return Table(columns: columns, rows: rows, emptyText: "no BPF links exist")
+    }
+
+    static func pins(_ snapshot: BrowserSnapshot) -> Table {
+        let columns = [
+            Column(title: "PATH", width: 24, flex: true),
+            Column(title: "KIND", width: 4, priority: 1),
+            Column(title: "ID", width: 5, align: .right, priority: 2),
+            Column(title: "TYPE", width: 12, priority: 3),
+            Column(title: "DETAIL", width: 20, flex: true, priority: 4),
+        ]
+        let rows = snapshot.pins.map { p in
+            let name = p.depth == 0 ? safe(p.path) : safe(p.lastComponent)
+            let tree = String(repeating: "  ", count: p.depth) + name + (p.kind == .directory ? "/" : "")
+            let path = safe(p.path) + (p.kind == .directory ? "/" : "")
+            var detail = [p.name, p.summary].filter { !$0.isEmpty }.map(safe).joined(separator: "  ")
+            if let error = p.error { detail = safe(error) }
+            let id = p.id == 0 ? "" : "\(p.id)"
+            let kind = kindName(p.kind)
+            return TableRow(cells: [tree, kind, id, safe(p.objectType), detail],
+                            keys: [.text(path), .text(kind), .number(Double(p.id)), .text(p.objectType), .text(detail)],
+                            target: .pin(p.path), opens: p.opens,
+                            flatCells: [path, kind, id, safe(p.objectType), detail])
+        }
+        return Table(columns: columns, rows: rows, emptyText: "no bpffs is mounted, or nothing is pinned")
+    }
+
+    static func kindName(_ kind: PinKind) -> String {
+        switch kind {
+        case .directory: "dir"
+        case .program: "prog"
+        case .map: "map"
+        case .link: "link"
+        case .symlink: "sym"
+        case .other: "?"
+        case .unreadable: "err"
+        }
+    }
+
+    static func tasks(_ snapshot: BrowserSnapshot) -> Table {
+        let columns = [
+            Column(title: "PID", width: 7, align: .right),
+            Column(title: "PPID", width: 7, align: .right, priority: 2),
+            Column(title: "UID", width: 6, align: .right, priority: 3),
+            Column(title: "S", width: 1, priority: 1),
+            Column(title: "THR", width: 4, align: .right, priority: 2, descendingFirst: true),
+            Column(title: "COMM", width: 16, flex: true),
+        ]
+        let rows = snapshot.tasks.map { t in
+            // Kernel threads in brackets, as ps shows them.
+            let comm = t.isKernelThread ? "[" + safe(t.comm) + "]" : safe(t.comm)
+            return TableRow(cells: ["\(t.pid)", "\(t.ppid)", "\(t.uid)", String(t.state), "\(t.threads)", comm],
+                            keys: [.number(Double(t.pid)), .number(Double(t.ppid)), .number(Double(t.uid)),
+                                   .text(String(t.state)), .number(Double(t.threads)), .text(comm)],
+                            target: .task(t.pid))
+        }
+        return Table(columns: columns, rows: rows, emptyText: "no tasks")
+    }
+
+    static func safe(_ text: String) -> String { Escape.terminal(Array(text.utf8)) }
+    static func safe(_ bytes: [UInt8]) -> String { Escape.terminal(bytes) }
+}

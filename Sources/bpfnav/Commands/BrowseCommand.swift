@@ -1,0 +1,57 @@
+import Explorer
+import Glibc
+import TUI
+
+/// `bpfnav browse` (and `bpfnav` with no arguments on a terminal): the
+/// terminal browser.
+enum BrowseCommand {
+    static let spec = CommandSpec(
+        name: "browse",
+        abstract: "Browse programs, maps, links, pins and tasks in the terminal (bpfnav with no arguments does too).",
+        discussion: """
+        Arrows or j/k move, Enter opens, Esc or Backspace goes back, Tab switches pane, / filters as you type, s sorts by the next column, 1-5 switch view, r refreshes, S turns run-time stats on or off, x shows map entries in hex, ? lists every key, q quits.
+        -d SECONDS is short for --delay SECONDS. Exit status: 0 after q, 130 after SIGINT, 143 after SIGTERM, 129 after SIGHUP, 1 on an error; the terminal is restored in every case. Without a terminal, bpfnav with no arguments prints the command overview instead.
+        """,
+        options: [.option("delay", "SECONDS", "Refresh the lists every SECONDS (default 2; 0 only on r). Short: -d.")],
+        run: run
+    )
+
+    static let defaultDelay = 2.0
+
+    static func run(_ args: Arguments) throws {
+        let status = Browser.run(source: LiveBrowserSource(), refreshInterval: try delay(args))
+        if status != 0 { throw Exit(status) }
+    }
+
+    static func delay(_ args: Arguments) throws -> Double {
+        guard let text = args.string("delay") else { return defaultDelay }
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, !text.hasPrefix("+") else {
+            throw UsageError("--delay takes a number of seconds (2, 0.5; 0 refreshes only on r), not '\(text)'")
+        }
+        // Faster than this the refresh itself would keep a core busy.
+        return seconds == 0 ? 0 : max(seconds, 0.2)
+    }
+
+    /// `-d 5` and `-d5` as `--delay 5` (the command table has long options only).
+    static func expandingShortOptions(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var onlyPositionals = false
+        for arg in args {
+            if onlyPositionals || arg == "--" {
+                onlyPositionals = true
+                out.append(arg)
+            } else if arg == "-d" {
+                out.append("--delay")
+            } else if arg.hasPrefix("-d"), !arg.hasPrefix("--") {
+                out.append("--delay=" + arg.dropFirst(2))
+            } else {
+                out.append(arg)
+            }
+        }
+        return out
+    }
+
+    /// `bpfnav` alone opens the browser on a terminal; piped or in a
+    /// script, it prints the overview as it always did.
+    static var hasTerminal: Bool { isatty(0) != 0 && isatty(1) != 0 }
+}

@@ -1,0 +1,224 @@
+import BPFKit
+import CLibBPF
+import Explorer
+import Foundation
+import Iterators
+import XCTest
+
+/// `bpfnav demo`: pins a live program and its maps in DIR/demo, replaces
+/// them on a second run, and `unpin --all` takes them away again.
+final class DemoTests: BPFTestCase {
+    private static let pinNames = ["counts", "cpus", "events", "link", "totals"]
+
+    private var demoDirectory: String { "\(pinDirectory)/demo" }
+    /// Every demo program a test saw: none may outlive it.
+    private var programIDs: Set<UInt32> = []
+
+    override func tearDownWithError() throws {
+        try super.tearDownWithError()
+        for id in programIDs.sorted() { waitUntilGone(program: id) }
+        XCTAssertFalse(BPFFS.isDirectory(pinDirectory), "\(pinDirectory) is left")
+    }
+
+    private func runDemo(file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
+        let result = try bpfnav("demo", "--no-browse", "--dir", pinDirectory)
+        XCTAssertEqual(result.status, 0, "bpfnav demo: \(result.stderr)", file: file, line: line)
+        return result
+    }
+
+    /// The demo's link: its id and its program's id.
+    private func link() throws -> LinkInfo {
+        let pinned = try PinnedObject(path: "\(demoDirectory)/link")
+        let info = try LinkInfo(fd: pinned.fd.raw)
+        programIDs.insert(info.programID)
+        return info
+    }
+
+    private func mode(_ path: String) -> mode_t {
+        var st = stat()
+        XCTAssertEqual(stat(path, &st), 0, path)
+        return st.st_mode & 0o7777
+    }
+
+    private func dumpJSON(_ pin: String) throws -> [[String: Any]] {
+        let result = try bpfnav("map", "dump", "\(demoDirectory)/\(pin)", "--json")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout)) as? [[String: Any]])
+    }
+
+    /// Waits until no program of that id is loaded (a detached tracing
+    /// program is freed after an RCU grace period, not at once).
+    private func waitUntilGone(program id: UInt32, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            do {
+                _ = try ProgramInfo(id: id)
+                return false
+            } catch let error as BPFError {
+                return error.errno == ENOENT
+            } catch {
+                return false
+            }
+        }, "program \(id) is still loaded", file: file, line: line)
+    }
+
+    func testDemoPinsALinkAndMapsThatFillUp() throws {
+        let result = try runDemo()
+        for name in Self.pinNames {
+            XCTAssertTrue(result.text.contains("\(demoDirectory)/\(name) "), "output lacks \(name):\n\(result.text)")
+        }
+        XCTAssertEqual(try BPFFS.entries(of: demoDirectory), Self.pinNames)
+        XCTAssertEqual(mode(demoDirectory), 0o700)
+        for name in Self.pinNames {
+            XCTAssertEqual(mode("\(demoDirectory)/\(name)"), 0o600, name)
+        }
+
+        let info = try link()
+        XCTAssertEqual(info.typeName, "raw_tracepoint")
+        XCTAssertEqual(info.details, .rawTracepoint(name: "sched_switch"))
+        let program = try ProgramInfo(id: info.programID)
+        XCTAssertEqual(program.name, "bpfnav_demo_sw")
+        XCTAssertEqual(program.typeName, "raw_tracepoint")
+        for (name, map) in [("counts", "bpfnav_demo_cnt"), ("events", "bpfnav_demo_log"),
+                            ("cpus", "bpfnav_demo_cpu"), ("totals", "bpfnav_demo_tot")] {
+            let pinned = try PinnedObject(path: "\(demoDirectory)/\(name)")
+            let mapInfo = try MapInfo(fd: pinned.fd.raw)
+            XCTAssertEqual(mapInfo.name, map)
+            XCTAssertNotEqual(mapInfo.btfID, 0, "\(map) has BTF")
+            XCTAssertTrue(program.mapIDs.contains(mapInfo.id), "\(map) is the program's")
+        }
+
+        // The program runs after bpfnav exited: the counts fill up. This
+        // test's sleeps are context switches of its own.
+        var counted: [(comm: String, events: Int)] = []
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            usleep(20_000)
+            counted = ((try? self.dumpJSON("counts")) ?? []).compactMap { entry in
+                guard let formatted = entry["formatted"] as? [String: Any],
+                      let key = formatted["key"] as? [String: Any], let comm = key["comm"] as? String,
+                      let value = formatted["value"] as? [String: Any], let events = value["events"] as? Int
+                else { return nil }
+                return (comm, events)
+            }
+            return counted.contains { !$0.comm.isEmpty && $0.events > 0 }
+        }, "no comm with events > 0 in the counts map: \(counted)")
+
+        let events = try dumpJSON("events")
+        XCTAssertEqual(events.count, 64)
+        let states = events.compactMap { (($0["formatted"] as? [String: Any])?["value"] as? [String: Any])?["prev_state"] as? String }
+        XCTAssertFalse(states.isEmpty)
+        XCTAssertTrue(states.allSatisfy { $0.hasPrefix("BPFNAV_DEMO_") }, "enum by name: \(Set(states))")
+
+        let totals = try dumpJSON("totals")
+        let value = (totals.first?["formatted"] as? [String: Any])?["value"] as? [String: Any]
+        XCTAssertGreaterThan(value?["events"] as? Int ?? 0, 0)
+
+        let cpus = try dumpJSON("cpus")
+        let perCPU = (cpus.first?["formatted"] as? [String: Any])?["values"] as? [[String: Any]]
+        XCTAssertEqual(perCPU?.count, Int(sysconf(Int32(_SC_NPROCESSORS_CONF))))
+    }
+
+    func testDemoOpensTheBrowserOnATerminal() throws {
+        let tmux = try TmuxSession([bpfnavBinary, "demo", "--dir", pinDirectory], columns: 120, rows: 35,
+                                   environment: ["BPFNAV_CACHE_DIR": pinDirectory])
+        XCTAssertTrue(tmux.waitFor("the browser starts") { $0.contains("q quit") })
+        let programID = try link().programID
+        // The programs list is the browser's first view; other programs
+        // may push the demo's off the screen: / filters.
+        tmux.sendKeys("/")
+        tmux.sendText("bpfnav_demo")
+        XCTAssertTrue(tmux.waitFor("the browser lists the demo program") { $0.contains("\(programID) raw_tracepoint") })
+        // Enter keeps the filter and leaves its prompt (Esc would make curses
+        // wait to tell it from Alt-q); then q quits.
+        tmux.sendKeys("Enter")
+        XCTAssertTrue(tmux.waitFor("the filter prompt closes") { $0.contains("q quit") })
+        tmux.sendKeys("q")
+        XCTAssertEqual(tmux.waitForExit(), 0, "q quits the browser; the screen:\n\(tmux.capture())")
+        // The browser is gone and the pins stay: the demo outlives bpfnav.
+        XCTAssertTrue(tmux.waitFor { $0.contains("\(self.demoDirectory)/counts ") })
+        XCTAssertEqual(try BPFFS.entries(of: demoDirectory), Self.pinNames)
+        XCTAssertNoThrow(try ProgramInfo(id: programID))
+    }
+
+    func testDemoAgainReplacesIt() throws {
+        _ = try runDemo()
+        let old = try link()
+        let oldMaps = try ProgramInfo(id: old.programID).mapIDs
+        _ = try runDemo()
+        let new = try link()
+        XCTAssertNotEqual(new.id, old.id)
+        XCTAssertNotEqual(new.programID, old.programID)
+        XCTAssertEqual(try BPFFS.entries(of: demoDirectory), Self.pinNames)
+        // No temporary directory is left beside it.
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory).filter { $0.hasPrefix("demo") }, ["demo"])
+        XCTAssertThrowsError(try LinkInfo(id: old.id), "the old link is gone")
+        waitUntilGone(program: old.programID)
+        for id in oldMaps {
+            XCTAssertTrue(waitUntil { (try? MapInfo(id: id)) == nil }, "old map \(id) is freed")
+        }
+    }
+
+    func testUnpinAllRemovesTheDemoAndNothingElse() throws {
+        _ = try runDemo()
+        let programID = try link().programID
+        // Someone else's map beside it, which bpfnav must leave.
+        let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("keep"), keySize: 4, valueSize: 4, maxEntries: 1)
+        try foreign.pin(at: "\(pinDirectory)/keep")
+
+        let result = try bpfnav("unpin", "--all", "--dir", pinDirectory)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for name in Self.pinNames {
+            XCTAssertTrue(result.text.contains("removed \(demoDirectory)/\(name)\n"), result.text)
+        }
+        XCTAssertTrue(result.text.contains("removed \(demoDirectory)\n"), result.text)
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["keep"])
+        waitUntilGone(program: programID)
+
+        // Nothing of the demo: a second unpin --all has nothing to do.
+        let again = try bpfnav("unpin", "--all", "--dir", pinDirectory)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(again.text, "")
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["keep"])
+    }
+
+    func testUnpinAllRemovesWhatAKilledDemoLeft() throws {
+        _ = try runDemo()
+        let programID = try link().programID
+        // What a demo killed between pinning and the swap leaves behind.
+        let leftover = "\(pinDirectory)/demo-new-99999"
+        XCTAssertEqual(rename(demoDirectory, leftover), 0)
+        let unrelated = "\(pinDirectory)/demo-newer"
+        XCTAssertEqual(mkdir(unrelated, 0o700), 0)
+
+        let result = try bpfnav("unpin", "--all", "--dir", pinDirectory)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.text.contains("removed \(leftover)\n"), result.text)
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["demo-newer"])
+        waitUntilGone(program: programID)
+    }
+
+    func testDemoLeavesAForeignDemoDirectoryAlone() throws {
+        XCTAssertEqual(mkdir(demoDirectory, 0o700), 0)
+        let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("other"), keySize: 4, valueSize: 4, maxEntries: 1)
+        try foreign.pin(at: "\(demoDirectory)/counts")
+
+        let result = try bpfnav("demo", "--no-browse", "--dir", pinDirectory)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("counts in it was not pinned by bpfnav's demo"), result.stderr)
+        XCTAssertEqual(try BPFFS.entries(of: demoDirectory), ["counts"])
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["demo"], "no temporary directory left")
+
+        // unpin --all keeps it too, and the directory that holds it.
+        let unpin = try bpfnav("unpin", "--all", "--dir", pinDirectory)
+        XCTAssertEqual(unpin.status, 0, unpin.stderr)
+        XCTAssertEqual(try BPFFS.entries(of: demoDirectory), ["counts"])
+    }
+
+    func testDemoRefusesAPinNamedDemo() throws {
+        let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("other"), keySize: 4, valueSize: 4, maxEntries: 1)
+        try foreign.pin(at: demoDirectory)
+        let result = try bpfnav("demo", "--no-browse", "--dir", pinDirectory)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("EEXIST"), result.stderr)
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["demo"])
+    }
+}
