@@ -20,6 +20,8 @@ public enum PinOwner: Equatable, Sendable {
     case iterator(kind: IterKind, format: IterFormat, params: IterParams)
     /// One of bpfnav's programs in a `progs-*` cache directory.
     case programCache(kind: IterKind, format: IterFormat)
+    /// The demo's link or one of its maps (`bpfnav demo`).
+    case demo
 
     public var isBPFNav: Bool { self != .foreign }
 }
@@ -243,6 +245,7 @@ public enum PinWalk {
                 entry = PinEntry(path: path, kind: .map)
                 entry.id = info.id
                 entry.map = info
+                if info.name.hasPrefix(IterPins.demoObjectPrefix) { entry.owner = .demo }
             case .link:
                 let info = try LinkInfo(fd: fd.raw)
                 entry = PinEntry(path: path, kind: .link)
@@ -254,6 +257,8 @@ public enum PinWalk {
                    let (kind, format) = IterKind.recognise(programName: programName) {
                     let params: IterParams = pid != 0 ? .pid(pid) : tid != 0 ? .tid(tid) : .all
                     entry.owner = .iterator(kind: kind, format: format, params: params)
+                } else if programName?.hasPrefix(IterPins.demoObjectPrefix) == true {
+                    entry.owner = .demo
                 }
             case .btf, .other:
                 entry = PinEntry(path: path, kind: .other)

@@ -137,7 +137,7 @@ enum PinTable {
         case .directory: e.errno == 0 ? "" : "contents unreadable: \(Errno.name(e.errno))"
         case .other: ""
         case .program:
-            (e.program?.typeName ?? "") + (e.owner.isBPFNav ? " (program cache)" : "")
+            (e.program?.typeName ?? "") + (e.owner == .demo ? " (demo)" : e.owner.isBPFNav ? " (program cache)" : "")
         case .map:
             e.map?.typeName ?? ""
         case .link:

@@ -266,7 +266,7 @@ enum ObjectJSON {
         case .iterator(let kind, let format, let params):
             out.append(",\"bpfnav\":{\"kind\":"); string(kind.pinPrefix, out)
             out.append(",\"target\":"); string(kind.target, out)
-            out.append(",\"format\":"); string(format == .text ? "text" : "records", out)
+            out.append(",\"format\":"); string(formatName(format), out)
             switch params {
             case .pid(let pid): out.append(",\"pid\":"); out.append(pid)
             case .tid(let tid): out.append(",\"tid\":"); out.append(tid)
@@ -276,13 +276,23 @@ enum ObjectJSON {
         case .programCache(let kind, let format):
             out.append(",\"bpfnav\":{\"kind\":"); string(kind.pinPrefix, out)
             out.append(",\"target\":"); string(kind.target, out)
-            out.append(",\"format\":"); string(format == .text ? "text" : "records", out)
+            out.append(",\"format\":"); string(formatName(format), out)
             out.append(",\"cache\":true}")
+        case .demo:
+            out.append(",\"bpfnav\":{\"demo\":true}")
         }
         out.append("}")
     }
 
     // MARK: - Pieces
+
+    static func formatName(_ format: IterFormat) -> String {
+        switch format {
+        case .text: "text"
+        case .records: "records"
+        case .bpfObjects: "bpf_objects"
+        }
+    }
 
     /// `"pinned":[paths…],"pids":[{"pid":N,"comm":"…"}…]`, exact bytes.
     static func references(_ pinned: [[UInt8]], _ pids: [Holder], _ out: Output) {
