@@ -21,7 +21,9 @@ public struct MapInfo: Equatable, Sendable {
 
     public var typeName: String { MapType.name(type) }
 
-    public init(fd: Int32) throws(BPFError) {
+    /// `withFDInfo`: also read memlock and frozen from fdinfo (a file to
+    /// open and parse; callers that only need the id or name skip it).
+    public init(fd: Int32, withFDInfo: Bool = true) throws(BPFError) {
         var info = bpf_map_info()
         var len = UInt32(MemoryLayout<bpf_map_info>.size)
         try check("get info of map", "fd \(fd)") { bpf_obj_get_info_by_fd(fd, &info, &len) }
@@ -37,9 +39,21 @@ public struct MapInfo: Equatable, Sendable {
         btfValueTypeID = info.btf_value_type_id
         btfVmlinuxValueTypeID = info.btf_vmlinux_value_type_id
         mapExtra = info.map_extra
-        let fields = fdinfo(fd)
-        bytesMemlock = fields["memlock"].flatMap { UInt64($0) }
-        frozen = fields["frozen"] == "1"
+        bytesMemlock = nil
+        frozen = false
+        if withFDInfo {
+            var memlock: UInt64?
+            var isFrozen = false
+            forEachFDInfoField(fd) { key, value in
+                if key.elementsEqual("memlock".utf8) {
+                    memlock = UInt64(String(decoding: value, as: UTF8.self))
+                } else if key.elementsEqual("frozen".utf8) {
+                    isFrozen = value.elementsEqual("1".utf8)
+                }
+            }
+            bytesMemlock = memlock
+            frozen = isFrozen
+        }
     }
 
     public init(id: UInt32) throws(BPFError) {

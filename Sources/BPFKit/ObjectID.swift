@@ -51,19 +51,45 @@ public enum BPFObjectSpace: String, CaseIterable, Sendable {
 
 /// Fields of /proc/self/fdinfo/FD for a BPF object fd ("memlock:", "frozen:").
 public func fdinfo(_ fd: Int32) -> [String: String] {
-    guard let file = fopen("/proc/self/fdinfo/\(fd)", "r") else { return [:] }
-    defer { fclose(file) }
     var fields: [String: String] = [:]
-    let line = UnsafeMutablePointer<CChar>.allocate(capacity: 512)
-    defer { line.deallocate() }
-    while fgets(line, 512, file) != nil {
-        let text = String(cString: line)
-        guard let colon = text.firstIndex(of: ":") else { continue }
-        let key = String(text[..<colon])
-        let value = text[text.index(after: colon)...].trimmingWhitespace()
-        fields[key] = value
+    forEachFDInfoField(fd) { key, value in
+        fields[String(decoding: key, as: UTF8.self)] = String(decoding: value, as: UTF8.self)
     }
     return fields
+}
+
+/// One field of fdinfo as a number, without building strings for the rest:
+/// listing thousands of maps reads this for each.
+public func fdinfoNumber(_ fd: Int32, _ wanted: String) -> UInt64? {
+    var result: UInt64?
+    let key = Array(wanted.utf8)
+    forEachFDInfoField(fd) { name, value in
+        guard result == nil, name.elementsEqual(key) else { return }
+        var n: UInt64 = 0
+        for byte in value {
+            guard byte >= 48, byte <= 57 else { return }
+            n = n &* 10 &+ UInt64(byte - 48)
+        }
+        result = n
+    }
+    return result
+}
+
+/// Calls `body` with each "key:\tvalue" line's key and trimmed value.
+func forEachFDInfoField(_ fd: Int32, _ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void) {
+    let file = open("/proc/self/fdinfo/\(fd)", O_RDONLY | O_CLOEXEC)
+    guard file >= 0 else { return }
+    defer { close(file) }
+    var bytes = [UInt8](repeating: 0, count: 4096)
+    let n = bytes.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
+    guard n > 0 else { return }
+    for line in bytes[0..<n].split(separator: 0x0a) {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+        var value = line[line.index(after: colon)...]
+        while let first = value.first, first == 0x20 || first == 0x09 { value = value.dropFirst() }
+        while let last = value.last, last == 0x20 || last == 0x09 { value = value.dropLast() }
+        body(line[..<colon], value)
+    }
 }
 
 /// Converts a boot-time timestamp in ns (what the kernel reports) to Unix

@@ -62,7 +62,7 @@ public struct ProgramInfo: Equatable, Sendable {
         runCount = info.run_cnt
         recursionMisses = info.recursion_misses
         verifiedInstructions = info.verified_insns
-        bytesMemlock = fdinfo(fd)["memlock"].flatMap { UInt64($0) }
+        bytesMemlock = fdinfoNumber(fd, "memlock")
     }
 
     /// Just the program's name: one syscall, for hot paths that only need

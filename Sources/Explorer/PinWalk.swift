@@ -241,7 +241,8 @@ public enum PinWalk {
                     entry.owner = .programCache(kind: kind, format: format)
                 }
             case .map:
-                let info = try MapInfo(fd: fd.raw)
+                // A walk needs ids, names and types: no fdinfo per pin.
+                let info = try MapInfo(fd: fd.raw, withFDInfo: false)
                 entry = PinEntry(path: path, kind: .map)
                 entry.id = info.id
                 entry.map = info
@@ -251,7 +252,10 @@ public enum PinWalk {
                 entry = PinEntry(path: path, kind: .link)
                 entry.id = info.id
                 entry.link = info
-                let programName = (try? ProgramInfo(id: info.programID))?.name
+                var programName: String?
+                if let program = try? BPFObjectSpace.program.open(info.programID) {
+                    programName = try? ProgramInfo.name(fd: program.raw)
+                }
                 entry.linkProgramName = programName
                 if case .iter(_, _, _, _, let tid, let pid) = info.details, let programName,
                    let (kind, format) = IterKind.recognise(programName: programName) {
