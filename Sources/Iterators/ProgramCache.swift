@@ -31,10 +31,21 @@ public struct ProgramCache: Sendable {
 
     public var directory: String { "\(base)/\(Self.prefix)\(Catalog.hash)" }
 
+    /// Whether `path` may hold programs this process will run: owned by
+    /// this user and writable by no one else. A cache another user made
+    /// (bpffs is world-writable, sticky) could hold their programs under
+    /// bpfnav's names; it is neither used nor written.
+    static func trusted(_ path: String) -> Bool {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return false }
+        return st.st_uid == geteuid() && st.st_mode & 0o022 == 0
+    }
+
     /// A cached program's fd, if the cache holds one that is really bpfnav's.
     public func program(_ kind: IterKind, _ format: IterFormat) -> OwnedFD? {
         let name = kind.programName(format)
-        guard let pinned = try? PinnedObject(path: "\(directory)/\(name)"), pinned.kind == .program,
+        guard Self.trusted(base), Self.trusted(directory),
+              let pinned = try? PinnedObject(path: "\(directory)/\(name)"), pinned.kind == .program,
               (try? ProgramInfo.name(fd: pinned.fd.raw)) == name else { return nil }
         return pinned.takeFD()
     }
@@ -50,6 +61,7 @@ public struct ProgramCache: Sendable {
         } catch {
             return
         }
+        guard Self.trusted(base), Self.trusted(directory) else { return }
         if fresh { removeStale() }
         for format in kind.formats {
             let name = kind.programName(format)

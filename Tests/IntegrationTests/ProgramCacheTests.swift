@@ -52,3 +52,42 @@ final class ProgramCacheTests: BPFTestCase {
         XCTAssertEqual(dirs, ["progs-\(Catalog.hash)"])
     }
 }
+
+final class ProgramCacheTrustTests: BPFTestCase {
+    /// A cache directory another user owns is neither used nor filled.
+    func testCacheOfAnotherUserIsIgnored() throws {
+        let base = "\(pinDirectory)/theirs"
+        XCTAssertEqual(mkdir(base, 0o700), 0)
+        let cache = ProgramCache(base: base)
+        defer {
+            // Two levels deep: removed here, not by tearDown.
+            for name in (try? BPFFS.entries(of: cache.directory)) ?? [] { unlink("\(cache.directory)/\(name)") }
+            rmdir(cache.directory)
+            rmdir(base)
+        }
+        // Their cache, with one of bpfnav's programs in it.
+        let object = try Catalog.load(.task)
+        try BPFFS.makeDirectory(cache.directory)
+        try object.pinProgram("bpfnav_task_rec", at: "\(cache.directory)/bpfnav_task_rec")
+        let planted = try ProgramInfo(fd: object.programFD("bpfnav_task_rec")).id
+        XCTAssertEqual(chown(base, 65534, 65534), 0)
+        XCTAssertEqual(chown(cache.directory, 65534, 65534), 0)
+
+        let loader = IterLoader(cache: cache)
+        let used = try ProgramInfo(fd: loader.programFD(.task, .records)).id
+        XCTAssertNotEqual(used, planted, "a program from another user's cache was used")
+        XCTAssertEqual(try BPFFS.entries(of: cache.directory), ["bpfnav_task_rec"], "nothing was added to it")
+
+        // Group- or world-writable: not trusted either, even if ours.
+        XCTAssertEqual(chown(base, 0, 0), 0)
+        XCTAssertEqual(chown(cache.directory, 0, 0), 0)
+        XCTAssertEqual(chmod(cache.directory, 0o777), 0)
+        let second = IterLoader(cache: cache)
+        let again = try ProgramInfo(fd: second.programFD(.task, .records)).id
+        XCTAssertNotEqual(again, planted)
+        XCTAssertEqual(chmod(cache.directory, 0o700), 0)
+        let third = IterLoader(cache: cache)
+        XCTAssertEqual(try ProgramInfo(fd: third.programFD(.task, .records)).id, planted,
+                       "once it is ours and private again, it is used")
+    }
+}
