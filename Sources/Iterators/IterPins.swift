@@ -74,7 +74,11 @@ public struct IterPins: Sendable {
     /// bpfnav's with the same names are replaced; anything else there is an
     /// error and stays untouched.
     @discardableResult
-    public func create(_ specs: [PinSpec], loader: IterLoader = IterLoader()) throws(BPFError) -> [OwnPin] {
+    /// `access`: who else may read the new pins (default: the owner only,
+    /// 0600). It is applied to the temporary pin before it is renamed into
+    /// place, so a pin is never readable by more than asked, even briefly.
+    public func create(_ specs: [PinSpec], loader: IterLoader = IterLoader(),
+                       access: PinAccess = PinAccess()) throws(BPFError) -> [OwnPin] {
         try Capabilities.requireTracing(for: "pin iterators")
         try BPFFS.requireBPFFS(for: directory)
         var seen: Set<String> = []
@@ -110,6 +114,7 @@ public struct IterPins: Sendable {
                 let tmp = path("bpfnav-new-\(getpid())-\(index)")
                 try link.pin(at: tmp)
                 temporary.append((spec, tmp))
+                try access.apply(to: tmp)
             }
             for (done, entry) in temporary.enumerated() {
                 if rename(entry.path, path(entry.spec.name)) != 0 {
@@ -223,5 +228,28 @@ extension IterPins {
         guard BPFFS.isDirectory(directory) else { return [] }
         let names = ((try? BPFFS.entries(of: directory)) ?? []).filter { $0 == Self.demoName || Self.isDemoTemporary($0) }
         return names.flatMap { Self.removeDemo(in: path($0)) }.map { String($0.dropFirst(directory.count + 1)) }
+    }
+}
+
+/// Read access to new pins beyond their owner (`bpfnav pin --mode/--group`).
+public struct PinAccess: Sendable, Equatable {
+    /// Permission bits; only read and write bits are honoured.
+    public var mode: mode_t
+    /// A group to own the pins, for `0640`-style sharing.
+    public var group: gid_t?
+
+    public init(mode: mode_t = 0o600, group: gid_t? = nil) {
+        self.mode = mode & 0o666
+        self.group = group
+    }
+
+    /// Whether others than the owner (and the group) can read.
+    public var sharesBeyondOwner: Bool { mode & 0o044 != 0 }
+
+    func apply(to path: String) throws(BPFError) {
+        if let group {
+            try check("set group of pin", path) { chown(path, geteuid(), group) }
+        }
+        try check("set mode of pin", path) { chmod(path, mode) }
     }
 }

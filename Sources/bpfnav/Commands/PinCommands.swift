@@ -1,4 +1,5 @@
 import BPFKit
+import Glibc
 import Explorer
 import Iterators
 
@@ -18,6 +19,8 @@ enum PinCommand {
             .option("tid", "TID", "Only this thread."),
             .option("name", "NAME", "Pin name instead of the default (one KIND only)."),
             .flag("mount", "Mount a bpffs at /sys/fs/bpf first if none is mounted there."),
+            .option("mode", "MODE", "Permissions of the new pins, octal (default 600: the owner only)."),
+            .option("group", "GROUP", "Group of the new pins, to share them with --mode 640."),
             dirOption,
         ],
         positionals: "KIND",
@@ -53,11 +56,43 @@ enum PinCommand {
         }
         let specs = kinds.map { PinSpec(kind: $0, params: params, name: name) }
         if args.flag("mount") { try BPFFS.mountDefaultIfNeeded() }
-        let created = try args.pins.create(specs, loader: IterLoader(cache: .standard))
+        let access = try pinAccess(args)
+        let created = try args.pins.create(specs, loader: IterLoader(cache: .standard), access: access)
+        if access.sharesBeyondOwner {
+            for pin in created where pin.kind == .taskFile || pin.kind == .taskVMA {
+                // Paths of files and mappings can be other users' secrets.
+                Output.standardError.write("bpfnav: warning: \(pin.path) is readable by \(access.mode & 0o004 != 0 ? "everyone" : "its group"): it shows other users' file paths\n")
+            }
+        }
         for pin in created {
             Output.standardOutput.write("\(pin.path)\n")
         }
     }
+}
+
+/// --mode / --group of `pin`.
+func pinAccess(_ args: Arguments) throws -> PinAccess {
+    var mode: mode_t = 0o600
+    if let text = args.string("mode") {
+        guard !text.isEmpty, text.count <= 4, let value = mode_t(text, radix: 8), value & ~0o666 == 0 else {
+            throw UsageError("--mode takes octal read/write bits such as 600, 640 or 644, not '\(text)'")
+        }
+        guard value & 0o600 == 0o600 else {
+            throw UsageError("--mode must leave the owner read and write access (6xx)")
+        }
+        mode = value
+    }
+    var group: gid_t?
+    if let name = args.string("group") {
+        if let number = gid_t(name) {
+            group = number
+        } else if let entry = getgrnam(name) {
+            group = entry.pointee.gr_gid
+        } else {
+            throw UsageError("no group named '\(name)'")
+        }
+    }
+    return PinAccess(mode: mode, group: group)
 }
 
 /// --pid / --tid as link parameters.
