@@ -18,8 +18,19 @@ public struct BPFError: Error, CustomStringConvertible, Sendable {
         self.operation = operation
         self.subject = subject
         self.errno = errno
-        self.hint = hint
+        self.hint = hint ?? Self.resourceHint(errno)
         self.log = log
+    }
+
+    /// What to do about running out of something, whatever the operation.
+    static func resourceHint(_ code: Int32) -> String? {
+        switch code {
+        case EMFILE: "this process has too many open files: raise the limit (ulimit -n) and try again"
+        case ENFILE: "the system has too many open files: close some, or raise fs.file-max"
+        case ENOSPC: "no space left (on the device, or for BPF objects): free some and try again"
+        case ENOMEM: "out of memory (or locked-memory limit): free memory, or raise ulimit -l on older kernels"
+        default: nil
+        }
     }
 
     /// The errno's symbolic name, e.g. "EPERM".

@@ -42,3 +42,32 @@ final class PinAccessTests: BPFTestCase {
         rmdir(dir)
     }
 }
+
+/// Running out of file descriptors: a clear error with what to do, and no
+/// half-made set of pins.
+final class ResourceLimitTests: BPFTestCase {
+    func testTooManyOpenFiles() throws {
+        let dir = pinDirectory + "/limited"
+        var environment = ProcessInfo.processInfo.environment
+        environment["BPFNAV_CACHE_DIR"] = pinDirectory
+        environment["BPFNAV_NO_CACHE"] = "1"
+        for limit in [6, 8, 10, 12, 14] {
+            let result = try runCommand("/bin/sh", ["-c", "ulimit -n \(limit) && exec \"$0\" pin --dir \"$1\"", bpfnavBinary, dir],
+                                        environment: environment)
+            let names = BPFFS.isDirectory(dir) ? try BPFFS.entries(of: dir) : []
+            if result.status == 0 {
+                XCTAssertEqual(Set(names), ["tasks", "files", "vmas", "maps"], "limit \(limit)")
+            } else if limit <= 6 {
+                // With almost no fds, libbpf itself fails part way through a
+                // program load and reports EINVAL: still a clear failure.
+                XCTAssertTrue(result.stderr.hasPrefix("bpfnav: "), "limit \(limit): \(result.stderr)")
+            } else {
+                XCTAssertTrue(result.stderr.contains("EMFILE") && result.stderr.contains("ulimit -n"),
+                              "limit \(limit): \(result.stderr)")
+                XCTAssertEqual(names, [], "limit \(limit): no partial set of pins")
+            }
+            for name in names { unlink(dir + "/" + name) }
+        }
+        rmdir(dir)
+    }
+}
