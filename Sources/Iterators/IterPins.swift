@@ -104,6 +104,17 @@ public struct IterPins: Sendable {
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
 
+        // One bpfnav pinning into a directory at a time: a second one gets a
+        // clear error instead of racing for the same names.
+        let lock = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard lock >= 0 else { throw BPFError("open pin directory", directory, errno: errno) }
+        defer { close(lock) }
+        if flock(lock, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            throw BPFError("pin into", directory, errno: code, hint: code == EWOULDBLOCK
+                ? "another bpfnav is pinning into this directory right now: try again when it is done" : nil)
+        }
+
         var temporary: [(spec: PinSpec, path: String)] = []
         func rollback() {
             for entry in temporary { unlink(entry.path) }

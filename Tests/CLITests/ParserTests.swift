@@ -201,3 +201,42 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(try DumpFormat(XCTUnwrap(parse([], TasksCommand.spec))), .table)
     }
 }
+
+/// Random command lines against every command's table: the parser returns
+/// or throws a UsageError, never traps, and what it accepts it accepts
+/// consistently.
+final class ParserFuzzTests: XCTestCase {
+    func testRandomCommandLines() {
+        var rng = SplitMix64(seed: 0xa5a5_f00d)
+        let pool = ["--json", "--ndjson", "--pid", "--tid", "--dir", "--name", "--mode", "--group", "--limit",
+                    "--all", "--mount", "--xlated", "--delay", "--", "-", "-h", "--pid=", "--json=1", "=",
+                    "0", "1", "4294967296", "-1", "abc", "tasks", "files", "vmas", "maps", "dump",
+                    "\u{1b}[2J", "a\nb", "\u{202e}", "", " ", "--\u{00e9}", "ñ"]
+        for _ in 0..<20_000 {
+            let count = Int(rng.next() % 7)
+            var args: [String] = []
+            for _ in 0..<count {
+                if rng.next() % 5 == 0 {
+                    let bytes = (0..<Int(rng.next() % 6)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                    args.append(String(decoding: bytes, as: UTF8.self))
+                } else {
+                    args.append(pool[Int(rng.next() % UInt64(pool.count))])
+                }
+            }
+            for spec in CLI.commands {
+                let first = try? Parser.parse(args, for: spec)
+                let second = try? Parser.parse(args, for: spec)
+                XCTAssertEqual(first?.positionals, second?.positionals)
+                if let parsed = first {
+                    for name in parsed.values.keys {
+                        XCTAssertTrue(spec.options.contains { $0.name == name && $0.value != nil }, "\(spec.name): \(args)")
+                    }
+                    for name in parsed.flags {
+                        XCTAssertTrue(spec.options.contains { $0.name == name && $0.value == nil }, "\(spec.name): \(args)")
+                    }
+                    _ = try? parsed.id("pid")
+                }
+            }
+        }
+    }
+}

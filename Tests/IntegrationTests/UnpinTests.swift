@@ -89,3 +89,67 @@ final class PinSignalTests: BPFTestCase {
         }
     }
 }
+
+final class PinConcurrencyTests: BPFTestCase {
+    /// Two bpfnav processes pinning the same names at once: whoever does not
+    /// get the directory says so; the pins left are complete and readable.
+    func testConcurrentPinsOfTheSameNames() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["BPFNAV_NO_CACHE"] = "1"  // a wide window: every run loads
+        var conflicts = 0
+        for attempt in 0..<6 {
+            let processes = (0..<2).map { _ in Process() }
+            let errors = processes.map { _ in Pipe() }
+            for (process, error) in zip(processes, errors) {
+                process.executableURL = URL(fileURLWithPath: bpfnavBinary)
+                process.arguments = ["pin", "--dir", pinDirectory]
+                process.environment = environment
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = error
+                try process.run()
+            }
+            for process in processes { process.waitUntilExit() }
+            let statuses = processes.map(\.terminationStatus)
+            XCTAssertTrue(statuses.contains(0), "attempt \(attempt): neither succeeded")
+            for (process, error) in zip(processes, errors) where process.terminationStatus != 0 {
+                let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                XCTAssertTrue(text.contains("another bpfnav is pinning"), "attempt \(attempt): \(text)")
+                conflicts += 1
+            }
+            XCTAssertEqual(Set(try BPFFS.entries(of: pinDirectory)), ["tasks", "files", "vmas", "maps"])
+            for name in ["tasks", "maps"] {
+                let out = try runCommand("/bin/cat", [pins.path(name)])
+                XCTAssertEqual(out.status, 0)
+                XCTAssertTrue(out.text.contains(name == "tasks" ? "COMM" : "MAX_ENTRIES"))
+            }
+        }
+        // Started together and loading for tens of milliseconds, the two
+        // overlap: the loser must have been told.
+        XCTAssertGreaterThan(conflicts, 0, "no run ever met the other")
+    }
+
+    /// Reading a pinned iterator while it is replaced again and again: every
+    /// read is whole (a header and rows), never an error.
+    func testReadingWhileReplaced() throws {
+        try pins.create([PinSpec(kind: .task, params: .pid(UInt32(getpid())))])
+        let name = "tasks-pid-\(getpid())"
+        let done = DispatchSemaphore(value: 0)
+        let directory = pinDirectory
+        let replacer = Thread {
+            for _ in 0..<20 {
+                _ = try? IterPins(directory: directory).create([PinSpec(kind: .task, params: .pid(UInt32(getpid())))])
+            }
+            done.signal()
+        }
+        replacer.start()
+        var reads = 0
+        while done.wait(timeout: .now()) == .timedOut {
+            let bytes = try IterReader(pinnedAt: pins.path(name), bufferSize: 512).readAll()
+            let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+            XCTAssertTrue(lines.first?.contains("COMM") == true, "no header: \(lines)")
+            XCTAssertGreaterThan(lines.count, 1, "no rows")
+            reads += 1
+        }
+        XCTAssertGreaterThan(reads, 0)
+    }
+}
