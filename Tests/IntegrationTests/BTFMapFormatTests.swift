@@ -4,7 +4,7 @@ import Explorer
 import Foundation
 import XCTest
 
-/// Loads Fixtures/btf_maps.bpf.c (compiled here with the toolchain's
+/// Loads Fixtures/btf_maps.bpf.c (compiled by Fixture with the toolchain's
 /// clang), writes known entries into its BTF-typed maps, and checks that the
 /// map's own BTF (BTF.load(id:) of the map's btf_id) formats them exactly as
 /// expected and as `bpftool map dump -j` does in its "formatted" field.
@@ -16,29 +16,6 @@ final class BTFMapFormatTests: BPFTestCase {
 
     /// The compiled object, once per test process.
     nonisolated(unsafe) private static var compiled: Result<[UInt8], Error>?
-
-    private static var fixtureSource: String? {
-        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        return ["Fixtures/btf_maps.bpf.c"]
-            .map { here.appendingPathComponent($0).path }
-            .first { FileManager.default.fileExists(atPath: $0) }
-    }
-
-    /// The toolchain's clang: $BPFNAV_CLANG, next to `swift` on PATH, or
-    /// /opt/swift/usr/bin/clang.
-    private static var clang: String? {
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["BPFNAV_CLANG"] { candidates.append(env) }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            if FileManager.default.isExecutableFile(atPath: "\(dir)/swift") { candidates.append("\(dir)/clang") }
-        }
-        candidates.append("/opt/swift/usr/bin/clang")
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    private struct FixtureError: Error, CustomStringConvertible {
-        var description: String
-    }
 
     private func fixtureObject() throws -> [UInt8] {
         if Self.compiled == nil {
@@ -54,22 +31,7 @@ final class BTFMapFormatTests: BPFTestCase {
     }
 
     private static func compile() throws -> [UInt8] {
-        guard let source = fixtureSource else {
-            throw FixtureError(description: "fixture btf_maps.bpf.c not found beside \(#filePath)")
-        }
-        guard let clang else {
-            throw FixtureError(description: """
-                clang not found (looked at $BPFNAV_CLANG, next to swift on PATH, /opt/swift/usr/bin/clang): \
-                the BTF map tests compile \(source) with clang -target bpf
-                """)
-        }
-        let output = NSTemporaryDirectory() + "btf_maps-\(UUID().uuidString).bpf.o"
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let result = try runCommand(clang, ["-target", "bpf", "-O2", "-g", "-Wall", "-Werror", "-c", source, "-o", output])
-        guard result.status == 0 else {
-            throw FixtureError(description: "\(clang) -target bpf failed (\(result.status)) on \(source):\n\(result.stderr)")
-        }
-        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: output)))
+        try Fixture.compile("btf_maps.bpf.c")
     }
 
     private func loadFixture() throws -> BPFObject {
