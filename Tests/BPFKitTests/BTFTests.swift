@@ -558,7 +558,7 @@ final class BTFTests: XCTestCase {
     }
 
     func testRandomBytesNeverCrash() {
-        var rng = SeededRandom(state: 0xB7F)
+        var rng = SeededRandom(state: fuzzSeed(0xB7F))
         var parsed = 0
         for _ in 0..<5000 {
             let n = Int.random(in: 0..<200, using: &rng)
@@ -584,7 +584,7 @@ final class BTFTests: XCTestCase {
 
     func testMutatedBlobsNeverCrash() {
         let valid = allKinds().blob
-        var rng = SeededRandom(state: 42)
+        var rng = SeededRandom(state: fuzzSeed(42))
         var parsed = 0
         for round in 0..<5000 {
             var data = valid
@@ -640,4 +640,10 @@ final class BTFTests: XCTestCase {
             XCTAssertEqual((error as? BPFError)?.errno, ENOENT)
         }
     }
+}
+
+/// Seeds of the randomized tests, varied by `fuzz/run` through
+/// BPFNAV_FUZZ_SEED so that repeated runs explore new inputs.
+func fuzzSeed(_ base: UInt64) -> UInt64 {
+    base ^ (ProcessInfo.processInfo.environment["BPFNAV_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0)
 }

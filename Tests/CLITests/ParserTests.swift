@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import bpfnav
 
@@ -207,7 +208,7 @@ final class ParserTests: XCTestCase {
 /// consistently.
 final class ParserFuzzTests: XCTestCase {
     func testRandomCommandLines() {
-        var rng = SplitMix64(seed: 0xa5a5_f00d)
+        var rng = SplitMix64(seed: fuzzSeed(0xa5a5_f00d))
         let pool = ["--json", "--ndjson", "--pid", "--tid", "--dir", "--name", "--mode", "--group", "--limit",
                     "--all", "--mount", "--xlated", "--delay", "--", "-", "-h", "--pid=", "--json=1", "=",
                     "0", "1", "4294967296", "-1", "abc", "tasks", "files", "vmas", "maps", "dump",
@@ -239,4 +240,10 @@ final class ParserFuzzTests: XCTestCase {
             }
         }
     }
+}
+
+/// Seeds of the randomized tests, varied by `fuzz/run` through
+/// BPFNAV_FUZZ_SEED so that repeated runs explore new inputs.
+func fuzzSeed(_ base: UInt64) -> UInt64 {
+    base ^ (ProcessInfo.processInfo.environment["BPFNAV_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0)
 }

@@ -1,3 +1,4 @@
+import Foundation
 @testable import Explorer
 import XCTest
 
@@ -584,7 +585,7 @@ final class XlatedTests: XCTestCase {
     }
 
     func testRandomBytesNeverCrash() {
-        var rng = SplitMix(state: 0x5eed_b9f0)
+        var rng = SplitMix(state: fuzzSeed(0x5eed_b9f0))
         var totalLines = 0
         for _ in 0..<5000 {
             // Half whole programs, half arbitrary lengths (mostly rejected).
@@ -606,7 +607,7 @@ final class XlatedTests: XCTestCase {
 
     /// Random instructions biased towards real classes and pseudo sources.
     func testRandomInstructionsNeverCrash() {
-        var rng = SplitMix(state: 42)
+        var rng = SplitMix(state: fuzzSeed(42))
         let interesting: [Int32] = [0, 1, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1, 0x100, 0x110, 16, 32, 64, -1]
         for _ in 0..<3000 {
             let count = Int.random(in: 1...40, using: &rng)
@@ -925,4 +926,10 @@ final class XlatedTests: XCTestCase {
      216: (b4) w0 = 0
      217: (95) exit
     """
+}
+
+/// Seeds of the randomized tests, varied by `fuzz/run` through
+/// BPFNAV_FUZZ_SEED so that repeated runs explore new inputs.
+func fuzzSeed(_ base: UInt64) -> UInt64 {
+    base ^ (ProcessInfo.processInfo.environment["BPFNAV_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0)
 }
