@@ -2,13 +2,14 @@ import Glibc
 
 /// Numbers and times as the browser shows them.
 public enum BrowserFormat {
-    /// Local time, "2024-05-01 12:34:56".
-    public static func localTime(_ unix: Int64) -> String {
+    /// Local time in strftime's `format`: "2024-05-01 12:34:56" by default;
+    /// the command line uses bpftool's "%Y-%m-%dT%H:%M:%S%z".
+    public static func localTime(_ unix: Int64, format: String = "%Y-%m-%d %H:%M:%S") -> String {
         var seconds = time_t(unix)
         var parts = tm()
         guard localtime_r(&seconds, &parts) != nil else { return "\(unix)" }
         var buffer = [CChar](repeating: 0, count: 64)
-        let n = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
+        let n = strftime(&buffer, buffer.count, format, &parts)
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 

@@ -32,7 +32,7 @@ enum Tables {
         }
         let rows = snapshot.programs.map { p in
             var cells = ["\(p.id)", safe(p.type), safe(p.name), safe(p.tag),
-                         p.loadedAt.map(BrowserFormat.localTime) ?? "-", "\(p.mapIDs.count)"]
+                         p.loadedAt.map { BrowserFormat.localTime($0) } ?? "-", "\(p.mapIDs.count)"]
             var keys: [SortKey] = [.number(Double(p.id)), .text(p.type), .text(p.name), .text(p.tag),
                                    .number(Double(p.loadedAt ?? 0)), .number(Double(p.mapIDs.count))]
             if stats {

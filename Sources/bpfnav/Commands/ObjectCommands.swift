@@ -383,12 +383,7 @@ enum ObjectCommands {
 
     /// Local time as bpftool prints `loaded_at`: 2024-05-01T12:34:56+0200.
     static func localTime(_ unix: Int64) -> String {
-        var seconds = time_t(unix)
-        var parts = tm()
-        guard localtime_r(&seconds, &parts) != nil else { return "\(unix)" }
-        var buffer = [CChar](repeating: 0, count: 64)
-        let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        BrowserFormat.localTime(unix, format: "%Y-%m-%dT%H:%M:%S%z")
     }
 }
 
