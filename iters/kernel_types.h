@@ -32,6 +32,8 @@ typedef __u32 __wsum;
 /* Only the enumerators the programs name; the kernel's list is longer. */
 enum bpf_map_type {
 	BPF_MAP_TYPE_UNSPEC = 0,
+	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
 	BPF_MAP_TYPE_LRU_HASH = 9,
 };

@@ -118,18 +118,12 @@ public enum Objects {
     // MARK: Programs
 
     public static func programs(references: ObjectReferences? = nil) throws(BPFError) -> [ProgramEntry] {
-        try list(.program, references) { fd throws(BPFError) in try program(fd: fd) } apply: { entry, refs in
-            entry.pinned = refs.pinned(.program, entry.id)
-            entry.pids = refs.pids(.program, entry.id)
-        }
+        try list(.program, references) { fd throws(BPFError) in try program(fd: fd) } apply: { entry, refs in refs.apply(to: &entry) }
     }
 
     public static func program(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> ProgramEntry {
         var entry = try one(.program, id) { fd throws(BPFError) in try program(fd: fd) }
-        if let references {
-            entry.pinned = references.pinned(.program, id)
-            entry.pids = references.pids(.program, id)
-        }
+        references?.apply(to: &entry)
         return entry
     }
 
@@ -141,18 +135,12 @@ public enum Objects {
     // MARK: Maps
 
     public static func maps(references: ObjectReferences? = nil) throws(BPFError) -> [MapEntry] {
-        try list(.map, references) { fd throws(BPFError) in try map(fd: fd) } apply: { entry, refs in
-            entry.pinned = refs.pinned(.map, entry.id)
-            entry.pids = refs.pids(.map, entry.id)
-        }
+        try list(.map, references) { fd throws(BPFError) in try map(fd: fd) } apply: { entry, refs in refs.apply(to: &entry) }
     }
 
     public static func map(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> MapEntry {
         var entry = try one(.map, id) { fd throws(BPFError) in try map(fd: fd) }
-        if let references {
-            entry.pinned = references.pinned(.map, id)
-            entry.pids = references.pids(.map, id)
-        }
+        references?.apply(to: &entry)
         return entry
     }
 
@@ -170,18 +158,12 @@ public enum Objects {
     // MARK: Links
 
     public static func links(references: ObjectReferences? = nil) throws(BPFError) -> [LinkEntry] {
-        try list(.link, references) { fd throws(BPFError) in try link(fd: fd) } apply: { entry, refs in
-            entry.pinned = refs.pinned(.link, entry.id)
-            entry.pids = refs.pids(.link, entry.id)
-        }
+        try list(.link, references) { fd throws(BPFError) in try link(fd: fd) } apply: { entry, refs in refs.apply(to: &entry) }
     }
 
     public static func link(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> LinkEntry {
         var entry = try one(.link, id) { fd throws(BPFError) in try link(fd: fd) }
-        if let references {
-            entry.pinned = references.pinned(.link, id)
-            entry.pids = references.pids(.link, id)
-        }
+        references?.apply(to: &entry)
         return entry
     }
 

@@ -4,26 +4,10 @@
  * with the toolchain's clang (-target bpf -g), loads it with BPFKit, writes
  * known values and formats them with the map's BTF.
  *
- * Self-contained: the few kernel UAPI types bpf_helpers.h needs are declared
- * here (as iters/kernel_types.h does), so no linux UAPI header is needed.
+ * Kernel types come from bpfnav's own iters/kernel_types.h (the test puts
+ * iters/ on the include path), so no linux UAPI header is needed.
  */
-typedef unsigned char __u8;
-typedef signed char __s8;
-typedef unsigned short __u16;
-typedef signed short __s16;
-typedef unsigned int __u32;
-typedef signed int __s32;
-typedef unsigned long long __u64;
-typedef signed long long __s64;
-typedef __u16 __be16;
-typedef __u32 __be32;
-typedef __u32 __wsum;
-
-enum bpf_map_type {
-	BPF_MAP_TYPE_HASH = 1,
-	BPF_MAP_TYPE_ARRAY = 2,
-};
-
+#include "kernel_types.h"
 #include <bpf/bpf_helpers.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
