@@ -97,6 +97,11 @@ public enum Errno {
         default: "errno \(code)"
         }
     }
+
+    /// The errno with this symbolic name ("ENOSPC"), among those `name` knows.
+    public static func code(named text: String) -> Int32? {
+        (1...524).first { Self.name(Int32($0)) == text }.map(Int32.init)
+    }
 }
 
 /// The one place bpfnav's BPF and file system calls report failure.

@@ -68,6 +68,29 @@ public enum BPFFS {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// Pins the object behind `fd` at `path` (`what`: "map counts", "link").
+    public static func pin(_ fd: Int32, at path: String, what: String) throws(BPFError) {
+        try check("pin \(what) at", path, hint: pinHint) {
+            Faults.call(.pin) { bpf_obj_pin(fd, path) }
+        }
+    }
+
+    public enum RenameMode: UInt32, Sendable {
+        /// Fails with EEXIST if `to` exists.
+        case noReplace = 1
+        /// Swaps `from` and `to`, which must both exist (ENOENT otherwise).
+        case exchange = 2
+        /// Replaces `to` atomically if it exists.
+        case replace = 0
+    }
+
+    /// renameat2(2): moves a pin or directory on a bpffs into place.
+    public static func rename(_ from: String, to: String, _ mode: RenameMode) throws(BPFError) {
+        try check(mode == .exchange ? "exchange \(from) with" : "rename \(from) to", to) {
+            Faults.call(.rename) { bpfnav_rename(from, to, mode.rawValue) }
+        }
+    }
+
     static func pinHint(_ code: Int32) -> String? {
         switch code {
         case EEXIST: "something is already pinned there"
@@ -129,7 +152,7 @@ public struct PinnedObject: ~Copyable {
             case EACCES: "no read access to the pin"
             default: nil
             }
-        }) { bpf_obj_get(path) }
+        }) { Faults.call(.open) { bpf_obj_get(path) } }
         fd = OwnedFD(adopting: raw)
         kind = BPFObjectKind(fd: raw)
         self.path = path

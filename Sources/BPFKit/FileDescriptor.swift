@@ -29,3 +29,27 @@ public extension OwnedFD {
         return OwnedFD(adopting: fd)
     }
 }
+
+/// How many more fds this process may open (RLIMIT_NOFILE minus those
+/// open now): when a load fails with few left, the limit is the likely cause.
+public enum FileDescriptorHeadroom {
+    public static func limit() -> UInt64 {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return .max }
+        return UInt64(limit.rlim_cur)
+    }
+
+    public static func current() -> Int {
+        let soft = limit()
+        guard soft != .max, soft < UInt64(Int.max) else { return .max }
+        var open = 0
+        if let dir = opendir("/proc/self/fd") {
+            while let entry = readdir(dir) {
+                if entry.pointee.d_name.0 != CChar(UInt8(ascii: ".")) { open += 1 }
+            }
+            closedir(dir)
+            open -= 1 // the directory's own fd
+        }
+        return max(0, Int(soft) - open)
+    }
+}

@@ -50,7 +50,7 @@ public struct IterLink: ~Copyable {
     /// either way: the pin holds the kernel's reference.
     public consuming func pin(at path: String) throws(BPFError) {
         let raw = fd.raw
-        try check("pin iterator link at", path, hint: BPFFS.pinHint) { bpf_obj_pin(raw, path) }
+        try BPFFS.pin(raw, at: path, what: "iterator link")
     }
 
     /// The kernel's view of the link: target, parameters, program.

@@ -19,8 +19,14 @@ public struct IterReader: ~Copyable {
 
     /// Opens a pinned iterator at `path`.
     public init(pinnedAt path: String, bufferSize: Int = 64 * 1024) throws(BPFError) {
-        let fd = try OwnedFD.open(path, flags: O_RDONLY, operation: "open pinned iterator")
-        self.init(fd: fd, subject: path, bufferSize: bufferSize)
+        let fd = try check("open pinned iterator", path, hint: { code in
+            switch code {
+            case ENOENT: "nothing is pinned there: see bpfnav pins"
+            case EACCES: "no read access to the pin (bpfnav pins are 0600 unless pinned with --mode)"
+            default: nil
+            }
+        }) { Faults.call(.open) { open(path, O_RDONLY | O_CLOEXEC) } }
+        self.init(fd: OwnedFD(adopting: fd), subject: path, bufferSize: bufferSize)
     }
 
     /// Calls `body` with each chunk as it arrives; memory stays one buffer.
@@ -29,7 +35,7 @@ public struct IterReader: ~Copyable {
         defer { buffer.deallocate() }
         var total = 0
         while true {
-            let n = read(fd.raw, buffer.baseAddress, bufferSize)
+            let n = Faults.call(.read) { read(fd.raw, buffer.baseAddress, bufferSize) }
             if n > 0 {
                 total += n
                 try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))

@@ -31,6 +31,6 @@ public struct BPFMap: ~Copyable {
 
     /// Pins the map at `path`. The map stays open.
     public func pin(at path: String) throws(BPFError) {
-        try check("pin map at", path, hint: BPFFS.pinHint) { bpf_obj_pin(fd.raw, path) }
+        try BPFFS.pin(fd.raw, at: path, what: "map \(name)")
     }
 }

@@ -46,17 +46,23 @@ public final class BPFObject {
         let err = bpf_object__load(object)
         if err != 0 {
             let code = err < 0 ? -err : err
-            throw BPFError("load BPF object", name, errno: code, hint: Self.loadHint(code),
-                           log: LibbpfLog.take())
+            let log = LibbpfLog.take()
+            throw BPFError("load BPF object", name, errno: code, hint: Self.loadHint(code, log: log), log: log)
         }
     }
 
-    static func loadHint(_ code: Int32) -> String? {
+    static func loadHint(_ code: Int32, log: String = "") -> String? {
+        // Out of fds part way, libbpf's feature probes fail and it carries on
+        // with a program the kernel then rejects (EINVAL): the cause is
+        // the fd limit, not the program.
+        if code != EMFILE, log.contains("Too many open files") || FileDescriptorHeadroom.current() < 16 {
+            return "file descriptors ran short while libbpf loaded it (ulimit -n is \(FileDescriptorHeadroom.limit())): raise the limit and try again"
+        }
         switch code {
         case EPERM, EACCES:
             return "loading BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root"
         case EINVAL:
-            return "the kernel rejected the program; the verifier log follows"
+            return log.isEmpty ? "the kernel rejected the program" : "the kernel rejected the program; the verifier log follows"
         default:
             return nil
         }
@@ -105,7 +111,7 @@ public final class BPFObject {
     /// Pins a loaded program at `path` on a bpffs.
     public func pinProgram(_ program: String, at path: String) throws(BPFError) {
         let fd = try programFD(program)
-        try check("pin program \(program) at", path, hint: BPFFS.pinHint) { bpf_obj_pin(fd, path) }
+        try BPFFS.pin(fd, at: path, what: "program \(program)")
     }
 
     private func find(_ program: String) throws(BPFError) -> OpaquePointer {

@@ -6,6 +6,9 @@
 #include <linux/bpf.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
+#include <sys/syscall.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -86,6 +89,16 @@ static inline long long bpfnav_fs_magic(const char *path)
 	if (statfs(path, &st) != 0)
 		return -errno;
 	return (long long)st.f_type;
+}
+
+/* renameat2(2) with its flags (RENAME_NOREPLACE, RENAME_EXCHANGE), or
+ * -errno. glibc declares it only under _GNU_SOURCE, which Swift's Glibc
+ * module does not set. */
+static inline int bpfnav_rename(const char *from, const char *to, unsigned int flags)
+{
+	if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, flags) != 0)
+		return -errno;
+	return 0;
 }
 
 #endif

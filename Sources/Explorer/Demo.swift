@@ -152,7 +152,7 @@ public struct Demo: Sendable {
     }
 
     private func pin(_ fd: Int32, at path: String, what: String) throws(BPFError) {
-        try check("pin \(what) at", path, hint: Self.pinHint) { bpf_obj_pin(fd, path) }
+        try BPFFS.pin(fd, at: path, what: what)
         try check("set mode of", path) { chmod(path, 0o600) }
     }
 
@@ -168,34 +168,18 @@ public struct Demo: Sendable {
     private func swapIntoPlace(_ fresh: String) throws(BPFError) {
         // Two runs at once: the other may create `demo` between the tries.
         for _ in 0..<2 {
-            if BPFFS.isDirectory(directory) {
-                let rc = renameat2(fresh, directory, flags: renameExchange)
-                if rc == 0 {
+            do throws(BPFError) {
+                if BPFFS.isDirectory(directory) {
+                    try BPFFS.rename(fresh, to: directory, .exchange)
                     _ = IterPins.removeDemo(in: fresh)
-                    return
+                } else {
+                    try BPFFS.rename(fresh, to: directory, .noReplace)
                 }
-                if errno != ENOENT { throw BPFError("replace demo at", directory, errno: errno) }
-            } else {
-                let rc = renameat2(fresh, directory, flags: renameNoReplace)
-                if rc == 0 { return }
-                if errno != EEXIST { throw BPFError("move demo to", directory, errno: errno) }
+                return
+            } catch where error.errno == ENOENT || error.errno == EEXIST {
+                continue
             }
         }
         throw BPFError("replace demo at", directory, errno: EBUSY, hint: "another bpfnav demo is replacing it: try again")
     }
-}
-
-private let renameNoReplace: UInt32 = 1 // RENAME_NOREPLACE
-private let renameExchange: UInt32 = 2 // RENAME_EXCHANGE
-
-/// renameat2(2), found at run time: Swift's Glibc module does not export it
-/// (glibc declares it only under _GNU_SOURCE). glibc has it since 2.28.
-private func renameat2(_ from: String, _ to: String, flags: UInt32) -> Int32 {
-    typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
-    guard let symbol = dlsym(nil, "renameat2") else {
-        errno = ENOSYS
-        return -1
-    }
-    let function = unsafeBitCast(symbol, to: RenameAt2.self)
-    return function(AT_FDCWD, from, AT_FDCWD, to, flags)
 }

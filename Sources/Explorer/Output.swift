@@ -1,6 +1,8 @@
 import Glibc
 
-/// The reader of bpfnav's output went away (EPIPE): stop quietly.
+/// A write of bpfnav's output failed: the reader went away (EPIPE: stop
+/// quietly), or the file it goes to cannot take more (ENOSPC, EIO…: stop and
+/// say so, see `Output.failed`).
 public struct OutputClosed: Error {
     public init() {}
 }
@@ -18,7 +20,7 @@ public final class Output {
     /// Array's uniqueness and bounds checks showed up in profiles.
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var capacity: Int
-    @usableFromInline internal(set) var storedCount = 0
+    @usableFromInline var storedCount = 0
     public var count: Int { storedCount }
     /// Set once a write failed; later writes are dropped.
     public private(set) var failed: Int32 = 0

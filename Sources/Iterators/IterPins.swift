@@ -115,29 +115,52 @@ public struct IterPins: Sendable {
                 ? "another bpfnav is pinning into this directory right now: try again when it is done" : nil)
         }
 
+        // Every pin is made under a temporary name first; only a complete
+        // set is moved into place. Each move swaps with the pin it replaces
+        // (RENAME_EXCHANGE), so that a failure part way through can swap the
+        // earlier ones back: the directory ends with the whole new set or
+        // the whole old one.
         var temporary: [(spec: PinSpec, path: String)] = []
-        func rollback() {
-            for entry in temporary { unlink(entry.path) }
-        }
+        var placed: [(final: String, temporary: String, replaced: Bool)] = []
         do throws(BPFError) {
             for (index, spec) in specs.enumerated() {
                 let link = try loader.attach(spec.kind, .text, params: spec.params)
                 let tmp = path("bpfnav-new-\(getpid())-\(index)")
-                try link.pin(at: tmp)
+                do throws(BPFError) {
+                    try link.pin(at: tmp)
+                } catch {
+                    // The temporary name means nothing to the user.
+                    throw BPFError("pin", path(spec.name), errno: error.errno, hint: error.hint)
+                }
                 temporary.append((spec, tmp))
                 try access.apply(to: tmp)
             }
-            for (done, entry) in temporary.enumerated() {
-                if rename(entry.path, path(entry.spec.name)) != 0 {
-                    let code = errno
-                    temporary.removeFirst(done)
-                    throw BPFError("pin", path(entry.spec.name), errno: code)
+            for entry in temporary {
+                let final = path(entry.spec.name)
+                var st = stat()
+                let replaced = lstat(final, &st) == 0
+                do throws(BPFError) {
+                    try BPFFS.rename(entry.path, to: final, replaced ? .exchange : .noReplace)
+                } catch {
+                    throw BPFError("move the new pin into place at", final, errno: error.errno, hint: error.hint)
                 }
+                placed.append((final, entry.path, replaced))
             }
         } catch {
-            rollback()
+            // Undo in reverse: the replaced pins back to their names, the new
+            // ones unlinked (from wherever they are now).
+            for move in placed.reversed() {
+                if move.replaced {
+                    _ = try? BPFFS.rename(move.temporary, to: move.final, .exchange)
+                } else {
+                    unlink(move.final)
+                }
+            }
+            for entry in temporary { unlink(entry.path) }
             throw error
         }
+        // The replaced pins now sit under the temporary names.
+        for move in placed where move.replaced { unlink(move.temporary) }
         return specs.compactMap { spec in
             if case .ours(let pin) = inspect(spec.name) { return pin }
             return nil

@@ -1,3 +1,4 @@
+import Glibc
 import Explorer
 import BPFKit
 import Iterators
@@ -24,8 +25,7 @@ enum CLI {
         }
         guard let first = args.first, first != "-h", first != "--help" else {
             Output.standardOutput.write(Help.overview(commands))
-            Output.standardOutput.flush()
-            return 0
+            return finishOutput(0)
         }
         if first == "help" {
             guard args.count > 1 else { return run(["--help"]) }
@@ -40,8 +40,7 @@ enum CLI {
         let beforeDashes = rest.prefix { $0 != "--" }
         if beforeDashes.contains("-h") || beforeDashes.contains("--help") {
             Output.standardOutput.write(Help.text(spec))
-            Output.standardOutput.flush()
-            return 0
+            return finishOutput(0)
         }
         // Before parsing succeeds, a guess from the words; after, the flags
         // (`--pid --json` makes "--json" the pid, not the format).
@@ -50,11 +49,9 @@ enum CLI {
             let parsed = try Parser.parse(rest, for: spec)
             json = parsed.flag("json") || parsed.flag("ndjson")
             try spec.run(parsed)
-            Output.standardOutput.flush()
-            return 0
+            return finishOutput(0)
         } catch let exit as Exit {
-            Output.standardOutput.flush()
-            return exit.status
+            return finishOutput(exit.status)
         } catch let usage as UsageError {
             if json {
                 writeJSONError(usage.message, errno: nil)
@@ -66,8 +63,23 @@ enum CLI {
             return 64
         } catch {
             report(error, json: json)
-            return 1
+            return finishOutput(1)
         }
+    }
+
+    /// Flushes standard output. A reader that went away (EPIPE) ends the
+    /// command quietly, as it does for `cat`; any other failed write (a full
+    /// disk, an I/O error) means the output is incomplete: exit 1 and say so.
+    static func finishOutput(_ status: Int32) -> Int32 {
+        let out = Output.standardOutput
+        out.flush()
+        guard out.failed != 0, out.failed != EPIPE else { return status }
+        let code = out.failed
+        let error = BPFError("write", "standard output", errno: code, hint: code == ENOSPC
+            ? "the file system it goes to is full: what was written is incomplete"
+            : "what was written is incomplete")
+        Output.standardError.write("bpfnav: \(error)\n")
+        return 1
     }
 
     /// One clear message on stderr (with the verifier log when there is

@@ -41,13 +41,16 @@ struct Dump<Record: IterRecord> {
         do {
             try TaskParams.validate(params, for: kind)
             let loader = IterLoader(cache: ProgramCache.standard)
-            if format == .table {
+            // The table's header comes with the first row (or at the end),
+            // so that a failure to load prints only the error.
+            func writeHeader() {
                 out.append(header)
                 out.append(byte: 0x0a)
             }
             try loader.forEachRecord(Record.self, kind, params: params) { record in
                 switch format {
                 case .table:
+                    if count == 0 { writeHeader() }
                     writeRow(record, out)
                     out.append(byte: 0x0a)
                 case .json:
@@ -62,6 +65,7 @@ struct Dump<Record: IterRecord> {
                 try out.check()
             }
             if format == .json { out.append(count == 0 ? "[]\n" : "\n]\n") }
+            if format == .table, count == 0 { writeHeader() }
             out.flush()
             try out.check()
         } catch is OutputClosed {

@@ -65,9 +65,10 @@ class BPFTestCase: XCTestCase {
         try bpfnav(arguments)
     }
 
-    func bpfnav(_ arguments: [String]) throws -> RunResult {
+    func bpfnav(_ arguments: [String], environment extra: [String: String] = [:]) throws -> RunResult {
         var environment = ProcessInfo.processInfo.environment
         environment["BPFNAV_CACHE_DIR"] = pinDirectory
+        environment.merge(extra) { $1 }
         return try runCommand(bpfnavBinary, arguments, environment: environment)
     }
 
