@@ -42,9 +42,10 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(name: "TUI", dependencies: ["Explorer", "CCurses"]),
-        // No argument-parsing library: see Sources/bpfnav/CLI/Command.swift.
-        .executableTarget(
-            name: "bpfnav",
+        // The commands, their parser and encoders. No argument-parsing
+        // library: see Sources/BPFNavCLI/CLI/Command.swift.
+        .target(
+            name: "BPFNavCLI",
             dependencies: ["BPFKit", "Iterators", "Explorer", "TUI"],
             swiftSettings: [
                 // Dynamic exclusivity checks on the output buffer were 15% of
@@ -52,15 +53,16 @@ let package = Package(
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
             ]
         ),
+        .executableTarget(name: "bpfnav", dependencies: ["BPFNavCLI", "BPFKit"]),
 
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit"]),
         .testTarget(name: "IteratorsTests", dependencies: ["Iterators"]),
-        .testTarget(name: "CLITests", dependencies: ["bpfnav"]),
+        .testTarget(name: "CLITests", dependencies: ["BPFNavCLI", "bpfnav"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BPFKit", "CLibBPF", "Iterators", "Explorer", "bpfnav"],
+            dependencies: ["BPFKit", "CLibBPF", "Iterators", "Explorer", "BPFNavCLI", "bpfnav"],
             // BPF C sources the tests compile and load themselves.
             exclude: ["Fixtures"]
         ),

@@ -1,4 +1,5 @@
 import BPFKit
+import BPFNavCLI
 import Glibc
 
 // A reader that goes away (`bpfnav files --ndjson | head -1`) must end a dump

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import bpfnav
+@testable import BPFNavCLI
 
 /// Exit statuses and where the messages go. Every command line here fails
 /// (or prints help) before anything is loaded into the kernel.

@@ -1,7 +1,7 @@
 import Explorer
 import Foundation
 import XCTest
-@testable import bpfnav
+@testable import BPFNavCLI
 
 final class EscapeTests: XCTestCase {
     private func json(_ bytes: [UInt8]) -> String { String(decoding: jsonString(bytes), as: UTF8.self) }

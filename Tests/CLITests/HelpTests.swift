@@ -1,5 +1,5 @@
 import XCTest
-@testable import bpfnav
+@testable import BPFNavCLI
 
 final class HelpTests: XCTestCase {
     private let indent = String(repeating: " ", count: 26)

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import bpfnav
+@testable import BPFNavCLI
 
 final class ParserTests: XCTestCase {
     /// A command with flags, valued options and positionals.

@@ -1,7 +1,7 @@
 import Foundation
 import Iterators
 import XCTest
-@testable import bpfnav
+@testable import BPFNavCLI
 
 final class RowTests: XCTestCase {
     private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }

@@ -1,7 +1,7 @@
 import Explorer
 import Foundation
 import XCTest
-@testable import bpfnav
+@testable import BPFNavCLI
 
 // MARK: - Rendering
 

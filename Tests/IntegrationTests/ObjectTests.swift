@@ -1,4 +1,4 @@
-@testable import bpfnav
+@testable import BPFNavCLI
 import BPFKit
 import CLibBPF
 @testable import Explorer

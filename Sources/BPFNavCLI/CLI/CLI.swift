@@ -9,7 +9,7 @@ struct Exit: Error {
     init(_ status: Int32) { self.status = status }
 }
 
-enum CLI {
+public enum CLI {
     static let commands: [CommandSpec] = [
         TasksCommand.spec, FilesCommand.spec, VMAsCommand.spec, MapsCommand.spec,
         ProgsCommand.spec, LinksCommand.spec, ProgCommand.spec, MapCommand.spec, LinkCommand.spec,
@@ -17,7 +17,7 @@ enum CLI {
     ]
 
     /// Runs the command line; returns the exit status.
-    static func run(_ args: [String]) -> Int32 {
+    public static func run(_ args: [String]) -> Int32 {
         // No arguments on a terminal: the browser; `bpfnav -d 5` too.
         if args.isEmpty, BrowseCommand.hasTerminal { return run([BrowseCommand.spec.name]) }
         if let first = args.first, first.hasPrefix("-d") || first.hasPrefix("--delay") {
