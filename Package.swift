@@ -69,3 +69,27 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer harnesses (fuzz/run): built only with BPFNAV_FUZZ=1, in their own
+// build directory. The code under test is compiled with coverage
+// instrumentation and AddressSanitizer; each harness links libFuzzer, whose
+// main() runs it.
+if Context.environment["BPFNAV_FUZZ"] == "1" {
+    let instrumented = ["BPFKit", "Iterators", "Explorer", "TUI", "BPFNavCLI"]
+    for target in package.targets where instrumented.contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [
+            .unsafeFlags(["-sanitize=fuzzer,address"]),
+        ]
+    }
+    // The properties themselves are Sources/BPFNavCLI/FuzzChecks.swift.
+    package.targets.append(.target(name: "FuzzSupport", path: "fuzz/FuzzSupport"))
+    for harness in ["FuzzRecords", "FuzzBTF", "FuzzXlated", "FuzzArguments"] {
+        package.targets.append(.executableTarget(
+            name: harness,
+            dependencies: ["BPFNavCLI", "FuzzSupport"],
+            path: "fuzz/\(harness)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library", "-sanitize=fuzzer,address"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]
+        ))
+    }
+}

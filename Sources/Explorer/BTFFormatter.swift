@@ -191,14 +191,17 @@ private final class Walker {
     static let maxDepth = 64
     /// Elements of a zero-size type an array may list.
     static let maxEmptyElements = 4096
-    /// Values one pass may produce; past it (a malformed type that nests
-    /// itself many times over) the rest is `.raw`.
-    private var budget = 1 << 20
+    /// Values one pass may produce: about one per bit of the value (every
+    /// real value but zero-size members consumes bytes), so that a
+    /// malformed type that nests arrays of empty structs many times over
+    /// costs what the value's size allows, not 4096^depth. Past it, `.raw`.
+    private var budget: Int
 
     init(btf: BTF, bytes: [UInt8], style: BTFFormatter.Style) {
         self.btf = btf
         self.bytes = bytes
         self.style = style
+        budget = min(1 << 20, 1024 + 8 * bytes.count)
     }
 
     func type(_ id: UInt32) -> BTFType? {

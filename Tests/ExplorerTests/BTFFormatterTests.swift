@@ -571,4 +571,25 @@ final class BTFFormatterTests: XCTestCase {
         let v = bytes.withUnsafeBytes { BTFFormatter.format($0, type: base.u32, btf: btf) }
         XCTAssertEqual(v, .uint(42))
     }
+
+    /// Found by fuzz/run (FuzzBTF, a timeout): arrays of arrays of an empty
+    /// struct, 4096 elements at each level, cost up to a million values per
+    /// format however small the value. The work now follows the value's size.
+    func testNestedEmptyArraysCostWhatTheValueAllows() throws {
+        var b = Blob()
+        let empty = b.composite("empty", size: 0, [])
+        let one = b.array(empty, count: 4096)
+        let two = b.array(one, count: 4096)
+        let three = b.array(two, count: 4096)
+        let btf = try b.btf()
+        func nodes(_ v: BTFValue) -> Int {
+            switch v {
+            case .array(let items): 1 + items.reduce(0) { $0 + nodes($1) }
+            case .object(let pairs): 1 + pairs.reduce(0) { $0 + nodes($1.1) }
+            default: 1
+            }
+        }
+        let n = nodes(format([UInt8](repeating: 0, count: 16), three, btf))
+        XCTAssertLessThan(n, 50_000, "values produced for a 16-byte value")
+    }
 }
