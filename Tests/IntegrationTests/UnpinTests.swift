@@ -78,7 +78,8 @@ final class PinSignalTests: BPFTestCase {
             process.standardError = FileHandle.nullDevice
             try process.run()
             usleep(UInt32(attempt) * 8_000)
-            kill(process.processIdentifier, SIGINT)
+            // Ctrl-C, kill, a closed terminal: in turn.
+            kill(process.processIdentifier, [SIGINT, SIGTERM, SIGHUP][attempt % 3])
             process.waitUntilExit()
             let names = BPFFS.isDirectory(dir) ? try BPFFS.entries(of: dir) : []
             XCTAssertTrue(names.isEmpty || Set(names) == Set(kinds),
