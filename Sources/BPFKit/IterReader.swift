@@ -19,8 +19,20 @@ public struct IterReader: ~Copyable {
 
     /// Opens a pinned iterator at `path`.
     public init(pinnedAt path: String, bufferSize: Int = 64 * 1024) throws(BPFError) {
+        var st = stat()
+        let exists = lstat(path, &st) == 0
+        if exists, st.st_mode & S_IFMT == S_IFDIR {
+            throw BPFError("open pinned iterator", path, errno: EISDIR,
+                           hint: "a directory: name a pin in it (bpfnav pins \(path) lists them)")
+        }
+        if exists, !BPFFS.isBPFFS(path) {
+            throw BPFError("open pinned iterator", path, errno: EINVAL,
+                           hint: "not on a bpffs, so not a pinned iterator: use cat for other files")
+        }
         let fd = try check("open pinned iterator", path, hint: { code in
             switch code {
+            case ENOENT where exists:
+                "it is there, but the kernel would not open it as an iterator (is it one? bpfnav pins \(path) says what it is)"
             case ENOENT: "nothing is pinned there: see bpfnav pins"
             case EACCES: "no read access to the pin (bpfnav pins are 0600 unless pinned with --mode)"
             default: nil

@@ -58,7 +58,20 @@ final class CLIErrorTests: BPFTestCase {
         try assertFails(["pin", "tasks", "--name", "a.b", "--dir", pinDirectory], mentions: ["cannot contain '.'"])
         try assertFails(["unpin", "--dir", pinDirectory], mentions: ["--all"])
         try assertFails(["unpin", "nothing-here", "--dir", pinDirectory], mentions: ["no such pin", "ENOENT"])
-        try assertFails(["cat", "nothing-here", "--dir", pinDirectory], mentions: ["nothing-here", "ENOENT"])
+        try assertFails(["cat", "nothing-here", "--dir", pinDirectory], mentions: ["nothing-here", "ENOENT", "nothing is pinned there"])
+    }
+
+    /// `cat` reads pinned iterators only: a directory, an ordinary file and
+    /// a pinned map are refused with what they are.
+    func testCatOfWhatIsNotAPinnedIterator() throws {
+        try assertFails(["cat", pinDirectory], mentions: ["EISDIR", "bpfnav pins \(pinDirectory)"])
+        try assertFails(["cat", "/proc/self/status"], mentions: ["EINVAL", "not on a bpffs"])
+        let map = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: "bpfnav_catmap", keySize: 4, valueSize: 4, maxEntries: 1)
+        try map.pin(at: pinDirectory + "/a-map")
+        let result = try bpfnav("cat", pinDirectory + "/a-map")
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stdout.isEmpty)
+        XCTAssertTrue(result.stderr.hasPrefix("bpfnav: open pinned iterator \(pinDirectory)/a-map: "), result.stderr)
     }
 
     func testExistingForeignPinIsNotReplaced() throws {
