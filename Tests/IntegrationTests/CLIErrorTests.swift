@@ -61,6 +61,17 @@ final class CLIErrorTests: BPFTestCase {
         try assertFails(["cat", "nothing-here", "--dir", pinDirectory], mentions: ["nothing-here", "ENOENT", "nothing is pinned there"])
     }
 
+    /// Paths in messages can be other users' names: escaped on stderr, the
+    /// hint still on its own line.
+    func testMessagesEscapeWhatTheyQuote() throws {
+        let hostile = pinDirectory + "/a\u{1b}[2J\u{202e}b"
+        let result = try bpfnav("cat", hostile)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertFalse(result.stderr.contains("\u{1b}") || result.stderr.contains("\u{202e}"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("a\\x1b[2J\\u{202e}b"), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 2, result.stderr)
+    }
+
     /// `cat` reads pinned iterators only: a directory, an ordinary file and
     /// a pinned map are refused with what they are.
     func testCatOfWhatIsNotAPinnedIterator() throws {

@@ -277,7 +277,8 @@ enum ObjectCommands {
     static func references(holders: Bool = true) -> ObjectReferences {
         let refs = ObjectReferences.collect(pins: true, holders: holders)
         if let error = refs.holdersError {
-            Output.standardError.write("bpfnav: warning: pids unavailable: \(error)\n")
+            let text = "\(error)".split(separator: "\n").map { Escape.terminal(Array($0.utf8)) }.joined(separator: "\n")
+            Output.standardError.write("bpfnav: warning: pids unavailable: \(text)\n")
         }
         return refs
     }

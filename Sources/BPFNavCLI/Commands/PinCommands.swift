@@ -61,7 +61,7 @@ enum PinCommand {
         if access.sharesBeyondOwner {
             for pin in created where pin.kind == .taskFile || pin.kind == .taskVMA {
                 // Paths of files and mappings can be other users' secrets.
-                Output.standardError.write("bpfnav: warning: \(pin.path) is readable by \(access.mode & 0o004 != 0 ? "everyone" : "its group"): it shows other users' file paths\n")
+                Output.standardError.write("bpfnav: warning: \(Escape.terminal(Array(pin.path.utf8))) is readable by \(access.mode & 0o004 != 0 ? "everyone" : "its group"): it shows other users' file paths\n")
             }
         }
         for pin in created {
