@@ -59,12 +59,16 @@ public final class App {
     /// Rows each pane had at the last draw: how far PgUp/PgDn go.
     var heights: [Pane: Int] = [:]
 
-    /// A browser over `source`, collecting on background threads.
-    public convenience init(source: any BrowserSource, refreshInterval: Double) {
-        self.init(source: source, jobs: Jobs(mode: .threads), refreshInterval: refreshInterval, clock: App.monotonicSeconds)
+    /// A browser over `source`, collecting on background threads; `start`
+    /// opens on that object's list with the cursor on it (`bpfnav demo`
+    /// opens on the demo's program).
+    public convenience init(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil) {
+        self.init(source: source, jobs: Jobs(mode: .threads), refreshInterval: refreshInterval,
+                  clock: App.monotonicSeconds, start: start)
     }
 
-    init(source: any BrowserSource, jobs: Jobs, refreshInterval: Double, clock: @escaping () -> Double) {
+    init(source: any BrowserSource, jobs: Jobs, refreshInterval: Double, clock: @escaping () -> Double,
+         start: BrowserTarget? = nil) {
         self.source = source
         self.jobs = jobs
         self.refreshInterval = refreshInterval
@@ -72,6 +76,21 @@ public final class App {
         for section in BrowserSection.allCases {
             lists[section] = ListState()
             tables[section] = Table(columns: [], rows: [], emptyText: "")
+        }
+        if let start {
+            section = App.section(of: start)
+            // The list keeps the cursor on its selected row when rows arrive.
+            lists[section]?.selected = start
+        }
+    }
+
+    static func section(of target: BrowserTarget) -> BrowserSection {
+        switch target {
+        case .program: .programs
+        case .map: .maps
+        case .link: .links
+        case .pin: .pins
+        case .task: .tasks
         }
     }
 

@@ -122,15 +122,10 @@ final class DemoTests: BPFTestCase {
                                    environment: ["BPFNAV_CACHE_DIR": pinDirectory])
         XCTAssertTrue(tmux.waitFor("the browser starts") { $0.contains("q quit") })
         let programID = try link().programID
-        // The programs list is the browser's first view; other programs
-        // may push the demo's off the screen: / filters.
-        tmux.sendKeys("/")
-        tmux.sendText("bpfnav_demo")
+        // It opens on the demo's program, the cursor on it: Enter opens it.
         XCTAssertTrue(tmux.waitFor("the browser lists the demo program") { $0.contains("\(programID) raw_tracepoint") })
-        // Enter keeps the filter and leaves its prompt (Esc would make curses
-        // wait to tell it from Alt-q); then q quits.
         tmux.sendKeys("Enter")
-        XCTAssertTrue(tmux.waitFor("the filter prompt closes") { $0.contains("q quit") })
+        XCTAssertTrue(tmux.waitFor("Enter opens the demo's program") { $0.contains("Programs › Program \(programID) bpfnav_demo_sw") })
         tmux.sendKeys("q")
         XCTAssertEqual(tmux.waitForExit(), 0, "q quits the browser; the screen:\n\(tmux.capture())")
         // The browser is gone and the pins stay: the demo outlives bpfnav.

@@ -17,6 +17,25 @@ final class NavigationTests: XCTestCase {
         XCTAssertTrue(h.app.stack.isEmpty, "Backspace goes back too")
     }
 
+    /// `bpfnav demo` opens on its program: the list of that kind, the
+    /// cursor on it even far down, the preview showing it.
+    func testStartingOnAnObject() {
+        let programs = (1...120).map { program(UInt32($0), "prog\($0)") }
+        let h = Harness(snapshot(programs: programs, maps: [map(20, "counts"), map(21, "other")]), start: .program(97))
+        XCTAssertEqual(h.app.section, .programs)
+        XCTAssertEqual(h.app.list.row(h.app.table)?.target, .program(97))
+        XCTAssertTrue(h.screen.contains("prog97"), h.text)
+        XCTAssertTrue(h.screen.contains("Program 97"), "the preview shows it:\n\(h.text)")
+
+        let onMap = Harness(sampleSnapshot(), start: .map(20))
+        XCTAssertEqual(onMap.app.section, .maps)
+        XCTAssertEqual(onMap.app.list.row(onMap.app.table)?.target, .map(20))
+
+        // An object that is gone by then: the list's first row, as usual.
+        let gone = Harness(sampleSnapshot(), start: .program(999))
+        XCTAssertEqual(gone.app.list.row(gone.app.table)?.target, .program(10))
+    }
+
     func testTheSnapshotShowsAtOnceAndTheRestWhenRead() {
         let h = Harness(sampleSnapshot())
         _ = h.app.handle(.enter)

@@ -101,11 +101,11 @@ final class Harness {
     let app: App
     var now = 1000.0
 
-    init(_ snapshot: BrowserSnapshot, rows: Int = 24, cols: Int = 100, refresh: Double = 2) {
+    init(_ snapshot: BrowserSnapshot, rows: Int = 24, cols: Int = 100, refresh: Double = 2, start: BrowserTarget? = nil) {
         source = FakeSource(snapshot)
         screen = MemoryScreen(rows: rows, cols: cols)
         var clock: (() -> Double)!
-        app = App(source: source, jobs: Jobs(mode: .manual), refreshInterval: refresh, clock: { clock() })
+        app = App(source: source, jobs: Jobs(mode: .manual), refreshInterval: refresh, clock: { clock() }, start: start)
         clock = { [unowned self] in self.now }
         settle()
     }

@@ -19,7 +19,11 @@ enum BrowseCommand {
     static let defaultDelay = 2.0
 
     static func run(_ args: Arguments) throws {
-        let status = Browser.run(source: LiveBrowserSource(), refreshInterval: try delay(args))
+        try run(args, start: nil)
+    }
+
+    static func run(_ args: Arguments, start: BrowserTarget?) throws {
+        let status = Browser.run(source: LiveBrowserSource(), refreshInterval: try delay(args), start: start)
         if status != 0 { throw Exit(status) }
     }
 

@@ -37,7 +37,9 @@ enum DemoCommand {
             return
         }
         out.flush()
-        try BrowseCommand.run(Arguments(command: BrowseCommand.spec.name))
+        // Open on the demo's program, the cursor on it.
+        let program = pinned.first { $0.kind == .link }.map { BrowserTarget.program($0.programID) }
+        try BrowseCommand.run(Arguments(command: BrowseCommand.spec.name), start: program)
     }
 
     /// What was pinned, one line per pin, aligned.
