@@ -60,9 +60,11 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["BPFNavCLI", "bpfnav"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
+        // perf_event_open for the tests (a uprobe link to look at).
+        .target(name: "CTestSupport", path: "Tests/CTestSupport"),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BPFKit", "CLibBPF", "Iterators", "Explorer", "BPFNavCLI", "bpfnav"],
+            dependencies: ["BPFKit", "CLibBPF", "Iterators", "Explorer", "BPFNavCLI", "bpfnav", "CTestSupport"],
             // BPF C sources the tests compile and load themselves.
             exclude: ["Fixtures"]
         ),

@@ -109,21 +109,34 @@ public enum LinkDetails: Equatable, Sendable {
 }
 
 /// A perf_event link: a kprobe, uprobe, tracepoint or perf event.
+/// The attach cookie (`bpf_get_attach_cookie()`) is there since 6.9;
+/// earlier kernels leave it 0.
 public enum PerfEventLink: Equatable, Sendable {
-    case kprobe(function: String, offset: UInt32, address: UInt64, missed: UInt64, retprobe: Bool)
-    case uprobe(file: String, offset: UInt32, retprobe: Bool)
-    case tracepoint(name: String)
-    case event(config: UInt64, type: UInt32)
+    case kprobe(function: String, offset: UInt32, address: UInt64, missed: UInt64, retprobe: Bool, cookie: UInt64)
+    case uprobe(file: String, offset: UInt32, retprobe: Bool, cookie: UInt64, refCtrOffset: UInt64)
+    case tracepoint(name: String, cookie: UInt64)
+    case event(config: UInt64, type: UInt32, cookie: UInt64)
     case unknown(UInt32)
 
+    /// The 6.18 layout: type at 16, then a union at 24 whose members put
+    /// the cookie at 40 (uprobe, tracepoint, event) or 56 (kprobe).
     init(raw: [UInt8], name: String) {
         switch raw.u32(16) {
-        case 1, 2: self = .uprobe(file: name, offset: raw.u32(36), retprobe: raw.u32(16) == 2)
+        case 1, 2: self = .uprobe(file: name, offset: raw.u32(36), retprobe: raw.u32(16) == 2,
+                                  cookie: raw.u64(40), refCtrOffset: raw.u64(48))
         case 3, 4: self = .kprobe(function: name, offset: raw.u32(36), address: raw.u64(40), missed: raw.u64(48),
-                                  retprobe: raw.u32(16) == 4)
-        case 5: self = .tracepoint(name: name)
-        case 6: self = .event(config: raw.u64(24), type: raw.u32(32))
+                                  retprobe: raw.u32(16) == 4, cookie: raw.u64(56))
+        case 5: self = .tracepoint(name: name, cookie: raw.u64(40))
+        case 6: self = .event(config: raw.u64(24), type: raw.u32(32), cookie: raw.u64(40))
         case let other: self = .unknown(other)
+        }
+    }
+
+    public var cookie: UInt64 {
+        switch self {
+        case .kprobe(_, _, _, _, _, let cookie), .uprobe(_, _, _, let cookie, _), .tracepoint(_, let cookie),
+             .event(_, _, let cookie): cookie
+        case .unknown: 0
         }
     }
 }

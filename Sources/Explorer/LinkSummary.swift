@@ -36,16 +36,18 @@ public enum LinkSummary {
                     ("pid", "\(pid)")]
         case .perfEvent(let event):
             switch event {
-            case .kprobe(let function, let offset, let address, let missed, let retprobe):
+            case .kprobe(let function, let offset, let address, let missed, let retprobe, let cookie):
                 return [("retprobe", retprobe ? "yes" : "no"), ("func", function), ("offset", "\(offset)"),
-                        ("addr", "0x" + String(address, radix: 16)), ("missed", "\(missed)")]
-            case .uprobe(let file, let offset, let retprobe):
-                return [("retprobe", retprobe ? "yes" : "no"), ("file", file), ("offset", "0x" + String(offset, radix: 16))]
-            case .tracepoint(let name):
-                return [("tracepoint", name)]
-            case .event(let config, let type):
+                        ("addr", "0x" + String(address, radix: 16)), ("missed", "\(missed)"), ("cookie", "\(cookie)")]
+            case .uprobe(let file, let offset, let retprobe, let cookie, let refCtrOffset):
+                return [("retprobe", retprobe ? "yes" : "no"), ("file", file), ("offset", "0x" + String(offset, radix: 16)),
+                        ("cookie", "\(cookie)")] + (refCtrOffset != 0 ? [("ref_ctr_offset", "0x" + String(refCtrOffset, radix: 16))] : [])
+            case .tracepoint(let name, let cookie):
+                return [("tracepoint", name), ("cookie", "\(cookie)")]
+            case .event(let config, let type, let cookie):
                 return [("event_type", PerfEventNames.type(type) ?? "\(type)"),
-                        ("event_config", PerfEventNames.config(type: type, config: config) ?? "\(config)")]
+                        ("event_config", PerfEventNames.config(type: type, config: config) ?? "\(config)"),
+                        ("cookie", "\(cookie)")]
             case .unknown(let type):
                 return [("perf_event_type", "\(type)")]
             }
@@ -70,11 +72,11 @@ public enum LinkSummary {
             if mapID != 0 { text += " map \(mapID)" }
             if target == "cgroup" { text += " cgroup \(cgroupID) \(LinkSummary.cgroupIterOrder(order))" }
             return text
-        case .perfEvent(.kprobe(let function, let offset, _, _, let retprobe)):
+        case .perfEvent(.kprobe(let function, let offset, _, _, let retprobe, _)):
             return (retprobe ? "kretprobe " : "kprobe ") + function + (offset != 0 ? "+\(offset)" : "")
-        case .perfEvent(.uprobe(let file, let offset, let retprobe)):
+        case .perfEvent(.uprobe(let file, let offset, let retprobe, _, _)):
             return (retprobe ? "uretprobe " : "uprobe ") + file + "+0x" + String(offset, radix: 16)
-        case .perfEvent(.tracepoint(let name)):
+        case .perfEvent(.tracepoint(let name, _)):
             return "tracepoint " + name
         default:
             return pairs(details).map { "\($0.0) \($0.1)" }.joined(separator: " ")

@@ -173,7 +173,7 @@ public enum Objects {
         if case .tracing = info.details {
             entry.programType = (try? ProgramInfo(id: info.programID))?.type
         }
-        if case .perfEvent(.tracepoint(let name)) = info.details {
+        if case .perfEvent(.tracepoint(let name, _)) = info.details {
             entry.tracepointFormat = TracepointFormat.find(name)
         }
         return entry

@@ -560,14 +560,14 @@ final class LinkJSONShapeTests: XCTestCase {
         try assertFields(.kprobeMulti(count: 3, flags: 1, missed: 0), ["retprobe": 1, "func_cnt": 3, "missed": 0])
         try assertFields(.uprobeMulti(path: "/bin/x", count: 2, flags: 0, pid: 7),
                          ["retprobe": 0, "path": "/bin/x", "func_cnt": 2, "pid": 7])
-        try assertFields(.perfEvent(.kprobe(function: "do_sys_openat2", offset: 0, address: 0xffff, missed: 1, retprobe: false)),
-                         ["retprobe": 0, "func": "do_sys_openat2", "offset": 0, "addr": 0xffff, "missed": 1])
-        try assertFields(.perfEvent(.uprobe(file: "/lib/libc.so.6", offset: 0x1000, retprobe: true)),
-                         ["retprobe": 1, "file": "/lib/libc.so.6", "offset": 0x1000])
-        try assertFields(.perfEvent(.tracepoint(name: "sched_switch")), ["tracepoint": "sched_switch"])
-        try assertFields(.perfEvent(.event(config: 0, type: 0)), ["event_type": "hardware", "event_config": "cpu-cycles"])
-        try assertFields(.perfEvent(.event(config: 0x10001, type: 3)), ["event_type": "hw-cache", "event_config": "L1-icache-load-misses"])
-        try assertFields(.perfEvent(.event(config: 99, type: 9)), ["event_type": 9, "event_config": 99])
+        try assertFields(.perfEvent(.kprobe(function: "do_sys_openat2", offset: 0, address: 0xffff, missed: 1, retprobe: false, cookie: 5)),
+                         ["retprobe": 0, "func": "do_sys_openat2", "offset": 0, "addr": 0xffff, "missed": 1, "cookie": 5])
+        try assertFields(.perfEvent(.uprobe(file: "/lib/libc.so.6", offset: 0x1000, retprobe: true, cookie: 0, refCtrOffset: 0x20)),
+                         ["retprobe": 1, "file": "/lib/libc.so.6", "offset": 0x1000, "cookie": 0, "ref_ctr_offset": 0x20])
+        try assertFields(.perfEvent(.tracepoint(name: "sched_switch", cookie: 7)), ["tracepoint": "sched_switch", "cookie": 7])
+        try assertFields(.perfEvent(.event(config: 0, type: 0, cookie: 0)), ["event_type": "hardware", "event_config": "cpu-cycles", "cookie": 0])
+        try assertFields(.perfEvent(.event(config: 0x10001, type: 3, cookie: 0)), ["event_type": "hw-cache", "event_config": "L1-icache-load-misses", "cookie": 0])
+        try assertFields(.perfEvent(.event(config: 99, type: 9, cookie: 1)), ["event_type": 9, "event_config": 99, "cookie": 1])
         try assertFields(.tcx(ifindex: 1, attachType: 46), ["devname": "lo", "ifindex": 1, "attach_type": "tcx_ingress"])
         try assertFields(.netkit(ifindex: 999_999, attachType: 54),
                          ["devname": "(unknown)", "ifindex": 999_999, "attach_type": "netkit_primary"])
@@ -579,7 +579,7 @@ final class LinkJSONShapeTests: XCTestCase {
         let format = TracepointFormat(group: "sched", name: "sched_switch", id: 316, fields: [
             .init(declaration: "char prev_comm[16]", name: "prev_comm", offset: 8, size: 16, isSigned: false),
         ])
-        let object = try fields(.perfEvent(.tracepoint(name: "sched_switch")), format: format)
+        let object = try fields(.perfEvent(.tracepoint(name: "sched_switch", cookie: 0)), format: format)
         let f = try XCTUnwrap(object["format"] as? [String: Any])
         XCTAssertEqual(f["group"] as? String, "sched")
         XCTAssertEqual(f["id"] as? Int, 316)

@@ -149,20 +149,21 @@ enum ObjectJSON {
             out.append(",\"pid\":"); out.append(pid)
         case .perfEvent(let event):
             switch event {
-            case .kprobe(let function, let offset, let address, let missed, let retprobe):
+            case .kprobe(let function, let offset, let address, let missed, let retprobe, _):
                 out.append(",\"retprobe\":"); bool(retprobe, out)
                 out.append(",\"addr\":"); out.append(address)
                 out.append(",\"func\":"); string(function, out)
                 out.append(",\"offset\":"); out.append(offset)
                 out.append(",\"missed\":"); out.append(missed)
-            case .uprobe(let file, let offset, let retprobe):
+            case .uprobe(let file, let offset, let retprobe, _, let refCtrOffset):
                 out.append(",\"retprobe\":"); bool(retprobe, out)
                 out.append(",\"file\":"); string(file, out)
                 out.append(",\"offset\":"); out.append(offset)
-            case .tracepoint(let name):
+                out.append(",\"ref_ctr_offset\":"); out.append(refCtrOffset)
+            case .tracepoint(let name, _):
                 out.append(",\"tracepoint\":"); string(name, out)
                 if let tracepointFormat { format(tracepointFormat, out) }
-            case .event(let config, let type):
+            case .event(let config, let type, _):
                 out.append(",\"event_type\":")
                 if let name = PerfEventNames.type(type) { string(name, out) } else { out.append(type) }
                 out.append(",\"event_config\":")
@@ -170,6 +171,7 @@ enum ObjectJSON {
             case .unknown(let type):
                 out.append(",\"perf_event_type\":"); out.append(type)
             }
+            if case .unknown = event {} else { out.append(",\"cookie\":"); out.append(event.cookie) }
         case .tcx(let ifindex, let attachType), .netkit(let ifindex, let attachType):
             device(ifindex, out)
             attach(attachType, out)
