@@ -51,6 +51,10 @@ public enum BrowserDocuments {
         }
         if let rate = p.eventsPerSecond { lines.append(.field("events/s", BrowserFormat.fixed(rate, digits: 1))) }
         if let cpu = p.cpuPercent { lines.append(.field("cpu", BrowserFormat.fixed(cpu, digits: 2) + "%")) }
+        if !p.metadata.isEmpty {
+            lines.append(.heading("Metadata"))
+            for field in p.metadata { lines.append(.field(safe(field.name), safe(field.value))) }
+        }
         lines.append(.heading("Maps (\(p.mapIDs.count))"))
         if p.mapIDs.isEmpty { lines.append(.text("none")) }
         for id in p.mapIDs {

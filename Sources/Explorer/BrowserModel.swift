@@ -55,19 +55,32 @@ public struct BrowserProgram: Sendable, Equatable {
     public var cpuPercent: Double?
     public var pinned: [[UInt8]]
     public var pids: [Holder]
+    /// `bpf_metadata_*` variables: name and value (JSON text).
+    public var metadata: [BrowserField]
 
     public init(id: UInt32, type: String = "", name: String = "", tag: String = "", gplCompatible: Bool = false,
                 loadedAt: Int64? = nil, uid: UInt32 = 0, bytesXlated: UInt32 = 0, bytesJited: UInt32 = 0,
                 bytesMemlock: UInt64? = nil, mapIDs: [UInt32] = [], btfID: UInt32 = 0,
                 verifiedInstructions: UInt32 = 0, runTimeNs: UInt64 = 0, runCount: UInt64 = 0,
                 eventsPerSecond: Double? = nil, cpuPercent: Double? = nil,
-                pinned: [[UInt8]] = [], pids: [Holder] = []) {
+                pinned: [[UInt8]] = [], pids: [Holder] = [], metadata: [BrowserField] = []) {
         self.id = id; self.type = type; self.name = name; self.tag = tag; self.gplCompatible = gplCompatible
         self.loadedAt = loadedAt; self.uid = uid; self.bytesXlated = bytesXlated; self.bytesJited = bytesJited
         self.bytesMemlock = bytesMemlock; self.mapIDs = mapIDs; self.btfID = btfID
         self.verifiedInstructions = verifiedInstructions; self.runTimeNs = runTimeNs; self.runCount = runCount
         self.eventsPerSecond = eventsPerSecond; self.cpuPercent = cpuPercent
-        self.pinned = pinned; self.pids = pids
+        self.pinned = pinned; self.pids = pids; self.metadata = metadata
+    }
+}
+
+/// A named value shown as a field (a program's metadata).
+public struct BrowserField: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
     }
 }
 

@@ -13,7 +13,8 @@ extension LiveBrowserSource {
             mapIDs: info.mapIDs, btfID: info.btfID, verifiedInstructions: info.verifiedInstructions,
             runTimeNs: info.runTimeNs, runCount: info.runCount,
             eventsPerSecond: rate?.eventsPerSecond, cpuPercent: rate?.cpuPercent,
-            pinned: entry.pinned, pids: entry.pids)
+            pinned: entry.pinned, pids: entry.pids,
+            metadata: entry.metadata.map { BrowserField($0.0, BTFFormatter.json($0.1)) })
     }
 
     static func map(_ entry: MapEntry) -> BrowserMap {

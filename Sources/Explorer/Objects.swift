@@ -11,6 +11,8 @@ public struct ProgramEntry: Sendable {
     public var fullName: String
     public var pinned: [[UInt8]] = []
     public var pids: [Holder] = []
+    /// `bpf_metadata_*` variables (ProgramMetadata), as bpftool shows them.
+    public var metadata: [(String, BTFValue)] = []
 
     public var id: UInt32 { info.id }
     public var jited: Bool { info.bytesJited > 0 }
@@ -129,7 +131,8 @@ public enum Objects {
 
     static func program(fd: Int32) throws(BPFError) -> ProgramEntry {
         let info = try ProgramInfo(fd: fd)
-        return ProgramEntry(info: info, fullName: fullProgramName(fd: fd, info: info))
+        return ProgramEntry(info: info, fullName: fullProgramName(fd: fd, info: info),
+                            metadata: ProgramMetadata.read(mapIDs: info.mapIDs))
     }
 
     // MARK: Maps

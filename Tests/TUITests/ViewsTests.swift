@@ -20,6 +20,18 @@ final class ViewsTests: XCTestCase {
         XCTAssertFalse(screen.contains("loading…"), screen.text)
     }
 
+    /// A program's metadata shows in its preview, escaped: the values are
+    /// whatever the program's author put in .rodata.
+    func testProgramMetadata() {
+        var p = program(10, "counter")
+        p.metadata = [BrowserField("owner", "\"team\u{1b}[2J\""), BrowserField("level", "3")]
+        let h = Harness(snapshot(programs: [p]), rows: 30)
+        XCTAssertTrue(h.screen.contains("Metadata"), h.text)
+        XCTAssertTrue(h.screen.contains("level") && h.screen.contains("3"), h.text)
+        XCTAssertTrue(h.screen.contains("\"team\\x1b[2J\""), h.text)
+        XCTAssertFalse(h.text.contains("\u{1b}"), "no raw escape reaches the screen")
+    }
+
     func testEmptyDataInEveryView() {
         let h = Harness(snapshot())
         let expected: [(Key, String)] = [

@@ -136,6 +136,9 @@ enum ProgCommand {
             if !info.mapIDs.isEmpty { pairs.append(("map_ids", info.mapIDs.map(String.init).joined(separator: ","))) }
             if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
             pairs.append(("verified_insns", "\(info.verifiedInstructions)"))
+            pairs += entry.metadata.map {
+                ("metadata." + Escape.terminal(Array($0.0.utf8)), Escape.terminal(Array(BTFFormatter.json($0.1).utf8)))
+            }
             return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
         }
     }

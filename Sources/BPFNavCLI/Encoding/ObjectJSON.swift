@@ -52,6 +52,14 @@ enum ObjectJSON {
         }
         out.append(",\"verified_insns\":"); out.append(info.verifiedInstructions)
         references(p.pinned, p.pids, out)
+        if !p.metadata.isEmpty {
+            out.append(",\"metadata\":{")
+            for (i, (name, value)) in p.metadata.enumerated() {
+                if i > 0 { out.append(byte: 0x2c) }
+                string(name, out); out.append(byte: 0x3a); out.write(BTFFormatter.json(value))
+            }
+            out.append("}")
+        }
         out.append("}")
     }
 
