@@ -21,14 +21,6 @@ public struct IterReader: ~Copyable {
     public init(pinnedAt path: String, bufferSize: Int = 64 * 1024) throws(BPFError) {
         var st = stat()
         let exists = lstat(path, &st) == 0
-        if exists, st.st_mode & S_IFMT == S_IFDIR {
-            throw BPFError("open pinned iterator", path, errno: EISDIR,
-                           hint: "a directory: name a pin in it (bpfnav pins \(path) lists them)")
-        }
-        if exists, !BPFFS.isBPFFS(path) {
-            throw BPFError("open pinned iterator", path, errno: EINVAL,
-                           hint: "not on a bpffs, so not a pinned iterator: use cat for other files")
-        }
         let fd = try check("open pinned iterator", path, hint: { code in
             switch code {
             case ENOENT where exists:

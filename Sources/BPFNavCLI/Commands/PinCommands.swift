@@ -205,6 +205,18 @@ enum CatCommand {
         }
         let path = name.contains("/") ? name : args.pins.path(name)
         if !name.contains("/") { try PinName.validate(name) }
+        // Only pinned iterators: a directory or a file elsewhere is not one.
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            if st.st_mode & S_IFMT == S_IFDIR {
+                throw BPFError("open pinned iterator", path, errno: EISDIR,
+                               hint: "a directory: name a pin in it (bpfnav pins \(path) lists them)")
+            }
+            if !BPFFS.isBPFFS(path) {
+                throw BPFError("open pinned iterator", path, errno: EINVAL,
+                               hint: "not on a bpffs, so not a pinned iterator: use cat for other files")
+            }
+        }
         let reader = try IterReader(pinnedAt: path)
         let out = Output.standardOutput
         do {
