@@ -150,6 +150,13 @@ public enum Escape {
         return String(decoding: out.buffer, as: UTF8.self)
     }
 
+    /// A message escaped a line at a time: what it quotes cannot reach the
+    /// terminal raw, and its own line breaks (a hint's) stay.
+    public static func terminalLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { terminal(Array($0.utf8)) }.joined(separator: "\n")
+    }
+
     public static func decodeScalar(_ bytes: UnsafeRawBufferPointer, at i: Int, length: Int) -> UInt32 {
         switch length {
         case 2: return UInt32(bytes[i] & 0x1f) << 6 | UInt32(bytes[i + 1] & 0x3f)

@@ -99,8 +99,7 @@ public enum CLI {
         // Messages name paths and objects that other users may have chosen
         // (a pin called ESC[2J): escaped like any text from the kernel, a
         // line at a time so that the hint keeps its own line.
-        let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
-        Output.standardError.write("bpfnav: " + lines.map { Escape.terminal(Array($0.utf8)) }.joined(separator: "\n") + "\n")
+        Output.standardError.write("bpfnav: " + Escape.terminalLines(message) + "\n")
         if let log, !log.isEmpty {
             Output.standardError.write(log.hasSuffix("\n") ? log : log + "\n")
         }

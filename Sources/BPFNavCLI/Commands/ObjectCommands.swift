@@ -280,8 +280,7 @@ enum ObjectCommands {
     static func references(holders: Bool = true) -> ObjectReferences {
         let refs = ObjectReferences.collect(pins: true, holders: holders)
         if let error = refs.holdersError {
-            let text = "\(error)".split(separator: "\n").map { Escape.terminal(Array($0.utf8)) }.joined(separator: "\n")
-            Output.standardError.write("bpfnav: warning: pids unavailable: \(text)\n")
+            Output.standardError.write("bpfnav: warning: pids unavailable: \(Escape.terminalLines("\(error)"))\n")
         }
         return refs
     }
