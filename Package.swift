@@ -53,7 +53,18 @@ let package = Package(
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
             ]
         ),
-        .executableTarget(name: "bpfnav", dependencies: ["BPFNavCLI", "BPFKit"]),
+        // Release builds are static executables: no dynamic loader at
+        // start-up, which halves the time of a short command (2.3 -> 0.9 ms;
+        // see bench/). libbpf's own dependencies come last for the archive.
+        .executableTarget(
+            name: "bpfnav",
+            dependencies: ["BPFNavCLI", "BPFKit"],
+            linkerSettings: [
+                .unsafeFlags(["-static-executable"], .when(configuration: .release)),
+                .linkedLibrary("elf", .when(configuration: .release)),
+                .linkedLibrary("z", .when(configuration: .release)),
+            ]
+        ),
 
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit"]),
         .testTarget(name: "IteratorsTests", dependencies: ["Iterators"]),

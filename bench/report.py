@@ -181,7 +181,7 @@ def main():
     w(f"- **Date:** {meta['date']}")
     w(f"- **Machine:** {meta['cpu']}, {meta['cores']} cores, {mem_gib:.1f} GiB RAM; "
       f"kernel {meta['kernel']}; Debian {meta['debian']}")
-    w(f"- **bpfnav commit:** {meta['commit']} (release build, `--static-swift-stdlib`)")
+    w(f"- **bpfnav commit:** {meta['commit']} (release build: a static executable)")
     w(f"- **Tools:** {meta['hyperfine']}; lsof {meta['lsof']}; {meta['procps']}; {meta['bpftool']}")
     w("")
     w("Each size N adds N idle processes from `bench/loadgen` (about 50 open fds and 30 extra "

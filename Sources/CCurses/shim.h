@@ -17,4 +17,11 @@ static inline attr_t bpfnav_a_reverse(void) { return A_REVERSE; }
 static inline attr_t bpfnav_a_dim(void) { return A_DIM; }
 static inline attr_t bpfnav_a_underline(void) { return A_UNDERLINE; }
 
+/* wcwidth(3) is XSI: glibc declares it only under _XOPEN_SOURCE, which
+ * Swift's Glibc module does not set. Declared here, called directly (a
+ * dlsym lookup finds nothing in a static executable). */
+#include <wchar.h>
+int wcwidth(wchar_t c);
+static inline int bpfnav_wcwidth(int c) { return wcwidth((wchar_t)c); }
+
 #endif

@@ -1,3 +1,4 @@
+import CCurses
 import Glibc
 
 /// Display widths of text in terminal cells (wcwidth), and text cut or
@@ -10,11 +11,8 @@ public enum TextWidth {
         let value = scalar.value
         if value < 0x7f { return 1 }
         if isControl(scalar) { return 1 }
-        if let wcwidth = Self.wcwidth {
-            let w = Int(wcwidth(Int32(bitPattern: value)))
-            if w >= 0 { return w }
-        }
-        return fallbackWidth(value)
+        let w = Int(wcwidth(Int32(bitPattern: value)))
+        return w >= 0 ? w : fallbackWidth(value)
     }
 
     public static func width(_ text: String) -> Int {
@@ -90,15 +88,10 @@ public enum TextWidth {
         return prefix(text, fitting: width - 1).0 + "…"
     }
 
-    // glibc's wcwidth, which Swift's Glibc module does not export (it needs
-    // _XOPEN_SOURCE); looked up once. It knows only the current LC_CTYPE:
-    // outside a UTF-8 locale it says -1 for every non-ASCII character, and
-    // the fallback below answers instead.
-    private typealias WCWidth = @convention(c) (Int32) -> Int32
-    private static let wcwidth: WCWidth? = {
-        guard let symbol = dlsym(nil, "wcwidth") else { return nil }
-        return unsafeBitCast(symbol, to: WCWidth.self)
-    }()
+    // glibc's wcwidth (through the CCurses shim). It knows only the current
+    // LC_CTYPE: outside a UTF-8 locale it says -1 for every non-ASCII
+    // character, and the fallback below answers instead.
+    private static func wcwidth(_ c: Int32) -> Int32 { bpfnav_wcwidth(c) }
 
     /// Wide and zero-width ranges for when wcwidth cannot say.
     static func fallbackWidth(_ value: UInt32) -> Int {

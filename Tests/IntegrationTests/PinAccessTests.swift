@@ -37,6 +37,10 @@ final class PinAccessTests: BPFTestCase {
         }
         let noGroup = try bpfnav("pin", "tasks", "--group", "no-such-group-here", "--dir", dir)
         XCTAssertEqual(noGroup.status, 64)
+        // A group by name, as /etc/group has it.
+        let byName = try bpfnav("pin", "tasks", "--name", "named-group", "--mode", "640", "--group", "nogroup", "--dir", dir)
+        XCTAssertEqual(byName.status, 0, byName.stderr)
+        XCTAssertEqual(mode(dir + "/named-group").gid, 65534)
 
         for name in try BPFFS.entries(of: dir) { unlink(dir + "/" + name) }
         rmdir(dir)

@@ -86,13 +86,32 @@ func pinAccess(_ args: Arguments) throws -> PinAccess {
     if let name = args.string("group") {
         if let number = gid_t(name) {
             group = number
-        } else if let entry = getgrnam(name) {
-            group = entry.pointee.gr_gid
+        } else if let gid = groupID(named: name) {
+            group = gid
         } else {
-            throw UsageError("no group named '\(name)'")
+            throw UsageError("no group named '\(name)' in /etc/group (give a group from a directory service by number)")
         }
     }
     return PinAccess(mode: mode, group: group)
+}
+
+/// A group's id from /etc/group. Not getgrnam: release builds are static,
+/// and a static glibc's NSS loads the system's modules at run time, which
+/// crashes when they do not match. Groups from a directory service (LDAP)
+/// are given by number.
+func groupID(named name: String) -> gid_t? {
+    if let file = fopen("/etc/group", "r") {
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            // name:password:gid:members
+            let fields = String(cString: line).split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+            if fields.count >= 3, fields[0] == name, let gid = gid_t(fields[2]) { return gid }
+        }
+    }
+    return nil
 }
 
 /// --pid / --tid as link parameters.

@@ -83,8 +83,11 @@ func runCommand(_ executable: String, _ arguments: [String], environment: [Strin
                      stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
-/// The bpfnav binary built beside the test bundle.
+/// The bpfnav binary built beside the test bundle, or $BPFNAV_TEST_BINARY
+/// (e.g. the static release build: `swift build -c release` then
+/// `BPFNAV_TEST_BINARY=$PWD/.build/release/bpfnav ./dev test`).
 let bpfnavBinary: String = {
+    if let binary = ProcessInfo.processInfo.environment["BPFNAV_TEST_BINARY"], !binary.isEmpty { return binary }
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
     return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("bpfnav").path
 }()
