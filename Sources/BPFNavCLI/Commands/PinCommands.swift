@@ -20,7 +20,7 @@ enum PinCommand {
             .option("name", "NAME", "Pin name instead of the default (one KIND only)."),
             .flag("mount", "Mount a bpffs at /sys/fs/bpf first if none is mounted there."),
             .option("mode", "MODE", "Permissions of the new pins, octal (default 600: the owner only)."),
-            .option("group", "GROUP", "Group of the new pins, to share them with --mode 640."),
+            .option("group", "GROUP", "Group of the new pins (a name in /etc/group, or a number), to share them with --mode 640."),
             dirOption,
         ],
         positionals: "KIND",
