@@ -3,8 +3,18 @@ import CLibBPF
 import Glibc
 import Iterators
 
+/// A program, map or link entry: its id in its space, and where it is
+/// pinned and who holds it once `ObjectReferences` filled them in.
+public protocol ReferencedEntry: Sendable {
+    static var space: BPFObjectSpace { get }
+    var id: UInt32 { get }
+    var pinned: [[UInt8]] { get set }
+    var pids: [Holder] { get set }
+}
+
 /// A loaded program, with where it is pinned and who holds it.
-public struct ProgramEntry: Sendable {
+public struct ProgramEntry: ReferencedEntry {
+    public static let space = BPFObjectSpace.program
     public var info: ProgramInfo
     /// The name as bpftool shows it: the kernel keeps 15 bytes; a name that
     /// long is completed from the program's BTF (its main function's name).
@@ -19,7 +29,8 @@ public struct ProgramEntry: Sendable {
 }
 
 /// A map, with where it is pinned and who holds it.
-public struct MapEntry: Sendable {
+public struct MapEntry: ReferencedEntry {
+    public static let space = BPFObjectSpace.map
     public var info: MapInfo
     /// prog_array maps: the program type the array is bound to (fdinfo).
     public var ownerProgramType: UInt32?
@@ -31,7 +42,8 @@ public struct MapEntry: Sendable {
 }
 
 /// A link, with where it is pinned and who holds it.
-public struct LinkEntry: Sendable {
+public struct LinkEntry: ReferencedEntry {
+    public static let space = BPFObjectSpace.link
     public var info: LinkInfo
     /// The linked program's type (bpftool shows it for tracing links).
     public var programType: UInt32?
@@ -79,19 +91,9 @@ public struct ObjectReferences: Sendable {
         return refs
     }
 
-    public func apply(to entry: inout ProgramEntry) {
-        entry.pinned = pinned(.program, entry.id)
-        entry.pids = pids(.program, entry.id)
-    }
-
-    public func apply(to entry: inout MapEntry) {
-        entry.pinned = pinned(.map, entry.id)
-        entry.pids = pids(.map, entry.id)
-    }
-
-    public func apply(to entry: inout LinkEntry) {
-        entry.pinned = pinned(.link, entry.id)
-        entry.pids = pids(.link, entry.id)
+    public func apply<Entry: ReferencedEntry>(to entry: inout Entry) {
+        entry.pinned = pinned(Entry.space, entry.id)
+        entry.pids = pids(Entry.space, entry.id)
     }
 
     func pinned(_ space: BPFObjectSpace, _ id: UInt32) -> [[UInt8]] {
@@ -120,13 +122,11 @@ public enum Objects {
     // MARK: Programs
 
     public static func programs(references: ObjectReferences? = nil) throws(BPFError) -> [ProgramEntry] {
-        try list(.program, references) { fd throws(BPFError) in try program(fd: fd) } apply: { entry, refs in refs.apply(to: &entry) }
+        try list(references) { fd throws(BPFError) in try program(fd: fd) }
     }
 
     public static func program(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> ProgramEntry {
-        var entry = try one(.program, id) { fd throws(BPFError) in try program(fd: fd) }
-        references?.apply(to: &entry)
-        return entry
+        try one(id, references) { fd throws(BPFError) in try program(fd: fd) }
     }
 
     static func program(fd: Int32) throws(BPFError) -> ProgramEntry {
@@ -138,13 +138,11 @@ public enum Objects {
     // MARK: Maps
 
     public static func maps(references: ObjectReferences? = nil) throws(BPFError) -> [MapEntry] {
-        try list(.map, references) { fd throws(BPFError) in try map(fd: fd) } apply: { entry, refs in refs.apply(to: &entry) }
+        try list(references) { fd throws(BPFError) in try map(fd: fd) }
     }
 
     public static func map(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> MapEntry {
-        var entry = try one(.map, id) { fd throws(BPFError) in try map(fd: fd) }
-        references?.apply(to: &entry)
-        return entry
+        try one(id, references) { fd throws(BPFError) in try map(fd: fd) }
     }
 
     static func map(fd: Int32) throws(BPFError) -> MapEntry {
@@ -161,13 +159,11 @@ public enum Objects {
     // MARK: Links
 
     public static func links(references: ObjectReferences? = nil) throws(BPFError) -> [LinkEntry] {
-        try list(.link, references) { fd throws(BPFError) in try link(fd: fd) } apply: { entry, refs in refs.apply(to: &entry) }
+        try list(references) { fd throws(BPFError) in try link(fd: fd) }
     }
 
     public static func link(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> LinkEntry {
-        var entry = try one(.link, id) { fd throws(BPFError) in try link(fd: fd) }
-        references?.apply(to: &entry)
-        return entry
+        try one(id, references) { fd throws(BPFError) in try link(fd: fd) }
     }
 
     static func link(fd: Int32) throws(BPFError) -> LinkEntry {
@@ -184,26 +180,26 @@ public enum Objects {
 
     // MARK: Common
 
-    static func list<Entry>(_ space: BPFObjectSpace, _ references: ObjectReferences?,
-                            _ read: (Int32) throws(BPFError) -> Entry,
-                            apply: (inout Entry, ObjectReferences) -> Void) throws(BPFError) -> [Entry] {
+    static func list<Entry: ReferencedEntry>(_ references: ObjectReferences?,
+                                             _ read: (Int32) throws(BPFError) -> Entry) throws(BPFError) -> [Entry] {
         var entries: [Entry] = []
-        for id in try space.ids() {
+        for id in try Entry.space.ids() {
             let fd: OwnedFD
             do {
-                fd = try space.open(id)
+                fd = try Entry.space.open(id)
             } catch where error.errno == ENOENT {
                 continue  // freed since it was listed
             }
             var entry = try read(fd.raw)
-            if let references { apply(&entry, references) }
+            references?.apply(to: &entry)
             entries.append(entry)
         }
         return entries
     }
 
-    static func one<Entry>(_ space: BPFObjectSpace, _ id: UInt32,
-                           _ read: (Int32) throws(BPFError) -> Entry) throws(BPFError) -> Entry {
+    static func one<Entry: ReferencedEntry>(_ id: UInt32, _ references: ObjectReferences?,
+                                            _ read: (Int32) throws(BPFError) -> Entry) throws(BPFError) -> Entry {
+        let space = Entry.space
         let noun = space.noun
         let fd: OwnedFD
         do {
@@ -212,7 +208,9 @@ public enum Objects {
             throw BPFError("show \(noun)", "\(id)", errno: ENOENT,
                            hint: "no such \(noun) with id \(id): 'bpfnav \(space.listCommand)' lists them")
         }
-        return try read(fd.raw)
+        var entry = try read(fd.raw)
+        references?.apply(to: &entry)
+        return entry
     }
 
     // MARK: Full program names

@@ -23,13 +23,7 @@ enum ProgsCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        let format = try DumpFormat(args)
-        let pids = ObjectCommands.wantsPids(args, format)
-        // The objects first: a listing that fails costs no fd-table pass.
-        var programs = try Objects.programs()
-        let references = ObjectCommands.references(holders: pids)
-        for i in programs.indices { references.apply(to: &programs[i]) }
-        ObjectCommands.printList(programs, format: format, header: header, cells: cells, json: ObjectJSON.program, pids: pids)
+        try ObjectCommands.list(args, Objects.programs, header: header, cells: cells, json: ObjectJSON.program)
     }
 
     static let header = ["ID", "TYPE", "NAME", "TAG", "LOADED_AT", "XLATED", "JITED", "MEMLOCK", "MAPS", "PIDS", "PINNED"]
@@ -55,13 +49,7 @@ enum LinksCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        let format = try DumpFormat(args)
-        let pids = ObjectCommands.wantsPids(args, format)
-        // The objects first: a listing that fails costs no fd-table pass.
-        var links = try Objects.links()
-        let references = ObjectCommands.references(holders: pids)
-        for i in links.indices { references.apply(to: &links[i]) }
-        ObjectCommands.printList(links, format: format, header: header, cells: cells, json: ObjectJSON.link, pids: pids)
+        try ObjectCommands.list(args, Objects.links, header: header, cells: cells, json: ObjectJSON.link)
     }
 
     static let header = ["ID", "TYPE", "PROG", "ATTACHED", "PIDS", "PINNED"]
@@ -75,13 +63,7 @@ enum LinksCommand {
 /// The rows of `bpfnav maps` (MapsCommand runs it).
 enum MapList {
     static func run(_ args: Arguments) throws {
-        let format = try DumpFormat(args)
-        let pids = ObjectCommands.wantsPids(args, format)
-        // The objects first: a listing that fails costs no fd-table pass.
-        var maps = try Objects.maps()
-        let references = ObjectCommands.references(holders: pids)
-        for i in maps.indices { references.apply(to: &maps[i]) }
-        ObjectCommands.printList(maps, format: format, header: header, cells: cells, json: ObjectJSON.map, pids: pids)
+        try ObjectCommands.list(args, Objects.maps, header: header, cells: cells, json: ObjectJSON.map)
     }
 
     static let header = ["ID", "TYPE", "NAME", "FLAGS", "KEY", "VALUE", "MAX_ENTRIES", "MEMLOCK", "FROZEN", "PIDS", "PINNED"]
@@ -300,6 +282,20 @@ enum ObjectCommands {
             throw UsageError("ID takes a positive number, not '\(Escape.terminal(Array(text.utf8)))'")
         }
         return id
+    }
+
+    /// `progs`, `maps`, `links`: the objects, then where they are pinned and
+    /// (for JSON, or with --pids) who holds them, printed in `args`' format.
+    static func list<Entry: ReferencedEntry>(_ args: Arguments, _ objects: (ObjectReferences?) throws(BPFError) -> [Entry],
+                                             header: [String], cells: (Entry) -> [String],
+                                             json: (Entry, Output) -> Void) throws {
+        let format = try DumpFormat(args)
+        let pids = wantsPids(args, format)
+        // The objects first: a listing that fails costs no fd-table pass.
+        var entries = try objects(nil)
+        let refs = references(holders: pids)
+        for i in entries.indices { refs.apply(to: &entries[i]) }
+        printList(entries, format: format, header: header, cells: cells, json: json, pids: pids)
     }
 
     /// A list as a table, one JSON array or NDJSON.
