@@ -19,7 +19,7 @@ public struct MapContents {
         self.info = info
         let cpus = info.isPerCPU ? max(1, Int(libbpf_num_possible_cpus())) : 1
         possibleCPUs = cpus
-        valueStride = info.isPerCPU ? ((Int(info.valueSize) + 7) & ~7) * cpus : Int(info.valueSize)
+        valueStride = info.valueSlot * cpus
     }
 
     /// Why a map of this type cannot be listed entry by entry, if it cannot.

@@ -66,4 +66,10 @@ public struct MapInfo: Equatable, Sendable {
         // percpu_hash 5, percpu_array 6, lru_percpu_hash 10, percpu_cgroup_storage 21
         [5, 6, 10, 21].contains(type)
     }
+
+    /// Bytes one CPU's value takes in a lookup buffer: per-CPU values are
+    /// each rounded up to 8 bytes; other maps have one value of valueSize.
+    public var valueSlot: Int {
+        isPerCPU ? (Int(valueSize) + 7) & ~7 : Int(valueSize)
+    }
 }

@@ -52,7 +52,7 @@ public final class BrowserMapPager: BrowserMapReader, @unchecked Sendable {
         self.pageSize = max(1, pageSize)
         keySize = max(Int(info.keySize), 1)
         cpus = info.isPerCPU ? max(1, Int(libbpf_num_possible_cpus())) : 1
-        slot = info.isPerCPU ? (Int(info.valueSize) + 7) & ~7 : Int(info.valueSize)
+        slot = info.valueSlot
         valueStride = max(slot * cpus, 1)
     }
 

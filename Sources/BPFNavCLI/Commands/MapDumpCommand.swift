@@ -62,7 +62,6 @@ enum MapDumpCommand {
         let info = dump.info
         out.append("{\"key\":")
         appendHexArray(key, out)
-        let slot = (Int(info.valueSize) + 7) & ~7
         if !info.isPerCPU {
             out.append(",\"value\":")
             appendHexArray(value, out)
@@ -71,16 +70,8 @@ enum MapDumpCommand {
                 out.append(UInt64(value.loadUnaligned(as: UInt32.self)))
             }
         } else {
-            out.append(",\"values\":[")
-            for cpu in 0..<contents.possibleCPUs {
-                if cpu > 0 { out.append(byte: UInt8(ascii: ",")) }
-                out.append("{\"cpu\":")
-                out.append(UInt64(cpu))
-                out.append(",\"value\":")
-                appendHexArray(UnsafeRawBufferPointer(rebasing: value[(cpu * slot)..<(cpu * slot + Int(info.valueSize))]), out)
-                out.append(byte: UInt8(ascii: "}"))
-            }
-            out.append(byte: UInt8(ascii: "]"))
+            out.append(",")
+            appendPerCPU(info, contents, value, out) { appendHexArray($0, out) }
         }
         if dump.btf != nil {
             out.append(",\"formatted\":{")
@@ -95,21 +86,33 @@ enum MapDumpCommand {
                 out.append("\"value\":")
                 out.write(dump.formatValue(value).map(BTFFormatter.json) ?? "null")
             } else {
-                out.append("\"values\":[")
-                for cpu in 0..<contents.possibleCPUs {
-                    if cpu > 0 { out.append(byte: UInt8(ascii: ",")) }
-                    out.append("{\"cpu\":")
-                    out.append(UInt64(cpu))
-                    out.append(",\"value\":")
-                    let one = UnsafeRawBufferPointer(rebasing: value[(cpu * slot)..<(cpu * slot + Int(info.valueSize))])
-                    out.write(dump.formatValue(one).map(BTFFormatter.json) ?? "null")
-                    out.append(byte: UInt8(ascii: "}"))
-                }
-                out.append(byte: UInt8(ascii: "]"))
+                appendPerCPU(info, contents, value, out) { out.write(dump.formatValue($0).map(BTFFormatter.json) ?? "null") }
             }
             out.append(byte: UInt8(ascii: "}"))
         }
         out.append(byte: UInt8(ascii: "}"))
+    }
+
+    /// `"values":[{"cpu":0,"value":…},…]`: each CPU's slot of a per-CPU
+    /// value (8-byte aligned in the kernel's buffer) through `writeOne`.
+    static func appendPerCPU(_ info: MapInfo, _ contents: MapContents, _ value: UnsafeRawBufferPointer, _ out: Output,
+                             _ writeOne: (UnsafeRawBufferPointer) -> Void) {
+        out.append("\"values\":[")
+        for cpu in 0..<contents.possibleCPUs {
+            if cpu > 0 { out.append(byte: UInt8(ascii: ",")) }
+            out.append("{\"cpu\":")
+            out.append(UInt64(cpu))
+            out.append(",\"value\":")
+            writeOne(cpuSlot(info, value, cpu))
+            out.append(byte: UInt8(ascii: "}"))
+        }
+        out.append(byte: UInt8(ascii: "]"))
+    }
+
+    /// One CPU's value in a per-CPU map's buffer.
+    static func cpuSlot(_ info: MapInfo, _ value: UnsafeRawBufferPointer, _ cpu: Int) -> UnsafeRawBufferPointer {
+        let start = cpu * info.valueSlot
+        return UnsafeRawBufferPointer(rebasing: value[start..<(start + Int(info.valueSize))])
     }
 
     /// `["0x2a","0x00",…]`, as bpftool prints raw bytes. A million-entry
@@ -138,10 +141,9 @@ enum MapDumpCommand {
         out.append("key: ")
         appendHexBytes(key, out)
         if dump.info.isPerCPU {
-            let slot = (Int(dump.info.valueSize) + 7) & ~7
             for cpu in 0..<contents.possibleCPUs {
                 out.write("\n  cpu \(cpu): ")
-                appendHexBytes(UnsafeRawBufferPointer(rebasing: value[(cpu * slot)..<(cpu * slot + Int(dump.info.valueSize))]), out)
+                appendHexBytes(cpuSlot(dump.info, value, cpu), out)
             }
         } else {
             out.append("  value: ")
