@@ -19,11 +19,14 @@ public struct IterReader: ~Copyable {
 
     /// Opens a pinned iterator at `path`.
     public init(pinnedAt path: String, bufferSize: Int = 64 * 1024) throws(BPFError) {
-        var st = stat()
-        let exists = lstat(path, &st) == 0
+        // Whether the path exists is asked only when the open failed.
+        func exists() -> Bool {
+            var st = stat()
+            return lstat(path, &st) == 0
+        }
         let fd = try check("open pinned iterator", path, hint: { code in
             switch code {
-            case ENOENT where exists:
+            case ENOENT where exists():
                 "it is there, but the kernel would not open it as an iterator (is it one? bpfnav pins \(path) says what it is)"
             case ENOENT: "nothing is pinned there: see bpfnav pins"
             case EACCES: "no read access to the pin (bpfnav pins are 0600 unless pinned with --mode)"

@@ -21,7 +21,7 @@ public enum ProgramMetadata {
                   let info = try? MapInfo(fd: fd.raw, withFDInfo: false),
                   // bpftool's test: a one-entry array with an int key,
                   // BTF for its value, and ".rodata" in its name.
-                  info.type == 2, info.keySize == 4, info.maxEntries == 1,
+                  info.type == BPF_MAP_TYPE_ARRAY.rawValue, info.keySize == 4, info.maxEntries == 1,
                   info.btfValueTypeID != 0, info.name.contains(".rodata") else { continue }
             var key: UInt32 = 0
             var value = [UInt8](repeating: 0, count: Int(info.valueSize))
