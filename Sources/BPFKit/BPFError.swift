@@ -11,8 +11,14 @@ public struct BPFError: Error, CustomStringConvertible, Sendable {
     public var errno: Int32
     /// What the user can do next, when there is something to say.
     public var hint: String?
-    /// The verifier's log, when a program failed to load.
+    /// libbpf's messages (warnings and notes; the verifier's log among them
+    /// when a program failed to load). Printed only on request (--verbose).
     public var log: String?
+    /// What went wrong, in place of `strerror(errno)`, when something more
+    /// exact is known: the verifier's reason line for a refused program.
+    public var cause: String?
+    /// A file holding the whole verifier log of a refused program.
+    public var logPath: String?
 
     public init(_ operation: String, _ subject: String, errno: Int32, hint: String? = nil, log: String? = nil) {
         self.operation = operation
@@ -38,13 +44,19 @@ public struct BPFError: Error, CustomStringConvertible, Sendable {
 
     public var message: String {
         var text = subject.isEmpty ? operation : "\(operation) \(subject)"
-        if errno != 0 { text += ": \(Errno.describe(errno)) (\(errnoName))" }
+        if let cause {
+            text += ": \(cause)"
+            if errno != 0 { text += " (\(errnoName))" }
+        } else if errno != 0 {
+            text += ": \(Errno.describe(errno)) (\(errnoName))"
+        }
         return text
     }
 
     public var description: String {
         var text = message
         if let hint { text += "\n  \(hint)" }
+        if let logPath { text += "\n  the verifier's whole log is in \(logPath)" }
         return text
     }
 }

@@ -39,33 +39,54 @@ public final class BPFObject {
         image.deallocate()
     }
 
-    /// Loads every program and creates every map. A verifier rejection
-    /// carries the verifier's log.
+    /// Loads every program and creates every map. A program the verifier
+    /// refuses is said as such ("the kernel's verifier rejected PROGRAM:
+    /// REASON"), its whole log saved to a file the error names.
     public func load() throws(BPFError) {
         _ = LibbpfLog.take()
         let err = bpf_object__load(object)
         if err != 0 {
             let code = err < 0 ? -err : err
-            let log = LibbpfLog.take()
-            throw BPFError("load BPF object", name, errno: code, hint: Self.loadHint(code, log: log), log: log)
+            throw Self.loadError(object: name, code: code, log: LibbpfLog.take(), capabilities: .current(),
+                                 fdsShort: FileDescriptorHeadroom.current() < 16,
+                                 saveLog: { log throws(BPFError) in try log.save() })
         }
     }
 
-    static func loadHint(_ code: Int32, log: String = "") -> String? {
+    /// The error for a failed `bpf_object__load`, from its errno and
+    /// libbpf's messages. A refusal (EACCES, EPERM, EINVAL) is the
+    /// verifier's when bpfnav holds the capabilities and libbpf passed on a
+    /// verifier log; "run as root" only when a capability is really missing.
+    static func loadError(object: String, code: Int32, log: String, capabilities: Capabilities, fdsShort: Bool,
+                          saveLog: (VerifierLog) throws(BPFError) -> String) -> BPFError {
         // Out of fds part way, libbpf's feature probes fail and it carries on
         // with a program the kernel then rejects (EINVAL): the cause is
         // the fd limit, not the program.
-        if code != EMFILE, log.contains("Too many open files") || FileDescriptorHeadroom.current() < 16 {
-            return "file descriptors ran short while libbpf loaded it (ulimit -n is \(FileDescriptorHeadroom.limit())): raise the limit and try again"
+        let fdHint: String? = code != EMFILE && (log.contains("Too many open files") || fdsShort)
+            ? "file descriptors ran short while libbpf loaded it (ulimit -n is \(FileDescriptorHeadroom.limit())): raise the limit and try again"
+            : nil
+        guard code == EACCES || code == EPERM || code == EINVAL else {
+            return BPFError("load BPF object", object, errno: code, hint: fdHint, log: log)
         }
-        switch code {
-        case EPERM, EACCES:
-            return "loading BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root"
-        case EINVAL:
-            return log.isEmpty ? "the kernel rejected the program" : "the kernel rejected the program; the verifier log follows"
-        default:
-            return nil
+        if !capabilities.canLoadTracing {
+            return BPFError("load BPF object", object, errno: code, hint: fdHint
+                ?? "loading BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); this process lacks \(capabilities.missingForTracing.joined(separator: " and ")): run as root",
+                log: log)
         }
+        guard let verifier = VerifierLog(libbpfMessages: log) else {
+            return BPFError("load BPF object", object, errno: code, hint: fdHint
+                ?? "the kernel refused it, and bpfnav holds the capabilities it needs: bpfnav --verbose shows libbpf's messages",
+                log: log)
+        }
+        var rejection = BPFError("the kernel's verifier rejected", verifier.program, errno: code, log: log)
+        rejection.cause = verifier.reason
+        do {
+            rejection.logPath = try saveLog(verifier)
+            rejection.hint = fdHint ?? "in BPF object \(object)"
+        } catch {
+            rejection.hint = fdHint ?? "in BPF object \(object); the verifier's log could not be saved (\(error.message)): bpfnav --verbose prints it"
+        }
+        return rejection
     }
 
     /// Names of the object's programs, in ELF order.
@@ -119,5 +140,116 @@ public final class BPFObject {
             throw BPFError("find program", "\(program) in \(name)", errno: ENOENT)
         }
         return prog
+    }
+}
+
+/// The verifier's account of a program it refused, as libbpf passes it on:
+/// "prog 'NAME': BPF program load failed: …", then the log between
+/// "prog 'NAME': -- BEGIN PROG LOAD LOG --" and "-- END PROG LOAD LOG --".
+public struct VerifierLog: Equatable, Sendable {
+    static let beginMarker = "-- BEGIN PROG LOAD LOG --"
+    static let endMarker = "-- END PROG LOAD LOG --"
+
+    /// The refused program's name.
+    public var program: String
+    /// The whole log, as the kernel wrote it.
+    public var text: String
+    /// The line that says why: the last meaningful line before the
+    /// verifier's summary ("processed N insns …"); nil if there is none.
+    public var reason: String?
+
+    /// The last refused program in `libbpfMessages`; nil when libbpf
+    /// reported no failed program load or passed on no verifier log.
+    public init?(libbpfMessages messages: String) {
+        guard let failed = messages.ranges(of: "': BPF program load failed").last,
+              let open = messages[..<failed.lowerBound].ranges(of: "prog '").last else { return nil }
+        let program = String(messages[open.upperBound..<failed.lowerBound])
+        guard let begin = messages.ranges(of: "prog '\(program)': \(Self.beginMarker)\n").last else { return nil }
+        let rest = messages[begin.upperBound...]
+        let end = rest.firstRange(of: Self.endMarker)?.lowerBound ?? rest.endIndex
+        self.program = program
+        text = String(rest[..<end])
+        reason = Self.reason(in: text)
+    }
+
+    public init(program: String, text: String) {
+        self.program = program
+        self.text = text
+        reason = Self.reason(in: text)
+    }
+
+    /// The last line before the summary that is neither an instruction
+    /// ("12: (85) call …"), a register state ("12: R1=…") nor source ("; …").
+    static func reason(in log: String) -> String? {
+        var lines = log.split(separator: "\n").map { $0.trimmingWhitespace() }
+        if let summary = lines.lastIndex(where: { isSummary($0) }) {
+            lines.removeSubrange(summary...)
+        }
+        return lines.last { line in
+            !line.isEmpty && !line.hasPrefix(";") && !isInstruction(line) && !isSummary(line)
+                && !line.hasPrefix("verification time") && !line.hasPrefix("stack depth")
+        }
+    }
+
+    /// "processed 13 insns (limit 1000000) …".
+    private static func isSummary(_ line: String) -> Bool {
+        guard line.hasPrefix("processed ") else { return false }
+        return line.dropFirst("processed ".count).first?.isNumber ?? false
+    }
+
+    /// "12: (85) call bpf_d_path#147", "0: R1=ctx() R10=fp0", "from 4 to 6: …".
+    private static func isInstruction(_ line: String) -> Bool {
+        let digits = line.prefix { $0.isNumber }
+        if !digits.isEmpty, line.dropFirst(digits.count).hasPrefix(":") { return true }
+        return line.hasPrefix("from ") && line.contains(" to ") && line.contains(":")
+    }
+
+    /// Writes the log to a new file of its own, under $TMPDIR (or /tmp):
+    /// `bpfnav-verifier-PROGRAM-XXXXXX.log`, created exclusively (never an
+    /// existing file or a symlink someone planted), mode 0600. Its path.
+    public func save(directory: String? = nil) throws(BPFError) -> String {
+        let directory = directory ?? {
+            if let tmp = getenv("TMPDIR").map({ String(cString: $0) }), tmp.hasPrefix("/") { return tmp }
+            return "/tmp"
+        }()
+        // Only the characters of a C identifier in the name: a program
+        // name is the ELF's, which anyone may have written.
+        let safe = String(program.unicodeScalars.prefix(64).map { scalar -> Character in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_")
+                ? Character(scalar) : "_"
+        })
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var generator = SystemRandomNumberGenerator()
+        var lastError = EEXIST
+        for _ in 0..<100 {
+            let unique = String((0..<6).map { _ in letters[Int(generator.next() % UInt64(letters.count))] })
+            let path = "\(directory)/bpfnav-verifier-\(safe)-\(unique).log"
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if fd < 0 {
+                lastError = errno
+                if lastError == EEXIST { continue }
+                break
+            }
+            let bytes = Array(text.utf8)
+            var written = 0
+            while written < bytes.count {
+                let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 {
+                    let code = n < 0 ? errno : EIO
+                    close(fd)
+                    unlink(path)
+                    throw BPFError("write the verifier's log to", path, errno: code)
+                }
+                written += n
+            }
+            if close(fd) != 0 {
+                let code = errno
+                unlink(path)
+                throw BPFError("write the verifier's log to", path, errno: code)
+            }
+            return path
+        }
+        throw BPFError("create a file for the verifier's log in", directory, errno: lastError)
     }
 }

@@ -2,6 +2,9 @@
 #define BPFNAV_CLIBBPF_SHIM_H
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/bpf.h>
 #include <linux/magic.h>
@@ -99,6 +102,26 @@ static inline int bpfnav_rename(const char *from, const char *to, unsigned int f
 	if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, flags) != 0)
 		return -errno;
 	return 0;
+}
+
+/* One libbpf message, formatted whole: a malloc'd string the caller frees,
+ * or NULL. libbpf hands the verifier's entire log to its print callback as
+ * one "%s" (often far over 4 KiB); formatting into a fixed buffer cut it off
+ * before the line that says why the program was refused. vsnprintf measures
+ * on a va_copy first, because a va_list can only be walked once. */
+static inline char *bpfnav_vformat(const char *format, va_list args)
+{
+	va_list measure;
+	va_copy(measure, args);
+	int n = vsnprintf(NULL, 0, format, measure);
+	va_end(measure);
+	if (n < 0)
+		return NULL;
+	char *text = malloc((size_t)n + 1);
+	if (!text)
+		return NULL;
+	vsnprintf(text, (size_t)n + 1, format, args);
+	return text;
 }
 
 #endif

@@ -18,18 +18,50 @@ public enum CLI {
 
     /// Runs the command line; returns the exit status.
     public static func run(_ args: [String]) -> Int32 {
+        let (args, verbose) = extractingVerbose(args)
+        return run(args, verbose: verbose)
+    }
+
+    /// `-v` and `--verbose` are global: taken from anywhere before `--`,
+    /// except where they are an option's value (`--dir -v`).
+    static func extractingVerbose(_ args: [String]) -> (args: [String], verbose: Bool) {
+        let takesValue = Set(commands.flatMap { $0.options.filter { $0.value != nil }.map { "--" + $0.name } } + ["-d"])
+        var out: [String] = []
+        var verbose = false
+        var index = 0
+        while index < args.count {
+            let arg = args[index]
+            index += 1
+            if arg == "--" {
+                out += args[(index - 1)...]
+                break
+            }
+            if arg == "-v" || arg == "--verbose" {
+                verbose = true
+                continue
+            }
+            out.append(arg)
+            if takesValue.contains(arg), index < args.count {
+                out.append(args[index])
+                index += 1
+            }
+        }
+        return (out, verbose)
+    }
+
+    static func run(_ args: [String], verbose: Bool) -> Int32 {
         // No arguments on a terminal: the browser; `bpfnav -d 5` too.
-        if args.isEmpty, BrowseCommand.hasTerminal { return run([BrowseCommand.spec.name]) }
+        if args.isEmpty, BrowseCommand.hasTerminal { return run([BrowseCommand.spec.name], verbose: verbose) }
         if let first = args.first, first.hasPrefix("-d") || first.hasPrefix("--delay") {
-            return run([BrowseCommand.spec.name] + args)
+            return run([BrowseCommand.spec.name] + args, verbose: verbose)
         }
         guard let first = args.first, first != "-h", first != "--help" else {
             Output.standardOutput.write(Help.overview(commands))
             return finishOutput(0)
         }
         if first == "help" {
-            guard args.count > 1 else { return run(["--help"]) }
-            return run([args[1], "--help"])
+            guard args.count > 1 else { return run(["--help"], verbose: verbose) }
+            return run([args[1], "--help"], verbose: verbose)
         }
         guard let spec = commands.first(where: { $0.name == first }) else {
             Output.standardError.write("bpfnav: unknown command '\(Escape.terminal(Array(first.utf8)))'\nCommands: \(commands.map(\.name).joined(separator: ", ")); see 'bpfnav --help'.\n")
@@ -54,7 +86,7 @@ public enum CLI {
             return finishOutput(exit.status)
         } catch let usage as UsageError {
             if json {
-                writeJSONError(usage.message, errno: nil)
+                writeJSONError(usage.message, errno: nil, log: nil)
             } else {
                 // Messages quote the user's words: escaped, like any text
                 // bpfnav did not write itself.
@@ -62,7 +94,7 @@ public enum CLI {
             }
             return 64
         } catch {
-            report(error, json: json)
+            report(error, json: json, verbose: verbose)
             return finishOutput(1)
         }
     }
@@ -82,36 +114,45 @@ public enum CLI {
         return 1
     }
 
-    /// One clear message on stderr (with the verifier log when there is
-    /// one), or with --json a JSON object on stdout, as bpftool -j does.
-    static func report(_ error: any Error, json: Bool) {
-        let (message, errnoName, log): (String, String?, String?) = switch error {
-        case let e as BPFError: (e.description, e.errnoName, e.log)
-        case let e as IterReadError: (e.description, e.error.errnoName, nil)
-        case let e as RecordError: ("decode iterator records: \(e)", nil, nil)
-        default: ("\(error)", nil, nil)
+    /// One clear message on stderr, or with --json a JSON object on stdout,
+    /// as bpftool -j does. libbpf's messages (the verifier's whole log among
+    /// them) follow only with --verbose, or when no file holds the verifier
+    /// log: libbpf's warnings without one are short.
+    static func report(_ error: any Error, json: Bool, verbose: Bool = false) {
+        let (message, errnoName, log, logPath): (String, String?, String?, String?) = switch error {
+        case let e as BPFError: (e.description, e.errnoName, e.log, e.logPath)
+        case let e as IterReadError: (e.description, e.error.errnoName, nil, nil)
+        case let e as RecordError: ("decode iterator records: \(e)", nil, nil, nil)
+        default: ("\(error)", nil, nil, nil)
         }
         Output.standardOutput.flush()
         if json {
-            writeJSONError(message, errno: errnoName)
-            return
+            writeJSONError(message, errno: errnoName, log: logPath)
+        } else {
+            // Messages name paths and objects that other users may have chosen
+            // (a pin called ESC[2J): escaped like any text from the kernel, a
+            // line at a time so that the hint keeps its own line.
+            Output.standardError.write("bpfnav: " + Escape.terminalLines(message) + "\n")
         }
-        // Messages name paths and objects that other users may have chosen
-        // (a pin called ESC[2J): escaped like any text from the kernel, a
-        // line at a time so that the hint keeps its own line.
-        Output.standardError.write("bpfnav: " + Escape.terminalLines(message) + "\n")
-        if let log, !log.isEmpty {
-            Output.standardError.write(log.hasSuffix("\n") ? log : log + "\n")
+        if let log, !log.isEmpty, verbose || (logPath == nil && !json) {
+            let text = Escape.terminalLines(log.hasSuffix("\n") ? String(log.dropLast()) : log)
+            Output.standardError.write(text + "\n")
         }
     }
 
-    static func writeJSONError(_ message: String, errno: String?) {
+    /// `{"error": …, "errno": …, "log": PATH}`: `log` names the file that
+    /// holds a refused program's whole verifier log.
+    static func writeJSONError(_ message: String, errno: String?, log: String? = nil) {
         let out = Output.standardOutput
         out.append("{\"error\":")
         Escape.appendJSONString(Array(message.utf8), to: out)
         if let errno {
             out.append(",\"errno\":")
             Escape.appendJSONString(Array(errno.utf8), to: out)
+        }
+        if let log {
+            out.append(",\"log\":")
+            Escape.appendJSONString(Array(log.utf8), to: out)
         }
         out.append("}\n")
         out.flush()

@@ -24,8 +24,12 @@ enum Help {
             out += row(left, option.help)
         }
         out += row("-h, --help", "Show this help.")
+        out += "\nGLOBAL OPTIONS:\n" + globalOptions
         return out
     }
+
+    /// Options every command takes (CLI.extractingVerbose).
+    static let globalOptions = row("-v, --verbose", "With an error, print libbpf's messages too: a program the verifier refused gets its whole log (which is also saved to the file the error names).")
 
     static func overview(_ commands: [CommandSpec]) -> String {
         var out = """
@@ -38,6 +42,7 @@ enum Help {
 
         """
         for spec in commands { out += row(spec.name, spec.abstract) }
+        out += "\nGLOBAL OPTIONS:\n" + globalOptions
         out += """
 
         Pinned iterators keep working while bpfnav is not running:
