@@ -287,29 +287,31 @@ public struct BTF: Sendable {
     public static func load(id: UInt32, base: BTF? = nil) throws(BPFError) -> BTF {
         let fd = try BPFObjectSpace.btf.open(id)
         let raw = fd.raw
-        var info = bpf_btf_info()
-        var len = UInt32(MemoryLayout<bpf_btf_info>.size)
-        try check("get info of BTF", "id \(id)") { bpf_obj_get_info_by_fd(raw, &info, &len) }
-        let size = Int(info.btf_size)
+        let first = try KernelInfo.get(raw, bpf_btf_info(), "get info of BTF", "id \(id)")
+        let size = Int(first.value.btf_size)
         guard size > 0 else { throw BPFError("read BTF", "id \(id)", errno: ENODATA) }
+        // name and kernel_btf came in 5.11: asking an older kernel for the
+        // name (a non-zero field past its struct) would fail with E2BIG.
+        let hasName = first.field(\.name_len) != nil
         var data = [UInt8](repeating: 0, count: size)
         var name = [CChar](repeating: 0, count: 128)
-        try check("read BTF", "id \(id)") {
-            data.withUnsafeMutableBytes { bytes in
-                name.withUnsafeMutableBufferPointer { namePtr in
-                    info = bpf_btf_info()
-                    info.btf = UInt64(UInt(bitPattern: bytes.baseAddress))
-                    info.btf_size = UInt32(bytes.count)
-                    info.name = UInt64(UInt(bitPattern: namePtr.baseAddress))
-                    info.name_len = UInt32(namePtr.count)
-                    len = UInt32(MemoryLayout<bpf_btf_info>.size)
-                    return bpf_obj_get_info_by_fd(raw, &info, &len)
+        // withUnsafeMutableBytes rethrows untyped errors: carry a Result out.
+        let second = try data.withUnsafeMutableBytes { bytes in
+            name.withUnsafeMutableBufferPointer { namePtr in
+                var request = bpf_btf_info()
+                request.btf = UInt64(UInt(bitPattern: bytes.baseAddress))
+                request.btf_size = UInt32(bytes.count)
+                if hasName {
+                    request.name = UInt64(UInt(bitPattern: namePtr.baseAddress))
+                    request.name_len = UInt32(namePtr.count)
                 }
+                return Result { () throws(BPFError) in try KernelInfo.get(raw, request, "read BTF", "id \(id)") }
             }
-        }
+        }.get()
+        let info = second.value
         if Int(info.btf_size) < size { data.removeLast(size - Int(info.btf_size)) }
         let objectName = name.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        let isKernel = info.kernel_btf != 0
+        let isKernel = (second.field(\.kernel_btf) ?? 0) != 0
         var splitBase: BTF?
         if isKernel && objectName != "vmlinux" {
             if let base { splitBase = base } else { splitBase = try vmlinux() }

@@ -23,7 +23,7 @@ public struct LinkInfo: Equatable, Sendable {
         // First pass: the type. Second pass: with buffers for the names the
         // type carries.
         var raw = [UInt8](repeating: 0, count: Self.bufferSize)
-        try Self.fetch(fd, &raw)
+        var length = try Self.fetch(fd, &raw)
         let type = raw.u32(0)
         var name = [UInt8](repeating: 0, count: 4096)
         let nameAt: (pointer: Int, length: Int)? = switch type {
@@ -39,8 +39,7 @@ public struct LinkInfo: Equatable, Sendable {
             name.withUnsafeMutableBytes { buffer in
                 raw.setU64(nameAt.pointer, UInt64(UInt(bitPattern: buffer.baseAddress)))
                 raw.setU32(nameAt.length, UInt32(buffer.count))
-                var len = UInt32(raw.count)
-                rc = raw.withUnsafeMutableBytes { bpf_obj_get_info_by_fd(fd, $0.baseAddress, &len) }
+                (rc, length) = raw.withUnsafeMutableBytes { objectInfo(fd, into: $0) }
             }
             try check("get info of link", "fd \(fd)") { rc }
         }
@@ -48,7 +47,7 @@ public struct LinkInfo: Equatable, Sendable {
         self.type = raw.u32(0)
         id = raw.u32(4)
         programID = raw.u32(8)
-        details = LinkDetails(type: self.type, raw: raw, name: text)
+        details = LinkDetails(type: self.type, raw: raw, length: length, name: text)
     }
 
     public init(id: UInt32) throws(BPFError) {
@@ -56,14 +55,19 @@ public struct LinkInfo: Equatable, Sendable {
         try self.init(fd: fd.raw)
     }
 
-    static func fetch(_ fd: Int32, _ raw: inout [UInt8]) throws(BPFError) {
-        var len = UInt32(raw.count)
-        let rc = raw.withUnsafeMutableBytes { bpf_obj_get_info_by_fd(fd, $0.baseAddress, &len) }
+    /// The info into `raw`; the number of bytes the kernel wrote.
+    static func fetch(_ fd: Int32, _ raw: inout [UInt8]) throws(BPFError) -> Int {
+        let (rc, length) = raw.withUnsafeMutableBytes { objectInfo(fd, into: $0) }
         try check("get info of link", "fd \(fd)") { rc }
+        return length
     }
 }
 
-/// What a link attaches, per link type.
+/// What a link attaches, per link type. A field the running kernel did not
+/// return (its `bpf_link_info` is shorter) is nil: the fields added after
+/// the link type itself (kprobe_multi's and kprobe's `missed`, uprobe's
+/// `ref_ctr_offset`, the attach cookie). Iterator links' tid/pid (6.1) read
+/// 0 from an older kernel, which is what they mean there: no parameter.
 public enum LinkDetails: Equatable, Sendable {
     case rawTracepoint(name: String)
     case tracing(attachType: UInt32, targetObjectID: UInt32, targetBTFID: UInt32)
@@ -73,7 +77,7 @@ public enum LinkDetails: Equatable, Sendable {
     case xdp(ifindex: UInt32)
     case structOps(mapID: UInt32)
     case netfilter(protocolFamily: UInt32, hook: UInt32, priority: Int32, flags: UInt32)
-    case kprobeMulti(count: UInt32, flags: UInt32, missed: UInt64)
+    case kprobeMulti(count: UInt32, flags: UInt32, missed: UInt64?)
     case uprobeMulti(path: String, count: UInt32, flags: UInt32, pid: UInt32)
     case perfEvent(PerfEventLink)
     case tcx(ifindex: UInt32, attachType: UInt32)
@@ -81,7 +85,8 @@ public enum LinkDetails: Equatable, Sendable {
     case sockmap(mapID: UInt32, attachType: UInt32)
     case unknown
 
-    init(type: UInt32, raw: [UInt8], name: String) {
+    /// `raw`: the info, of which the kernel wrote `length` bytes.
+    init(type: UInt32, raw: [UInt8], length: Int, name: String) {
         switch type {
         case 1: self = .rawTracepoint(name: name)
         case 2: self = .tracing(attachType: raw.u32(16), targetObjectID: raw.u32(20), targetBTFID: raw.u32(24))
@@ -94,8 +99,8 @@ public enum LinkDetails: Equatable, Sendable {
                          tid: isCgroup ? 0 : raw.u32(32), pid: isCgroup ? 0 : raw.u32(36))
         case 5: self = .netns(inode: raw.u32(16), attachType: raw.u32(20))
         case 6: self = .xdp(ifindex: raw.u32(16))
-        case 7: self = .perfEvent(PerfEventLink(raw: raw, name: name))
-        case 8: self = .kprobeMulti(count: raw.u32(24), flags: raw.u32(28), missed: raw.u64(32))
+        case 7: self = .perfEvent(PerfEventLink(raw: raw, length: length, name: name))
+        case 8: self = .kprobeMulti(count: raw.u32(24), flags: raw.u32(28), missed: raw.u64(32, within: length))
         case 9: self = .structOps(mapID: raw.u32(16))
         case 10: self = .netfilter(protocolFamily: raw.u32(16), hook: raw.u32(20),
                                    priority: Int32(bitPattern: raw.u32(24)), flags: raw.u32(28))
@@ -108,35 +113,36 @@ public enum LinkDetails: Equatable, Sendable {
     }
 }
 
-/// A perf_event link: a kprobe, uprobe, tracepoint or perf event.
-/// The attach cookie (`bpf_get_attach_cookie()`) is there since 6.9;
-/// earlier kernels leave it 0.
+/// A perf_event link: a kprobe, uprobe, tracepoint or perf event (6.6).
+/// The attach cookie (`bpf_get_attach_cookie()`) is there since 6.9; a
+/// field past what the kernel returned is nil.
 public enum PerfEventLink: Equatable, Sendable {
-    case kprobe(function: String, offset: UInt32, address: UInt64, missed: UInt64, retprobe: Bool, cookie: UInt64)
-    case uprobe(file: String, offset: UInt32, retprobe: Bool, cookie: UInt64, refCtrOffset: UInt64)
-    case tracepoint(name: String, cookie: UInt64)
-    case event(config: UInt64, type: UInt32, cookie: UInt64)
+    case kprobe(function: String, offset: UInt32, address: UInt64, missed: UInt64?, retprobe: Bool, cookie: UInt64?)
+    case uprobe(file: String, offset: UInt32, retprobe: Bool, cookie: UInt64?, refCtrOffset: UInt64?)
+    case tracepoint(name: String, cookie: UInt64?)
+    case event(config: UInt64, type: UInt32, cookie: UInt64?)
     case unknown(UInt32)
 
     /// The 6.18 layout: type at 16, then a union at 24 whose members put
     /// the cookie at 40 (uprobe, tracepoint, event) or 56 (kprobe).
-    init(raw: [UInt8], name: String) {
+    init(raw: [UInt8], length: Int, name: String) {
         switch raw.u32(16) {
         case 1, 2: self = .uprobe(file: name, offset: raw.u32(36), retprobe: raw.u32(16) == 2,
-                                  cookie: raw.u64(40), refCtrOffset: raw.u64(48))
-        case 3, 4: self = .kprobe(function: name, offset: raw.u32(36), address: raw.u64(40), missed: raw.u64(48),
-                                  retprobe: raw.u32(16) == 4, cookie: raw.u64(56))
-        case 5: self = .tracepoint(name: name, cookie: raw.u64(40))
-        case 6: self = .event(config: raw.u64(24), type: raw.u32(32), cookie: raw.u64(40))
+                                  cookie: raw.u64(40, within: length), refCtrOffset: raw.u64(48, within: length))
+        case 3, 4: self = .kprobe(function: name, offset: raw.u32(36), address: raw.u64(40), missed: raw.u64(48, within: length),
+                                  retprobe: raw.u32(16) == 4, cookie: raw.u64(56, within: length))
+        case 5: self = .tracepoint(name: name, cookie: raw.u64(40, within: length))
+        case 6: self = .event(config: raw.u64(24), type: raw.u32(32), cookie: raw.u64(40, within: length))
         case let other: self = .unknown(other)
         }
     }
 
-    public var cookie: UInt64 {
+    /// nil when the kernel did not return it (before 6.9).
+    public var cookie: UInt64? {
         switch self {
         case .kprobe(_, _, _, _, _, let cookie), .uprobe(_, _, _, let cookie, _), .tracepoint(_, let cookie),
              .event(_, _, let cookie): cookie
-        case .unknown: 0
+        case .unknown: nil
         }
     }
 }
@@ -183,6 +189,11 @@ extension [UInt8] {
 
     func u64(_ offset: Int) -> UInt64 {
         withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
+    }
+
+    /// The u64 at `offset` if the kernel wrote it (`length` bytes of info).
+    func u64(_ offset: Int, within length: Int) -> UInt64? {
+        kernelWrote(offset: offset, size: 8, length: length) ? u64(offset) : nil
     }
 
     mutating func setU32(_ offset: Int, _ value: UInt32) {

@@ -23,10 +23,7 @@ public struct BPFMap: ~Copyable {
 
     /// The kernel's id of the map.
     public func id() throws(BPFError) -> UInt32 {
-        var info = bpf_map_info()
-        var len = UInt32(MemoryLayout<bpf_map_info>.size)
-        try check("get info of map", name) { bpf_obj_get_info_by_fd(fd.raw, &info, &len) }
-        return info.id
+        try KernelInfo.get(fd.raw, bpf_map_info(), "get info of map", name).value.id
     }
 
     /// Pins the map at `path`. The map stays open.

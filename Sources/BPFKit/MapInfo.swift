@@ -14,7 +14,9 @@ public struct MapInfo: Equatable, Sendable {
     public var btfKeyTypeID: UInt32
     public var btfValueTypeID: UInt32
     public var btfVmlinuxValueTypeID: UInt32
-    public var mapExtra: UInt64
+    /// Bloom filters' hash count and the like (5.16); nil when the kernel
+    /// did not return it.
+    public var mapExtra: UInt64?
     /// From fdinfo.
     public var bytesMemlock: UInt64?
     public var frozen: Bool
@@ -24,9 +26,13 @@ public struct MapInfo: Equatable, Sendable {
     /// `withFDInfo`: also read memlock and frozen from fdinfo (a file to
     /// open and parse; callers that only need the id or name skip it).
     public init(fd: Int32, withFDInfo: Bool = true) throws(BPFError) {
-        var info = bpf_map_info()
-        var len = UInt32(MemoryLayout<bpf_map_info>.size)
-        try check("get info of map", "fd \(fd)") { bpf_obj_get_info_by_fd(fd, &info, &len) }
+        self.init(try KernelInfo.get(fd, bpf_map_info(), "get info of map", "fd \(fd)"))
+        if withFDInfo { readFDInfo(fd) }
+    }
+
+    /// Decodes what the kernel returned.
+    init(_ returned: KernelInfo<bpf_map_info>) {
+        let info = returned.value
         id = info.id
         type = info.type
         name = cStringField(info.name)
@@ -38,22 +44,23 @@ public struct MapInfo: Equatable, Sendable {
         btfKeyTypeID = info.btf_key_type_id
         btfValueTypeID = info.btf_value_type_id
         btfVmlinuxValueTypeID = info.btf_vmlinux_value_type_id
-        mapExtra = info.map_extra
+        mapExtra = returned.field(\.map_extra)
         bytesMemlock = nil
         frozen = false
-        if withFDInfo {
-            var memlock: UInt64?
-            var isFrozen = false
-            forEachFDInfoField(fd) { key, value in
-                if key.elementsEqual("memlock".utf8) {
-                    memlock = UInt64(String(decoding: value, as: UTF8.self))
-                } else if key.elementsEqual("frozen".utf8) {
-                    isFrozen = value.elementsEqual("1".utf8)
-                }
+    }
+
+    private mutating func readFDInfo(_ fd: Int32) {
+        var memlock: UInt64?
+        var isFrozen = false
+        forEachFDInfoField(fd) { key, value in
+            if key.elementsEqual("memlock".utf8) {
+                memlock = UInt64(String(decoding: value, as: UTF8.self))
+            } else if key.elementsEqual("frozen".utf8) {
+                isFrozen = value.elementsEqual("1".utf8)
             }
-            bytesMemlock = memlock
-            frozen = isFrozen
         }
+        bytesMemlock = memlock
+        frozen = isFrozen
     }
 
     public init(id: UInt32) throws(BPFError) {

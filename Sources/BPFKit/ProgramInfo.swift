@@ -16,33 +16,39 @@ public struct ProgramInfo: Equatable, Sendable {
     public var bytesJited: UInt32
     public var mapIDs: [UInt32]
     public var btfID: UInt32
+    /// Run-time statistics (5.1: every kernel bpfnav supports returns
+    /// them); 0 while statistics are off, or from a kernel that has none.
     public var runTimeNs: UInt64
     public var runCount: UInt64
-    public var recursionMisses: UInt64
-    public var verifiedInstructions: UInt32
+    // nil when the kernel did not return the field (an older kernel's
+    // shorter bpf_prog_info): recursion_misses 5.12, verified_insns 5.16.
+    public var recursionMisses: UInt64?
+    public var verifiedInstructions: UInt32?
     /// From fdinfo; nil when the kernel does not say.
     public var bytesMemlock: UInt64?
 
     public var typeName: String { ProgramType.name(type) }
 
     public init(fd: Int32) throws(BPFError) {
-        var info = bpf_prog_info()
-        var len = UInt32(MemoryLayout<bpf_prog_info>.size)
-        try check("get info of program", "fd \(fd)") { bpf_obj_get_info_by_fd(fd, &info, &len) }
+        try self.init(KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)"), fd: fd)
+    }
+
+    /// Decodes what the kernel returned; `fd` for the map ids (a second
+    /// call) and fdinfo.
+    init(_ returned: KernelInfo<bpf_prog_info>, fd: Int32?) throws(BPFError) {
+        let info = returned.value
         var maps: [UInt32] = []
-        if info.nr_map_ids > 0 {
+        if info.nr_map_ids > 0, let fd {
             // A second call fetches the map ids into our buffer.
             maps = [UInt32](repeating: 0, count: Int(info.nr_map_ids))
             let count = info.nr_map_ids
-            let rc = maps.withUnsafeMutableBufferPointer { buffer in
-                var again = bpf_prog_info()
-                again.nr_map_ids = count
-                again.map_ids = UInt64(UInt(bitPattern: buffer.baseAddress))
-                var len2 = UInt32(MemoryLayout<bpf_prog_info>.size)
-                return bpf_obj_get_info_by_fd(fd, &again, &len2)
+            let again = try maps.withUnsafeMutableBufferPointer { buffer throws(BPFError) in
+                var request = bpf_prog_info()
+                request.nr_map_ids = count
+                request.map_ids = UInt64(UInt(bitPattern: buffer.baseAddress))
+                return try KernelInfo.get(fd, request, "get map ids of program", "fd \(fd)")
             }
-            try check("get map ids of program", "fd \(fd)") { rc }
-            maps = Array(maps.prefix(Int(info.nr_map_ids)))
+            maps = Array(maps.prefix(Int(min(again.value.nr_map_ids, count))))
         }
         id = info.id
         type = info.type
@@ -58,20 +64,17 @@ public struct ProgramInfo: Equatable, Sendable {
         bytesJited = info.jited_prog_len
         mapIDs = maps
         btfID = info.btf_id
-        runTimeNs = info.run_time_ns
-        runCount = info.run_cnt
-        recursionMisses = info.recursion_misses
-        verifiedInstructions = info.verified_insns
-        bytesMemlock = fdinfoNumber(fd, "memlock")
+        runTimeNs = returned.field(\.run_time_ns) ?? 0
+        runCount = returned.field(\.run_cnt) ?? 0
+        recursionMisses = returned.field(\.recursion_misses)
+        verifiedInstructions = returned.field(\.verified_insns)
+        bytesMemlock = fd.flatMap { fdinfoNumber($0, "memlock") }
     }
 
     /// Just the program's name: one syscall, for hot paths that only need
     /// to recognise a program (no map ids, no fdinfo).
     public static func name(fd: Int32) throws(BPFError) -> String {
-        var info = bpf_prog_info()
-        var len = UInt32(MemoryLayout<bpf_prog_info>.size)
-        try check("get info of program", "fd \(fd)") { bpf_obj_get_info_by_fd(fd, &info, &len) }
-        return cStringField(info.name)
+        cStringField(try KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value.name)
     }
 
     /// Looks up a program by id. ENOENT when it is gone.
@@ -83,42 +86,35 @@ public struct ProgramInfo: Equatable, Sendable {
     /// Kernel addresses of the program's JITed functions (its subprograms),
     /// which name the targets of BPF-to-BPF calls in a dump.
     public static func jitedSymbols(fd: Int32) throws(BPFError) -> [UInt64] {
-        var info = bpf_prog_info()
-        var len = UInt32(MemoryLayout<bpf_prog_info>.size)
-        try check("get info of program", "fd \(fd)") { bpf_obj_get_info_by_fd(fd, &info, &len) }
+        let info = try KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value
         let count = Int(info.nr_jited_ksyms)
         guard count > 0 else { return [] }
         var symbols = [UInt64](repeating: 0, count: count)
-        let rc = symbols.withUnsafeMutableBufferPointer { buffer in
-            var again = bpf_prog_info()
-            again.nr_jited_ksyms = UInt32(count)
-            again.jited_ksyms = UInt64(UInt(bitPattern: buffer.baseAddress))
-            var len2 = UInt32(MemoryLayout<bpf_prog_info>.size)
-            return bpf_obj_get_info_by_fd(fd, &again, &len2)
+        try symbols.withUnsafeMutableBufferPointer { buffer throws(BPFError) in
+            var request = bpf_prog_info()
+            request.nr_jited_ksyms = UInt32(count)
+            request.jited_ksyms = UInt64(UInt(bitPattern: buffer.baseAddress))
+            _ = try KernelInfo.get(fd, request, "get JIT symbols of program", "fd \(fd)")
         }
-        try check("get JIT symbols of program", "fd \(fd)") { rc }
         return symbols
     }
 
     /// The translated instructions (what the verifier and fixups left), raw.
     public static func xlated(fd: Int32) throws(BPFError) -> [UInt8] {
-        var info = bpf_prog_info()
-        var len = UInt32(MemoryLayout<bpf_prog_info>.size)
-        try check("get info of program", "fd \(fd)") { bpf_obj_get_info_by_fd(fd, &info, &len) }
+        let info = try KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value
         let size = Int(info.xlated_prog_len)
         guard size > 0 else {
             throw BPFError("dump instructions of program", "id \(info.id)", errno: EPERM,
                            hint: "the kernel hides translated instructions (kernel.bpf_jit_harden or missing CAP_SYS_ADMIN)")
         }
         var bytes = [UInt8](repeating: 0, count: size)
-        let rc = bytes.withUnsafeMutableBytes { buffer in
-            var again = bpf_prog_info()
-            again.xlated_prog_len = UInt32(size)
-            again.xlated_prog_insns = UInt64(UInt(bitPattern: buffer.baseAddress))
-            var len2 = UInt32(MemoryLayout<bpf_prog_info>.size)
-            return bpf_obj_get_info_by_fd(fd, &again, &len2)
-        }
-        try check("dump instructions of program", "fd \(fd)") { rc }
+        // withUnsafeMutableBytes rethrows untyped errors: carry a Result out.
+        try bytes.withUnsafeMutableBytes { buffer in
+            var request = bpf_prog_info()
+            request.xlated_prog_len = UInt32(size)
+            request.xlated_prog_insns = UInt64(UInt(bitPattern: buffer.baseAddress))
+            return Result { () throws(BPFError) in try KernelInfo.get(fd, request, "dump instructions of program", "fd \(fd)") }
+        }.get()
         return bytes
     }
 }

@@ -41,7 +41,7 @@ public enum BrowserDocuments {
         lines.append(.field("jited", p.bytesJited > 0 ? "\(p.bytesJited) bytes" : "no"))
         if let memlock = p.bytesMemlock { lines.append(.field("memlock", BrowserFormat.bytes(memlock))) }
         if p.btfID != 0 { lines.append(.field("btf_id", "\(p.btfID)")) }
-        lines.append(.field("verified_insns", "\(p.verifiedInstructions)"))
+        if let verified = p.verifiedInstructions { lines.append(.field("verified_insns", "\(verified)")) }
         if p.runCount != 0 || p.runTimeNs != 0 {
             lines.append(.field("run_time", "\(BrowserFormat.duration(nanoseconds: p.runTimeNs)) (\(p.runTimeNs) ns)"))
             lines.append(.field("run_cnt", "\(p.runCount)"))

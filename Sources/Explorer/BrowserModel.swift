@@ -46,7 +46,8 @@ public struct BrowserProgram: Sendable, Equatable {
     public var bytesMemlock: UInt64?
     public var mapIDs: [UInt32]
     public var btfID: UInt32
-    public var verifiedInstructions: UInt32
+    /// nil when the kernel does not say (before 5.16).
+    public var verifiedInstructions: UInt32?
     /// Cumulative, counted only while run stats are enabled (by anyone).
     public var runTimeNs: UInt64
     public var runCount: UInt64
@@ -61,7 +62,7 @@ public struct BrowserProgram: Sendable, Equatable {
     public init(id: UInt32, type: String = "", name: String = "", tag: String = "", gplCompatible: Bool = false,
                 loadedAt: Int64? = nil, uid: UInt32 = 0, bytesXlated: UInt32 = 0, bytesJited: UInt32 = 0,
                 bytesMemlock: UInt64? = nil, mapIDs: [UInt32] = [], btfID: UInt32 = 0,
-                verifiedInstructions: UInt32 = 0, runTimeNs: UInt64 = 0, runCount: UInt64 = 0,
+                verifiedInstructions: UInt32? = nil, runTimeNs: UInt64 = 0, runCount: UInt64 = 0,
                 eventsPerSecond: Double? = nil, cpuPercent: Double? = nil,
                 pinned: [[UInt8]] = [], pids: [Holder] = [], metadata: [BrowserField] = []) {
         self.id = id; self.type = type; self.name = name; self.tag = tag; self.gplCompatible = gplCompatible

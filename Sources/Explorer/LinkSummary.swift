@@ -3,6 +3,11 @@ import Glibc
 
 /// What a link attaches, in words: the ATTACHED column and the detail view.
 public enum LinkSummary {
+    /// A field the kernel returned; none for one an older kernel did not.
+    static func given(_ key: String, _ value: UInt64?) -> [(String, String)] {
+        value.map { [(key, "\($0)")] } ?? []
+    }
+
     /// (field, value) pairs under bpftool's JSON names.
     public static func pairs(_ details: LinkDetails) -> [(String, String)] {
         switch details {
@@ -30,7 +35,7 @@ public enum LinkSummary {
         case .netfilter(let family, let hook, let priority, let flags):
             return [("pf", "\(family)"), ("hook", "\(hook)"), ("prio", "\(priority)"), ("flags", "\(flags)")]
         case .kprobeMulti(let count, let flags, let missed):
-            return [("retprobe", flags & 1 != 0 ? "yes" : "no"), ("func_cnt", "\(count)"), ("missed", "\(missed)")]
+            return [("retprobe", flags & 1 != 0 ? "yes" : "no"), ("func_cnt", "\(count)")] + given("missed", missed)
         case .uprobeMulti(let path, let count, let flags, let pid):
             return [("retprobe", flags & 1 != 0 ? "yes" : "no"), ("path", path), ("func_cnt", "\(count)"),
                     ("pid", "\(pid)")]
@@ -38,16 +43,17 @@ public enum LinkSummary {
             switch event {
             case .kprobe(let function, let offset, let address, let missed, let retprobe, let cookie):
                 return [("retprobe", retprobe ? "yes" : "no"), ("func", function), ("offset", "\(offset)"),
-                        ("addr", "0x" + String(address, radix: 16)), ("missed", "\(missed)"), ("cookie", "\(cookie)")]
+                        ("addr", "0x" + String(address, radix: 16))] + given("missed", missed) + given("cookie", cookie)
             case .uprobe(let file, let offset, let retprobe, let cookie, let refCtrOffset):
-                return [("retprobe", retprobe ? "yes" : "no"), ("file", file), ("offset", "0x" + String(offset, radix: 16)),
-                        ("cookie", "\(cookie)")] + (refCtrOffset != 0 ? [("ref_ctr_offset", "0x" + String(refCtrOffset, radix: 16))] : [])
+                return [("retprobe", retprobe ? "yes" : "no"), ("file", file), ("offset", "0x" + String(offset, radix: 16))]
+                    + given("cookie", cookie)
+                    + (refCtrOffset.map { $0 != 0 ? [("ref_ctr_offset", "0x" + String($0, radix: 16))] : [] } ?? [])
             case .tracepoint(let name, let cookie):
-                return [("tracepoint", name), ("cookie", "\(cookie)")]
+                return [("tracepoint", name)] + given("cookie", cookie)
             case .event(let config, let type, let cookie):
                 return [("event_type", PerfEventNames.type(type) ?? "\(type)"),
-                        ("event_config", PerfEventNames.config(type: type, config: config) ?? "\(config)"),
-                        ("cookie", "\(cookie)")]
+                        ("event_config", PerfEventNames.config(type: type, config: config) ?? "\(config)")]
+                    + given("cookie", cookie)
             case .unknown(let type):
                 return [("perf_event_type", "\(type)")]
             }

@@ -220,19 +220,17 @@ public enum Objects {
     static func fullProgramName(fd: Int32, info: ProgramInfo) -> String {
         let kernelName = info.name
         guard kernelName.utf8.count >= Int(BPF_OBJ_NAME_LEN) - 1, info.btfID != 0 else { return kernelName }
-        var first = bpf_prog_info()
-        var len = UInt32(MemoryLayout<bpf_prog_info>.size)
-        guard bpf_obj_get_info_by_fd(fd, &first, &len) == 0, first.nr_func_info > 0 else { return kernelName }
+        guard let first = try? KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value,
+              first.nr_func_info > 0 else { return kernelName }
         var record = bpf_func_info()
-        var again = bpf_prog_info()
-        again.nr_func_info = 1
-        again.func_info_rec_size = min(first.func_info_rec_size, UInt32(MemoryLayout<bpf_func_info>.size))
-        var len2 = UInt32(MemoryLayout<bpf_prog_info>.size)
-        let rc = withUnsafeMutablePointer(to: &record) { pointer in
-            again.func_info = UInt64(UInt(bitPattern: pointer))
-            return bpf_obj_get_info_by_fd(fd, &again, &len2)
+        var request = bpf_prog_info()
+        request.nr_func_info = 1
+        request.func_info_rec_size = min(first.func_info_rec_size, UInt32(MemoryLayout<bpf_func_info>.size))
+        let again = withUnsafeMutablePointer(to: &record) { pointer in
+            request.func_info = UInt64(UInt(bitPattern: pointer))
+            return try? KernelInfo.get(fd, request, "get function info of program", "fd \(fd)").value
         }
-        guard rc == 0, let btf = try? BTF.load(id: again.btf_id),
+        guard let again, let btf = try? BTF.load(id: again.btf_id),
               btf.kind(record.type_id) == .function, case let name = btf.name(record.type_id),
               !name.isEmpty else { return kernelName }
         return name

@@ -108,7 +108,7 @@ enum ProgCommand {
             if info.runTimeNs != 0 {
                 pairs += [("run_time_ns", "\(info.runTimeNs)"), ("run_cnt", "\(info.runCount)")]
             }
-            if info.recursionMisses != 0 { pairs.append(("recursion_misses", "\(info.recursionMisses)")) }
+            if let misses = info.recursionMisses, misses != 0 { pairs.append(("recursion_misses", "\(misses)")) }
             if info.loadTime != 0 {
                 let unix = unixTime(fromBootNanoseconds: info.loadTime)
                 pairs += [("loaded_at", "\(ObjectCommands.localTime(unix)) (\(unix))"), ("uid", "\(info.uid)")]
@@ -117,7 +117,8 @@ enum ProgCommand {
             if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
             if !info.mapIDs.isEmpty { pairs.append(("map_ids", info.mapIDs.map(String.init).joined(separator: ","))) }
             if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
-            pairs.append(("verified_insns", "\(info.verifiedInstructions)"))
+            // Absent before 5.16: left out, as bpftool does.
+            if let verified = info.verifiedInstructions { pairs.append(("verified_insns", "\(verified)")) }
             pairs += entry.metadata.map {
                 ("metadata." + Escape.terminal(Array($0.0.utf8)), Escape.terminal(Array(BTFFormatter.json($0.1).utf8)))
             }

@@ -8,7 +8,9 @@ import Iterators
 ///
 /// Differences, all additions: `pinned` and `pids` are always present
 /// (bpftool prints them only when non-empty), `name` is always present,
-/// programs carry `verified_insns`, tracepoint links `format`.
+/// programs carry `verified_insns`, tracepoint links `format`. A field the
+/// running kernel did not return (an older kernel's shorter info struct) is
+/// left out, as bpftool leaves out what it does not have.
 enum ObjectJSON {
     // MARK: - Programs
 
@@ -24,8 +26,8 @@ enum ObjectJSON {
             out.append(",\"run_time_ns\":"); out.append(info.runTimeNs)
             out.append(",\"run_cnt\":"); out.append(info.runCount)
         }
-        if info.recursionMisses != 0 {
-            out.append(",\"recursion_misses\":"); out.append(info.recursionMisses)
+        if let misses = info.recursionMisses, misses != 0 {
+            out.append(",\"recursion_misses\":"); out.append(misses)
         }
         if info.loadTime != 0 {
             out.append(",\"loaded_at\":"); out.append(unixTime(fromBootNanoseconds: info.loadTime))
@@ -50,7 +52,7 @@ enum ObjectJSON {
         if info.btfID != 0 {
             out.append(",\"btf_id\":"); out.append(info.btfID)
         }
-        out.append(",\"verified_insns\":"); out.append(info.verifiedInstructions)
+        optional("verified_insns", info.verifiedInstructions.map(UInt64.init), out)
         references(p.pinned, p.pids, out)
         if !p.metadata.isEmpty {
             out.append(",\"metadata\":{")
@@ -149,7 +151,7 @@ enum ObjectJSON {
         case .kprobeMulti(let count, let flags, let missed):
             out.append(",\"retprobe\":"); bool(flags & 1 != 0, out)
             out.append(",\"func_cnt\":"); out.append(count)
-            out.append(",\"missed\":"); out.append(missed)
+            optional("missed", missed, out)
         case .uprobeMulti(let path, let count, let flags, let pid):
             out.append(",\"retprobe\":"); bool(flags & 1 != 0, out)
             out.append(",\"path\":"); string(path, out)
@@ -162,12 +164,12 @@ enum ObjectJSON {
                 out.append(",\"addr\":"); out.append(address)
                 out.append(",\"func\":"); string(function, out)
                 out.append(",\"offset\":"); out.append(offset)
-                out.append(",\"missed\":"); out.append(missed)
+                optional("missed", missed, out)
             case .uprobe(let file, let offset, let retprobe, _, let refCtrOffset):
                 out.append(",\"retprobe\":"); bool(retprobe, out)
                 out.append(",\"file\":"); string(file, out)
                 out.append(",\"offset\":"); out.append(offset)
-                out.append(",\"ref_ctr_offset\":"); out.append(refCtrOffset)
+                optional("ref_ctr_offset", refCtrOffset, out)
             case .tracepoint(let name, _):
                 out.append(",\"tracepoint\":"); string(name, out)
                 if let tracepointFormat { format(tracepointFormat, out) }
@@ -179,7 +181,7 @@ enum ObjectJSON {
             case .unknown(let type):
                 out.append(",\"perf_event_type\":"); out.append(type)
             }
-            if case .unknown = event {} else { out.append(",\"cookie\":"); out.append(event.cookie) }
+            optional("cookie", event.cookie, out)
         case .tcx(let ifindex, let attachType), .netkit(let ifindex, let attachType):
             device(ifindex, out)
             attach(attachType, out)
@@ -323,6 +325,12 @@ enum ObjectJSON {
 
     static func string(_ text: String, _ out: Output) {
         Escape.appendJSONString(Array(text.utf8), to: out)
+    }
+
+    /// `,"key":value`, or nothing when the kernel did not return the field.
+    static func optional(_ key: String, _ value: UInt64?, _ out: Output) {
+        guard let value else { return }
+        out.append(byte: 0x2c); string(key, out); out.append(byte: 0x3a); out.append(value)
     }
 
     static func bool(_ value: Bool, _ out: Output) {
