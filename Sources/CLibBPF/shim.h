@@ -124,4 +124,26 @@ static inline char *bpfnav_vformat(const char *format, va_list args)
 	return text;
 }
 
+/* Loads a socket filter of six instructions that exchanges a stack slot
+ * atomically (BPF_ATOMIC | BPF_XCHG, which fetches the old value) and
+ * returns its fd, or -errno. Kernels before 5.12 refuse it: "BPF_STX uses
+ * reserved fields". The caller closes the fd at once; it is a probe. */
+static inline int bpfnav_probe_atomic_fetch(void)
+{
+	const struct bpf_insn insns[] = {
+		/* *(u64 *)(r10 - 8) = 0 */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
+		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1, .off = -8 },
+		/* r1 = xchg((u64 *)(r10 - 8), 1) */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1,
+		  .off = -8, .imm = BPF_XCHG },
+		/* return 0 */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	return bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "bpfnav_probe", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), NULL);
+}
+
 #endif
