@@ -79,20 +79,9 @@ public struct IterPins: Sendable {
     /// place, so a pin is never readable by more than asked, even briefly.
     public func create(_ specs: [PinSpec], loader: IterLoader = IterLoader(),
                        access: PinAccess = PinAccess()) throws(BPFError) -> [OwnPin] {
-        try Capabilities.requireTracing(for: "pin iterators")
-        try BPFFS.requireBPFFS(for: directory)
-        var seen: Set<String> = []
-        for spec in specs {
-            try PinName.validate(spec.name)
-            guard seen.insert(spec.name).inserted else {
-                throw BPFError("pin", path(spec.name), errno: EINVAL, hint: "two pins would have the same name")
-            }
-            try TaskParams.validate(spec.params, for: spec.kind)
-            if case .foreign(let what) = inspect(spec.name) {
-                throw BPFError("pin", path(spec.name), errno: EEXIST,
-                               hint: "\(what) is already pinned there and bpfnav did not create it: choose another --name, or remove it yourself")
-            }
-        }
+        try validate(specs)
+        // A kind this kernel lacks is refused whole, before anything is made.
+        for spec in specs { try Features.current.require(spec.kind.feature) }
         try BPFFS.makeDirectory(directory, mode: 0o700)
 
         // Ctrl-C, SIGTERM or a hang-up in the middle would leave a partial
@@ -167,6 +156,26 @@ public struct IterPins: Sendable {
         }
     }
 
+    /// What `create` checks before it changes anything: privileges, bpffs,
+    /// names, parameters and, unless `existing` is false, that no foreign
+    /// object sits at a name.
+    public func validate(_ specs: [PinSpec], existing: Bool = true) throws(BPFError) {
+        try Capabilities.requireTracing(for: "pin iterators")
+        try BPFFS.requireBPFFS(for: directory)
+        var seen: Set<String> = []
+        for spec in specs {
+            try PinName.validate(spec.name)
+            guard seen.insert(spec.name).inserted else {
+                throw BPFError("pin", path(spec.name), errno: EINVAL, hint: "two pins would have the same name")
+            }
+            try TaskParams.validate(spec.params, for: spec.kind)
+            if existing, case .foreign(let what) = inspect(spec.name) {
+                throw BPFError("pin", path(spec.name), errno: EEXIST,
+                               hint: "\(what) is already pinned there and bpfnav did not create it: choose another --name, or remove it yourself")
+            }
+        }
+    }
+
     /// Unlinks the named pins, all of which must be bpfnav's; nothing is
     /// removed if any is not.
     public func remove(_ names: [String]) throws(BPFError) -> [String] {
@@ -191,6 +200,8 @@ public struct IterPins: Sendable {
     /// and the demo there, and the default directory itself once it is empty.
     public func removeAll() throws(BPFError) -> [String] {
         var removed = try remove(list().map(\.name))
+        // The feature caches first: a directory holding one is not empty.
+        removed += Features.removeCaches(under: directory).map { String($0.dropFirst(directory.count + 1)) }
         removed += ProgramCache(base: directory).removeAll().map { String($0.dropFirst(directory.count + 1)) }
         removed += removeDemo()
         if directory == Self.defaultDirectory, BPFFS.isDirectory(directory), (try? BPFFS.entries(of: directory))?.isEmpty == true {

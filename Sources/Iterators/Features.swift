@@ -1,0 +1,414 @@
+import BPFKit
+import CLibBPF
+import Glibc
+
+/// What bpfnav uses of the kernel, each with the upstream version that
+/// brings it: the one table of bpfnav's kernel support (README "Kernel
+/// support"). A test fails when a feature says "unsupported" on a kernel at
+/// or above its minimum, except where `knownRefusals` says why.
+public enum Feature: String, CaseIterable, Sendable, Hashable {
+    case taskIter = "task_iter"
+    case taskFileIter = "task_file_iter"
+    case taskVMAIter = "task_vma_iter"
+    case bpfMapIter = "bpf_map_iter"
+    case bpfLinkIter = "bpf_link_iter"
+    case cgroupIter = "cgroup_iter"
+    case kmemCacheIter = "kmem_cache_iter"
+    case taskParams = "task_iter_params"
+    case atomicFetch = "atomic_fetch"
+    case vmaDPath = "vma_d_path"
+    case runTimeStats = "run_time_stats"
+    case kernelBTF = "kernel_btf"
+    case mapBatchOps = "map_batch_ops"
+
+    /// One row of the table.
+    public struct Entry: Sendable {
+        /// What users read: "task_vma iterators".
+        public let title: String
+        /// Whether `title` takes "need" (plural) rather than "needs".
+        public let plural: Bool
+        /// The first upstream release that has it.
+        public let minimum: KernelVersion
+        /// What bpfnav does instead on a kernel without it; nil when the
+        /// feature is simply unavailable there.
+        public let fallback: String?
+        /// What the probe does, for messages ("the kernel refused it").
+        public let probed: String
+    }
+
+    public var entry: Entry {
+        switch self {
+        case .taskIter:
+            Entry(title: "task iterators", plural: true, minimum: KernelVersion(5, 8), fallback: nil,
+                  probed: "struct bpf_iter__task in the kernel's BTF")
+        case .taskFileIter:
+            Entry(title: "task_file iterators", plural: true, minimum: KernelVersion(5, 8), fallback: nil,
+                  probed: "struct bpf_iter__task_file in the kernel's BTF")
+        case .taskVMAIter:
+            Entry(title: "task_vma iterators", plural: true, minimum: KernelVersion(5, 12), fallback: nil,
+                  probed: "struct bpf_iter__task_vma in the kernel's BTF")
+        case .bpfMapIter:
+            Entry(title: "bpf_map iterators", plural: true, minimum: KernelVersion(5, 8), fallback: nil,
+                  probed: "struct bpf_iter__bpf_map in the kernel's BTF")
+        case .bpfLinkIter:
+            Entry(title: "bpf_link iterators", plural: true, minimum: KernelVersion(5, 19), fallback: nil,
+                  probed: "struct bpf_iter__bpf_link in the kernel's BTF")
+        case .cgroupIter:
+            Entry(title: "cgroup iterators", plural: true, minimum: KernelVersion(6, 1), fallback: nil,
+                  probed: "struct bpf_iter__cgroup in the kernel's BTF")
+        case .kmemCacheIter:
+            Entry(title: "kmem_cache iterators", plural: true, minimum: KernelVersion(6, 13), fallback: nil,
+                  probed: "struct bpf_iter__kmem_cache in the kernel's BTF")
+        case .taskParams:
+            Entry(title: "pid/tid iterator link parameters", plural: true, minimum: KernelVersion(6, 1),
+                  fallback: "bpfnav filters by pid/tid in the program instead",
+                  probed: "member task of union bpf_iter_link_info in the kernel's BTF")
+        case .atomicFetch:
+            Entry(title: "BPF atomic instructions with fetch", plural: true, minimum: KernelVersion(5, 12),
+                  fallback: "bpfnav's programs use plain loads and stores instead",
+                  probed: "loading a socket filter with BPF_ATOMIC|BPF_XCHG")
+        case .vmaDPath:
+            Entry(title: "paths of mapped files from bpf_d_path", plural: true, minimum: KernelVersion(5, 12),
+                  fallback: "paths from /proc/PID/map_files",
+                  probed: "loading bpfnav's task_vma program with bpf_d_path")
+        case .runTimeStats:
+            Entry(title: "run-time statistics (BPF_ENABLE_STATS)", plural: true, minimum: KernelVersion(5, 8),
+                  fallback: nil, probed: "bpf_enable_stats(BPF_STATS_RUN_TIME)")
+        case .kernelBTF:
+            Entry(title: "kernel BTF (/sys/kernel/btf/vmlinux)", plural: false, minimum: KernelVersion(5, 4),
+                  fallback: nil, probed: "reading \(Probes.vmlinuxPath)")
+        case .mapBatchOps:
+            Entry(title: "batch map operations", plural: true, minimum: KernelVersion(5, 6),
+                  fallback: "map entries are read one key at a time",
+                  probed: "BPF_MAP_LOOKUP_BATCH on an empty hash map")
+        }
+    }
+
+    public var title: String { entry.title }
+    public var minimum: KernelVersion { entry.minimum }
+    public var fallback: String? { entry.fallback }
+
+    /// Features that particular kernel builds refuse although they are at or
+    /// above the minimum, and bpfnav works around: the integration tests
+    /// check the fallback there instead of the feature.
+    public static let knownRefusals: [Feature: String] = [
+        // 6.18.44 marks vma->vm_file untrusted in the task_vma iterator
+        // ("R1 type=untrusted_ptr_ expected=ptr_, trusted_ptr_, rcu_ptr_");
+        // an earlier 6.18 build and 7.3 accept it. Issue 10.
+        .vmaDPath: "some 6.18 stable builds refuse bpf_d_path on vma->vm_file (untrusted pointer)",
+    ]
+
+    /// Runs this feature's probe.
+    func probe(_ context: ProbeContext) -> ProbeResult {
+        switch self {
+        case .taskIter, .taskFileIter, .taskVMAIter, .bpfMapIter, .bpfLinkIter, .cgroupIter, .kmemCacheIter:
+            Probes.iteratorTarget(String(rawValue.dropLast("_iter".count)), in: context.btf)
+        case .taskParams: Probes.taskIterParams(in: context.btf)
+        case .atomicFetch: Probes.atomicFetch()
+        case .vmaDPath: context.vmaDPath()
+        case .runTimeStats: Probes.runTimeStats()
+        case .kernelBTF: Probes.kernelBTF()
+        case .mapBatchOps: Probes.batchMapOps()
+        }
+    }
+}
+
+extension IterKind {
+    /// The kernel feature this kind's iterator needs.
+    public var feature: Feature {
+        switch self {
+        case .task: .taskIter
+        case .taskFile: .taskFileIter
+        case .taskVMA: .taskVMAIter
+        case .bpfMap: .bpfMapIter
+        }
+    }
+}
+
+/// State shared by one run of the probes: the kernel's BTF, parsed once.
+final class ProbeContext {
+    private(set) lazy var btf: Result<BTF, BPFError> = Probes.vmlinux()
+    /// Results so far, for probes that depend on others.
+    var results: [Feature: ProbeResult] = [:]
+
+    func vmaDPath() -> ProbeResult {
+        if results[.taskVMAIter] == .missing { return .missing }
+        guard Capabilities.current().canLoadTracing else { return .unknown(EPERM) }
+        return ProbeResult(VMARecord.probeDPath())
+    }
+}
+
+/// What the running kernel supports, probed once (`Features.current`).
+public struct FeatureSet: Sendable, Equatable {
+    /// `uname -r` and `uname -v` of the kernel probed.
+    public let release: String
+    public let build: String
+    public private(set) var results: [Feature: ProbeResult]
+    /// Whether this came from the pinned cache rather than probes run now.
+    public var fromCache: Bool
+
+    public init(release: String, build: String, results: [Feature: ProbeResult], fromCache: Bool = false) {
+        self.release = release
+        self.build = build
+        self.results = results
+        self.fromCache = fromCache
+    }
+
+    /// The kernel's upstream version, if its release parses.
+    public var kernel: KernelVersion? { KernelVersion(release: release) }
+
+    public func result(_ feature: Feature) -> ProbeResult {
+        results[feature] ?? .unknown(0)
+    }
+
+    /// The probe said yes.
+    public func supports(_ feature: Feature) -> Bool { result(feature) == .supported }
+
+    /// The probe said no. A probe that could not tell (no privileges) is
+    /// not a refusal: the operation itself then says what is wrong.
+    public func lacks(_ feature: Feature) -> Bool { result(feature) == .missing }
+
+    /// Every feature got a definite answer: worth caching.
+    public var isComplete: Bool {
+        Feature.allCases.allSatisfy { if case .unknown = result($0) { false } else { true } }
+    }
+
+    /// Whether the kernel says no although it is at or above the minimum (a
+    /// build that refuses it, or a backport that took it away).
+    public func refused(_ feature: Feature) -> Bool {
+        guard lacks(feature), let kernel else { return false }
+        return kernel >= feature.minimum
+    }
+
+    /// Fails with `BPFError.unsupported` when the kernel lacks `feature`.
+    public func require(_ feature: Feature) throws(BPFError) {
+        if let error = refusal(feature) { throw error }
+    }
+
+    /// The error `require` throws, if it throws.
+    public func refusal(_ feature: Feature) -> BPFError? {
+        lacks(feature) ? BPFError.unsupported(feature, release: release, refused: refused(feature)) : nil
+    }
+
+    /// For a view that needs `kind`: "unavailable: task_vma iterators need
+    /// Linux 5.12; this is 5.10.0-32-amd64", or nil when the kernel has it.
+    public func unavailable(_ kind: IterKind) -> String? {
+        refusal(kind.feature).map { "unavailable: \($0.operation)" }
+    }
+
+    /// The table's note: the fallback in use, a refusal, or why it is unknown.
+    public func note(_ feature: Feature) -> String? {
+        switch result(feature) {
+        case .supported: return nil
+        case .unknown(let code):
+            return code == 0 ? "not probed" : "could not probe: \(Errno.name(code))"
+        case .missing:
+            var parts: [String] = []
+            if refused(feature) { parts.append("refused by this kernel") }
+            if let fallback = feature.fallback { parts.append("fallback: \(fallback)") }
+            return parts.isEmpty ? nil : parts.joined(separator: "; ")
+        }
+    }
+}
+
+extension BPFError {
+    /// A feature this kernel lacks: "task_vma iterators need Linux 5.12;
+    /// this is 5.10.0-32-amd64", EOPNOTSUPP. `refused`: the kernel is at or
+    /// above the minimum but said no, and the message says what was tried.
+    public static func unsupported(_ feature: Feature, release: String, refused: Bool) -> BPFError {
+        let entry = feature.entry
+        var text = "\(entry.title) \(entry.plural ? "need" : "needs") Linux \(entry.minimum); this is \(release)"
+        if refused { text += ", but the kernel refused it (probed: \(entry.probed))" }
+        return BPFError(text, "", errno: EOPNOTSUPP,
+                        hint: entry.fallback.map { "bpfnav's fallback: \($0)" }
+                            ?? "'bpfnav features' lists what this kernel supports")
+    }
+}
+
+/// The probes' results for the running kernel, probed once per process and
+/// cached across runs beside the program cache.
+public enum Features {
+    /// What the running kernel supports: from the cache when it is this
+    /// kernel's (release and build) and this build's, else probed now.
+    public static var current: FeatureSet { once }
+
+    private static let once: FeatureSet = detect(cache: ProgramCache.standard)
+
+    /// `current`, from `cache` (nil: no cache). `refresh` probes even when
+    /// the cache holds an answer, and replaces it.
+    public static func detect(cache: ProgramCache?, refresh: Bool = false) -> FeatureSet {
+        let release = RunningKernel.release, build = RunningKernel.build
+        if !refresh, let cache, let cached = FeatureCache(cache).read(release: release, build: build) {
+            return overridden(cached)
+        }
+        let probed = probe(release: release, build: build)
+        if let cache, probed.isComplete { FeatureCache(cache).write(probed) }
+        return overridden(probed)
+    }
+
+    /// Runs every probe now.
+    public static func probe(release: String = RunningKernel.release, build: String = RunningKernel.build) -> FeatureSet {
+        let context = ProbeContext()
+        for feature in Feature.allCases {
+            context.results[feature] = feature.probe(context)
+        }
+        return FeatureSet(release: release, build: build, results: context.results)
+    }
+
+    /// Debug builds: `BPFNAV_FEATURES_OFF=task_vma_iter,vma_d_path` makes
+    /// those look missing, so that tests can take the refusal paths on any
+    /// kernel. Never cached; release builds ignore it.
+    static func overridden(_ set: FeatureSet) -> FeatureSet {
+        #if DEBUG
+        guard let text = getenv("BPFNAV_FEATURES_OFF") else { return set }
+        var results = set.results
+        for name in String(cString: text).split(separator: ",") {
+            if let feature = Feature(rawValue: String(name)) { results[feature] = .missing }
+        }
+        return FeatureSet(release: set.release, build: set.build, results: results, fromCache: set.fromCache)
+        #else
+        return set
+        #endif
+    }
+
+    /// Unlinks the feature caches of bpfnav's in every program cache under
+    /// `base`; returns their paths.
+    @discardableResult
+    public static func removeCaches(under base: String) -> [String] {
+        ProgramCache(base: base).directories().compactMap { dir in
+            FeatureCache.removeOurs(in: dir) ? "\(dir)/\(FeatureCache.name)" : nil
+        }
+    }
+}
+
+/// The probes' results pinned as a BPF array map (bpffs holds nothing
+/// else) at `<program cache>/features`: one 32-byte value of four u64s,
+/// format and table hash, a hash of the kernel's release and build, the
+/// supported and the probed bitmasks (bit i: `Feature.allCases[i]`). The
+/// directory is the build's (`progs-<hash>`), so a new build probes again
+/// (its d_path probe loads its own programs).
+///
+/// Trusted only as the program cache is (`ProgramCache.trusted`); ignored
+/// and replaced when the key differs; best effort throughout.
+struct FeatureCache {
+    static let name = "features"
+    /// The map's kernel name (at most 15 characters).
+    static let mapName = "bpfnav_features"
+    static let format: UInt64 = 1
+    static let valueSize = 32
+
+    let cache: ProgramCache
+    init(_ cache: ProgramCache) { self.cache = cache }
+
+    var path: String { "\(cache.directory)/\(Self.name)" }
+
+    /// Changes when features are added, removed or reordered.
+    static let tableHash: UInt64 = fnv1a(Feature.allCases.map(\.rawValue).joined(separator: ","))
+
+    static func kernelKey(release: String, build: String) -> UInt64 {
+        fnv1a(release + "\n" + build)
+    }
+
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return hash
+    }
+
+    static func header() -> UInt64 { format | (tableHash << 8) }
+
+    /// The cached set for this kernel, or nil (no cache, untrusted, another
+    /// kernel or build, or another format). Six syscalls, no allocation of
+    /// note: cheap enough for every short command.
+    func read(release: String, build: String) -> FeatureSet? {
+        guard ProgramCache.trusted(cache.base), ProgramCache.trusted(cache.directory) else { return nil }
+        let fd = bpf_obj_get(path)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard Self.isOurs(fd: fd) else { return nil }
+        var key: UInt32 = 0
+        var value: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        guard bpf_map_lookup_elem(fd, &key, &value) == 0,
+              value.0 == Self.header(), value.1 == Self.kernelKey(release: release, build: build) else { return nil }
+        var results: [Feature: ProbeResult] = [:]
+        for (index, feature) in Feature.allCases.enumerated() {
+            let bit: UInt64 = 1 << UInt64(index)
+            guard value.3 & bit != 0 else { return nil }
+            results[feature] = value.2 & bit != 0 ? .supported : .missing
+        }
+        return FeatureSet(release: release, build: build, results: results, fromCache: true)
+    }
+
+    /// Pins `set` in place of what is there (if that is bpfnav's). Makes
+    /// the cache directory if needed and removes other builds' caches, as
+    /// the program cache does.
+    func write(_ set: FeatureSet) {
+        let dir = cache.directory
+        guard BPFFS.isBPFFS(BPFFS.nearestExisting(cache.base)) else { return }
+        do {
+            try BPFFS.makeDirectory(dir, mode: 0o700)
+        } catch {
+            return
+        }
+        guard ProgramCache.trusted(cache.base), ProgramCache.trusted(dir) else { return }
+        removeStale()
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            let fd = bpf_obj_get(path)
+            let ours = fd >= 0 && Self.isOurs(fd: fd)
+            if fd >= 0 { close(fd) }
+            guard ours else { return }  // not bpfnav's: left alone
+        }
+        var supported: UInt64 = 0, probed: UInt64 = 0
+        for (index, feature) in Feature.allCases.enumerated() {
+            switch set.result(feature) {
+            case .supported: supported |= 1 << UInt64(index); probed |= 1 << UInt64(index)
+            case .missing: probed |= 1 << UInt64(index)
+            case .unknown: continue
+            }
+        }
+        guard let map = try? BPFMap(type: BPF_MAP_TYPE_ARRAY, name: Self.mapName, keySize: 4,
+                                    valueSize: UInt32(Self.valueSize), maxEntries: 1) else { return }
+        var key: UInt32 = 0
+        var value: (UInt64, UInt64, UInt64, UInt64) = (
+            Self.header(), Self.kernelKey(release: set.release, build: set.build), supported, probed)
+        guard bpf_map_update_elem(map.fd.raw, &key, &value, UInt64(BPF_ANY)) == 0 else { return }
+        let tmp = "\(dir)/tmp-\(getpid())-\(Self.name)"
+        guard (try? map.pin(at: tmp)) != nil else { return }
+        if (try? BPFFS.rename(tmp, to: path, .replace)) == nil { unlink(tmp) }
+    }
+
+    /// Other builds' cache directories: their feature maps unlinked, then
+    /// the directories removed if that left only programs of bpfnav's.
+    private func removeStale() {
+        for dir in cache.directories() where dir != cache.directory {
+            Self.removeOurs(in: dir)
+            _ = ProgramCache.remove(directory: dir)
+        }
+    }
+
+    /// Unlinks `dir/features` if it is bpfnav's feature map.
+    @discardableResult
+    static func removeOurs(in dir: String) -> Bool {
+        let path = "\(dir)/\(name)"
+        let fd = bpf_obj_get(path)
+        guard fd >= 0 else { return false }
+        let ours = isOurs(fd: fd)
+        close(fd)
+        return ours && unlink(path) == 0
+    }
+
+    /// Whether `fd` is a map of bpfnav's feature cache: an array of one
+    /// 32-byte value named `bpfnav_features`.
+    static func isOurs(fd: Int32) -> Bool {
+        guard BPFObjectKind(fd: fd) == .map else { return false }
+        var info = bpf_map_info()
+        var len = UInt32(MemoryLayout<bpf_map_info>.size)
+        guard bpf_obj_get_info_by_fd(fd, &info, &len) == 0 else { return false }
+        let name = withUnsafeBytes(of: info.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return info.type == BPF_MAP_TYPE_ARRAY.rawValue && name == mapName && info.key_size == 4
+            && info.value_size == UInt32(valueSize) && info.max_entries == 1
+    }
+}
