@@ -9,7 +9,9 @@ enum PinCommand {
         abstract: "Attach iterators and pin them so that `cat` prints them while bpfnav is not running.",
         discussion: """
         KIND is one of: tasks (task), files (task_file), vmas (task_vma), maps (bpf_map).
-        With no KIND, all four are pinned (tasks, files and vmas with --pid or --tid).
+        With no KIND, every kind this kernel supports is pinned (tasks, files and vmas
+        with --pid or --tid), and what it lacks is named on stderr; naming a kind the
+        kernel lacks fails with the version it needs (see bpfnav features).
         Pin names encode their parameters with '-' (bpffs names cannot contain '.'):
         tasks, files-pid-1234, vmas-tid-77. Existing pins of bpfnav's with the same
         name are replaced atomically; anything else there is left alone.
@@ -24,7 +26,7 @@ enum PinCommand {
             dirOption,
         ],
         positionals: "KIND",
-        positionalHelp: "Iterators to pin (default: all four).",
+        positionalHelp: "Iterators to pin (default: all four, those this kernel supports).",
         run: run
     )
 
@@ -54,10 +56,26 @@ enum PinCommand {
         if params != .all, kinds.contains(.bpfMap) {
             throw UsageError("maps lists every BPF map: --pid and --tid apply to tasks, files and vmas only")
         }
-        let specs = kinds.map { PinSpec(kind: $0, params: params, name: name) }
+        var specs = kinds.map { PinSpec(kind: $0, params: params, name: name) }
         if args.flag("mount") { try BPFFS.mountDefaultIfNeeded() }
         let access = try pinAccess(args)
-        let created = try args.pins.create(specs, loader: IterLoader(cache: .standard), access: access)
+        let pins = args.pins
+        // With no KIND: what the kernel supports. `create` refuses a named
+        // kind the kernel lacks, and holds all-or-nothing for the set.
+        var leftOut: [(kind: IterKind, refusal: BPFError)] = []
+        if args.positionals.isEmpty {
+            // The checks that need no probe come first, so that a command
+            // that cannot work does not even fill the feature cache.
+            try pins.validate(specs, existing: false)
+            let features = Features.current
+            for spec in specs where features.lacks(spec.kind.feature) {
+                leftOut.append((spec.kind, BPFError.unsupported(spec.kind.feature, release: features.release,
+                                                                refused: features.refused(spec.kind.feature))))
+            }
+            specs.removeAll { features.lacks($0.kind.feature) }
+            if specs.isEmpty, let first = leftOut.first { throw first.refusal }
+        }
+        let created = try pins.create(specs, loader: IterLoader(cache: .standard), access: access)
         if access.sharesBeyondOwner {
             for pin in created where pin.kind == .taskFile || pin.kind == .taskVMA {
                 // Paths of files and mappings can be other users' secrets.
@@ -66,6 +84,10 @@ enum PinCommand {
         }
         for pin in created {
             Output.standardOutput.write("\(pin.path)\n")
+        }
+        for (kind, refusal) in leftOut {
+            // The refusal's own words, without the errno: nothing failed.
+            Output.standardError.write("bpfnav: left out \(kind.pinPrefix): \(refusal.operation)\n")
         }
     }
 }
