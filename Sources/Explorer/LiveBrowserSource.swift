@@ -17,10 +17,14 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         // Programs are cached in bpffs between runs (see ProgramCache).
         let loader = IterLoader(cache: ProgramCache.standard)
         var tasks: [TaskRecord] = []
-        do {
-            tasks = try loader.records(TaskRecord.self, .task)
-        } catch {
-            snapshot.errors[.tasks] = "list tasks: \(Self.message(error))"
+        if let reason = Features.current.unavailable(.task) {
+            snapshot.errors[.tasks] = reason
+        } else {
+            do {
+                tasks = try loader.records(TaskRecord.self, .task)
+            } catch {
+                snapshot.errors[.tasks] = "list tasks: \(Self.message(error))"
+            }
         }
         snapshot.tasks = Self.processes(tasks)
 
@@ -194,11 +198,13 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         }
         let loader = IterLoader(cache: ProgramCache.standard)
         var files: [FileRecord] = []
-        var filesError: String?
-        do {
-            files = try loader.records(FileRecord.self, .taskFile, params: .pid(pid))
-        } catch {
-            filesError = Self.message(error)
+        var filesError = Features.current.unavailable(.taskFile)
+        if filesError == nil {
+            do {
+                files = try loader.records(FileRecord.self, .taskFile, params: .pid(pid))
+            } catch {
+                filesError = Self.message(error)
+            }
         }
         document.lines.append(.heading("BPF objects held"))
         let held = files.filter { $0.bpfObject != nil }
@@ -213,6 +219,11 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             let fd = "\(file.fd)"
             let type = "\(file.typeName)".padding(7)
             document.lines.append(.code(String(repeating: " ", count: max(0, 5 - fd.count)) + fd + "  " + type + " " + path))
+        }
+        if let reason = Features.current.unavailable(.taskVMA) {
+            document.lines.append(.heading("Memory mappings"))
+            document.lines.append(.error(reason))
+            return document
         }
         do {
             let vmas = try loader.records(VMARecord.self, .taskVMA, params: .pid(pid))
