@@ -5,16 +5,16 @@ import Iterators
 enum FeaturesCommand {
     static let spec = CommandSpec(
         name: "features",
-        abstract: "What this kernel supports of what bpfnav uses, as probed (like `bpftool feature probe`).",
+        abstract: "What this kernel supports of what bpfnav uses, probed (bpftool feature probe).",
         discussion: """
-        Each feature is probed, not guessed from the version: iterator targets and link
-        parameters from the kernel's BTF, atomics, statistics and batch operations by
-        trying them, bpf_d_path on mapped files by loading bpfnav's task_vma program.
-        NEEDS is the upstream release that brings the feature; a kernel at or above it
-        that still says no is marked "refused by this kernel". NOTE says what bpfnav does
-        instead where it has a fallback. The result is probed once per kernel build and
-        kept beside the program cache (<cache>/progs-<hash>/features); --refresh probes
-        again.
+        Each feature is probed, not guessed from the version: iterator targets and
+        link parameters from the kernel's BTF, atomics, statistics and batch
+        operations by trying them, bpf_d_path on mapped files by loading bpfnav's
+        task_vma program. NEEDS is the upstream release that brings the feature; a
+        kernel at or above it that still says no is "refused by this kernel". NOTE
+        says what bpfnav does instead where it has a fallback. The result is probed
+        once per kernel build and kept beside the program cache
+        (<cache>/progs-<hash>/features); --refresh probes again.
         """,
         options: [
             .flag("json", "Print one JSON object: the kernel and every feature."),
