@@ -5,6 +5,8 @@
 #include <bpf/bpf_core_read.h>
 #include "bpfnav_records.h"
 #include "iter_common.h"
+#include "compat.h"
+#include "knobs.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -43,6 +43,15 @@ enum bpfnav_bpf_obj {
 	BPFNAV_OBJ_BTF = 4,
 };
 
+/* Where a task_vma record's path came from. */
+enum bpfnav_path_source {
+	/* bpf_d_path(): the whole path (also: no file, or path_err set). */
+	BPFNAV_PATH_D_PATH = 0,
+	/* The file's dentry name only: the kernel refused bpf_d_path() on the
+	 * VMA's file. The reader completes it (/proc/PID/map_files). */
+	BPFNAV_PATH_NAME = 1,
+};
+
 /* Mappings /proc/PID/maps names although no file backs them (task_vma). */
 enum bpfnav_vma_special {
 	BPFNAV_VMA_NONE = 0,
@@ -102,7 +111,8 @@ struct bpfnav_vma_rec {
 	__s32 path_err;   /* 0, or -errno from bpf_d_path() */
 	__u16 path_len;   /* bytes of path after this struct; 0 without a file */
 	__u8 special;     /* enum bpfnav_vma_special */
-	__u8 _pad0[5];
+	__u8 path_source; /* enum bpfnav_path_source */
+	__u8 _pad0[4];
 	/* char path[path_len] follows */
 };
 
@@ -117,10 +127,29 @@ struct bpfnav_map_rec {
 	char name[BPFNAV_OBJ_NAME_LEN];
 };
 
+/*
+ * Switches set before load, one struct in each object's ".rodata.knobs"
+ * section (iters/knobs.h). libbpf freezes the section's map, so the verifier
+ * reads each knob as a constant and never looks at code a knob turns off:
+ * that is how one source serves kernels that refuse some of it.
+ */
+struct bpfnav_knobs {
+	/* Kernels without pid/tid iterator link parameters (before 6.1): the
+	 * program skips tasks itself. 0 = no filter. For a tid, filter_tgid is
+	 * its thread group (task_file and task_vma find it through that). */
+	__u32 filter_tgid;
+	__u32 filter_tid;
+	/* bpf_d_path() on a VMA's file; off where the verifier refuses it
+	 * (a pointer it does not trust): the record then carries the name. */
+	__u8 vma_d_path;
+	__u8 _pad[7];
+};
+
 _Static_assert(sizeof(struct bpfnav_rec_hdr) == 4, "bpfnav_rec_hdr layout");
 _Static_assert(sizeof(struct bpfnav_task_rec) == 64, "bpfnav_task_rec layout");
 _Static_assert(sizeof(struct bpfnav_file_rec) == 56, "bpfnav_file_rec layout");
 _Static_assert(sizeof(struct bpfnav_vma_rec) == 64, "bpfnav_vma_rec layout");
 _Static_assert(sizeof(struct bpfnav_map_rec) == 48, "bpfnav_map_rec layout");
+_Static_assert(sizeof(struct bpfnav_knobs) == 16, "bpfnav_knobs layout");
 
 #endif /* BPFNAV_RECORDS_H */

@@ -23,6 +23,7 @@
 #include "kernel_types.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "compat.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -168,7 +169,13 @@ int bpfnav_demo_sw(__u64 *ctx)
 	totals = bpf_map_lookup_elem(&bpfnav_demo_tot, &zero);
 	if (!totals)
 		return 0;
-	seq = __sync_fetch_and_add(&totals->events, 1);
+	/*
+	 * Not seq = __sync_fetch_and_add(): an add that returns the old value
+	 * is an instruction kernels before 5.12 refuse. Two CPUs may read the
+	 * same number here and share a log slot; the count stays exact.
+	 */
+	seq = totals->events;
+	atomic_add(&totals->events, 1);
 	if (seq == 0)
 		totals->first_ns = now;
 	next_tid = BPF_CORE_READ(next, pid);
@@ -189,16 +196,16 @@ int bpfnav_demo_sw(__u64 *ctx)
 		count = bpf_map_lookup_elem(&bpfnav_demo_cnt, &key);
 	}
 	if (count) {
-		__sync_fetch_and_add(&count->events, 1);
+		atomic_add(&count->events, 1);
 		if (state == BPFNAV_DEMO_PREEMPTED)
-			__sync_fetch_and_add(&count->preempted, 1);
+			atomic_add(&count->preempted, 1);
 		count->last_ns = now;
 		count->last_pid = pid_tgid >> 32;
 		count->last_tid = (__u32)pid_tgid;
 		count->last_cpu = cpu;
 		count->last_state = state;
 	} else {
-		__sync_fetch_and_add(&totals->dropped, 1);
+		atomic_add(&totals->dropped, 1);
 	}
 
 	slot = seq % DEMO_LOG_SLOTS;

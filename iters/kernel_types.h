@@ -97,6 +97,11 @@ struct task_struct {
 	char comm[16];
 };
 
+/* Before 5.14 (commit 2f064a59a11f), __state was "long state". */
+struct task_struct___pre514 {
+	long state;
+};
+
 struct super_block {
 	__u32 s_dev;
 	unsigned long s_magic;

@@ -5,6 +5,8 @@
 #include <bpf/bpf_core_read.h>
 #include "bpfnav_records.h"
 #include "iter_common.h"
+#include "compat.h"
+#include "knobs.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -33,8 +35,11 @@ static __always_inline void collect_task(struct task_struct *task,
 		r->ruid = cred->uid.val;
 		r->gid = cred->egid.val;
 	}
-	r->state = task->__state |
-		   (__u32)task->exit_state;
+	if (bpf_core_field_exists(task->__state))
+		r->state = task->__state;
+	else
+		r->state = BPF_CORE_READ((struct task_struct___pre514 *)task, state);
+	r->state |= (__u32)task->exit_state;
 	r->flags = task->flags;
 	r->start_time = task->start_boottime;
 	__builtin_memcpy(r->comm, task->comm, sizeof(r->comm));
@@ -78,6 +83,7 @@ int bpfnav_task_txt(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 	struct bpfnav_task_rec r;
 	struct seq_file *seq;
+	char state[2];
 
 	if (!meta)
 		return 0;
@@ -86,12 +92,15 @@ int bpfnav_task_txt(struct bpf_iter__task *ctx)
 		return 0;
 	/* Before the NULL check: an empty walk still gets its header. */
 	SEQ_HEADER(meta, seq, "    PID     TID    PPID    UID S COMM\n");
-	if (!task)
+	if (!task || !task_wanted(task))
 		return 0;
 
 	collect_task(task, &r);
-	BPF_SEQ_PRINTF(seq, "%7d %7d %7d %6u %c %s\n", r.pid, r.tid, r.ppid,
-		       r.uid, state_letter(r.state), r.comm);
+	/* %s, not %c: bpf_seq_printf() takes %c from 5.13 on. */
+	state[0] = state_letter(r.state);
+	state[1] = 0;
+	BPF_SEQ_PRINTF(seq, "%7d %7d %7d %6u %s %s\n", r.pid, r.tid, r.ppid,
+		       r.uid, state, r.comm);
 	return 0;
 }
 
@@ -103,7 +112,7 @@ int bpfnav_task_rec(struct bpf_iter__task *ctx)
 	struct bpfnav_task_rec r;
 	struct seq_file *seq;
 
-	if (!meta || !task)
+	if (!meta || !task || !task_wanted(task))
 		return 0;
 	seq = meta->seq;
 	if (!seq)

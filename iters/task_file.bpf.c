@@ -5,6 +5,8 @@
 #include <bpf/bpf_core_read.h>
 #include "bpfnav_records.h"
 #include "iter_common.h"
+#include "compat.h"
+#include "knobs.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -20,12 +22,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * spare bytes let the zero padding after a maximal path stay in bounds.
  */
 struct file_scratch {
-	/*
-	 * An iterator program runs with migration, not preemption, disabled:
-	 * a second reader on the same CPU could reuse the slot while the first
-	 * is preempted. Whoever finds it taken gives up instead of clobbering.
-	 */
-	__u64 busy;
+	/* slot_take() in compat.h: readers on this CPU holding the slot. */
+	__u64 takers;
 	struct bpfnav_file_rec rec;
 	char path[BPFNAV_PATH_MAX + 8];
 };
@@ -42,16 +40,14 @@ static __always_inline struct file_scratch *scratch_acquire(void)
 	__u32 zero = 0;
 	struct file_scratch *s = bpf_map_lookup_elem(&bpfnav_fscratch, &zero);
 
-	if (!s || __sync_lock_test_and_set(&s->busy, 1))
+	if (!s || !slot_take(&s->takers))
 		return 0;
 	return s;
 }
 
 static __always_inline void scratch_release(struct file_scratch *s)
 {
-	/* A plain store suffices: only this CPU ever takes the slot. */
-	asm volatile("" ::: "memory");
-	s->busy = 0;
+	slot_give(&s->takers);
 }
 
 /* Compares a NUL-padded 16-byte name with a literal of at most 15 chars. */
@@ -145,7 +141,7 @@ static __always_inline __u32 collect_file(struct task_struct *task, __u32 fd,
 			len = ret - 1;
 		else
 			r->path_err = ret < 0 ? ret : -EINVAL;
-		len &= BPFNAV_PATH_MAX - 1;
+		len = path_len_bound(len);
 		/* Padding must be zeros, not leftovers of a longer path. */
 		*(__u64 *)&path[len] = 0;
 	}
@@ -191,7 +187,7 @@ int bpfnav_file_txt(struct bpf_iter__task_file *ctx)
 		return 0;
 	/* Before the NULL check: an empty walk still gets its header. */
 	SEQ_HEADER(meta, seq, "    PID    FD    FLAGS        POS      INODE PATH\n");
-	if (!task || !file)
+	if (!task || !file || !group_wanted(task))
 		return 0;
 
 	s = scratch_acquire();
@@ -235,7 +231,7 @@ int bpfnav_file_rec(struct bpf_iter__task_file *ctx)
 	struct seq_file *seq;
 	__u32 size;
 
-	if (!meta || !task || !file)
+	if (!meta || !task || !file || !group_wanted(task))
 		return 0;
 	seq = meta->seq;
 	if (!seq)
@@ -267,7 +263,7 @@ int bpfnav_file_bpf(struct bpf_iter__task_file *ctx)
 	struct bpfnav_file_rec r;
 	struct seq_file *seq;
 
-	if (!meta || !task || !file)
+	if (!meta || !task || !file || !group_wanted(task))
 		return 0;
 	seq = meta->seq;
 	if (!seq)

@@ -5,6 +5,8 @@
 #include <bpf/bpf_core_read.h>
 #include "bpfnav_records.h"
 #include "iter_common.h"
+#include "compat.h"
+#include "knobs.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -20,7 +22,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Same layout and reasons as in task_file.bpf.c. */
 struct vma_scratch {
-	__u64 busy;
+	/* slot_take() in compat.h */
+	__u64 takers;
 	/*
 	 * The path in path[] belongs to this file of the previous object of
 	 * this session. Consecutive mappings of one file (a library's text,
@@ -52,16 +55,14 @@ static __always_inline struct vma_scratch *scratch_acquire(void)
 	__u32 zero = 0;
 	struct vma_scratch *s = bpf_map_lookup_elem(&bpfnav_vscratch, &zero);
 
-	if (!s || __sync_lock_test_and_set(&s->busy, 1))
+	if (!s || !slot_take(&s->takers))
 		return 0;
 	return s;
 }
 
 static __always_inline void scratch_release(struct vma_scratch *s)
 {
-	/* A plain store suffices: only this CPU ever takes the slot. */
-	asm volatile("" ::: "memory");
-	s->busy = 0;
+	slot_give(&s->takers);
 }
 
 /*
@@ -100,7 +101,11 @@ static __always_inline __u32 collect_vma(struct bpf_iter_meta *meta,
 					 struct vma_scratch *s)
 {
 	char *path = s ? s->path : 0;
-	/* A direct load, not a probe read: bpf_d_path() wants a BTF pointer. */
+	/*
+	 * A direct load, not a probe read: bpf_d_path() wants a BTF pointer.
+	 * Some kernels (6.18.44) mark it untrusted and refuse bpf_d_path() on
+	 * it; bpfnav then loads this with vma_d_path off.
+	 */
 	struct file *file = vma->vm_file;
 	__u32 len = 0;
 	long ret;
@@ -128,15 +133,22 @@ static __always_inline __u32 collect_vma(struct bpf_iter_meta *meta,
 			len = s->last_len & (BPFNAV_PATH_MAX - 1);
 			r->path_err = s->last_err;
 		} else {
-			ret = bpf_d_path(&file->f_path, path, BPFNAV_PATH_MAX);
+			if (bpfnav_knobs.vma_d_path)
+				ret = bpf_d_path(&file->f_path, path, BPFNAV_PATH_MAX);
+			else
+				/* Counts the NUL, as bpf_d_path() does. */
+				ret = bpf_probe_read_kernel_str(path, BPFNAV_PATH_MAX,
+					BPF_CORE_READ(file, f_path.dentry, d_name.name));
 			if (ret > 0 && ret <= BPFNAV_PATH_MAX)
 				len = ret - 1;
 			else
 				r->path_err = ret < 0 ? ret : -EINVAL;
-			len &= BPFNAV_PATH_MAX - 1;
+			len = path_len_bound(len);
 			/* Padding must be zeros, not leftovers of a longer path. */
 			*(__u64 *)&path[len] = 0;
 		}
+		if (!bpfnav_knobs.vma_d_path)
+			r->path_source = BPFNAV_PATH_NAME;
 	}
 	if (s) {
 		s->last_session = meta->session_id;
@@ -170,7 +182,7 @@ int bpfnav_vma_txt(struct bpf_iter__task_vma *ctx)
 		return 0;
 	/* Before the NULL check: an empty walk still gets its header. */
 	SEQ_HEADER(meta, seq, "    PID START-END                         PERM   OFFSET DEV   INODE      PATH\n");
-	if (!task || !vma)
+	if (!task || !vma || !group_wanted(task))
 		return 0;
 
 	s = scratch_acquire();
@@ -195,6 +207,10 @@ int bpfnav_vma_txt(struct bpf_iter__task_vma *ctx)
 		BPF_SEQ_PRINTF(seq, "%-10llu ?(%d)\n", r->inode, r->path_err);
 	} else if (r->path_len && s) {
 		BPF_SEQ_PRINTF(seq, "%-10llu ", r->inode);
+		/* Only the file's name is known: say so, never pass it off
+		 * as the path. */
+		if (r->path_source == BPFNAV_PATH_NAME)
+			SEQ_PUTS(seq, "\u2026/");
 		/* Re-bound: the verifier forgets what it knew across the map. */
 		bpf_seq_write(seq, s->path,
 			      r->path_len & (BPFNAV_PATH_MAX - 1));
@@ -224,7 +240,7 @@ int bpfnav_vma_rec(struct bpf_iter__task_vma *ctx)
 	struct seq_file *seq;
 	__u32 size;
 
-	if (!meta || !task || !vma)
+	if (!meta || !task || !vma || !group_wanted(task))
 		return 0;
 	seq = meta->seq;
 	if (!seq)

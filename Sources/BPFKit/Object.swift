@@ -7,7 +7,7 @@ import Glibc
 /// it does. Links made from its programs hold their own references, so they
 /// outlive it.
 public final class BPFObject {
-    private let object: OpaquePointer
+    let object: OpaquePointer
     public let name: String
     /// libbpf keeps pointers into the ELF image until close.
     private let image: UnsafeMutableRawBufferPointer

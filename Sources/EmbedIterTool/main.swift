@@ -97,6 +97,8 @@ func main() throws {
         let object = work.appendingPathComponent("\(name).bpf.o").path
         try run(clang, [
             "-target", "bpf", "-O2", "-g", "-Wall", "-Werror",
+            // v3 (jmp32, alu32): 5.1 and later; no newer instructions, for 5.10.
+            "-mcpu=v3",
             "-D__TARGET_ARCH_\(targetArch)", "-I", iters,
             "-c", "\(iters)/\(source)", "-o", object,
         ])

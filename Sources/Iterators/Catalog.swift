@@ -21,9 +21,11 @@ public enum Catalog {
         return bytes
     }
 
-    /// Opens and loads `kind`'s object; both of its programs are loaded.
-    public static func load(_ kind: IterKind) throws(BPFError) -> BPFObject {
+    /// Opens `kind`'s object, sets its knobs and loads it; all of its
+    /// programs are loaded.
+    public static func load(_ kind: IterKind, knobs: Knobs = .forThisKernel) throws(BPFError) -> BPFObject {
         let object = try BPFObject(elf: object(for: kind), name: kind.target)
+        try object.setData(section: Knobs.section, to: knobs.raw)
         try object.load()
         return object
     }

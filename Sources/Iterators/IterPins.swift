@@ -53,7 +53,13 @@ public struct IterPins: Sendable {
               let (kind, format) = IterKind.recognise(programName: programName) else {
             return .foreign("an iterator link of another program")
         }
-        return .ours(OwnPin(name: name, path: path, kind: kind, format: format, params: info.params,
+        // Before 6.1 the pid/tid is the program's filter, not the link's.
+        var params = info.params
+        if params == .all, kind.takesTaskParams, !Features.current.supports(.taskParams),
+           let knobs = Knobs.of(programID: info.programID) {
+            params = knobs.filter
+        }
+        return .ours(OwnPin(name: name, path: path, kind: kind, format: format, params: params,
                             linkID: info.id, programID: info.programID))
     }
 

@@ -13,11 +13,16 @@ public protocol IterRecord: Sendable {
     init(fixed: UnsafeRawBufferPointer, tail: UnsafeRawBufferPointer) throws(RecordError)
     /// path_len from the fixed part (0 for records without a path).
     static func pathLength(fixed: UnsafeRawBufferPointer) -> Int
+    /// The record with what the kernel could not give filled in from
+    /// elsewhere (`VMARecord`: a path from /proc when only the name came).
+    /// Readers of live iterators call it; decoding alone never does I/O.
+    func completed() -> Self
 }
 
 extension IterRecord {
     public static var hasPath: Bool { false }
     public static func pathLength(fixed: UnsafeRawBufferPointer) -> Int { 0 }
+    public func completed() -> Self { self }
 }
 
 /// Why a stream of records could not be decoded.

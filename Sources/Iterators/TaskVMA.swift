@@ -1,4 +1,6 @@
+import BPFKit
 import CIterRecords
+import Glibc
 
 /// One memory mapping of a process (`struct bpfnav_vma_rec`).
 public struct VMARecord: IterRecord, Equatable {
@@ -33,12 +35,37 @@ public struct VMARecord: IterRecord, Equatable {
     /// Exact bytes of the backing file's path; empty without a file.
     public var path: [UInt8]
     public var special: Special
+    /// Where `path` came from.
+    public var pathSource: PathSource
+
+    /// Where a mapping's path came from. The kernel's bpf_d_path() gives
+    /// the whole path, but some kernels (6.18.44) refuse it on a VMA's file;
+    /// then the program sends the file's name and bpfnav reads the path from
+    /// /proc/PID/map_files, or says that it has only the name.
+    public enum PathSource: UInt8, Sendable {
+        /// bpf_d_path() in the iterator (or no file at all).
+        case dPath = 0
+        /// The file's name only (`path` has no directory).
+        case name = 1
+        /// readlink of /proc/PID/map_files/START-END.
+        case mapFiles = 2
+
+        /// The JSON value of `path_source`.
+        public var label: String {
+            switch self {
+            case .dPath: "d_path"
+            case .name: "name"
+            case .mapFiles: "map_files"
+            }
+        }
+    }
 
     public init(pid: UInt32, start: UInt64, end: UInt64, pgoff: UInt64, inode: UInt64, vmFlags: UInt64,
-                dev: UInt32, pathError: Int32 = 0, path: [UInt8], special: Special = .none) {
+                dev: UInt32, pathError: Int32 = 0, path: [UInt8], special: Special = .none,
+                pathSource: PathSource = .dPath) {
         self.pid = pid; self.start = start; self.end = end; self.pgoff = pgoff; self.inode = inode
         self.vmFlags = vmFlags; self.dev = dev; self.pathError = pathError; self.path = path
-        self.special = special
+        self.special = special; self.pathSource = pathSource
     }
 
     public static func pathLength(fixed: UnsafeRawBufferPointer) -> Int {
@@ -49,7 +76,37 @@ public struct VMARecord: IterRecord, Equatable {
         let r = fixed.loadUnaligned(as: bpfnav_vma_rec.self)
         self.init(pid: r.pid, start: r.start, end: r.end, pgoff: r.pgoff, inode: r.inode,
                   vmFlags: r.vm_flags, dev: r.dev, pathError: pathErrno(r.path_err), path: Array(tail),
-                  special: Special(rawValue: r.special) ?? .none)
+                  special: Special(rawValue: r.special) ?? .none,
+                  pathSource: r.path_source == UInt8(BPFNAV_PATH_NAME.rawValue) ? .name : .dPath)
+    }
+
+    /// With only the file's name from the kernel, the whole path from
+    /// /proc/PID/map_files (root only; the name stays, marked, otherwise).
+    public func completed() -> VMARecord {
+        guard pathSource == .name, pathError == 0, !path.isEmpty else { return self }
+        let link = "/proc/\(pid)/map_files/\(String(start, radix: 16))-\(String(end, radix: 16))"
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = buffer.withUnsafeMutableBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { readlink(link, $0.baseAddress!, $0.count) }
+        }
+        guard n > 0, n < buffer.count else { return self }
+        var copy = self
+        copy.path = Array(buffer[0..<n])
+        copy.pathSource = .mapFiles
+        return copy
+    }
+
+    /// Whether this kernel lets the task_vma program call bpf_d_path() on a
+    /// VMA's file: loads the program with it on. Only a refusal says no
+    /// (EACCES or EINVAL from the load); any other failure is left for the
+    /// real load to report.
+    public static func probeDPath() -> Bool {
+        do {
+            _ = try Catalog.load(.taskVMA, knobs: Knobs(vmaDPath: true))
+            return true
+        } catch {
+            return error.errno != EACCES && error.errno != EINVAL
+        }
     }
 
     /// "r-xp" as /proc/PID/maps shows it (VM_MAYSHARE makes the 's').

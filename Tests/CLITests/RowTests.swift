@@ -212,6 +212,16 @@ final class RowTests: XCTestCase {
                        "     42 000055d0c0a00000-000055d0c0a21000 rw-s 00000000 00:00 0          /dev/shm/x\\u{009b}")
         XCTAssertEqual(renderText { VMAsCommand.row(vma(pathError: ENAMETOOLONG), $0) },
                        "     42 000055d0c0a00000-000055d0c0a21000 rw-p 00000000 00:00 0          ?(ENAMETOOLONG)")
+        // Only the name, where neither bpf_d_path() nor map_files gave the
+        // path: marked as a name, as the pinned iterator's text marks it.
+        var named = vma(path: "libc.so.6")
+        named.pathSource = .name
+        XCTAssertEqual(renderText { VMAsCommand.row(named, $0) },
+                       "     42 000055d0c0a00000-000055d0c0a21000 rw-p 00000000 00:00 0          \u{2026}/libc.so.6")
+        named.pathSource = .mapFiles
+        named.path = Array("/usr/lib/libc.so.6".utf8)
+        XCTAssertEqual(renderText { VMAsCommand.row(named, $0) },
+                       "     42 000055d0c0a00000-000055d0c0a21000 rw-p 00000000 00:00 0          /usr/lib/libc.so.6")
     }
 
     func testVMAJSON() {
@@ -227,7 +237,16 @@ final class RowTests: XCTestCase {
             XCTAssertEqual(object(render { VMAsCommand.json(vma(special: special), $0) }, keys: vmaKeys)["path"] as? String, name)
         }
         // A file path wins over the special name.
-        XCTAssertEqual(object(render { VMAsCommand.json(vma(path: "/x", special: .heap), $0) }, keys: vmaKeys)["path"] as? String, "/x")
+        // A file's path says where it came from (d_path unless the kernel refused it).
+        let file = object(render { VMAsCommand.json(vma(path: "/x", special: .heap), $0) }, keys: vmaKeys + ["path_source"])
+        XCTAssertEqual(file["path"] as? String, "/x")
+        XCTAssertEqual(file["path_source"] as? String, "d_path")
+        for source in [VMARecord.PathSource.name, .mapFiles] {
+            var v = vma(path: "/x")
+            v.pathSource = source
+            XCTAssertEqual(object(render { VMAsCommand.json(v, $0) }, keys: vmaKeys + ["path_source"])["path_source"] as? String,
+                           source.label)
+        }
 
         // Small and huge addresses: at least 8 digits, like /proc/PID/maps; never a number.
         let low = object(render { VMAsCommand.json(vma(start: 0x1000, end: 0xffff_ffff_ff60_1000), $0) }, keys: vmaKeys)
@@ -236,7 +255,7 @@ final class RowTests: XCTestCase {
 
         let mapped = object(render {
             VMAsCommand.json(vma(flags: 0x5, path: "/usr/lib/libc.so.6", pgoff: 0x28000, inode: 1_234_567, dev: 0x103 << 20 | 0x2a), $0)
-        }, keys: vmaKeys)
+        }, keys: vmaKeys + ["path_source"])
         XCTAssertEqual(mapped["perms"] as? String, "r-xp")
         XCTAssertEqual(mapped["pgoff"] as? Int, 0x28000, "pgoff is a number of bytes")
         XCTAssertEqual(mapped["dev"] as? String, "103:2a")

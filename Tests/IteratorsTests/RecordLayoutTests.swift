@@ -111,8 +111,21 @@ final class RecordLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<V>.offset(of: \V.path_err), 52)
         XCTAssertEqual(MemoryLayout<V>.offset(of: \V.path_len), 56)
         XCTAssertEqual(MemoryLayout<V>.offset(of: \V.special), 58)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V._pad0), 59)
-        XCTAssertEqual(MemoryLayout.size(ofValue: V()._pad0), 5)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.path_source), 59)
+        XCTAssertEqual(MemoryLayout<V>.offset(of: \V._pad0), 60)
+        XCTAssertEqual(MemoryLayout.size(ofValue: V()._pad0), 4)
+        XCTAssertEqual(BPFNAV_PATH_D_PATH.rawValue, 0)
+        XCTAssertEqual(BPFNAV_PATH_NAME.rawValue, 1)
+    }
+
+    /// The load-time switches (iters/knobs.h): bpfnav writes these bytes
+    /// into each object's .rodata.knobs before load.
+    func testKnobsOffsets() {
+        typealias K = bpfnav_knobs
+        XCTAssertEqual(MemoryLayout<K>.size, 16)
+        XCTAssertEqual(MemoryLayout<K>.offset(of: \K.filter_tgid), 0)
+        XCTAssertEqual(MemoryLayout<K>.offset(of: \K.filter_tid), 4)
+        XCTAssertEqual(MemoryLayout<K>.offset(of: \K.vma_d_path), 8)
     }
 
     func testMapOffsets() {

@@ -1,3 +1,4 @@
+import Glibc
 import XCTest
 @testable import Iterators
 
@@ -56,5 +57,53 @@ final class VMARecordTests: XCTestCase {
             XCTAssertEqual(f.major, major, "dev \(dev)")
             XCTAssertEqual(f.minor, minor, "dev \(dev)")
         }
+    }
+
+    /// A record with only the file's name (bpf_d_path() refused on this
+    /// kernel) decodes as such and keeps its mark through a round trip.
+    func testNameOnlyPathDecodes() throws {
+        var v = vma(path: "libc.so.6")
+        v.pathSource = .name
+        var decoder = RecordDecoder<VMARecord>()
+        var out: [VMARecord] = []
+        try decoder.feed(Wire.vma(v)) { out.append($0) }
+        try decoder.finish()
+        XCTAssertEqual(out, [v])
+        XCTAssertEqual(out.first?.pathSource, .name)
+        var whole = vma(path: "/usr/lib/libc.so.6")
+        whole.pathSource = .dPath
+        try decoder.feed(Wire.vma(whole)) { out.append($0) }
+        XCTAssertEqual(out.last?.pathSource, .dPath)
+    }
+
+    /// completed() takes the path from /proc/PID/map_files, for this
+    /// process's own mapping of a file; it changes nothing else.
+    func testCompletedReadsMapFiles() throws {
+        guard getuid() == 0 else { throw XCTSkip("reading /proc/PID/map_files needs CAP_SYS_ADMIN") }
+        let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+        let line = try XCTUnwrap(maps.split(separator: "\n").first { $0.split(separator: " ").last?.hasPrefix("/") == true })
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        let range = fields[0].split(separator: "-")
+        let path = String(fields[5...].joined(separator: " "))
+        let name = String(path.split(separator: "/").last!)
+        let v = VMARecord(pid: UInt32(getpid()), start: UInt64(range[0], radix: 16)!, end: UInt64(range[1], radix: 16)!,
+                          pgoff: 0, inode: 1, vmFlags: 0, dev: 0, path: Array(name.utf8), pathSource: .name)
+        let done = v.completed()
+        XCTAssertEqual(String(decoding: done.path, as: UTF8.self), path)
+        XCTAssertEqual(done.pathSource, .mapFiles)
+        XCTAssertEqual(done.start, v.start)
+        // Nothing to complete: a whole path, an error, or a gone mapping.
+        let whole = vma(path: "/x")
+        XCTAssertEqual(whole.completed(), whole)
+        var gone = v
+        gone.start = 0x10; gone.end = 0x20
+        XCTAssertEqual(gone.completed(), gone, "no such mapping: the name stays, marked")
+        XCTAssertEqual(gone.completed().pathSource, .name)
+    }
+
+    func testPathSourceLabels() {
+        XCTAssertEqual(VMARecord.PathSource.dPath.label, "d_path")
+        XCTAssertEqual(VMARecord.PathSource.name.label, "name")
+        XCTAssertEqual(VMARecord.PathSource.mapFiles.label, "map_files")
     }
 }

@@ -93,6 +93,8 @@ struct Wire {
         w.put(-v.pathError, at: 52)
         w.put(UInt16(truncatingIfNeeded: pathLength ?? v.path.count), at: 56)
         w.put(rawSpecial ?? v.special.rawValue, at: 58)
+        // The decoder knows .dPath and .name; .mapFiles is bpfnav's own.
+        w.put(v.pathSource == .name ? UInt8(1) : UInt8(0), at: 59)
         return w.finish(kind: kind, path: v.path, size: size, version: version)
     }
 

@@ -43,6 +43,8 @@ enum VMAsCommand {
         if v.pathError != 0 {
             out.write("?(\(Errno.name(v.pathError)))")
         } else {
+            // The name alone, never passed off as the path (as in the pin).
+            if v.pathSource == .name { out.write("\u{2026}/") }
             Escape.appendTerminal(path, to: out)
         }
     }
@@ -56,6 +58,9 @@ enum VMAsCommand {
         out.append(",\"dev\":\""); appendDev(major: v.major, minor: v.minor, to: out)
         out.append("\",\"inode\":"); out.append(v.inode)
         out.append(",\"path\":"); Escape.appendJSONString(v.displayPath, to: out)
+        if !v.path.isEmpty {
+            out.append(",\"path_source\":\""); out.write(v.pathSource.label); out.append("\"")
+        }
         if v.pathError != 0 {
             out.append(",\"path_error\":\""); out.write(Errno.name(v.pathError)); out.append("\"")
         }

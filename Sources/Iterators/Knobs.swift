@@ -1,0 +1,69 @@
+import BPFKit
+import CIterRecords
+import Glibc
+
+/// The switches bpfnav sets in an object before it loads it
+/// (`struct bpfnav_knobs`, the `.rodata.knobs` section of iters/knobs.h).
+/// The verifier reads them as constants: code a knob turns off is never
+/// verified, which is how one source serves every kernel.
+public struct Knobs: Equatable, Sendable {
+    /// The section's name in every object; also the map's name in the kernel.
+    public static let section = ".rodata.knobs"
+
+    /// Tasks the program keeps, for kernels without pid/tid link
+    /// parameters (before 6.1). `.all` keeps every task.
+    public var filter: IterParams = .all
+    /// bpf_d_path() on a VMA's file; else the record carries the name only.
+    public var vmaDPath = true
+
+    public init(filter: IterParams = .all, vmaDPath: Bool = true) {
+        self.filter = filter
+        self.vmaDPath = vmaDPath
+    }
+
+    /// What this kernel takes, from the probes (`Features.current`).
+    public static var forThisKernel: Knobs {
+        Knobs(vmaDPath: Features.current.supports(.vmaDPath))
+    }
+
+    var raw: bpfnav_knobs {
+        var k = bpfnav_knobs()
+        switch filter {
+        case .pid(let pid):
+            k.filter_tgid = pid
+        case .tid(let tid):
+            k.filter_tid = tid
+            k.filter_tgid = TaskParams.threadGroup(of: tid) ?? tid
+        case .all, .mapFD:
+            break
+        }
+        k.vma_d_path = vmaDPath ? 1 : 0
+        return k
+    }
+
+    init(raw k: bpfnav_knobs) {
+        if k.filter_tid != 0 {
+            filter = .tid(k.filter_tid)
+        } else if k.filter_tgid != 0 {
+            filter = .pid(k.filter_tgid)
+        }
+        vmaDPath = k.vma_d_path != 0
+    }
+
+    /// The knobs a loaded program of bpfnav's was loaded with, read back
+    /// from its `.rodata.knobs` map: on kernels without link parameters the
+    /// pid/tid of a pinned iterator lives there, not in the link.
+    public static func of(programID: UInt32) -> Knobs? {
+        guard let program = try? BPFObjectSpace.program.open(programID),
+              let info = try? ProgramInfo(fd: program.raw) else { return nil }
+        for id in info.mapIDs {
+            guard let map = try? BPFObjectSpace.map.open(id),
+                  let mapInfo = try? MapInfo(fd: map.raw, withFDInfo: false), mapInfo.name == section,
+                  mapInfo.valueSize == UInt32(MemoryLayout<bpfnav_knobs>.size) else { continue }
+            guard let value = try? lookupElement(mapFD: map.raw, key: UInt32(0), as: bpfnav_knobs.self,
+                                                 zero: bpfnav_knobs()) else { return nil }
+            return Knobs(raw: value)
+        }
+        return nil
+    }
+}

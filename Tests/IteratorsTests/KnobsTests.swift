@@ -1,0 +1,37 @@
+import CIterRecords
+import XCTest
+@testable import Iterators
+
+/// The load-time switches as the programs read them (struct bpfnav_knobs).
+final class KnobsTests: XCTestCase {
+    func testDefaultsAreWhatNewKernelsTake() {
+        let raw = Knobs().raw
+        XCTAssertEqual(raw.filter_tgid, 0)
+        XCTAssertEqual(raw.filter_tid, 0)
+        XCTAssertEqual(raw.vma_d_path, 1)
+    }
+
+    func testPidFilter() {
+        let raw = Knobs(filter: .pid(1234), vmaDPath: false).raw
+        XCTAssertEqual(raw.filter_tgid, 1234)
+        XCTAssertEqual(raw.filter_tid, 0)
+        XCTAssertEqual(raw.vma_d_path, 0)
+        XCTAssertEqual(Knobs(raw: raw), Knobs(filter: .pid(1234), vmaDPath: false))
+    }
+
+    /// A tid also carries its thread group: the task_file and task_vma walks
+    /// of kernels before 6.1 find a thread's table under its group leader.
+    func testTidFilterCarriesItsGroup() {
+        let me = UInt32(getpid())
+        let raw = Knobs(filter: .tid(me)).raw
+        XCTAssertEqual(raw.filter_tid, me)
+        XCTAssertEqual(raw.filter_tgid, me, "the main thread is its own group's leader")
+        XCTAssertEqual(Knobs(raw: raw).filter, .tid(me), "reads back as the tid, not the group")
+    }
+
+    func testMapFDIsNoTaskFilter() {
+        let raw = Knobs(filter: .mapFD(5)).raw
+        XCTAssertEqual(raw.filter_tgid, 0)
+        XCTAssertEqual(raw.filter_tid, 0)
+    }
+}
