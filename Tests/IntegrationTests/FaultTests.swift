@@ -85,6 +85,15 @@ final class FaultTests: BPFTestCase {
     /// A read that fails half way: what was read is printed, then the error
     /// with the pin's path; a JSON dump still closes its array.
     func testAFailedReadKeepsWhatWasRead() throws {
+        // A child with 2,000 mappings (alternating protections do not
+        // merge): more than one 64 KiB read whatever else runs.
+        let child = spawn(try Child(shell: """
+            exec python3 -c 'import mmap, time
+            m = [mmap.mmap(-1, 4096, prot=mmap.PROT_READ if i % 2 else mmap.PROT_READ | mmap.PROT_WRITE) for i in range(2000)]
+            time.sleep(1000)'
+            """))
+        XCTAssertTrue(waitUntil { ((try? String(contentsOfFile: "/proc/\(child.pid)/comm", encoding: .utf8)) ?? "").hasPrefix("python") })
+        usleep(500_000)
         let pinned = try bpfnav("pin", "vmas", "--dir", pinDirectory)
         XCTAssertEqual(pinned.status, 0, pinned.stderr)
         // 64 KiB reads: the whole machine's mappings take several.

@@ -462,7 +462,11 @@ final class ObjectTests: BPFTestCase {
         // Any dump fills the cache in the test's directory.
         XCTAssertEqual(try bpfnav("tasks", "--pid", "\(getpid())", "--json").status, 0)
         let entries = try jsonArray(try bpfnav("pins", pinDirectory, "--json"))
-        let cached = entries.filter { ($0["path"] as? String)?.contains("/progs-\(Catalog.hash)/") == true }
+        // The feature-probe cache (a map) sits beside the programs.
+        let cached = entries.filter {
+            ($0["path"] as? String)?.contains("/progs-\(Catalog.hash)/") == true
+                && ($0["path"] as? String)?.hasSuffix("/features") == false
+        }
         XCTAssertFalse(cached.isEmpty, "\(entries)")
         for entry in cached {
             XCTAssertEqual(entry["kind"] as? String, "program")
