@@ -65,7 +65,7 @@ public enum Feature: String, CaseIterable, Sendable, Hashable {
                   probed: "member task of union bpf_iter_link_info in the kernel's BTF")
         case .atomicFetch:
             Entry(title: "BPF atomic instructions with fetch", plural: true, minimum: KernelVersion(5, 12),
-                  fallback: "bpfnav's programs use plain loads and stores instead",
+                  fallback: "not needed: bpfnav's programs use only the plain atomic add",
                   probed: "loading a socket filter with BPF_ATOMIC|BPF_XCHG")
         case .vmaDPath:
             Entry(title: "paths of mapped files from bpf_d_path", plural: true, minimum: KernelVersion(5, 12),
