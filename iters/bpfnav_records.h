@@ -43,12 +43,13 @@ enum bpfnav_bpf_obj {
 	BPFNAV_OBJ_BTF = 4,
 };
 
-/* Where a task_vma record's path came from. */
+/* Where a task_file or task_vma record's path came from. */
 enum bpfnav_path_source {
 	/* bpf_d_path(): the whole path (also: no file, or path_err set). */
 	BPFNAV_PATH_D_PATH = 0,
-	/* The file's dentry name only: the kernel refused bpf_d_path() on the
-	 * VMA's file. The reader completes it (/proc/PID/map_files). */
+	/* The file's dentry name only: the kernel refused bpf_d_path() (in
+	 * iterators before 5.11; on a VMA's file on some 6.18 builds). The
+	 * reader completes it (/proc/PID/fd, /proc/PID/map_files). */
 	BPFNAV_PATH_NAME = 1,
 };
 
@@ -93,7 +94,7 @@ struct bpfnav_file_rec {
 	__s32 path_err;   /* 0, or -errno from bpf_d_path() */
 	__u16 path_len;   /* bytes of path after this struct */
 	__u8 obj_kind;    /* enum bpfnav_bpf_obj */
-	__u8 _pad0;
+	__u8 path_source; /* enum bpfnav_path_source */
 	__u32 obj_id;     /* id of the BPF object when obj_kind != NONE */
 	__u32 _pad1;
 	/* char path[path_len] follows */
@@ -142,7 +143,10 @@ struct bpfnav_knobs {
 	/* bpf_d_path() on a VMA's file; off where the verifier refuses it
 	 * (a pointer it does not trust): the record then carries the name. */
 	__u8 vma_d_path;
-	__u8 _pad[7];
+	/* bpf_d_path() on an open file; off where iterators may not call it
+	 * (before 5.11): the record then carries the name. */
+	__u8 file_d_path;
+	__u8 _pad[6];
 };
 
 _Static_assert(sizeof(struct bpfnav_rec_hdr) == 4, "bpfnav_rec_hdr layout");

@@ -86,6 +86,7 @@ struct task_struct {
 	int pid;
 	int tgid;
 	struct task_struct *real_parent;
+	struct task_struct *group_leader;
 	/*
 	 * Not const as in the kernel: BPF_CORE_READ() through a const pointer
 	 * declares const temporaries, which clang 21 -Wall rejects.

@@ -9,6 +9,7 @@
 
 const volatile struct bpfnav_knobs bpfnav_knobs SEC(".rodata.knobs") = {
 	.vma_d_path = 1,
+	.file_d_path = 1,
 };
 
 /*
@@ -33,6 +34,25 @@ static __always_inline int group_wanted(struct task_struct *task)
 {
 	return !bpfnav_knobs.filter_tgid ||
 	       task->tgid == bpfnav_knobs.filter_tgid;
+}
+
+/*
+ * A thread sharing its leader's fd table (task_file) or address space
+ * (task_vma). The kernel's walks skip these themselves, except the
+ * per-process walk of 6.1 (BPF_TASK_ITER_TGID), which visits every thread:
+ * without this check a process's files or mappings would come once per
+ * thread.
+ */
+static __always_inline int shares_files(struct task_struct *task)
+{
+	return task->pid != task->tgid &&
+	       task->files == task->group_leader->files;
+}
+
+static __always_inline int shares_mm(struct task_struct *task)
+{
+	return task->pid != task->tgid &&
+	       task->mm == task->group_leader->mm;
 }
 
 #endif /* BPFNAV_KNOBS_H */

@@ -136,7 +136,14 @@ static __always_inline __u32 collect_file(struct task_struct *task, __u32 fd,
 	if (!path) {
 		r->path_err = -EBUSY;
 	} else {
-		ret = bpf_d_path(&file->f_path, path, BPFNAV_PATH_MAX);
+		if (bpfnav_knobs.file_d_path) {
+			ret = bpf_d_path(&file->f_path, path, BPFNAV_PATH_MAX);
+		} else {
+			/* Counts the NUL, as bpf_d_path() does. */
+			ret = bpf_probe_read_kernel_str(path, BPFNAV_PATH_MAX,
+				BPF_CORE_READ(file, f_path.dentry, d_name.name));
+			r->path_source = BPFNAV_PATH_NAME;
+		}
 		if (ret > 0 && ret <= BPFNAV_PATH_MAX)
 			len = ret - 1;
 		else
@@ -187,7 +194,7 @@ int bpfnav_file_txt(struct bpf_iter__task_file *ctx)
 		return 0;
 	/* Before the NULL check: an empty walk still gets its header. */
 	SEQ_HEADER(meta, seq, "    PID    FD    FLAGS        POS      INODE PATH\n");
-	if (!task || !file || !group_wanted(task))
+	if (!task || !file || !group_wanted(task) || shares_files(task))
 		return 0;
 
 	s = scratch_acquire();
@@ -208,11 +215,15 @@ int bpfnav_file_txt(struct bpf_iter__task_file *ctx)
 		start = 0;
 	BPF_SEQ_PRINTF(seq, "%7u %5u %s %10lld %10llu ", r->pid, r->fd,
 		       oct + start, r->pos, r->inode);
-	if (s && !r->path_err)
+	if (s && !r->path_err) {
+		/* Only the file's name is known: say so, never pass it off
+		 * as the path. */
+		if (r->path_source == BPFNAV_PATH_NAME)
+			SEQ_PUTS(seq, "\u2026/");
 		/* Re-bound: the verifier forgets what it knew across the map. */
 		bpf_seq_write(seq, s->path,
 			      r->path_len & (BPFNAV_PATH_MAX - 1));
-	else
+	} else
 		BPF_SEQ_PRINTF(seq, "?(%d)", r->path_err);
 	SEQ_PUTS(seq, "\n");
 	if (s)
@@ -231,7 +242,7 @@ int bpfnav_file_rec(struct bpf_iter__task_file *ctx)
 	struct seq_file *seq;
 	__u32 size;
 
-	if (!meta || !task || !file || !group_wanted(task))
+	if (!meta || !task || !file || !group_wanted(task) || shares_files(task))
 		return 0;
 	seq = meta->seq;
 	if (!seq)
@@ -263,7 +274,7 @@ int bpfnav_file_bpf(struct bpf_iter__task_file *ctx)
 	struct bpfnav_file_rec r;
 	struct seq_file *seq;
 
-	if (!meta || !task || !file || !group_wanted(task))
+	if (!meta || !task || !file || !group_wanted(task) || shares_files(task))
 		return 0;
 	seq = meta->seq;
 	if (!seq)

@@ -182,7 +182,7 @@ int bpfnav_vma_txt(struct bpf_iter__task_vma *ctx)
 		return 0;
 	/* Before the NULL check: an empty walk still gets its header. */
 	SEQ_HEADER(meta, seq, "    PID START-END                         PERM   OFFSET DEV   INODE      PATH\n");
-	if (!task || !vma || !group_wanted(task))
+	if (!task || !vma || !group_wanted(task) || shares_mm(task))
 		return 0;
 
 	s = scratch_acquire();
@@ -240,7 +240,7 @@ int bpfnav_vma_rec(struct bpf_iter__task_vma *ctx)
 	struct seq_file *seq;
 	__u32 size;
 
-	if (!meta || !task || !vma || !group_wanted(task))
+	if (!meta || !task || !vma || !group_wanted(task) || shares_mm(task))
 		return 0;
 	seq = meta->seq;
 	if (!seq)

@@ -215,7 +215,8 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         document.lines.append(.heading("Open files (\(files.count))"))
         if let filesError { document.lines.append(.error(filesError)) }
         for file in files {
-            let path = file.pathError != 0 ? "?(\(Errno.name(file.pathError)))" : Escape.terminal(file.path)
+            let path = file.pathError != 0 ? "?(\(Errno.name(file.pathError)))"
+                : (file.pathSource == .name ? "\u{2026}/" : "") + Escape.terminal(file.path)
             let fd = "\(file.fd)"
             let type = "\(file.typeName)".padding(7)
             document.lines.append(.code(String(repeating: " ", count: max(0, 5 - fd.count)) + fd + "  " + type + " " + path))

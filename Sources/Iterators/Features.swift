@@ -16,6 +16,7 @@ public enum Feature: String, CaseIterable, Sendable, Hashable {
     case kmemCacheIter = "kmem_cache_iter"
     case taskParams = "task_iter_params"
     case atomicFetch = "atomic_fetch"
+    case fileDPath = "file_d_path"
     case vmaDPath = "vma_d_path"
     case runTimeStats = "run_time_stats"
     case kernelBTF = "kernel_btf"
@@ -67,6 +68,10 @@ public enum Feature: String, CaseIterable, Sendable, Hashable {
             Entry(title: "BPF atomic instructions with fetch", plural: true, minimum: KernelVersion(5, 12),
                   fallback: "not needed: bpfnav's programs use only the plain atomic add",
                   probed: "loading a socket filter with BPF_ATOMIC|BPF_XCHG")
+        case .fileDPath:
+            Entry(title: "paths of open files from bpf_d_path in iterators", plural: true,
+                  minimum: KernelVersion(5, 11), fallback: "paths from /proc/PID/fd",
+                  probed: "loading bpfnav's task_file program with bpf_d_path")
         case .vmaDPath:
             Entry(title: "paths of mapped files from bpf_d_path", plural: true, minimum: KernelVersion(5, 12),
                   fallback: "paths from /proc/PID/map_files",
@@ -105,6 +110,7 @@ public enum Feature: String, CaseIterable, Sendable, Hashable {
             Probes.iteratorTarget(String(rawValue.dropLast("_iter".count)), in: context.btf)
         case .taskParams: Probes.taskIterParams(in: context.btf)
         case .atomicFetch: Probes.atomicFetch()
+        case .fileDPath: context.fileDPath()
         case .vmaDPath: context.vmaDPath()
         case .runTimeStats: Probes.runTimeStats()
         case .kernelBTF: Probes.kernelBTF()
@@ -130,6 +136,12 @@ final class ProbeContext {
     private(set) lazy var btf: Result<BTF, BPFError> = Probes.vmlinux()
     /// Results so far, for probes that depend on others.
     var results: [Feature: ProbeResult] = [:]
+
+    func fileDPath() -> ProbeResult {
+        if results[.taskFileIter] == .missing { return .missing }
+        guard Capabilities.current().canLoadTracing else { return .unknown(EPERM) }
+        return ProbeResult(FileRecord.probeDPath())
+    }
 
     func vmaDPath() -> ProbeResult {
         if results[.taskVMAIter] == .missing { return .missing }

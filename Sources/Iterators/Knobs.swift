@@ -15,15 +15,19 @@ public struct Knobs: Equatable, Sendable {
     public var filter: IterParams = .all
     /// bpf_d_path() on a VMA's file; else the record carries the name only.
     public var vmaDPath = true
+    /// bpf_d_path() on an open file; else the record carries the name only.
+    public var fileDPath = true
 
-    public init(filter: IterParams = .all, vmaDPath: Bool = true) {
+    public init(filter: IterParams = .all, vmaDPath: Bool = true, fileDPath: Bool = true) {
         self.filter = filter
         self.vmaDPath = vmaDPath
+        self.fileDPath = fileDPath
     }
 
     /// What this kernel takes, from the probes (`Features.current`).
     public static var forThisKernel: Knobs {
-        Knobs(vmaDPath: Features.current.supports(.vmaDPath))
+        let features = Features.current
+        return Knobs(vmaDPath: features.supports(.vmaDPath), fileDPath: features.supports(.fileDPath))
     }
 
     var raw: bpfnav_knobs {
@@ -38,6 +42,7 @@ public struct Knobs: Equatable, Sendable {
             break
         }
         k.vma_d_path = vmaDPath ? 1 : 0
+        k.file_d_path = fileDPath ? 1 : 0
         return k
     }
 
@@ -48,6 +53,7 @@ public struct Knobs: Equatable, Sendable {
             filter = .pid(k.filter_tgid)
         }
         vmaDPath = k.vma_d_path != 0
+        fileDPath = k.file_d_path != 0
     }
 
     /// The knobs a loaded program of bpfnav's was loaded with, read back

@@ -38,27 +38,8 @@ public struct VMARecord: IterRecord, Equatable {
     /// Where `path` came from.
     public var pathSource: PathSource
 
-    /// Where a mapping's path came from. The kernel's bpf_d_path() gives
-    /// the whole path, but some kernels (6.18.44) refuse it on a VMA's file;
-    /// then the program sends the file's name and bpfnav reads the path from
-    /// /proc/PID/map_files, or says that it has only the name.
-    public enum PathSource: UInt8, Sendable {
-        /// bpf_d_path() in the iterator (or no file at all).
-        case dPath = 0
-        /// The file's name only (`path` has no directory).
-        case name = 1
-        /// readlink of /proc/PID/map_files/START-END.
-        case mapFiles = 2
-
-        /// The JSON value of `path_source`.
-        public var label: String {
-            switch self {
-            case .dPath: "d_path"
-            case .name: "name"
-            case .mapFiles: "map_files"
-            }
-        }
-    }
+    /// Where a mapping's path came from (`.dPath`, `.name`, `.mapFiles`).
+    public typealias PathSource = Iterators.PathSource
 
     public init(pid: UInt32, start: UInt64, end: UInt64, pgoff: UInt64, inode: UInt64, vmFlags: UInt64,
                 dev: UInt32, pathError: Int32 = 0, path: [UInt8], special: Special = .none,
@@ -77,7 +58,7 @@ public struct VMARecord: IterRecord, Equatable {
         self.init(pid: r.pid, start: r.start, end: r.end, pgoff: r.pgoff, inode: r.inode,
                   vmFlags: r.vm_flags, dev: r.dev, pathError: pathErrno(r.path_err), path: Array(tail),
                   special: Special(rawValue: r.special) ?? .none,
-                  pathSource: r.path_source == UInt8(BPFNAV_PATH_NAME.rawValue) ? .name : .dPath)
+                  pathSource: PathSource(wire: r.path_source))
     }
 
     /// With only the file's name from the kernel, the whole path from
@@ -85,13 +66,9 @@ public struct VMARecord: IterRecord, Equatable {
     public func completed() -> VMARecord {
         guard pathSource == .name, pathError == 0, !path.isEmpty else { return self }
         let link = "/proc/\(pid)/map_files/\(String(start, radix: 16))-\(String(end, radix: 16))"
-        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = buffer.withUnsafeMutableBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { readlink(link, $0.baseAddress!, $0.count) }
-        }
-        guard n > 0, n < buffer.count else { return self }
+        guard let whole = PathSource.readLink(link) else { return self }
         var copy = self
-        copy.path = Array(buffer[0..<n])
+        copy.path = whole
         copy.pathSource = .mapFiles
         return copy
     }

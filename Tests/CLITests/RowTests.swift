@@ -89,7 +89,7 @@ final class RowTests: XCTestCase {
 
     // MARK: - files
 
-    private let fileKeys = ["pid", "fd", "type", "path", "flags", "pos", "inode", "dev", "mode"]
+    private let fileKeys = ["pid", "fd", "type", "path", "path_source", "flags", "pos", "inode", "dev", "mode"]
 
     private func file(fd: UInt32 = 3, flags: UInt32 = 0o100002, mode: UInt32 = 0o100644, path: String = "/var/log/syslog",
                       pathError: Int32 = 0, object: FileRecord.BPFObject? = nil) -> FileRecord {
@@ -111,12 +111,28 @@ final class RowTests: XCTestCase {
     func testFileJSON() {
         let json = render { FilesCommand.json(file(), $0) }
         XCTAssertEqual(String(decoding: json, as: UTF8.self),
-                       #"{"pid":42,"fd":3,"type":"REG","path":"/var/log/syslog","flags":32770,"pos":4096,"inode":131073,"dev":"fe:01","mode":33188}"#)
+                       #"{"pid":42,"fd":3,"type":"REG","path":"/var/log/syslog","path_source":"d_path","flags":32770,"pos":4096,"inode":131073,"dev":"fe:01","mode":33188}"#)
         let o = object(json, keys: fileKeys)
         XCTAssertEqual(o["flags"] as? Int, 0o100002)
         XCTAssertEqual(o["mode"] as? Int, 0o100644)
         XCTAssertEqual(o["dev"] as? String, "fe:01")
         XCTAssertEqual(o["path"] as? String, "/var/log/syslog")
+        XCTAssertEqual(o["path_source"] as? String, "d_path")
+    }
+
+    /// Before 5.11 the kernel gives the file's name only: the row marks it,
+    /// the JSON says where each path came from.
+    func testFilePathSources() {
+        var named = file(path: "syslog")
+        named.pathSource = .name
+        XCTAssertEqual(renderText { FilesCommand.row(named, $0) },
+                       "     42     3 REG       0100002       4096     131073 \u{2026}/syslog")
+        XCTAssertEqual(object(render { FilesCommand.json(named, $0) }, keys: fileKeys)["path_source"] as? String, "name")
+        var completed = file()
+        completed.pathSource = .fd
+        XCTAssertEqual(renderText { FilesCommand.row(completed, $0) },
+                       "     42     3 REG       0100002       4096     131073 /var/log/syslog")
+        XCTAssertEqual(object(render { FilesCommand.json(completed, $0) }, keys: fileKeys)["path_source"] as? String, "fd")
     }
 
     func testFileBPFObjects() {

@@ -9,9 +9,10 @@ import XCTest
 /// (refused by 6.18.44).
 final class PortabilityTests: BPFTestCase {
     /// Knobs this kernel takes, with some switched off.
-    private func loader(vmaDPath: Bool? = nil) -> IterLoader {
+    private func loader(vmaDPath: Bool? = nil, fileDPath: Bool? = nil) -> IterLoader {
         var knobs = Knobs.forThisKernel
         if let vmaDPath { knobs.vmaDPath = vmaDPath }
+        if let fileDPath { knobs.fileDPath = fileDPath }
         return IterLoader(cache: nil, knobs: knobs, linkParams: false)
     }
 
@@ -55,7 +56,12 @@ final class PortabilityTests: BPFTestCase {
         // Where the kernel has link parameters too, both ways agree.
         if Features.current.supports(.taskParams) {
             let linked = try IterLoader().records(FileRecord.self, .taskFile, params: .pid(pid))
-            XCTAssertEqual(linked.map(\.fd).sorted(), files.map(\.fd).sorted())
+            XCTAssertEqual(linked.map(\.fd).sorted(), files.map(\.fd).sorted(),
+                           "6.1's per-process walk visits every thread: the table once all the same")
+            if Features.current.supports(.taskVMAIter) {
+                let vmas = try IterLoader().records(VMARecord.self, .taskVMA, params: .pid(pid))
+                XCTAssertEqual(Set(vmas.map(\.start)).count, vmas.count, "each mapping once, not once per thread")
+            }
         }
 
         try XCTSkipUnless(Features.current.supports(.taskVMAIter), "task_vma iterators need Linux 5.12")
@@ -114,5 +120,55 @@ final class PortabilityTests: BPFTestCase {
         let sleepPath = try XCTUnwrap(truth.first { $0.path.hasSuffix("/sleep") }).path
         XCTAssertTrue(out.text.contains(" \u{2026}/sleep\n"), out.text)
         XCTAssertFalse(out.text.contains(sleepPath), "a name shown as if it were the path:\n\(out.text)")
+    }
+
+    /// Without bpf_d_path() in iterators (before 5.11), records carry the
+    /// file's name and bpfnav completes it from /proc/PID/fd: the paths
+    /// /proc shows, sockets and pipes included. The pin's text marks a name
+    /// as one.
+    func testOpenFilePathsWithoutDPath() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpfnav-port-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("held file").path
+        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        // A file, a pipe and a socket (the last two have no name of their own).
+        let child = spawn(try Child(shell: """
+            exec python3 -c 'import os, socket, sys, time
+            f = open(sys.argv[1]); r, w = os.pipe(); s = socket.socket(socket.AF_UNIX)
+            with open(sys.argv[2] + ".new", "w") as o: print(f.fileno(), r, s.fileno(), file=o)
+            os.rename(sys.argv[2] + ".new", sys.argv[2])
+            time.sleep(1000)' "$1" "$2"
+            """, arguments: [file, dir.appendingPathComponent("fds").path]))
+        let pid = UInt32(child.pid)
+        let fdsFile = dir.appendingPathComponent("fds").path
+        XCTAssertTrue(waitUntil { (try? String(contentsOfFile: fdsFile, encoding: .utf8))?.hasSuffix("\n") == true })
+        var truth: [UInt32: String] = [:]
+        for fd in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") {
+            if let n = UInt32(fd), let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)") {
+                truth[n] = target
+            }
+        }
+        let held = try String(contentsOfFile: fdsFile, encoding: .utf8)
+            .split(whereSeparator: \.isWhitespace).compactMap { UInt32($0) }
+        XCTAssertEqual(held.count, 3)
+
+        let named = loader(fileDPath: false)
+        let records = try named.records(FileRecord.self, .taskFile, params: .pid(pid))
+        XCTAssertEqual(Set(records.map(\.fd)), Set(truth.keys))
+        for r in records {
+            XCTAssertEqual(String(decoding: r.path, as: UTF8.self), truth[r.fd], "fd \(r.fd)")
+            XCTAssertEqual(r.pathSource, .fd, "fd \(r.fd)")
+        }
+        XCTAssertEqual(truth[held[0]], file)
+        XCTAssertTrue(truth[held[1]]?.hasPrefix("pipe:[") == true, truth[held[1]] ?? "")
+        XCTAssertTrue(truth[held[2]]?.hasPrefix("socket:[") == true, truth[held[2]] ?? "")
+
+        let spec = PinSpec(kind: .taskFile, params: .pid(pid))
+        try pins.create([spec], loader: named)
+        let out = try runCommand("/bin/cat", [pins.path(spec.name)])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertTrue(out.text.contains(" \u{2026}/held file\n"), out.text)
+        XCTAssertFalse(out.text.contains(file), "a name shown as if it were the path:\n\(out.text)")
     }
 }

@@ -65,7 +65,7 @@ final class FeatureTableTests: XCTestCase {
             .taskIter: KernelVersion(5, 8), .taskFileIter: KernelVersion(5, 8), .bpfMapIter: KernelVersion(5, 8),
             .taskVMAIter: KernelVersion(5, 12), .taskParams: KernelVersion(6, 1), .bpfLinkIter: KernelVersion(5, 19),
             .cgroupIter: KernelVersion(6, 1), .kmemCacheIter: KernelVersion(6, 13), .atomicFetch: KernelVersion(5, 12),
-            .vmaDPath: KernelVersion(5, 12), .runTimeStats: KernelVersion(5, 8), .mapBatchOps: KernelVersion(5, 6),
+            .vmaDPath: KernelVersion(5, 12), .fileDPath: KernelVersion(5, 11), .runTimeStats: KernelVersion(5, 8), .mapBatchOps: KernelVersion(5, 6),
         ]
         for (feature, version) in expected {
             XCTAssertEqual(feature.minimum, version, feature.rawValue)
@@ -78,6 +78,7 @@ final class FeatureTableTests: XCTestCase {
         XCTAssertNotNil(Feature.atomicFetch.fallback)
         XCTAssertEqual(Feature.vmaDPath.fallback, "paths from /proc/PID/map_files")
         XCTAssertEqual(Feature.vmaDPath.title, "paths of mapped files from bpf_d_path")
+        XCTAssertEqual(Feature.fileDPath.fallback, "paths from /proc/PID/fd")
         for kind in IterKind.allCases {
             XCTAssertNil(kind.feature.fallback, "\(kind): a missing iterator target has no fallback")
         }

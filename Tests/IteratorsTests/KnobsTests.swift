@@ -9,6 +9,7 @@ final class KnobsTests: XCTestCase {
         XCTAssertEqual(raw.filter_tgid, 0)
         XCTAssertEqual(raw.filter_tid, 0)
         XCTAssertEqual(raw.vma_d_path, 1)
+        XCTAssertEqual(raw.file_d_path, 1)
     }
 
     func testPidFilter() {
@@ -16,7 +17,18 @@ final class KnobsTests: XCTestCase {
         XCTAssertEqual(raw.filter_tgid, 1234)
         XCTAssertEqual(raw.filter_tid, 0)
         XCTAssertEqual(raw.vma_d_path, 0)
+        XCTAssertEqual(raw.file_d_path, 1)
         XCTAssertEqual(Knobs(raw: raw), Knobs(filter: .pid(1234), vmaDPath: false))
+    }
+
+    /// Each path switch is its own byte: 5.10 refuses bpf_d_path in every
+    /// iterator, 6.18.44 only on a VMA's file.
+    func testPathSwitchesAreIndependent() {
+        let raw = Knobs(fileDPath: false).raw
+        XCTAssertEqual(raw.file_d_path, 0)
+        XCTAssertEqual(raw.vma_d_path, 1)
+        XCTAssertEqual(Knobs(raw: raw), Knobs(fileDPath: false))
+        XCTAssertNotEqual(Knobs(raw: raw), Knobs())
     }
 
     /// A tid also carries its thread group: the task_file and task_vma walks

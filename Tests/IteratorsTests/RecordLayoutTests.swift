@@ -91,7 +91,7 @@ final class RecordLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<F>.offset(of: \F.path_err), 40)
         XCTAssertEqual(MemoryLayout<F>.offset(of: \F.path_len), 44)
         XCTAssertEqual(MemoryLayout<F>.offset(of: \F.obj_kind), 46)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F._pad0), 47)
+        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.path_source), 47)
         XCTAssertEqual(MemoryLayout<F>.offset(of: \F.obj_id), 48)
         XCTAssertEqual(MemoryLayout<F>.offset(of: \F._pad1), 52)
         XCTAssertEqual(MemoryLayout.size(ofValue: F().path_len), 2)
@@ -126,6 +126,7 @@ final class RecordLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<K>.offset(of: \K.filter_tgid), 0)
         XCTAssertEqual(MemoryLayout<K>.offset(of: \K.filter_tid), 4)
         XCTAssertEqual(MemoryLayout<K>.offset(of: \K.vma_d_path), 8)
+        XCTAssertEqual(MemoryLayout<K>.offset(of: \K.file_d_path), 9)
     }
 
     func testMapOffsets() {

@@ -76,6 +76,7 @@ struct Wire {
         case .btf(let id)?: (4, id)
         }
         w.put(objKind, at: 46)
+        w.put(f.pathSource == .name ? UInt8(1) : UInt8(0), at: 47)
         w.put(objID, at: 48)
         return w.finish(kind: kind, path: f.path, size: size, version: version)
     }

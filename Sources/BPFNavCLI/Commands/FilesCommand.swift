@@ -36,6 +36,8 @@ enum FilesCommand {
         if f.pathError != 0 {
             out.write("?(\(Errno.name(f.pathError)))")
         } else {
+            // The name alone, never passed off as the path (as in the pin).
+            if f.pathSource == .name { out.write("\u{2026}/") }
             Escape.appendTerminal(f.path, to: out)
         }
     }
@@ -45,7 +47,9 @@ enum FilesCommand {
         out.append(",\"fd\":"); out.append(f.fd)
         out.append(",\"type\":\""); out.append(f.typeName)
         out.append("\",\"path\":"); Escape.appendJSONString(f.path, to: out)
-        if f.pathError != 0 {
+        if f.pathError == 0 {
+            out.append(",\"path_source\":\""); out.write(f.pathSource.label); out.append("\"")
+        } else {
             out.append(",\"path_error\":\""); out.write(Errno.name(f.pathError)); out.append("\"")
         }
         out.append(",\"flags\":"); out.append(f.flags)
