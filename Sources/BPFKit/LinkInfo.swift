@@ -121,6 +121,9 @@ public enum PerfEventLink: Equatable, Sendable {
     case uprobe(file: String, offset: UInt32, retprobe: Bool, cookie: UInt64?, refCtrOffset: UInt64?)
     case tracepoint(name: String, cookie: UInt64?)
     case event(config: UInt64, type: UInt32, cookie: UInt64?)
+    /// The kernel says nothing of what the link is attached to: perf_event
+    /// links are described from 6.6 (type BPF_PERF_EVENT_UNSPEC, 0, before).
+    case notReported
     case unknown(UInt32)
 
     /// The 6.18 layout: type at 16, then a union at 24 whose members put
@@ -133,6 +136,7 @@ public enum PerfEventLink: Equatable, Sendable {
                                   retprobe: raw.u32(16) == 4, cookie: raw.u64(56, within: length))
         case 5: self = .tracepoint(name: name, cookie: raw.u64(40, within: length))
         case 6: self = .event(config: raw.u64(24), type: raw.u32(32), cookie: raw.u64(40, within: length))
+        case 0: self = .notReported
         case let other: self = .unknown(other)
         }
     }
@@ -142,7 +146,7 @@ public enum PerfEventLink: Equatable, Sendable {
         switch self {
         case .kprobe(_, _, _, _, _, let cookie), .uprobe(_, _, _, let cookie, _), .tracepoint(_, let cookie),
              .event(_, _, let cookie): cookie
-        case .unknown: nil
+        case .notReported, .unknown: nil
         }
     }
 }

@@ -62,6 +62,19 @@ public enum Probes {
             || has("bpf_iter_aux_info", .struct, member: "task"))
     }
 
+    /// Whether the kernel describes perf_event links (kprobe, uprobe,
+    /// tracepoint, event) in their info (6.6): member perf_event of struct
+    /// bpf_link_info's union in the kernel's BTF.
+    public static func perfEventLinkInfo(in btf: Result<BTF, BPFError>) -> ProbeResult {
+        guard case .success(let btf) = btf else {
+            if case .failure(let error) = btf { return .unknown(error.errno) }
+            return .unknown(EINVAL)
+        }
+        guard let id = btf.find(named: "bpf_link_info", kind: .struct), let info = btf.type(id) else { return .missing }
+        let unions = info.members.filter(\.name.isEmpty).compactMap { btf.type(btf.resolve($0.type)) }
+        return ProbeResult(unions.contains { $0.members.contains { $0.name == "perf_event" } })
+    }
+
     /// Whether the verifier takes atomic instructions that fetch (BPF_ATOMIC
     /// with BPF_XCHG, 5.12): loads a six-instruction socket filter and
     /// closes it. Before 5.12: "BPF_STX uses reserved fields" (EINVAL).

@@ -54,6 +54,8 @@ public enum LinkSummary {
                 return [("event_type", PerfEventNames.type(type) ?? "\(type)"),
                         ("event_config", PerfEventNames.config(type: type, config: config) ?? "\(config)")]
                     + given("cookie", cookie)
+            case .notReported:
+                return [("target", "not reported (perf_event link details need Linux 6.6)")]
             case .unknown(let type):
                 return [("perf_event_type", "\(type)")]
             }

@@ -21,6 +21,7 @@ public enum Feature: String, CaseIterable, Sendable, Hashable {
     case runTimeStats = "run_time_stats"
     case kernelBTF = "kernel_btf"
     case mapBatchOps = "map_batch_ops"
+    case perfEventLinkInfo = "perf_event_link_info"
 
     /// One row of the table.
     public struct Entry: Sendable {
@@ -86,6 +87,10 @@ public enum Feature: String, CaseIterable, Sendable, Hashable {
             Entry(title: "batch map operations", plural: true, minimum: KernelVersion(5, 6),
                   fallback: "map entries are read one key at a time",
                   probed: "BPF_MAP_LOOKUP_BATCH on an empty hash map")
+        case .perfEventLinkInfo:
+            Entry(title: "details of perf_event links (kprobe, uprobe, tracepoint)", plural: true,
+                  minimum: KernelVersion(6, 6), fallback: nil,
+                  probed: "member perf_event of struct bpf_link_info in the kernel's BTF")
         }
     }
 
@@ -115,6 +120,7 @@ public enum Feature: String, CaseIterable, Sendable, Hashable {
         case .runTimeStats: Probes.runTimeStats()
         case .kernelBTF: Probes.kernelBTF()
         case .mapBatchOps: Probes.batchMapOps()
+        case .perfEventLinkInfo: Probes.perfEventLinkInfo(in: context.btf)
         }
     }
 }

@@ -50,4 +50,21 @@ final class ShortInfoJSONTests: XCTestCase {
         XCTAssertEqual(LinkSummary.pairs(.perfEvent(old)).map(\.0), ["retprobe", "func", "offset", "addr"])
         XCTAssertEqual(LinkSummary.pairs(.kprobeMulti(count: 1, flags: 0, missed: nil)).map(\.0), ["retprobe", "func_cnt"])
     }
+
+    /// Before 6.6 the kernel describes no perf_event link: the link is
+    /// listed with what is known and says why the rest is missing.
+    func testPerfEventLinksOfKernelsBefore66() {
+        let keys = topLevelKeys(render { out in
+            out.append("{\"id\":1")
+            ObjectJSON.linkDetails(.perfEvent(.notReported), programType: nil, tracepointFormat: nil, out)
+            out.append("}")
+        })
+        XCTAssertEqual(keys, ["id"])
+        XCTAssertTrue(LinkSummary.text(.perfEvent(.notReported)).contains("need Linux 6.6"))
+        // The kernel's info of a perf_event link before 6.6: type, id and
+        // program, the union all zeros.
+        var raw = [UInt8](repeating: 0, count: 64)
+        raw[0] = 7; raw[4] = 3
+        XCTAssertEqual(LinkDetails(type: 7, raw: raw, length: 16, name: ""), .perfEvent(.notReported))
+    }
 }

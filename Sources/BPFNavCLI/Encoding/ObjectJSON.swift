@@ -178,6 +178,8 @@ enum ObjectJSON {
                 if let name = PerfEventNames.type(type) { string(name, out) } else { out.append(type) }
                 out.append(",\"event_config\":")
                 if let name = PerfEventNames.config(type: type, config: config) { string(name, out) } else { out.append(config) }
+            case .notReported:
+                break  // nothing known: no fields, as for info the kernel did not return
             case .unknown(let type):
                 out.append(",\"perf_event_type\":"); out.append(type)
             }
