@@ -145,16 +145,31 @@ static __always_inline enum bpfnav_demo_state classify(__u64 preempt, __u64 stat
 }
 
 /*
+ * The state prev is leaving the CPU in. sched_switch passes it as a fourth
+ * argument from 5.18 only, and the kernel refuses to attach a program that
+ * reads past the tracepoint's arguments (EINVAL), so it comes from the task
+ * itself, as the tracepoint did before 5.18: __state, "long state" before
+ * 5.14.
+ */
+static __always_inline __u64 prev_state(struct task_struct *prev)
+{
+	if (bpf_core_field_exists(prev->__state))
+		return BPF_CORE_READ(prev, __state);
+	return BPF_CORE_READ((struct task_struct___pre514 *)prev, state);
+}
+
+/*
  * sched_switch(bool preempt, struct task_struct *prev,
- *              struct task_struct *next, unsigned int prev_state)
+ *              struct task_struct *next[, unsigned int prev_state])
  * Raw tracepoint arguments are the tracepoint's, one __u64 each; prev is
  * still current here.
  */
 SEC("raw_tp/sched_switch")
 int bpfnav_demo_sw(__u64 *ctx)
 {
+	struct task_struct *prev = (struct task_struct *)ctx[1];
 	struct task_struct *next = (struct task_struct *)ctx[2];
-	enum bpfnav_demo_state state = classify(ctx[0], ctx[3]);
+	enum bpfnav_demo_state state = classify(ctx[0], prev_state(prev));
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 now = bpf_ktime_get_ns();
 	__u32 cpu = bpf_get_smp_processor_id();
