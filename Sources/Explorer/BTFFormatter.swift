@@ -260,6 +260,10 @@ private final class Walker {
         case .array(let array):
             return self.array(array, at: at, depth: depth)
         case .struct(_, let members), .union(_, let members):
+            // A sized struct without members holds bytes no type describes:
+            // libbpf loads a float as one on kernels without BTF floats
+            // (before 5.13). Shown as bytes, not as an empty {}.
+            if members.isEmpty, let size = btf.size(id), size > 0 { return rest(at, size) }
             return structure(members, at: at, depth: depth)
         case .enum(let size, let signed, let values):
             return enumeration(size: size, signed: signed, values: values, is64: false, at: at)

@@ -217,6 +217,23 @@ final class BTFFormatterTests: XCTestCase {
         XCTAssertEqual(format([UInt8](repeating: 1, count: 16), ld, btf), .raw([UInt8](repeating: 1, count: 16)))
     }
 
+    /// On kernels without BTF floats (before 5.13) libbpf loads a float as
+    /// an anonymous struct of its size with no members: its bytes are shown,
+    /// not an empty {}. A member-less struct of size 0 stays {}.
+    func testSizedEmptyStructShowsItsBytes() throws {
+        var b = Blob()
+        let sanitized = b.composite("", size: 4, [])
+        let empty = b.composite("nothing", size: 0, [])
+        let u32 = b.int("u32", size: 4)
+        let outer = b.composite("v", size: 8, [("ratio", sanitized, 0, 0), ("n", u32, 32, 0)])
+        let btf = try b.btf()
+        let bytes = le(Float(0.5).bitPattern)
+        XCTAssertEqual(format(bytes, sanitized, btf), .raw(bytes))
+        XCTAssertEqual(format([], empty, btf), .object([]))
+        XCTAssertEqual(format(bytes + le(UInt32(7)), outer, btf), .object([("ratio", .raw(bytes)), ("n", .uint(7))]))
+        XCTAssertEqual(BTFFormatter.json(format(bytes, sanitized, btf)), #"["0x00","0x00","0x00","0x3f"]"#)
+    }
+
     func testModifiersResolve() throws {
         var base = Base()
         let td = base.b.typedef("u32", base.u32)
