@@ -22,6 +22,8 @@ public enum PinOwner: Equatable, Sendable {
     case programCache(kind: IterKind, format: IterFormat)
     /// The demo's link or one of its maps (`bpfnav demo`).
     case demo
+    /// The map of probed kernel features beside the program cache.
+    case featureCache
 
     public var isBPFNav: Bool { self != .foreign }
 }
@@ -246,7 +248,11 @@ public enum PinWalk {
                 entry = PinEntry(path: path, kind: .map)
                 entry.id = info.id
                 entry.map = info
-                if info.name.hasPrefix(IterPins.demoObjectPrefix) { entry.owner = .demo }
+                if info.name.hasPrefix(IterPins.demoObjectPrefix) {
+                    entry.owner = .demo
+                } else if FeatureCache.isOurs(info), parentName.starts(with: Array("progs-".utf8)) {
+                    entry.owner = .featureCache
+                }
             case .link:
                 let info = try LinkInfo(fd: fd.raw)
                 entry = PinEntry(path: path, kind: .link)
@@ -259,7 +265,12 @@ public enum PinWalk {
                 entry.linkProgramName = programName
                 if case .iter(_, _, _, _, let tid, let pid) = info.details, let programName,
                    let (kind, format) = IterKind.recognise(programName: programName) {
-                    let params: IterParams = pid != 0 ? .pid(pid) : tid != 0 ? .tid(tid) : .all
+                    var params: IterParams = pid != 0 ? .pid(pid) : tid != 0 ? .tid(tid) : .all
+                    if params == .all, kind != .bpfMap, !Features.current.supports(.taskParams),
+                       let knobs = Knobs.of(programID: info.programID) {
+                        // Before 6.1 the pid/tid is the program's, not the link's.
+                        params = knobs.filter
+                    }
                     entry.owner = .iterator(kind: kind, format: format, params: params)
                 } else if programName?.hasPrefix(IterPins.demoObjectPrefix) == true {
                     entry.owner = .demo

@@ -308,10 +308,10 @@ public enum Features {
 ///
 /// Trusted only as the program cache is (`ProgramCache.trusted`); ignored
 /// and replaced when the key differs; best effort throughout.
-struct FeatureCache {
-    static let name = "features"
+public struct FeatureCache {
+    public static let name = "features"
     /// The map's kernel name (at most 15 characters).
-    static let mapName = "bpfnav_features"
+    public static let mapName = "bpfnav_features"
     static let format: UInt64 = 1
     static let valueSize = 32
 
@@ -416,6 +416,13 @@ struct FeatureCache {
         let ours = isOurs(fd: fd)
         close(fd)
         return ours && unlink(path) == 0
+    }
+
+    /// Whether a map with this info is bpfnav's feature cache: an array of
+    /// one 32-byte value named `bpfnav_features`.
+    public static func isOurs(_ info: MapInfo) -> Bool {
+        info.type == BPF_MAP_TYPE_ARRAY.rawValue && info.name == mapName && info.keySize == 4
+            && info.valueSize == UInt32(valueSize) && info.maxEntries == 1
     }
 
     /// Whether `fd` is a map of bpfnav's feature cache: an array of one

@@ -476,10 +476,10 @@ final class ObjectTests: BPFTestCase {
     }
 
     func testPinsShowsTheProgramCacheAsBpfnavs() throws {
-        // Any dump fills the cache in the test's directory.
-        XCTAssertEqual(try bpfnav("tasks", "--pid", "\(getpid())", "--json").status, 0)
+        // A dump of every task fills the cache in the test's directory (a
+        // --pid dump before 6.1 loads a filtered copy that is not cached).
+        XCTAssertEqual(try bpfnav("tasks", "--json").status, 0)
         let entries = try jsonArray(try bpfnav("pins", pinDirectory, "--json"))
-        // The feature-probe cache (a map) sits beside the programs.
         let cached = entries.filter {
             ($0["path"] as? String)?.contains("/progs-\(Catalog.hash)/") == true
                 && ($0["path"] as? String)?.hasSuffix("/features") == false
@@ -490,6 +490,18 @@ final class ObjectTests: BPFTestCase {
             XCTAssertEqual(entry["owner"] as? String, "bpfnav")
             XCTAssertEqual((entry["bpfnav"] as? [String: Any])?["cache"] as? Bool, true)
         }
+        // The feature-probe cache (a map) sits beside the programs, and is
+        // bpfnav's too.
+        let features = try XCTUnwrap(entries.first { ($0["path"] as? String)?.hasSuffix("/progs-\(Catalog.hash)/features") == true },
+                                     "\(entries)")
+        XCTAssertEqual(features["kind"] as? String, "map")
+        XCTAssertEqual(features["owner"] as? String, "bpfnav")
+        XCTAssertEqual((features["bpfnav"] as? [String: Any])?["features"] as? Bool, true)
+        // A map of someone else's with the same name elsewhere is not.
+        let theirs = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: "bpfnav_features", keySize: 4, valueSize: 32, maxEntries: 1)
+        try theirs.pin(at: pins.path("features"))
+        let again = try jsonArray(try bpfnav("pins", pinDirectory, "--json"))
+        XCTAssertEqual(again.first { $0["path"] as? String == pins.path("features") }?["owner"] as? String, "foreign")
     }
 
     func testPinsOutsideBPFFS() throws {

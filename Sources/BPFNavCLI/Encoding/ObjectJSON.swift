@@ -294,6 +294,8 @@ enum ObjectJSON {
             out.append(",\"cache\":true}")
         case .demo:
             out.append(",\"bpfnav\":{\"demo\":true}")
+        case .featureCache:
+            out.append(",\"bpfnav\":{\"features\":true,\"cache\":true}")
         }
         out.append("}")
     }
