@@ -199,9 +199,9 @@ final class ResourceFaultTests: BPFTestCase {
         let pinned = try bpfnav("pin", "tasks", "--dir", pinDirectory)
         XCTAssertEqual(pinned.status, 0, pinned.stderr)
         let commands = [
-            "tasks", "tasks --json", "files --ndjson", "vmas", "maps --json", "progs", "links --json",
+            "tasks", "tasks --json", "files --ndjson", "maps --json", "progs", "links --json",
             "pins \(pinDirectory)", "cat tasks --dir \(pinDirectory)", "--help", "files --help",
-        ]
+        ] + (Features.current.supports(.taskVMAIter) ? ["vmas"] : [])
         for command in commands {
             let script = "exec \"$0\" \(command) >/dev/full"
             let result = try runCommand("/bin/sh", ["-c", script, bpfnavBinary],

@@ -54,8 +54,12 @@ final class TaskFileTests: BPFTestCase {
             textFds[UInt32(fields[1]) ?? 9999] = String(fields[5])
         }
         XCTAssertEqual(Set(textFds.keys), Set(truth.keys), out.text)
+        // Without bpf_d_path() in iterators (before 5.11) the pin has the
+        // file's name only, marked as such.
+        let wholePaths = Features.current.supports(.fileDPath)
         for (fd, expected) in truth {
-            XCTAssertEqual(textFds[fd], expected.path, "fd \(fd)")
+            let name = expected.path.split(separator: "/").last.map(String.init) ?? ""
+            XCTAssertEqual(textFds[fd], wholePaths ? expected.path : "\u{2026}/" + name, "fd \(fd)")
         }
 
         // The records program agrees with /proc field by field.

@@ -44,6 +44,10 @@ final class TaskIterTests: BPFTestCase {
     func testTextAndRecordsAgree() throws {
         let child = spawn(try Child(shell: "exec sleep 1000"))
         XCTAssertTrue(child.waitForExec("sleep"))
+        // Asleep, not still starting up (slow under emulation): /proc says S.
+        XCTAssertTrue(waitUntil {
+            ((try? String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .utf8)) ?? "").contains(") S ")
+        }, "the child never went to sleep")
         let loader = IterLoader()
         let params = IterParams.pid(UInt32(child.pid))
         let text = String(decoding: try loader.readText(.task, params: params), as: UTF8.self)

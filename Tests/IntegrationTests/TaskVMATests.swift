@@ -25,6 +25,21 @@ final class TaskVMATests: BPFTestCase {
         XCTAssertTrue(child.waitForExec("sleep"))
         let spec = PinSpec(kind: .taskVMA, params: .pid(UInt32(child.pid)))
         XCTAssertEqual(spec.name, "vmas-pid-\(child.pid)")
+        if !Features.current.supports(.taskVMAIter) {
+            // Before 5.12: refused, naming the version, by the library and
+            // by the command line; nothing pinned.
+            XCTAssertThrowsError(try pins.create([spec])) { error in
+                XCTAssertEqual((error as? BPFError)?.errno, EOPNOTSUPP)
+                XCTAssertTrue("\(error)".contains("task_vma iterators need Linux 5.12"), "\(error)")
+            }
+            XCTAssertEqual(try BPFFS.entries(of: pinDirectory), [])
+            let cli = try bpfnav("vmas", "--pid", "\(child.pid)", "--json")
+            XCTAssertEqual(cli.status, 1)
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(cli.stdout)) as? [String: Any])
+            XCTAssertEqual(json["errno"] as? String, "EOPNOTSUPP")
+            XCTAssertTrue((json["error"] as? String)?.contains("need Linux 5.12; this is \(RunningKernel.release)") == true, cli.text)
+            return
+        }
         try pins.create([spec])
         let out = try runCommand("/bin/cat", [pins.path(spec.name)])
         XCTAssertEqual(out.status, 0, out.stderr)
