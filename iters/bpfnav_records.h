@@ -146,7 +146,11 @@ struct bpfnav_knobs {
 	/* bpf_d_path() on an open file; off where iterators may not call it
 	 * (before 5.11): the record then carries the name. */
 	__u8 file_d_path;
-	__u8 _pad[6];
+	__u8 _pad[2];
+	/* FMODE_BACKING for this kernel (it moved from bit 25 to 24 in 6.14),
+	 * 0 before 6.8: a VMA's file with it set is a backing file, shown as
+	 * /proc shows it, by its user path's inode and name. */
+	__u32 backing_mode;
 };
 
 _Static_assert(sizeof(struct bpfnav_rec_hdr) == 4, "bpfnav_rec_hdr layout");

@@ -120,6 +120,7 @@ struct qstr {
 
 struct dentry {
 	struct qstr d_name;
+	struct inode *d_inode;
 };
 
 struct path {
@@ -127,11 +128,23 @@ struct path {
 };
 
 struct file {
+	unsigned int f_mode;
 	void *private_data;
 	struct inode *f_inode;
 	unsigned int f_flags;
 	struct path f_path;
 	long long f_pos;
+};
+
+/*
+ * A file the kernel opened for a stacking file system (overlayfs maps its
+ * files' pages through one: vma->vm_file). From 6.8 its f_path is the real
+ * file in the lower layer, and user_path what the user opened, which
+ * /proc/PID/maps shows. Before 6.6 there is no such type.
+ */
+struct backing_file {
+	struct file file;
+	struct path user_path;
 };
 
 struct vm_area_struct {

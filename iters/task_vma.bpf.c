@@ -90,6 +90,22 @@ static __always_inline __u8 vma_special(struct vm_area_struct *vma,
 }
 
 /*
+ * The dentry the user opened when the VMA's file is a backing file (a file
+ * on overlayfs mapped through the real one below it, 6.8+): /proc/PID/maps
+ * shows that one's inode, device and path. NULL for any other file.
+ */
+static __always_inline struct dentry *user_dentry(struct file *file)
+{
+	struct backing_file *backing = (struct backing_file *)file;
+
+	if (!bpfnav_knobs.backing_mode ||
+	    !bpf_core_field_exists(backing->user_path) ||
+	    !(BPF_CORE_READ(file, f_mode) & bpfnav_knobs.backing_mode))
+		return 0;
+	return BPF_CORE_READ(backing, user_path.dentry);
+}
+
+/*
  * Fills *r, and the path into path[] when there is a buffer (NULL when the
  * scratch slot is busy: a file mapping then says -EBUSY instead of a path).
  * Returns the record size including the padded path.
@@ -121,9 +137,16 @@ static __always_inline __u32 collect_vma(struct bpf_iter_meta *meta,
 	if (!file) {
 		r->special = vma_special(vma, r->start, r->end);
 	} else {
+		struct dentry *user = user_dentry(file);
+
 		r->pgoff = (__u64)vma->vm_pgoff << PAGE_SHIFT;
-		r->inode = file->f_inode->i_ino;
-		r->dev = file->f_inode->i_sb->s_dev;
+		if (user) {
+			r->inode = BPF_CORE_READ(user, d_inode, i_ino);
+			r->dev = BPF_CORE_READ(user, d_inode, i_sb, s_dev);
+		} else {
+			r->inode = file->f_inode->i_ino;
+			r->dev = file->f_inode->i_sb->s_dev;
+		}
 		if (!s) {
 			r->path_err = -EBUSY;
 		} else if (s->last_session == meta->session_id &&
@@ -133,8 +156,13 @@ static __always_inline __u32 collect_vma(struct bpf_iter_meta *meta,
 			len = s->last_len & (BPFNAV_PATH_MAX - 1);
 			r->path_err = s->last_err;
 		} else {
-			if (bpfnav_knobs.vma_d_path)
+			if (bpfnav_knobs.vma_d_path && !user)
 				ret = bpf_d_path(&file->f_path, path, BPFNAV_PATH_MAX);
+			else if (user)
+				/* The real file's path is not the one the user
+				 * opened: the name, completed from map_files. */
+				ret = bpf_probe_read_kernel_str(path, BPFNAV_PATH_MAX,
+					BPF_CORE_READ(user, d_name.name));
 			else
 				/* Counts the NUL, as bpf_d_path() does. */
 				ret = bpf_probe_read_kernel_str(path, BPFNAV_PATH_MAX,
@@ -147,7 +175,7 @@ static __always_inline __u32 collect_vma(struct bpf_iter_meta *meta,
 			/* Padding must be zeros, not leftovers of a longer path. */
 			*(__u64 *)&path[len] = 0;
 		}
-		if (!bpfnav_knobs.vma_d_path)
+		if (!bpfnav_knobs.vma_d_path || user)
 			r->path_source = BPFNAV_PATH_NAME;
 	}
 	if (s) {

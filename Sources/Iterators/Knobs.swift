@@ -17,17 +17,32 @@ public struct Knobs: Equatable, Sendable {
     public var vmaDPath = true
     /// bpf_d_path() on an open file; else the record carries the name only.
     public var fileDPath = true
+    /// The kernel's FMODE_BACKING bit (0: none to look for): a VMA's file
+    /// with it is a backing file, shown by the file the user opened.
+    public var backingMode: UInt32 = 0
 
-    public init(filter: IterParams = .all, vmaDPath: Bool = true, fileDPath: Bool = true) {
+    public init(filter: IterParams = .all, vmaDPath: Bool = true, fileDPath: Bool = true, backingMode: UInt32 = 0) {
         self.filter = filter
         self.vmaDPath = vmaDPath
         self.fileDPath = fileDPath
+        self.backingMode = backingMode
     }
 
     /// What this kernel takes, from the probes (`Features.current`).
     public static var forThisKernel: Knobs {
         let features = Features.current
-        return Knobs(vmaDPath: features.supports(.vmaDPath), fileDPath: features.supports(.fileDPath))
+        return Knobs(vmaDPath: features.supports(.vmaDPath), fileDPath: features.supports(.fileDPath),
+                     backingMode: backingMode(for: KernelVersion(release: RunningKernel.release)))
+    }
+
+    /// FMODE_BACKING (include/linux/fs.h) of an upstream version: backing
+    /// files keep the user's path apart from f_path from 6.8 ("fs: store
+    /// real path instead of fake path in backing file f_path"); the flag
+    /// moved from bit 25 to bit 24 in 6.14. Not a BTF type, hence by version;
+    /// the program also checks that struct backing_file has user_path.
+    public static func backingMode(for kernel: KernelVersion?) -> UInt32 {
+        guard let kernel, kernel >= KernelVersion(6, 8) else { return 0 }
+        return kernel >= KernelVersion(6, 14) ? 1 << 24 : 1 << 25
     }
 
     var raw: bpfnav_knobs {
@@ -43,6 +58,7 @@ public struct Knobs: Equatable, Sendable {
         }
         k.vma_d_path = vmaDPath ? 1 : 0
         k.file_d_path = fileDPath ? 1 : 0
+        k.backing_mode = backingMode
         return k
     }
 
@@ -54,6 +70,7 @@ public struct Knobs: Equatable, Sendable {
         }
         vmaDPath = k.vma_d_path != 0
         fileDPath = k.file_d_path != 0
+        backingMode = k.backing_mode
     }
 
     /// The knobs a loaded program of bpfnav's was loaded with, read back

@@ -171,4 +171,47 @@ final class PortabilityTests: BPFTestCase {
         XCTAssertTrue(out.text.contains(" \u{2026}/held file\n"), out.text)
         XCTAssertFalse(out.text.contains(file), "a name shown as if it were the path:\n\(out.text)")
     }
+
+    /// A program run from overlayfs maps its file through the real file
+    /// below (a backing file, 6.8+), whose path and device are not what the
+    /// user opened: the mappings show what /proc/PID/maps shows (the
+    /// overlay's device and path), never the lower layer's. The overlay is
+    /// the test's own, in a temporary directory, unmounted afterwards.
+    func testMappedFilesOnOverlayFSShowWhatTheUserOpened() throws {
+        try XCTSkipUnless(Features.current.supports(.taskVMAIter), "task_vma iterators need Linux 5.12")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("bpfnav-ovl-\(getpid())").path
+        for sub in ["lower", "upper", "work", "merged"] {
+            try FileManager.default.createDirectory(atPath: "\(base)/\(sub)", withIntermediateDirectories: true)
+        }
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: "\(base)/lower/ovlsleep")
+        let merged = "\(base)/merged"
+        guard mount("overlay", merged, "overlay", 0,
+                    "lowerdir=\(base)/lower,upperdir=\(base)/upper,workdir=\(base)/work") == 0 else {
+            throw XCTSkip("cannot mount overlayfs here: \(String(cString: strerror(errno)))")
+        }
+        defer { umount2(merged, Int32(MNT_DETACH)) }
+        let binary = "\(merged)/ovlsleep"
+        let child = spawn(try Child(shell: "exec \"$1\" 1000", arguments: [binary]))
+        XCTAssertTrue(child.waitForExec("ovlsleep"))
+        let pid = UInt32(child.pid)
+        let truth = try runCommand("/bin/cat", ["/proc/\(pid)/maps"]).text
+            .split(separator: "\n").compactMap(TaskVMATests.parse).filter { $0.path == binary }
+        XCTAssertFalse(truth.isEmpty, "the child's binary is not mapped from \(binary)")
+
+        let records = try IterLoader().records(VMARecord.self, .taskVMA, params: .pid(pid))
+        for t in truth {
+            let r = try XCTUnwrap(records.first { $0.start == t.start }, "no record of \(t)")
+            XCTAssertEqual(String(decoding: r.path, as: UTF8.self), binary)
+            XCTAssertEqual(String(format: "%02x:%02x", r.major, r.minor), t.dev, "the device /proc shows")
+            XCTAssertEqual(r.inode, t.inode)
+        }
+        // The pin, read by cat, never shows the lower layer's path.
+        let spec = PinSpec(kind: .taskVMA, params: .pid(pid))
+        try pins.create([spec])
+        let out = try runCommand("/bin/cat", [pins.path(spec.name)])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertFalse(out.text.contains("\(base)/lower"), out.text)
+        XCTAssertTrue(out.text.contains(binary) || out.text.contains(" \u{2026}/ovlsleep\n"), out.text)
+    }
 }

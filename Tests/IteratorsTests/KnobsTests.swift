@@ -1,3 +1,4 @@
+import BPFKit
 import CIterRecords
 import XCTest
 @testable import Iterators
@@ -45,5 +46,20 @@ final class KnobsTests: XCTestCase {
         let raw = Knobs(filter: .mapFD(5)).raw
         XCTAssertEqual(raw.filter_tgid, 0)
         XCTAssertEqual(raw.filter_tid, 0)
+    }
+
+    /// FMODE_BACKING by upstream version: none to look for before 6.8
+    /// (f_path was the user's path), bit 25 until 6.14, bit 24 since.
+    func testBackingModeByVersion() {
+        XCTAssertEqual(Knobs.backingMode(for: nil), 0)
+        XCTAssertEqual(Knobs.backingMode(for: KernelVersion(5, 10)), 0)
+        XCTAssertEqual(Knobs.backingMode(for: KernelVersion(6, 7)), 0)
+        XCTAssertEqual(Knobs.backingMode(for: KernelVersion(6, 8)), 0x200_0000)
+        XCTAssertEqual(Knobs.backingMode(for: KernelVersion(6, 12)), 0x200_0000)
+        XCTAssertEqual(Knobs.backingMode(for: KernelVersion(6, 14)), 0x100_0000)
+        XCTAssertEqual(Knobs.backingMode(for: KernelVersion(7, 3)), 0x100_0000)
+        let raw = Knobs(backingMode: 0x100_0000).raw
+        XCTAssertEqual(raw.backing_mode, 0x100_0000)
+        XCTAssertEqual(Knobs(raw: raw).backingMode, 0x100_0000)
     }
 }

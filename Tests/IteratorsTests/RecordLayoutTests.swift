@@ -127,6 +127,7 @@ final class RecordLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<K>.offset(of: \K.filter_tid), 4)
         XCTAssertEqual(MemoryLayout<K>.offset(of: \K.vma_d_path), 8)
         XCTAssertEqual(MemoryLayout<K>.offset(of: \K.file_d_path), 9)
+        XCTAssertEqual(MemoryLayout<K>.offset(of: \K.backing_mode), 12)
     }
 
     func testMapOffsets() {
