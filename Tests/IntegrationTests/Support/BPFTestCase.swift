@@ -12,6 +12,11 @@ class BPFTestCase: XCTestCase {
     private(set) var pinDirectory = ""
     private var children: [Child] = []
 
+    override class func setUp() {
+        super.setUp()
+        ProcessCacheDirectory.install()
+    }
+
     override func setUpWithError() throws {
         try super.setUpWithError()
         try Self.requireBPF()
@@ -92,4 +97,30 @@ func waitUntil(timeout: TimeInterval = 5, _ condition: () -> Bool) -> Bool {
         usleep(10_000)
     }
     return condition()
+}
+
+/// The program and feature cache of the test process itself (what
+/// `Features.current` and `ProgramCache.standard` use in-process): a
+/// directory of its own, removed when the process exits, so that the tests
+/// never write to bpfnav's default directory. bpfnav runs get each test's
+/// own directory instead (`bpfnav(_:)`).
+enum ProcessCacheDirectory {
+    nonisolated(unsafe) static var path = ""
+
+    static func install() {
+        guard path.isEmpty, BPFFS.isBPFFS(BPFFS.defaultMount) else { return }
+        let dir = "\(BPFFS.defaultMount)/bpfnav-test-\(getpid())-process"
+        guard mkdir(dir, 0o700) == 0 else { return }
+        path = dir
+        setenv("BPFNAV_CACHE_DIR", dir, 1)
+        atexit {
+            let dir = ProcessCacheDirectory.path
+            for name in (try? BPFFS.entries(of: dir)) ?? [] {
+                let sub = "\(dir)/\(name)"
+                for inner in (try? BPFFS.entries(of: sub)) ?? [] { unlink("\(sub)/\(inner)") }
+                if rmdir(sub) != 0 { unlink(sub) }
+            }
+            rmdir(dir)
+        }
+    }
 }
