@@ -61,6 +61,11 @@ public struct BPFError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// The kernel's own "operation not supported" (524, include/linux/errno.h),
+/// which bpf(2) passes on to userspace: e.g. for a batch lookup on a map
+/// type that has none. libc has no name for it (its ENOTSUP is EOPNOTSUPP).
+public let ENOTSUPP: Int32 = 524
+
 public enum Errno {
     /// `strerror`, without depending on its static buffer.
     public static func describe(_ code: Int32) -> String {
@@ -105,14 +110,14 @@ public enum Errno {
         case EOVERFLOW: "EOVERFLOW"
         case EOPNOTSUPP: "EOPNOTSUPP"
         case ETIMEDOUT: "ETIMEDOUT"
-        case 524: "ENOTSUPP"
+        case ENOTSUPP: "ENOTSUPP"
         default: "errno \(code)"
         }
     }
 
     /// The errno with this symbolic name ("ENOSPC"), among those `name` knows.
     public static func code(named text: String) -> Int32? {
-        (1...524).first { Self.name(Int32($0)) == text }.map(Int32.init)
+        (1...ENOTSUPP).first { Self.name($0) == text }
     }
 }
 

@@ -13,11 +13,13 @@ import Synchronization
 ///     BPFNAV_FAULTS=pin=ENOSPC@3,read=EIO@2+
 ///
 /// Points: `pin` (bpf_obj_pin), `rename` (moving a pin into place), `read`
-/// (reading an iterator), `open` (opening a pinned object). Release builds
-/// compile all of this away: the environment cannot make them misbehave.
+/// (reading an iterator), `open` (opening a pinned object), `batch`
+/// (BPF_MAP_LOOKUP_BATCH: `batch=ENOTSUPP@1+` answers as 5.10 does for a
+/// per-CPU array). Release builds compile all of this away: the
+/// environment cannot make them misbehave.
 public enum Faults {
     public enum Point: String, CaseIterable, Sendable {
-        case pin, rename, read, open
+        case pin, rename, read, open, batch
     }
 
     /// The errno to fail this call at `point` with, if one is planned.

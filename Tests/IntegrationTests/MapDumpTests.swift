@@ -67,6 +67,83 @@ final class MapDumpTests: BPFTestCase {
         XCTAssertEqual((theirArray.first?["values"] as? [[String: Any]])?.count, cpus)
     }
 
+    /// Per-CPU maps take a value for every possible CPU, each in an
+    /// 8-byte-aligned slot; every CPU's bytes differ.
+    private func fillPerCPU(_ fd: Int32, count: Int, valueSize: Int) {
+        let cpus = Int(libbpf_num_possible_cpus())
+        let slot = (valueSize + 7) & ~7
+        for i in 0..<count {
+            var key = UInt32(i)
+            var value = [UInt8](repeating: 0, count: slot * cpus)
+            for cpu in 0..<cpus {
+                for j in 0..<valueSize { value[cpu * slot + j] = UInt8(truncatingIfNeeded: i &* 7 &+ cpu &* 13 &+ j) }
+            }
+            XCTAssertEqual(bpf_map_update_elem(fd, &key, value, 0), 0, "update \(i)")
+        }
+    }
+
+    /// Every entry of a JSON dump, whole (key, value or values, formatted),
+    /// as canonical text.
+    private func wholeEntries(_ result: RunResult) throws -> [String] {
+        let array = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [Any], result.text)
+        return try array.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+    }
+
+    /// Where the kernel has no batch lookup for a map type (5.10's per-CPU
+    /// arrays and LPM tries, prog arrays and devmaps everywhere) it answers
+    /// ENOTSUPP and leaves the count as it was: bpfnav reads key by key and
+    /// prints the same dump. The ENOTSUPP is injected here (debug builds),
+    /// so the walks are compared on any kernel.
+    func testKeyByKeyDumpIsTheBatchDump() throws {
+        let probe = try bpfnav(["--help"], environment: ["BPFNAV_FAULTS": "no-such-point"])
+        guard probe.status == 70 else {
+            throw XCTSkip("this bpfnav build ignores BPFNAV_FAULTS (a release build): it cannot be made to read key by key")
+        }
+        let hash = try BPFMap(type: BPF_MAP_TYPE_HASH, name: uniqueName("nav_kbk_h"), keySize: 8, valueSize: 24, maxEntries: 3000)
+        fill(hash.fd.raw, count: 2000, keySize: 8, valueSize: 24)
+        let perCPUHash = try BPFMap(type: BPF_MAP_TYPE_PERCPU_HASH, name: uniqueName("nav_kbk_ph"), keySize: 4, valueSize: 12, maxEntries: 600)
+        fillPerCPU(perCPUHash.fd.raw, count: 500, valueSize: 12)
+        let perCPUArray = try BPFMap(type: BPF_MAP_TYPE_PERCPU_ARRAY, name: uniqueName("nav_kbk_pa"), keySize: 4, valueSize: 12, maxEntries: 300)
+        fillPerCPU(perCPUArray.fd.raw, count: 300, valueSize: 12)
+        for (id, count) in [(try hash.id(), 2000), (try perCPUHash.id(), 500), (try perCPUArray.id(), 300)] {
+            let batch = try bpfnav("map", "dump", "\(id)", "--json")
+            XCTAssertEqual(batch.status, 0, batch.stderr)
+            let byKey = try bpfnav(["map", "dump", "\(id)", "--json"], environment: ["BPFNAV_FAULTS": "batch=ENOTSUPP@1+"])
+            XCTAssertEqual(byKey.status, 0, "map \(id): \(byKey.stderr)")
+            let a = try wholeEntries(batch), b = try wholeEntries(byKey)
+            XCTAssertEqual(a.count, count, "map \(id)")
+            XCTAssertEqual(b.count, count, "map \(id)")
+            XCTAssertEqual(Set(a), Set(b), "map \(id): the same entries, values of every CPU")
+            // --limit and the table stop at the same count either way.
+            let limited = try bpfnav(["map", "dump", "\(id)", "--limit", "70"], environment: ["BPFNAV_FAULTS": "batch=ENOTSUPP@1+"])
+            XCTAssertEqual(limited.status, 0, limited.stderr)
+            XCTAssertTrue(limited.text.hasSuffix("Found 70 elements\n"), String(limited.text.suffix(200)))
+        }
+    }
+
+    /// A devmap never has batch lookups: key by key for real, on every
+    /// kernel, empty slots skipped, as bpftool shows it.
+    func testMapWithoutBatchLookups() throws {
+        let map = try BPFMap(type: BPF_MAP_TYPE_DEVMAP, name: uniqueName("nav_devmap"), keySize: 4, valueSize: 4, maxEntries: 8)
+        let loopback = if_nametoindex("lo")
+        XCTAssertGreaterThan(loopback, 0)
+        for slot: UInt32 in [1, 3, 6] {
+            var key = slot
+            var value = UInt32(loopback)
+            XCTAssertEqual(bpf_map_update_elem(map.fd.raw, &key, &value, 0), 0, "slot \(slot): \(String(cString: strerror(errno)))")
+        }
+        let id = try map.id()
+        let ours = try bpfnav("map", "dump", "\(id)", "--json")
+        XCTAssertEqual(ours.status, 0, ours.stderr)
+        let theirs = try runCommand("/usr/sbin/bpftool", ["map", "dump", "id", "\(id)", "-j"])
+        XCTAssertEqual(theirs.status, 0, theirs.stderr)
+        let a = entries(try JSONSerialization.jsonObject(with: Data(ours.stdout)))
+        XCTAssertEqual(a.count, 3, ours.text)
+        // bpftool lists the empty slots too, as {"error": "No such file or directory"}.
+        XCTAssertEqual(a, entries(try JSONSerialization.jsonObject(with: Data(theirs.stdout))).filter { $0[1] != "" })
+        XCTAssertTrue(a.contains(["0x03 0x00 0x00 0x00", withUnsafeBytes(of: loopback.littleEndian) { $0.map { String(format: "0x%02x", $0) }.joined(separator: " ") }]), "\(a)")
+    }
+
     func testBTFFormattedValues() throws {
         // bpfnav's own iterator objects carry BTF: their header map is
         // keyed by a __u64 session id with a __u8 value.

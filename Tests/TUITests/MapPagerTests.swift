@@ -98,11 +98,75 @@ final class MapPagerTests: XCTestCase {
         try check(type: BPF_MAP_TYPE_HASH, count: 0, pageSize: 16, key: u32)
     }
 
-    /// LPM tries have no batch lookups: pages go key by key.
-    func testMapWithoutBatchOperations() throws {
+    /// LPM tries have batch lookups since 5.x, not on 5.10 (ENOTSUPP): there
+    /// the pages go key by key.
+    func testLPMTrie() throws {
         try check(type: BPF_MAP_TYPE_LPM_TRIE, count: 200, pageSize: 50, keySize: 8, flags: UInt32(BPF_F_NO_PREALLOC)) { n in
             withUnsafeBytes(of: UInt32(32)) { Array($0) } + withUnsafeBytes(of: UInt32(n).bigEndian) { Array($0) }
         }
+    }
+
+    /// Every page, whole: (key, values of every CPU) in order.
+    private func entries(_ pager: BrowserMapPager) throws -> [[[UInt8]]] {
+        var all: [[[UInt8]]] = []
+        var index = 0
+        while true {
+            let page = try pager.page(index)
+            XCTAssertLessThanOrEqual(page.entries.count, pager.pageSize * 2)
+            all += page.entries.map { [$0.key] + $0.values }
+            if page.isLast { return all }
+            index += 1
+            XCTAssertLessThan(index, 10_000, "runaway")
+        }
+    }
+
+    /// Pages read key by key (as where the kernel has no batch lookup for
+    /// the map type: per-CPU arrays on 5.10) hold what batch pages hold,
+    /// every CPU's value included.
+    func testKeyByKeyPagesAreTheBatchPages() throws {
+        try requireBPF()
+        let cpus = Int(libbpf_num_possible_cpus())
+        for type in [BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_HASH] {
+            let perCPU = type != BPF_MAP_TYPE_HASH
+            let raw = bpf_map_create(type, "tui_pager_kbk", 4, 12, 400, nil)
+            XCTAssertGreaterThanOrEqual(raw, 0, "create map: \(String(cString: strerror(errno)))")
+            guard raw >= 0 else { continue }
+            let map = OwnedFD(adopting: raw)
+            let slots = perCPU ? cpus : 1
+            for n in 0..<400 {
+                var key = UInt32(n)
+                var value = [UInt8](repeating: 0, count: 16 * slots)
+                for cpu in 0..<slots { for j in 0..<12 { value[cpu * 16 + j] = UInt8(truncatingIfNeeded: n &+ cpu &* 31 &+ j) } }
+                XCTAssertEqual(bpf_map_update_elem(map.raw, &key, value, 0), 0)
+            }
+            let batch = try entries(BrowserMapPager(fd: OwnedFD(adopting: dup(map.raw)), pageSize: 64))
+            let byKey = try entries(BrowserMapPager(fd: OwnedFD(adopting: dup(map.raw)), pageSize: 64, batchLookups: false))
+            XCTAssertEqual(batch.count, 400, "\(type)")
+            XCTAssertEqual(Set(byKey), Set(batch), "\(type)")
+            XCTAssertEqual(byKey.count, 400, "\(type): each entry once")
+            XCTAssertTrue(byKey.allSatisfy { $0.count == 1 + slots && $0.dropFirst().allSatisfy { $0.count == 12 } }, "\(type)")
+        }
+    }
+
+    /// A devmap never has batch lookups: pages go key by key for real, on
+    /// every kernel, its empty slots skipped.
+    func testMapWithoutBatchLookups() throws {
+        try requireBPF()
+        let raw = bpf_map_create(BPF_MAP_TYPE_DEVMAP, "tui_pager_dev", 4, 4, 16, nil)
+        XCTAssertGreaterThanOrEqual(raw, 0, "create map: \(String(cString: strerror(errno)))")
+        guard raw >= 0 else { return }
+        let map = OwnedFD(adopting: raw)
+        let filled = [0, 2, 3, 7, 8, 15]
+        for slot in filled {
+            var key = UInt32(slot)
+            var ifindex = UInt32(if_nametoindex("lo"))
+            XCTAssertEqual(bpf_map_update_elem(map.raw, &key, &ifindex, 0), 0, "slot \(slot)")
+        }
+        let pager = try BrowserMapPager(fd: OwnedFD(adopting: dup(map.raw)), pageSize: 4)
+        let all = try entries(pager)
+        XCTAssertEqual(all.map { $0[0] }, filled.map(u32), "in slot order, empty slots skipped")
+        XCTAssertEqual(pager.knownPages, 2)
+        XCTAssertEqual(try pager.page(1).entries.map(\.key), [u32(8), u32(15)], "page 1 again, from its key")
     }
 
     func testUndumpableMapSaysWhy() throws {
