@@ -147,9 +147,9 @@ struct bpfnav_knobs {
 	 * (before 5.11): the record then carries the name. */
 	__u8 file_d_path;
 	__u8 _pad[2];
-	/* FMODE_BACKING for this kernel (it moved from bit 25 to 24 in 6.14),
-	 * 0 before 6.8: a VMA's file with it set is a backing file, shown as
-	 * /proc shows it, by its user path's inode and name. */
+	/* The bits FMODE_BACKING may be on this kernel (it moved from bit 25
+	 * to 24), 0 before 6.8: a VMA's file with one set, whose user path is
+	 * on overlayfs or FUSE, is a backing file, shown as /proc shows it. */
 	__u32 backing_mode;
 };
 

@@ -121,6 +121,7 @@ struct qstr {
 struct dentry {
 	struct qstr d_name;
 	struct inode *d_inode;
+	struct super_block *d_sb;
 };
 
 struct path {
@@ -134,17 +135,6 @@ struct file {
 	unsigned int f_flags;
 	struct path f_path;
 	long long f_pos;
-};
-
-/*
- * A file the kernel opened for a stacking file system (overlayfs maps its
- * files' pages through one: vma->vm_file). From 6.8 its f_path is the real
- * file in the lower layer, and user_path what the user opened, which
- * /proc/PID/maps shows. Before 6.6 there is no such type.
- */
-struct backing_file {
-	struct file file;
-	struct path user_path;
 };
 
 struct vm_area_struct {

@@ -89,20 +89,46 @@ static __always_inline __u8 vma_special(struct vm_area_struct *vma,
 	return BPFNAV_VMA_NONE;
 }
 
+#define OVERLAYFS_SUPER_MAGIC	0x794c7630
+#define FUSE_SUPER_MAGIC	0x65735546
+
 /*
  * The dentry the user opened when the VMA's file is a backing file (a file
- * on overlayfs mapped through the real one below it, 6.8+): /proc/PID/maps
- * shows that one's inode, device and path. NULL for any other file.
+ * on overlayfs, or a FUSE passthrough file, mapped through the real one
+ * below it, 6.8+): /proc/PID/maps shows that one's inode, device and path.
+ * NULL for any other file.
+ *
+ * struct backing_file (fs/file_table.c) is { struct file file; struct path
+ * user_path; }, but kernels before 6.6 have no such type and libbpf cannot
+ * resolve one that is missing without CAP_SYS_ADMIN (it then searches the
+ * modules' BTF): the user path is read right after struct file, whose size
+ * CO-RE knows. A file counts as backing only when f_mode has the flag
+ * (knobs.backing_mode, by version) and that path leads to an overlayfs or
+ * FUSE dentry; anything else is read as an ordinary file.
  */
 static __always_inline struct dentry *user_dentry(struct file *file)
 {
-	struct backing_file *backing = (struct backing_file *)file;
+	struct dentry *dentry = 0;
+	struct super_block *sb;
+	unsigned long magic = 0;
+	unsigned int mode = 0;
+	char *user_path;
 
-	if (!bpfnav_knobs.backing_mode ||
-	    !bpf_core_field_exists(backing->user_path) ||
-	    !(BPF_CORE_READ(file, f_mode) & bpfnav_knobs.backing_mode))
+	if (!bpfnav_knobs.backing_mode)
 		return 0;
-	return BPF_CORE_READ(backing, user_path.dentry);
+	bpf_probe_read_kernel(&mode, sizeof(mode), &file->f_mode);
+	if (!(mode & bpfnav_knobs.backing_mode))
+		return 0;
+	user_path = (char *)file + bpf_core_type_size(struct file);
+	if (bpf_probe_read_kernel(&dentry, sizeof(dentry),
+				  user_path + bpf_core_field_offset(struct path, dentry)) || !dentry)
+		return 0;
+	sb = BPF_CORE_READ(dentry, d_sb);
+	if (!sb || bpf_probe_read_kernel(&magic, sizeof(magic), &sb->s_magic))
+		return 0;
+	if (magic != OVERLAYFS_SUPER_MAGIC && magic != FUSE_SUPER_MAGIC)
+		return 0;
+	return dentry;
 }
 
 /*

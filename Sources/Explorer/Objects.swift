@@ -167,7 +167,7 @@ public enum Objects {
     }
 
     static func link(fd: Int32) throws(BPFError) -> LinkEntry {
-        let info = try LinkInfo(fd: fd)
+        let info = Knobs.withProgramFilter(try LinkInfo(fd: fd))
         var entry = LinkEntry(info: info)
         if case .tracing = info.details {
             entry.programType = (try? ProgramInfo(id: info.programID))?.type

