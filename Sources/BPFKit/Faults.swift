@@ -15,11 +15,13 @@ import Synchronization
 /// Points: `pin` (bpf_obj_pin), `rename` (moving a pin into place), `read`
 /// (reading an iterator), `open` (opening a pinned object), `batch`
 /// (BPF_MAP_LOOKUP_BATCH: `batch=ENOTSUPP@1+` answers as 5.10 does for a
-/// per-CPU array). Release builds compile all of this away: the
-/// environment cannot make them misbehave.
+/// per-CPU array), `exchange` (renameat2 with RENAME_EXCHANGE, inside a
+/// `rename`: `exchange=EINVAL@1+` answers as bpffs before 5.16 does).
+/// Release builds compile all of this away: the environment cannot make
+/// them misbehave.
 public enum Faults {
     public enum Point: String, CaseIterable, Sendable {
-        case pin, rename, read, open, batch
+        case pin, rename, read, open, batch, exchange
     }
 
     /// The errno to fail this call at `point` with, if one is planned.

@@ -56,8 +56,9 @@ public struct Demo: Sendable {
     ///
     /// The pins are made in a temporary directory beside it, which then
     /// takes the place of the old one in one `renameat2(RENAME_EXCHANGE)`:
-    /// a reader sees the old demo or the new one, never a mix or none. The
-    /// old link is unpinned afterwards, which detaches the old program.
+    /// a reader sees the old demo or the new one, never a mix or none
+    /// (before 5.16, briefly none: see `swapIntoPlace`). The old link is
+    /// unpinned afterwards, which detaches the old program.
     @discardableResult
     public func install() throws(BPFError) -> [Pin] {
         try Capabilities.requireTracing(for: "load the demo")
@@ -170,8 +171,12 @@ public struct Demo: Sendable {
         for _ in 0..<2 {
             do throws(BPFError) {
                 if BPFFS.isDirectory(directory) {
-                    try BPFFS.rename(fresh, to: directory, .exchange)
-                    _ = IterPins.removeDemo(in: fresh)
+                    do throws(BPFError) {
+                        try BPFFS.rename(fresh, to: directory, .exchange)
+                        _ = IterPins.removeDemo(in: fresh)
+                    } catch where error.errno == EINVAL {
+                        try replaceByRenames(fresh)
+                    }
                 } else {
                     try BPFFS.rename(fresh, to: directory, .noReplace)
                 }
@@ -181,5 +186,22 @@ public struct Demo: Sendable {
             }
         }
         throw BPFError("replace demo at", directory, errno: EBUSY, hint: "another bpfnav demo is replacing it: try again")
+    }
+
+    /// Before 5.16 bpffs cannot exchange (EINVAL), and a directory cannot
+    /// replace one that is not empty: the old demo moves aside to
+    /// `demo-old-PID` first, then `fresh` takes its name. A reader sees the
+    /// old demo, briefly none, then the new one: still never a mix. A run
+    /// killed in between leaves `demo-old-PID`, which `unpin --all` removes.
+    private func replaceByRenames(_ fresh: String) throws(BPFError) {
+        let old = pins.demoReplaced()
+        try BPFFS.rename(directory, to: old, .noReplace)
+        do throws(BPFError) {
+            try BPFFS.rename(fresh, to: directory, .noReplace)
+        } catch {
+            _ = try? BPFFS.rename(old, to: directory, .noReplace)
+            throw error
+        }
+        _ = IterPins.removeDemo(in: old)
     }
 }

@@ -112,9 +112,10 @@ public struct IterPins: Sendable {
 
         // Every pin is made under a temporary name first; only a complete
         // set is moved into place. Each move swaps with the pin it replaces
-        // (RENAME_EXCHANGE), so that a failure part way through can swap the
-        // earlier ones back: the directory ends with the whole new set or
-        // the whole old one.
+        // (RENAME_EXCHANGE; before 5.16 a hard link and two renames, which
+        // BPFFS.rename does), so that a failure part way through can swap
+        // the earlier ones back: the directory ends with the whole new set
+        // or the whole old one.
         var temporary: [(spec: PinSpec, path: String)] = []
         var placed: [(final: String, temporary: String, replaced: Bool)] = []
         do throws(BPFError) {
@@ -239,9 +240,17 @@ extension IterPins {
         path("\(Self.demoName)-new-\(pid)")
     }
 
+    /// Where a `bpfnav demo` run moves the old demo aside on kernels whose
+    /// bpffs cannot exchange directories (before 5.16); a run killed part
+    /// way may leave one behind.
+    public func demoReplaced(pid: pid_t = getpid()) -> String {
+        path("\(Self.demoName)-old-\(pid)")
+    }
+
     static func isDemoTemporary(_ name: String) -> Bool {
         let parts = name.split(separator: "-")
-        return parts.count == 3 && parts[0] == demoName && parts[1] == "new" && parts[2].allSatisfy(\.isNumber)
+        return parts.count == 3 && parts[0] == demoName && (parts[1] == "new" || parts[1] == "old")
+            && parts[2].allSatisfy(\.isNumber)
     }
 
     /// Whether the object pinned at `path` is one of the demo's: a link of

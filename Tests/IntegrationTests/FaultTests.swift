@@ -82,6 +82,43 @@ final class FaultTests: BPFTestCase {
         for kind in kinds { XCTAssertNotEqual(inode(kind), before[kind], kind) }
     }
 
+    /// bpffs before 5.16 cannot exchange two pins (renameat2 answers
+    /// RENAME_EXCHANGE with EINVAL; injected here): a set is still replaced
+    /// whole, and a failure part way still puts back the very same old pins.
+    func testReplacementWhereBPFFSCannotExchange() throws {
+        let noExchange = "exchange=EINVAL@1+"
+        let first = try bpfnav(["pin", "--dir", pinDirectory], environment: ["BPFNAV_FAULTS": noExchange])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        // Every kind this kernel has (5.10: no vmas).
+        let names = try pinNames()
+        XCTAssertTrue(names.isSuperset(of: ["tasks", "files", "maps"]), "\(names)")
+        let before = Dictionary(uniqueKeysWithValues: names.map { ($0, inode($0)) })
+
+        // No program cache: the plans count only the link pins and their moves.
+        for plan in ["rename=EIO@2", "rename=EIO@\(names.count)", "pin=ENOSPC@\(names.count)"] {
+            let result = try bpfnav(["pin", "--dir", pinDirectory],
+                                    environment: ["BPFNAV_FAULTS": "\(noExchange),\(plan)", "BPFNAV_NO_CACHE": "1"])
+            XCTAssertEqual(result.status, 1, plan)
+            XCTAssertTrue(result.stderr.contains("(\(plan.hasPrefix("rename") ? "EIO" : "ENOSPC"))"), "\(plan): \(result.stderr)")
+            XCTAssertEqual(try pinNames(), names, "\(plan): the same names, no temporary ones")
+            for name in names {
+                XCTAssertEqual(inode(name), before[name], "\(plan): \(name) is the old pin")
+                let read = try runCommand("/bin/cat", ["\(pinDirectory)/\(name)"])
+                XCTAssertEqual(read.status, 0, "\(plan): \(name): \(read.stderr)")
+                XCTAssertFalse(read.stdout.isEmpty, "\(plan): \(name)")
+            }
+        }
+
+        let again = try bpfnav(["pin", "--dir", pinDirectory], environment: ["BPFNAV_FAULTS": noExchange])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try pinNames(), names, "no temporary or spare names left")
+        for name in names {
+            XCTAssertNotEqual(inode(name), before[name], name)
+            let read = try runCommand("/bin/cat", ["\(pinDirectory)/\(name)"])
+            XCTAssertEqual(read.status, 0, "\(name): \(read.stderr)")
+        }
+    }
+
     /// A read that fails half way: what was read is printed, then the error
     /// with the pin's path; a JSON dump still closes its array.
     func testAFailedReadKeepsWhatWasRead() throws {
