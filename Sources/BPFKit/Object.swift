@@ -82,7 +82,7 @@ public final class BPFObject {
         rejection.cause = verifier.reason
         do {
             rejection.logPath = try saveLog(verifier)
-            rejection.hint = fdHint ?? "in BPF object \(object)"
+            rejection.hint = fdHint ?? "in BPF object \(object)" + (verifier.suggestion.map { "; the verifier suggests: \($0)" } ?? "")
         } catch {
             rejection.hint = fdHint ?? "in BPF object \(object); the verifier's log could not be saved (\(error.message)): bpfnav --verbose prints it"
         }
@@ -154,9 +154,13 @@ public struct VerifierLog: Equatable, Sendable {
     public var program: String
     /// The whole log, as the kernel wrote it.
     public var text: String
-    /// The line that says why: the last meaningful line before the
-    /// verifier's summary ("processed N insns …"); nil if there is none.
+    /// The line that says why: the verifier's error, its last meaningful
+    /// line before the summary ("processed N insns …") and before the report
+    /// 7.x adds; nil if there is none.
     public var reason: String?
+    /// What 7.x's report suggests doing ("Add a NULL check before the
+    /// access …"), when it is short enough for a hint; nil otherwise.
+    public var suggestion: String?
 
     /// The last refused program in `libbpfMessages`; nil when libbpf
     /// reported no failed program load or passed on no verifier log.
@@ -170,25 +174,55 @@ public struct VerifierLog: Equatable, Sendable {
         self.program = program
         text = String(rest[..<end])
         reason = Self.reason(in: text)
+        suggestion = Self.suggestion(in: text)
     }
 
     public init(program: String, text: String) {
         self.program = program
         self.text = text
         reason = Self.reason(in: text)
+        suggestion = Self.suggestion(in: text)
     }
 
-    /// The last line before the summary that is neither an instruction
-    /// ("12: (85) call …"), a register state ("12: R1=…") nor source ("; …").
+    /// The last line before the summary and before 7.x's report that is
+    /// neither an instruction ("12: (85) call …"), a register state
+    /// ("12: R1=…") nor source ("; …"). The report explains the error after
+    /// the verifier has said it, in sections whose last is a suggestion:
+    /// its lines are context, not the reason. A report with no error line
+    /// before it gives its headline.
     static func reason(in log: String) -> String? {
-        var lines = log.split(separator: "\n").map { $0.trimmingWhitespace() }
-        if let summary = lines.lastIndex(where: { isSummary($0) }) {
+        var lines = log.split(separator: "\n", omittingEmptySubsequences: false)
+        if let summary = lines.lastIndex(where: { isSummary($0.trimmingWhitespace()) }) {
             lines.removeSubrange(summary...)
         }
-        return lines.last { line in
+        let report = lines.firstIndex(where: isReportStart) ?? lines.endIndex
+        let reason = lines[..<report].map { $0.trimmingWhitespace() }.last { line in
             !line.isEmpty && !line.hasPrefix(";") && !isInstruction(line) && !isSummary(line)
                 && !line.hasPrefix("verification time") && !line.hasPrefix("stack depth")
         }
+        if reason == nil, report < lines.endIndex {
+            return lines[report].trimmingWhitespace()
+        }
+        return reason
+    }
+
+    /// 7.x's "Suggestion:" section as one line, when it is at most 160
+    /// characters (a longer one stays in the saved log).
+    static func suggestion(in log: String) -> String? {
+        let lines = log.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let report = lines.firstIndex(where: isReportStart),
+              let heading = lines[report...].firstIndex(where: { $0 == "Suggestion:" }) else { return nil }
+        // The section: its indented lines, up to a blank or unindented one.
+        let body = lines[(heading + 1)...].prefix { $0.first == " " || $0.first == "\t" }
+        let text = body.map { $0.trimmingWhitespace() }.joined(separator: " ")
+        return text.isEmpty || text.count > 160 ? nil : text
+    }
+
+    /// 7.x's report after the error line, e.g. "Verification failed:
+    /// Register Type Safety: Invalid dereference", then "Reason:", "At:",
+    /// "Causal path:", "Suggestion:" (measured on Debian's 7.3).
+    private static func isReportStart(_ line: Substring) -> Bool {
+        line.hasPrefix("Verification failed:")
     }
 
     /// "processed 13 insns (limit 1000000) …".

@@ -54,6 +54,159 @@ final class VerifierLogTests: XCTestCase {
             """), "R6 unbounded memory access, make sure to bounds check any such access")
     }
 
+    // MARK: - Real logs of Fixtures/verifier_reject.bpf.c (a map value used
+    // without a NULL check), their last lines as each kernel wrote them.
+
+    /// Debian's 5.10.0-32: precision-tracking lines, no state after the
+    /// instructions.
+    static let rejectLog5_10 = """
+        601: (b4) w1 = 0
+        ; __u32 key = 0;
+        602: (63) *(u32 *)(r10 -4) = r1
+        last_idx 602 first_idx 0
+        regs=2 stack=0 before 601: (b4) w1 = 0
+        ; value = bpf_map_lookup_elem(&counts, &key);
+        605: (18) r1 = 0xffff990341eff400
+        607: (85) call bpf_map_lookup_elem#1
+        ; return *value ? 1 : 0;
+        608: (79) r1 = *(u64 *)(r0 +0)
+        R0 invalid mem access 'map_value_or_null'
+        processed 607 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+
+        """
+
+    /// Debian's 6.1.0-50: register state beside each instruction.
+    static let rejectLog6_1 = """
+        601: (b4) w1 = 0                      ; R1_w=0
+        ; __u32 key = 0;
+        602: (63) *(u32 *)(r10 -4) = r1       ; R1_w=0 R10=fp0 fp-8=0000????
+        ; value = bpf_map_lookup_elem(&counts, &key);
+        605: (18) r1 = 0xff11442301968c00     ; R1_w=map_ptr(off=0,ks=4,vs=8,imm=0)
+        607: (85) call bpf_map_lookup_elem#1          ; R0_w=map_value_or_null(id=1,off=0,ks=4,vs=8,imm=0)
+        ; return *value ? 1 : 0;
+        608: (79) r1 = *(u64 *)(r0 +0)
+        R0 invalid mem access 'map_value_or_null'
+        processed 607 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+
+        """
+
+    /// Debian's 7.3.4 (trixie-backports): after the error line, a report
+    /// whose last section is a suggestion, then the summary.
+    static let rejectLog7_3 = """
+        601: (b4) w1 = 0                      ; R1=0
+        ; __u32 key = 0; @ verifier_reject.bpf.c:27
+        602: (63) *(u32 *)(r10 -4) = r1       ; R1=0 R10=fp0 fp-8=0000????
+        ; value = bpf_map_lookup_elem(&counts, &key); @ verifier_reject.bpf.c:33
+        605: (18) r1 = 0xff23b8a242864800     ; R1=map_ptr(map=counts,ks=4,vs=8)
+        607: (85) call bpf_map_lookup_elem#1          ; R0=map_value_or_null(id=1,map=counts,ks=4,vs=8)
+        ; return *value ? 1 : 0; @ verifier_reject.bpf.c:35
+        608: (79) r1 = *(u64 *)(r0 +0)
+        R0 invalid mem access 'map_value_or_null'
+
+        Verification failed: Register Type Safety: Invalid dereference
+
+        Reason:
+          R0 may be NULL here (a nullable map value pointer). The program could dereference NULL on this
+          path, so the verifier cannot prove this access is safe.
+
+        At:
+          bpfnav_rejected_fx @ verifier_reject.bpf.c:35:9
+          Source context:
+              33 |         value = bpf_map_lookup_elem(&counts, &key);
+              34 | ...
+          >>> 35 |         return *value ? 1 : 0;
+                 |         ^-- error: invalid dereference of R0 (a nullable map value pointer)
+              36 | ...
+              37 | ...
+          Instruction context:
+              607 | (85) call bpf_map_lookup_elem#1
+          >>> 608 | (79) r1 = *(u64 *)(r0 +0)
+              609 | (b4) w0 = 1
+              610 | (55) if r1 != 0x0 goto pc+1
+
+        Causal path:
+          bpfnav_rejected_fx @ verifier_reject.bpf.c:33:10
+          Source context:
+              31 | ...
+              32 |                 sink += i;
+          >>> 33 |         value = bpf_map_lookup_elem(&counts, &key);
+                 |         ^-- update: R0 changed from uninitialized value to nullable map value from counts
+                 |             at offset 0
+              34 | ...
+              35 |         return *value ? 1 : 0;
+          Instruction context:
+              605 | (18) r1 = 0xff23b8a242864800
+          >>> 607 | (85) call bpf_map_lookup_elem#1
+              608 | (79) r1 = *(u64 *)(r0 +0)
+              609 | (b4) w0 = 1
+
+        Suggestion:
+          Add a NULL check before the access and dereference the pointer only on the non-NULL path.
+
+        processed 607 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+
+        """
+
+    /// 7.3.4 on a program that returns without setting R0: the whole log.
+    static let uninitializedR0Log7_3 = """
+        0: R1=ctx() R10=fp0
+        0: (95) exit
+        R0 !read_ok
+
+        Verification failed: Register Type Safety: Unreadable register
+
+        Reason:
+          R0 has never been initialized on this path, so the verifier cannot use it as an input.
+
+        At:
+          insn 0
+               | ^-- error: R0 is not readable
+          Instruction context:
+          >>> 0 | (95) exit
+
+        Causal path:
+          no retained diagnostic events on this path
+
+        Suggestion:
+          Initialize R0 on every path before this instruction.
+
+        processed 1 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+
+        """
+
+    func testReasonIsTheErrorLineOnEveryKernel() {
+        for (kernel, log) in [("5.10", Self.rejectLog5_10), ("6.1", Self.rejectLog6_1), ("7.3", Self.rejectLog7_3)] {
+            let parsed = VerifierLog(program: "bpfnav_rejected_fx", text: log)
+            XCTAssertEqual(parsed.reason, "R0 invalid mem access 'map_value_or_null'", kernel)
+        }
+        XCTAssertNil(VerifierLog(program: "p", text: Self.rejectLog5_10).suggestion)
+        XCTAssertNil(VerifierLog(program: "p", text: Self.rejectLog6_1).suggestion)
+        XCTAssertEqual(VerifierLog(program: "p", text: Self.rejectLog7_3).suggestion,
+                       "Add a NULL check before the access and dereference the pointer only on the non-NULL path.")
+        let r0 = VerifierLog(program: "bad_ret", text: Self.uninitializedR0Log7_3)
+        XCTAssertEqual(r0.reason, "R0 !read_ok")
+        XCTAssertEqual(r0.suggestion, "Initialize R0 on every path before this instruction.")
+    }
+
+    func testReportWithoutAnErrorLineBeforeIt() {
+        // Only the report: its headline says what failed.
+        let log = "0: (95) exit\n\nVerification failed: Register Type Safety: Unreadable register\n\nSuggestion:\n  Initialize R0.\n\nprocessed 1 insns (limit 1000000)\n"
+        XCTAssertEqual(VerifierLog.reason(in: log), "Verification failed: Register Type Safety: Unreadable register")
+        // A suggestion too long for a hint stays in the log.
+        let long = "R0 !read_ok\n\nVerification failed: x\n\nSuggestion:\n  " + String(repeating: "word ", count: 40) + "\n\nprocessed 1 insns (limit 1000000)\n"
+        XCTAssertNil(VerifierLog.suggestion(in: long))
+        XCTAssertEqual(VerifierLog.reason(in: long), "R0 !read_ok")
+    }
+
+    /// The message names the error; the suggestion is the hint's.
+    func testSuggestionIsInTheHint() {
+        let e = error(log: Self.libbpfMessages(program: "bpfnav_rejected_fx", log: Self.rejectLog7_3), capabilities: root)
+        XCTAssertEqual(e.message, "the kernel's verifier rejected bpfnav_rejected_fx: R0 invalid mem access 'map_value_or_null' (EACCES)")
+        XCTAssertEqual(e.hint, "in BPF object task_vma; the verifier suggests: Add a NULL check before the access and dereference the pointer only on the non-NULL path.")
+        let old = error(log: Self.libbpfMessages(program: "bpfnav_rejected_fx", log: Self.rejectLog6_1), capabilities: root)
+        XCTAssertEqual(old.hint, "in BPF object task_vma")
+    }
+
     func testReasonWithoutASummary() {
         // Too large: the kernel stops before its summary line.
         XCTAssertEqual(VerifierLog.reason(in: "0: (b7) r0 = 0\nBPF program is too large. Processed 1000001 insn\n"),

@@ -32,6 +32,12 @@ final class VerifierRejectionTests: BPFTestCase {
         let error = try rejection()
         XCTAssertTrue(error.message.hasPrefix("the kernel's verifier rejected bpfnav_rejected_fx: "), error.description)
         XCTAssertTrue(error.message.contains("invalid mem access 'map_value_or_null'"), error.description)
+        // The verifier's error line, on every kernel; 7.x's report after
+        // it (its last section a suggestion) is not the reason.
+        XCTAssertEqual(error.cause, "R0 invalid mem access 'map_value_or_null'", error.description)
+        if error.log?.contains("\nVerification failed:") == true {
+            XCTAssertTrue(error.hint?.contains("; the verifier suggests: Add a NULL check") ?? false, error.description)
+        }
         XCTAssertTrue([EACCES, EINVAL].contains(error.errno), "errno kept: \(error.errnoName)")
         XCTAssertTrue(error.message.hasSuffix("(\(error.errnoName))"), error.message)
         XCTAssertFalse(error.description.contains("run as root"), error.description)
