@@ -97,6 +97,7 @@ final class TmuxSession {
     @discardableResult
     func waitFor(timeout: TimeInterval = 10, _ message: String = "", file: StaticString = #filePath, line: UInt = #line,
                  _ predicate: (String) -> Bool) -> Bool {
+        let timeout = timeout * testTimeScale
         let deadline = Date().addingTimeInterval(timeout)
         var screen = capture()
         while !predicate(screen) {
@@ -150,7 +151,7 @@ final class TmuxSession {
     /// Waits for the command to exit; returns its status as `exitStatus`
     /// does, nil on timeout.
     func waitForExit(timeout: TimeInterval = 10) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(timeout * testTimeScale)
         while Date() < deadline {
             if let status = paneState.status { return status }
             usleep(50_000)
