@@ -115,8 +115,8 @@ public enum Feature: String, CaseIterable, Sendable, Hashable {
             Probes.iteratorTarget(String(rawValue.dropLast("_iter".count)), in: context.btf)
         case .taskParams: Probes.taskIterParams(in: context.btf)
         case .atomicFetch: Probes.atomicFetch()
-        case .fileDPath: context.fileDPath()
-        case .vmaDPath: context.vmaDPath()
+        case .fileDPath: context.loads(.taskFile, with: Knobs(fileDPath: true))
+        case .vmaDPath: context.loads(.taskVMA, with: Knobs(vmaDPath: true))
         case .runTimeStats: Probes.runTimeStats()
         case .kernelBTF: Probes.kernelBTF()
         case .mapBatchOps: Probes.batchMapOps()
@@ -143,16 +143,18 @@ final class ProbeContext {
     /// Results so far, for probes that depend on others.
     var results: [Feature: ProbeResult] = [:]
 
-    func fileDPath() -> ProbeResult {
-        if results[.taskFileIter] == .missing { return .missing }
+    /// Whether the verifier takes `kind`'s programs with `knobs` (bpf_d_path
+    /// switched on): loads them. Only a refusal (EACCES or EINVAL) says no;
+    /// any other failure is left for the real load to report.
+    func loads(_ kind: IterKind, with knobs: Knobs) -> ProbeResult {
+        if results[kind.feature] == .missing { return .missing }
         guard Capabilities.current().canLoadTracing else { return .unknown(EPERM) }
-        return ProbeResult(FileRecord.probeDPath())
-    }
-
-    func vmaDPath() -> ProbeResult {
-        if results[.taskVMAIter] == .missing { return .missing }
-        guard Capabilities.current().canLoadTracing else { return .unknown(EPERM) }
-        return ProbeResult(VMARecord.probeDPath())
+        do {
+            _ = try Catalog.load(kind, knobs: knobs)
+            return .supported
+        } catch {
+            return error.errno == EACCES || error.errno == EINVAL ? .missing : .supported
+        }
     }
 }
 

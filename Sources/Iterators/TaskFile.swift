@@ -95,19 +95,6 @@ public struct FileRecord: IterRecord, Equatable {
         return copy
     }
 
-    /// Whether this kernel lets the task_file program call bpf_d_path()
-    /// (iterators may from 5.11): loads the program with it on. Only a
-    /// refusal says no (EACCES or EINVAL from the load); any other failure
-    /// is left for the real load to report.
-    public static func probeDPath() -> Bool {
-        do {
-            _ = try Catalog.load(.taskFile, knobs: Knobs(fileDPath: true))
-            return true
-        } catch {
-            return error.errno != EACCES && error.errno != EINVAL
-        }
-    }
-
     public static func pathLength(fixed: UnsafeRawBufferPointer) -> Int {
         Int(fixed.loadUnaligned(as: bpfnav_file_rec.self).path_len)
     }

@@ -73,19 +73,6 @@ public struct VMARecord: IterRecord, Equatable {
         return copy
     }
 
-    /// Whether this kernel lets the task_vma program call bpf_d_path() on a
-    /// VMA's file: loads the program with it on. Only a refusal says no
-    /// (EACCES or EINVAL from the load); any other failure is left for the
-    /// real load to report.
-    public static func probeDPath() -> Bool {
-        do {
-            _ = try Catalog.load(.taskVMA, knobs: Knobs(vmaDPath: true))
-            return true
-        } catch {
-            return error.errno != EACCES && error.errno != EINVAL
-        }
-    }
-
     /// "r-xp" as /proc/PID/maps shows it (VM_MAYSHARE makes the 's').
     public var perms: String {
         let read: UInt64 = 0x1, write: UInt64 = 0x2, exec: UInt64 = 0x4, mayShare: UInt64 = 0x80
