@@ -4,7 +4,7 @@ import Glibc
 /// The BPF file system: where pins live.
 public enum BPFFS {
     public static let defaultMount = "/sys/fs/bpf"
-    static let magic = Int64(BPF_FS_MAGIC)
+    public static let magic = Int64(BPF_FS_MAGIC)
 
     /// True when `path` itself is on a bpffs.
     public static func isBPFFS(_ path: String) -> Bool {
@@ -181,8 +181,10 @@ public struct PinnedObject: ~Copyable {
     public let kind: BPFObjectKind
     public let path: String
 
-    public init(path: String) throws(BPFError) {
-        let raw = try check("open pinned object", path, hint: { code in
+    /// `displayPath`: the path to name in messages when `path` is a
+    /// `/proc/self/fd/N/NAME` path of `PinDirectory`.
+    public init(path: String, displayPath: String? = nil) throws(BPFError) {
+        let raw = try check("open pinned object", displayPath ?? path, hint: { code in
             switch code {
             case ENOENT: "nothing is pinned there"
             case EINVAL, EPERM: "not a BPF object on a bpffs"
@@ -192,7 +194,7 @@ public struct PinnedObject: ~Copyable {
         }) { Faults.call(.open) { bpf_obj_get(path) } }
         fd = OwnedFD(adopting: raw)
         kind = BPFObjectKind(fd: raw)
-        self.path = path
+        self.path = displayPath ?? path
     }
 
     /// The fd, which the caller now owns.

@@ -104,6 +104,23 @@ static inline int bpfnav_rename(const char *from, const char *to, unsigned int f
 	return 0;
 }
 
+/* renameat2(2) relative to directory fds, or -errno. */
+static inline int bpfnav_renameat(int fromdir, const char *from, int todir, const char *to, unsigned int flags)
+{
+	if (syscall(SYS_renameat2, fromdir, from, todir, to, flags) != 0)
+		return -errno;
+	return 0;
+}
+
+/* The file system magic of the file behind fd, or -errno. */
+static inline long long bpfnav_fd_fs_magic(int fd)
+{
+	struct statfs st;
+	if (fstatfs(fd, &st) != 0)
+		return -errno;
+	return (long long)st.f_type;
+}
+
 /* One libbpf message, formatted whole: a malloc'd string the caller frees,
  * or NULL. libbpf hands the verifier's entire log to its print callback as
  * one "%s" (often far over 4 KiB); formatting into a fixed buffer cut it off

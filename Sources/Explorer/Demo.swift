@@ -48,8 +48,13 @@ public struct Demo: Sendable {
         pins = IterPins(directory: directory)
     }
 
+    public init(pins: IterPins) {
+        self.pins = pins
+    }
+
     /// `<pin dir>/demo`.
     public var directory: String { pins.demoDirectory }
+    static let directoryName = IterPins.demoName
 
     /// Loads the object, attaches its program and pins the link and the maps
     /// in `directory`, replacing an earlier demo there.
@@ -62,63 +67,81 @@ public struct Demo: Sendable {
     @discardableResult
     public func install() throws(BPFError) -> [Pin] {
         try Capabilities.requireTracing(for: "load the demo")
-        try BPFFS.requireBPFFS(for: pins.directory)
-        try checkReplaceable()
+        try BPFFS.requireBPFFS(for: pins.requested)
+        guard let dir = try pins.open(create: true) else { return [] }
+        try checkReplaceable(dir, manifest: PinManifest.open(in: dir, create: false))
 
         let object = try BPFObject(elf: Catalog.object(named: Self.objectStem), name: Self.objectName)
         try object.load()
         let programFD = try object.programFD(Self.programName)
-        try BPFFS.makeDirectory(pins.directory, mode: 0o700)
 
         // As in IterPins.create: a signal waits until the demo is complete
-        // (or rolled back) instead of leaving a temporary directory.
+        // (or rolled back) instead of leaving a temporary directory; the
+        // directory's lock keeps other bpfnavs' pins and unpins out.
         var blocked = sigset_t(), previous = sigset_t()
         sigemptyset(&blocked)
         for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&blocked, signal) }
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        let lock = try dir.lock("install demo in")
+        defer { withExtendedLifetime(lock) {} }
+        guard let manifest = try PinManifest.open(in: dir, create: true) else { return [] }
+        // What killed runs left, and a check again under the lock.
+        _ = IterPins.removeDemoTemporaries(in: dir, manifest: manifest)
+        try checkReplaceable(dir, manifest: manifest)
 
-        let fresh = pins.demoTemporary()
-        _ = IterPins.removeDemo(in: fresh)
+        let fresh = IterPins.demoTemporary()
+        var recorded: [(PinManifest.Space, UInt32)] = []
         do throws(BPFError) {
-            try check("create directory", fresh, hint: Self.pinHint) { mkdir(fresh, 0o700) }
-            try check("set mode of", fresh) { chmod(fresh, 0o700) }
+            guard let sub = try dir.subdirectory(fresh, create: true) else {
+                throw BPFError("create directory", dir.display(fresh), errno: ENOENT)
+            }
             for map in Self.maps {
                 let fd = try object.mapFD(map.map)
-                try pin(fd, at: "\(fresh)/\(map.pin)", what: "map \(map.map)")
+                let id = try ObjectIdentity.id(of: fd, kind: .map)
+                try manifest.set(.map, id, PinManifest.Record(role: .demo, name: "\(Self.directoryName)/\(map.pin)"))
+                recorded.append((.map, id))
+                try pin(fd, at: map.pin, in: sub, what: "map \(map.map)")
             }
             let link = try check("attach \(Self.programName) to raw tracepoint", Self.tracepoint, hint: { code in
                 code == EPERM ? "attaching tracing programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)" : nil
             }) { bpf_raw_tracepoint_open(Self.tracepoint, programFD) }
             let linkFD = OwnedFD(adopting: link)
-            try pin(linkFD.raw, at: "\(fresh)/\(Self.linkPin)", what: "link")
-            try swapIntoPlace(fresh)
+            let linkID = try ObjectIdentity.id(of: linkFD.raw, kind: .link)
+            var record = PinManifest.Record(role: .demo, name: "\(Self.directoryName)/\(Self.linkPin)")
+            record.programID = try ObjectIdentity.id(of: programFD, kind: .program)
+            try manifest.set(.link, linkID, record)
+            recorded.append((.link, linkID))
+            try pin(linkFD.raw, at: Self.linkPin, in: sub, what: "link")
+            try swapIntoPlace(fresh, in: dir, manifest: manifest)
         } catch {
-            _ = IterPins.removeDemo(in: fresh)
-            rmdir(fresh)
+            _ = IterPins.removeDemo(named: fresh, in: dir, manifest: manifest)
+            dir.removeDirectory(fresh)
+            for (space, id) in recorded { manifest.remove(space, id) }
             throw error
         }
         return installed() ?? []
     }
 
     /// Removes the demo's pins and directory; returns the paths removed.
-    public func remove() -> [String] {
-        pins.removeDemo().map(pins.path)
+    public func remove() throws(BPFError) -> [String] {
+        try pins.removeDemo()
     }
 
     /// The demo's pins as they are now; nil when there is no demo directory.
     public func installed() -> [Pin]? {
-        guard BPFFS.isDirectory(directory) else { return nil }
+        guard let dir = try? pins.open(create: false),
+              let sub = try? dir.subdirectory(Self.directoryName, create: false) else { return nil }
         let order = [Self.linkPin] + Self.maps.map(\.pin)
-        let names = ((try? BPFFS.entries(of: directory)) ?? []).sorted { a, b in
+        let names = ((try? sub.names()) ?? []).sorted { a, b in
             (order.firstIndex(of: a) ?? order.count, a) < (order.firstIndex(of: b) ?? order.count, b)
         }
-        return names.compactMap { name in describe(name) }
+        return names.compactMap { name in describe(name, in: sub) }
     }
 
-    private func describe(_ name: String) -> Pin? {
+    private func describe(_ name: String, in sub: PinDirectory) -> Pin? {
         let path = "\(directory)/\(name)"
-        guard let pinned = try? PinnedObject(path: path) else { return nil }
+        guard let pinned = try? sub.object(name) else { return nil }
         let about = Self.maps.first { $0.pin == name }?.about ?? ""
         switch pinned.kind {
         case .link:
@@ -137,48 +160,49 @@ public struct Demo: Sendable {
         }
     }
 
-    /// An existing `demo` must be a directory of the demo's pins only:
-    /// bpfnav does not replace what it did not create.
-    private func checkReplaceable() throws(BPFError) {
-        var st = stat()
-        guard lstat(directory, &st) == 0 else { return }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+    /// An existing `demo` must be a directory of the demo's pins only
+    /// (recorded in the manifest): bpfnav does not replace what it did not
+    /// create, and never follows a symlink there.
+    private func checkReplaceable(_ dir: PinDirectory, manifest: PinManifest?) throws(BPFError) {
+        switch dir.entryKind(Self.directoryName) {
+        case .missing:
+            return
+        case .directory:
+            break
+        default:
             throw BPFError("pin demo at", directory, errno: EEXIST,
                            hint: "something bpfnav's demo did not create is there: remove it yourself, or use another --dir")
         }
-        for name in try BPFFS.entries(of: directory) where !IterPins.isDemoPin("\(directory)/\(name)") {
-            throw BPFError("replace demo at", directory, errno: EEXIST,
-                           hint: "\(name) in it was not pinned by bpfnav's demo: remove it yourself, or use another --dir")
+        guard let sub = try dir.subdirectory(Self.directoryName, create: false) else { return }
+        for name in try sub.names() {
+            guard let manifest, IterPins.demoRecord(name, in: sub, manifest: manifest) != nil else {
+                throw BPFError("replace demo at", directory, errno: EEXIST,
+                               hint: "\(name) in it was not pinned by bpfnav's demo: remove it yourself, or use another --dir")
+            }
         }
     }
 
-    private func pin(_ fd: Int32, at path: String, what: String) throws(BPFError) {
-        try BPFFS.pin(fd, at: path, what: what)
-        try check("set mode of", path) { chmod(path, 0o600) }
+    private func pin(_ fd: Int32, at name: String, in sub: PinDirectory, what: String) throws(BPFError) {
+        try sub.pin(fd, at: name, what: what)
+        try sub.setAccess(name, mode: 0o600, group: nil)
     }
 
-    private static func pinHint(_ code: Int32) -> String? {
-        switch code {
-        case EPERM, EACCES: "pinning needs write access to the directory (and CAP_BPF or root)"
-        default: nil
-        }
-    }
-
-    /// Puts the directory `fresh` at `directory`: exchanged with an existing
+    /// Puts the directory `fresh` at `demo`: exchanged with an existing
     /// demo (whose pins are then removed), or renamed when there is none.
-    private func swapIntoPlace(_ fresh: String) throws(BPFError) {
-        // Two runs at once: the other may create `demo` between the tries.
+    private func swapIntoPlace(_ fresh: String, in dir: PinDirectory, manifest: PinManifest) throws(BPFError) {
+        // Under the lock no other bpfnav changes `demo`; the retry covers
+        // one that does not take it.
         for _ in 0..<2 {
             do throws(BPFError) {
-                if BPFFS.isDirectory(directory) {
+                if dir.entryKind(Self.directoryName) == .directory {
                     do throws(BPFError) {
-                        try BPFFS.rename(fresh, to: directory, .exchange)
-                        _ = IterPins.removeDemo(in: fresh)
+                        try dir.rename(fresh, to: Self.directoryName, .exchange)
+                        _ = IterPins.removeDemo(named: fresh, in: dir, manifest: manifest)
                     } catch where error.errno == EINVAL {
-                        try replaceByRenames(fresh)
+                        try replaceByRenames(fresh, in: dir, manifest: manifest)
                     }
                 } else {
-                    try BPFFS.rename(fresh, to: directory, .noReplace)
+                    try dir.rename(fresh, to: Self.directoryName, .noReplace)
                 }
                 return
             } catch where error.errno == ENOENT || error.errno == EEXIST {
@@ -192,16 +216,17 @@ public struct Demo: Sendable {
     /// replace one that is not empty: the old demo moves aside to
     /// `demo-old-PID` first, then `fresh` takes its name. A reader sees the
     /// old demo, briefly none, then the new one: still never a mix. A run
-    /// killed in between leaves `demo-old-PID`, which `unpin --all` removes.
-    private func replaceByRenames(_ fresh: String) throws(BPFError) {
-        let old = pins.demoReplaced()
-        try BPFFS.rename(directory, to: old, .noReplace)
+    /// killed in between leaves `demo-old-PID`, which the next demo,
+    /// `pin`, `unpin` or `unpin --all` removes.
+    private func replaceByRenames(_ fresh: String, in dir: PinDirectory, manifest: PinManifest) throws(BPFError) {
+        let old = IterPins.demoReplaced()
+        try dir.rename(Self.directoryName, to: old, .noReplace)
         do throws(BPFError) {
-            try BPFFS.rename(fresh, to: directory, .noReplace)
+            try dir.rename(fresh, to: Self.directoryName, .noReplace)
         } catch {
-            _ = try? BPFFS.rename(old, to: directory, .noReplace)
+            _ = try? dir.rename(old, to: Self.directoryName, .noReplace)
             throw error
         }
-        _ = IterPins.removeDemo(in: old)
+        _ = IterPins.removeDemo(named: old, in: dir, manifest: manifest)
     }
 }

@@ -13,7 +13,8 @@ public enum PinKind: String, Sendable, Equatable {
 }
 
 /// Whose a pin is, by the rules bpfnav uses before it replaces or unlinks
-/// anything (`IterPins.inspect`, `ProgramCache`).
+/// anything (`IterPins.inspect`, `ProgramCache`): recorded in the manifest
+/// of a directory only the caller or root can write (`PinManifest`).
 public enum PinOwner: Equatable, Sendable {
     case foreign
     /// An iterator link whose program is one of bpfnav's.
@@ -24,6 +25,8 @@ public enum PinOwner: Equatable, Sendable {
     case demo
     /// The map of probed kernel features beside the program cache.
     case featureCache
+    /// The directory's record of bpfnav's pins (`PinManifest`).
+    case manifest
 
     public var isBPFNav: Bool { self != .foreign }
 }
@@ -129,6 +132,7 @@ public enum PinWalk {
     /// bpffs is listed under both paths: both work.
     public static func walkAll() -> [PinEntry] {
         var entries: [PinEntry] = []
+        let owners = Ownership()
         for mount in bpffsMounts() {
             var st = stat()
             guard lstatBytes(mount, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { continue }
@@ -136,7 +140,8 @@ public enum PinWalk {
             root.id = 0
             entries.append(root)
             var visited: Set<[UInt64]> = [[UInt64(st.st_dev), UInt64(st.st_ino)]]
-            walk(directory: mount, device: st.st_dev, followMounts: false, visited: &visited, into: &entries)
+            walk(directory: mount, device: st.st_dev, followMounts: false, visited: &visited, into: &entries,
+                 owners: owners)
         }
         return entries
     }
@@ -162,18 +167,19 @@ public enum PinWalk {
                            hint: "not on a bpffs: pins live on bpf file systems (bpfnav pins without PATH walks every one)")
         }
         if (st.st_mode & S_IFMT) != S_IFDIR {
-            return [classify(path: trimmed, stat: st, parentName: parentName(of: trimmed))]
+            return [classify(path: trimmed, stat: st, owners: Ownership())]
         }
         var entries = [PinEntry(path: trimmed, kind: .directory)]
         var visited: Set<[UInt64]> = [[UInt64(st.st_dev), UInt64(st.st_ino)]]
-        walk(directory: trimmed, device: st.st_dev, followMounts: true, visited: &visited, into: &entries)
+        walk(directory: trimmed, device: st.st_dev, followMounts: true, visited: &visited, into: &entries,
+             owners: Ownership())
         return entries
     }
 
     /// `visited` holds the directories (device, inode) already walked: a
     /// bind mount of a directory inside itself is not walked round and round.
     static func walk(directory: [UInt8], device: dev_t, followMounts: Bool, visited: inout Set<[UInt64]>,
-                     into entries: inout [PinEntry]) {
+                     into entries: inout [PinEntry], owners: Ownership) {
         let (listed, code) = directoryNames(directory)
         guard let names = listed else {
             // The directory's own entry (just appended) says why.
@@ -181,7 +187,6 @@ public enum PinWalk {
             return
         }
         let base = directory == [0x2f] ? [] : directory
-        let dirName = lastComponent(of: directory)
         for name in names {
             let path = base + [0x2f] + name
             var st = stat()
@@ -201,18 +206,20 @@ public enum PinWalk {
                         entries.removeLast()
                         continue
                     }
-                    walk(directory: path, device: st.st_dev, followMounts: true, visited: &visited, into: &entries)
+                    walk(directory: path, device: st.st_dev, followMounts: true, visited: &visited, into: &entries,
+                         owners: owners)
                     continue
                 }
-                walk(directory: path, device: device, followMounts: followMounts, visited: &visited, into: &entries)
+                walk(directory: path, device: device, followMounts: followMounts, visited: &visited, into: &entries,
+                     owners: owners)
                 continue
             }
-            entries.append(classify(path: path, stat: st, parentName: dirName))
+            entries.append(classify(path: path, stat: st, owners: owners))
         }
     }
 
     /// Opens a non-directory entry and says what it is.
-    static func classify(path: [UInt8], stat st: stat, parentName: [UInt8]) -> PinEntry {
+    static func classify(path: [UInt8], stat st: stat, owners: Ownership) -> PinEntry {
         switch st.st_mode & S_IFMT {
         case S_IFLNK:
             var entry = PinEntry(path: path, kind: .symlink)
@@ -238,8 +245,8 @@ public enum PinWalk {
                 entry = PinEntry(path: path, kind: .program)
                 entry.id = info.id
                 entry.program = info
-                if let (kind, format) = IterKind.recognise(programName: info.name),
-                   parentName.starts(with: Array("progs-".utf8)) {
+                if let record = owners.record(path, .program, info.id), record.role == .cachedProgram,
+                   let kind = record.kind, let format = record.format {
                     entry.owner = .programCache(kind: kind, format: format)
                 }
             case .map:
@@ -248,10 +255,10 @@ public enum PinWalk {
                 entry = PinEntry(path: path, kind: .map)
                 entry.id = info.id
                 entry.map = info
-                if info.name.hasPrefix(IterPins.demoObjectPrefix) {
-                    entry.owner = .demo
-                } else if FeatureCache.isOurs(info), parentName.starts(with: Array("progs-".utf8)) {
-                    entry.owner = .featureCache
+                switch owners.record(path, .map, info.id)?.role {
+                case .demo: entry.owner = .demo
+                case .featureCache where FeatureCache.isOurs(info): entry.owner = .featureCache
+                default: if owners.isManifest(path, info.id) { entry.owner = .manifest }
                 }
             case .link:
                 let info = Knobs.withProgramFilter(try LinkInfo(fd: fd.raw))
@@ -263,13 +270,19 @@ public enum PinWalk {
                     programName = try? ProgramInfo.name(fd: program.raw)
                 }
                 entry.linkProgramName = programName
-                if case .iter(_, _, _, _, let tid, let pid) = info.details, let programName,
-                   let (kind, format) = IterKind.recognise(programName: programName) {
-                    // Before 6.1 the pid/tid is the program's (withProgramFilter).
-                    let params: IterParams = pid != 0 ? .pid(pid) : tid != 0 ? .tid(tid) : .all
-                    entry.owner = .iterator(kind: kind, format: format, params: params)
-                } else if programName?.hasPrefix(IterPins.demoObjectPrefix) == true {
-                    entry.owner = .demo
+                // bpfnav's only if its manifest says so: a program's name
+                // proves nothing.
+                if let record = owners.record(path, .link, info.id), record.programID == info.programID {
+                    switch record.role {
+                    case .iterator:
+                        if let kind = record.kind, let format = record.format, record.state == .live {
+                            entry.owner = .iterator(kind: kind, format: format, params: record.params)
+                        }
+                    case .demo:
+                        entry.owner = .demo
+                    default:
+                        break
+                    }
                 }
             case .btf, .other:
                 entry = PinEntry(path: path, kind: .other)
@@ -325,16 +338,6 @@ public enum PinWalk {
         return (names.sorted { $0.lexicographicallyPrecedes($1) }, 0)
     }
 
-    static func lastComponent(of path: [UInt8]) -> [UInt8] {
-        guard let slash = path.lastIndex(of: 0x2f) else { return path }
-        return Array(path[(slash + 1)...])
-    }
-
-    static func parentName(of path: [UInt8]) -> [UInt8] {
-        guard let slash = path.lastIndex(of: 0x2f) else { return [] }
-        return lastComponent(of: Array(path[..<slash]))
-    }
-
     /// A whole (small, /proc) file.
     static func readWholeFile(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -380,5 +383,54 @@ public struct PinIndex: Sendable {
         case .link: links[id] ?? []
         case .btf: []
         }
+    }
+}
+
+/// The manifests (`PinManifest`) of the directories a walk meets, read once
+/// each: what proves a pin bpfnav's. A pin at `DIR/NAME` is looked up in
+/// DIR's manifest; one in a program cache or the demo (`DIR/progs-…/NAME`,
+/// `DIR/demo/NAME`) in DIR's, as `progs-…/NAME` or `demo/NAME`.
+final class Ownership {
+    private var manifests: [[UInt8]: [UInt64: PinManifest.Record]] = [:]
+    /// The manifests' own map ids, by directory.
+    private var manifestIDs: [[UInt8]: UInt32] = [:]
+
+    /// Whether `path` is the manifest of its (verified) directory.
+    func isManifest(_ path: [UInt8], _ id: UInt32) -> Bool {
+        guard let slash = path.lastIndex(of: 0x2f), Array(path[(slash + 1)...]) == Array(PinManifest.pinName.utf8) else { return false }
+        let directory = slash == 0 ? [0x2f] : Array(path[..<slash])
+        _ = manifest(directory)
+        return manifestIDs[directory] == id
+    }
+
+    func record(_ path: [UInt8], _ space: PinManifest.Space, _ id: UInt32) -> PinManifest.Record? {
+        let parts = path.split(separator: 0x2f, omittingEmptySubsequences: true).map(Array.init)
+        guard let name = parts.last else { return nil }
+        var directory = Array(parts.dropLast())
+        var relative = name
+        if let last = directory.last, last.starts(with: Array(ProgramCache.prefix.utf8)) || last == Array(IterPins.demoName.utf8) {
+            relative = last + [0x2f] + name
+            directory.removeLast()
+        }
+        let base = directory.reduce(into: [UInt8]()) { $0 += [0x2f] + $1 }
+        let records = manifest(base.isEmpty ? [0x2f] : base)
+        guard let record = records[PinManifest.key(space, id)],
+              Array(record.name.utf8) == relative else { return nil }
+        return record
+    }
+
+    private func manifest(_ directory: [UInt8]) -> [UInt64: PinManifest.Record] {
+        if let known = manifests[directory] { return known }
+        var records: [UInt64: PinManifest.Record] = [:]
+        let path = String(decoding: directory, as: UTF8.self)
+        // Only a directory bpfnav could have written: verified as pin/unpin do.
+        if path.utf8.elementsEqual(directory),
+           let dir = try? PinDirectory.open(path, create: false),
+           let manifest = try? PinManifest.open(in: dir, create: false) {
+            for (space, id, record) in manifest.all() { records[PinManifest.key(space, id)] = record }
+            manifestIDs[directory] = try? ObjectIdentity.id(of: manifest.fd.raw, kind: .map)
+        }
+        manifests[directory] = records
+        return records
     }
 }

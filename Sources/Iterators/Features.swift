@@ -290,15 +290,6 @@ public enum Features {
         return set
         #endif
     }
-
-    /// Unlinks the feature caches of bpfnav's in every program cache under
-    /// `base`; returns their paths.
-    @discardableResult
-    public static func removeCaches(under base: String) -> [String] {
-        ProgramCache(base: base).directories().compactMap { dir in
-            FeatureCache.removeOurs(in: dir) ? "\(dir)/\(FeatureCache.name)" : nil
-        }
-    }
 }
 
 /// The probes' results pinned as a BPF array map (bpffs holds nothing
@@ -308,8 +299,9 @@ public enum Features {
 /// directory is the build's (`progs-<hash>`), so a new build probes again
 /// (its d_path probe loads its own programs).
 ///
-/// Trusted only as the program cache is (`ProgramCache.trusted`); ignored
-/// and replaced when the key differs; best effort throughout.
+/// Trusted only as the program cache is (recorded in the manifest of a
+/// verified directory); ignored and replaced when the key differs; best
+/// effort throughout.
 public struct FeatureCache {
     public static let name = "features"
     /// The map's kernel name (at most 15 characters).
@@ -339,15 +331,18 @@ public struct FeatureCache {
 
     static func header() -> UInt64 { format | (tableHash << 8) }
 
-    /// The cached set for this kernel, or nil (no cache, untrusted, another
-    /// kernel or build, or another format). Six syscalls, no allocation of
-    /// note: cheap enough for every short command.
+    /// The cached set for this kernel, or nil (no cache, not bpfnav's,
+    /// another kernel or build, or another format). A few syscalls, no
+    /// allocation of note: cheap enough for every short command.
     func read(release: String, build: String) -> FeatureSet? {
-        guard ProgramCache.trusted(cache.base), ProgramCache.trusted(cache.directory) else { return nil }
-        let fd = bpf_obj_get(path)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        guard Self.isOurs(fd: fd) else { return nil }
+        guard let dir = cache.openBase(create: false),
+              let manifest = try? PinManifest.open(in: dir, create: false),
+              let sub = try? dir.subdirectory(cache.name, create: false),
+              let pinned = try? sub.object(Self.name), pinned.kind == .map else { return nil }
+        let fd = pinned.fd.raw
+        guard Self.isOurs(fd: fd), let id = try? ObjectIdentity.id(of: fd, kind: .map),
+              let record = manifest.record(.map, id), record.role == .featureCache,
+              record.name == "\(cache.name)/\(Self.name)" else { return nil }
         var key: UInt32 = 0
         var value: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         guard bpf_map_lookup_elem(fd, &key, &value) == 0,
@@ -365,21 +360,16 @@ public struct FeatureCache {
     /// the cache directory if needed and removes other builds' caches, as
     /// the program cache does.
     func write(_ set: FeatureSet) {
-        let dir = cache.directory
-        guard BPFFS.isBPFFS(BPFFS.nearestExisting(cache.base)) else { return }
-        do {
-            try BPFFS.makeDirectory(dir, mode: 0o700)
-        } catch {
-            return
-        }
-        guard ProgramCache.trusted(cache.base), ProgramCache.trusted(dir) else { return }
-        removeStale()
-        var st = stat()
-        if lstat(path, &st) == 0 {
-            let fd = bpf_obj_get(path)
-            let ours = fd >= 0 && Self.isOurs(fd: fd)
-            if fd >= 0 { close(fd) }
-            guard ours else { return }  // not bpfnav's: left alone
+        guard let dir = cache.openBase(create: true), let lock = dir.tryLock() else { return }
+        defer { withExtendedLifetime(lock) {} }
+        guard let manifest = try? PinManifest.open(in: dir, create: true) else { return }
+        let fresh = dir.entryKind(cache.name) == .missing
+        guard let sub = try? dir.subdirectory(cache.name, create: true) else { return }
+        if fresh { ProgramCache.removeStale(in: dir, manifest: manifest, keeping: cache.name) }
+        if sub.entryKind(Self.name) != .missing {
+            // Not bpfnav's: left alone.
+            guard let (space, id) = ProgramCache.existingID(Self.name, in: sub), space == .map,
+                  manifest.record(.map, id)?.role == .featureCache else { return }
         }
         var supported: UInt64 = 0, probed: UInt64 = 0
         for (index, feature) in Feature.allCases.enumerated() {
@@ -390,34 +380,15 @@ public struct FeatureCache {
             }
         }
         guard let map = try? BPFMap(type: BPF_MAP_TYPE_ARRAY, name: Self.mapName, keySize: 4,
-                                    valueSize: UInt32(Self.valueSize), maxEntries: 1) else { return }
+                                    valueSize: UInt32(Self.valueSize), maxEntries: 1),
+              let id = try? map.id() else { return }
         var key: UInt32 = 0
         var value: (UInt64, UInt64, UInt64, UInt64) = (
             Self.header(), Self.kernelKey(release: set.release, build: set.build), supported, probed)
         guard bpf_map_update_elem(map.fd.raw, &key, &value, UInt64(BPF_ANY)) == 0 else { return }
-        let tmp = "\(dir)/tmp-\(getpid())-\(Self.name)"
-        guard (try? map.pin(at: tmp)) != nil else { return }
-        if (try? BPFFS.rename(tmp, to: path, .replace)) == nil { unlink(tmp) }
-    }
-
-    /// Other builds' cache directories: their feature maps unlinked, then
-    /// the directories removed if that left only programs of bpfnav's.
-    private func removeStale() {
-        for dir in cache.directories() where dir != cache.directory {
-            Self.removeOurs(in: dir)
-            _ = ProgramCache.remove(directory: dir)
-        }
-    }
-
-    /// Unlinks `dir/features` if it is bpfnav's feature map.
-    @discardableResult
-    static func removeOurs(in dir: String) -> Bool {
-        let path = "\(dir)/\(name)"
-        let fd = bpf_obj_get(path)
-        guard fd >= 0 else { return false }
-        let ours = isOurs(fd: fd)
-        close(fd)
-        return ours && unlink(path) == 0
+        ProgramCache.place(map.fd.raw, id: id, space: .map, entry: Self.name,
+                           record: PinManifest.Record(role: .featureCache, name: "\(cache.name)/\(Self.name)"),
+                           in: sub, manifest: manifest)
     }
 
     /// Whether a map with this info is bpfnav's feature cache: an array of

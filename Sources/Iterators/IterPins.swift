@@ -22,145 +22,218 @@ public enum PinInspection: Equatable, Sendable {
 
 /// bpfnav's iterator pins in one bpffs directory.
 ///
-/// bpfnav only replaces or unlinks pins it recognises as its own: iterator
-/// links whose program is one of bpfnav's (by the kernel's program name).
-/// Anything else in the directory is read-only to it.
+/// bpfnav only replaces or unlinks pins it can prove its own: those its
+/// manifest (`PinManifest`) records by link and program id, in a directory
+/// `PinDirectory` verified nobody else can write. A program's name proves
+/// nothing. Anything else in the directory is read-only to it, and a
+/// symlink there is never followed.
+///
+/// Everything that changes the directory (`create`, `remove`, `removeAll`,
+/// the program cache, the demo) holds the directory's lock, and first
+/// completes or rolls back what a killed bpfnav left (`recover`).
 public struct IterPins: Sendable {
     public static let defaultDirectory = BPFFS.defaultMount + "/bpfnav"
+    /// The prefix of temporary pin names.
+    static let temporaryPrefix = "bpfnav-new-"
 
-    public let directory: String
+    /// The directory asked for (`--dir`).
+    public let requested: String
+    /// With `shared`, bpfnav works in its own subdirectory of `requested`.
+    public let shared: Bool
 
-    public init(directory: String = IterPins.defaultDirectory) {
+    public init(directory: String = IterPins.defaultDirectory, shared: Bool = false) {
         var dir = directory
         while dir.count > 1, dir.hasSuffix("/") { dir.removeLast() }
-        self.directory = dir
+        self.requested = dir
+        self.shared = shared
+    }
+
+    /// Where the pins are: `requested`, or bpfnav's subdirectory of it.
+    public var directory: String {
+        shared ? (requested == "/" ? "" : requested) + "/" + PinDirectory.sharedName() : requested
     }
 
     public func path(_ name: String) -> String { "\(directory)/\(name)" }
 
+    /// The verified directory; nil when it does not exist and not `create`.
+    public func open(create: Bool) throws(BPFError) -> PinDirectory? {
+        do throws(BPFError) {
+            return try PinDirectory.open(requested, create: create, shared: shared)
+        } catch where error.errno == ENOENT && !create {
+            return nil
+        }
+    }
+
+    /// The directory and its manifest, for reading.
+    struct Snapshot {
+        let directory: PinDirectory
+        let manifest: PinManifest?
+    }
+
+    func snapshot() -> Snapshot? {
+        guard let dir = try? open(create: false) else { return nil }
+        return Snapshot(directory: dir, manifest: try? PinManifest.open(in: dir, create: false))
+    }
+
     public func inspect(_ name: String) -> PinInspection {
-        let path = path(name)
-        var st = stat()
-        if lstat(path, &st) != 0 { return .missing }
-        if (st.st_mode & S_IFMT) == S_IFDIR { return .foreign("a directory") }
-        guard let pinned = try? PinnedObject(path: path) else { return .foreign("not a BPF object bpfnav can open") }
+        guard let snapshot = snapshot() else { return .missing }
+        return inspect(name, in: snapshot.directory, manifest: snapshot.manifest)
+    }
+
+    func inspect(_ name: String, in dir: PinDirectory, manifest: PinManifest?) -> PinInspection {
+        switch dir.entryKind(name) {
+        case .missing: return .missing
+        case .directory: return .foreign("a directory")
+        case .symlink: return .foreign("a symlink (bpfnav never follows one)")
+        case .other: return .foreign("not a pin")
+        case .pin: break
+        }
+        guard let pinned = try? dir.object(name) else { return .foreign("not a BPF object bpfnav can open") }
         guard pinned.kind == .link else { return .foreign("a pinned \(pinned.kind.rawValue)") }
         guard let info = try? IterLinkInfo(linkFD: pinned.fd.raw), info.isIter else {
             return .foreign("a link that is not an iterator")
         }
-        guard let programFD = try? BPFObjectSpace.program.open(info.programID),
-              let programName = try? ProgramInfo.name(fd: programFD.raw),
-              let (kind, format) = IterKind.recognise(programName: programName) else {
-            return .foreign("an iterator link of another program")
+        guard let manifest,
+              let record = manifest.proves(name, space: .link, id: info.id, programID: info.programID),
+              record.role == .iterator, record.state == .live, record.name == name,
+              let kind = record.kind, let format = record.format else {
+            return .foreign("an iterator link bpfnav did not pin (it is not in bpfnav's manifest)")
         }
-        // Before 6.1 the pid/tid is the program's filter, not the link's.
-        var params = info.params
-        if params == .all, kind.takesTaskParams, !Features.current.supports(.taskParams),
-           let knobs = Knobs.of(programID: info.programID) {
-            params = knobs.filter
-        }
-        return .ours(OwnPin(name: name, path: path, kind: kind, format: format, params: params,
+        return .ours(OwnPin(name: name, path: path(name), kind: kind, format: format, params: record.params,
                             linkID: info.id, programID: info.programID))
     }
 
     /// bpfnav's pins in the directory (none if it does not exist).
     public func list() throws(BPFError) -> [OwnPin] {
-        guard BPFFS.isDirectory(directory) else { return [] }
-        return try BPFFS.entries(of: directory).compactMap { name in
-            if case .ours(let pin) = inspect(name) { return pin }
+        guard let dir = try open(create: false) else { return [] }
+        let manifest = try PinManifest.open(in: dir, create: false)
+        return try dir.names().compactMap { name in
+            if case .ours(let pin) = inspect(name, in: dir, manifest: manifest) { return pin }
             return nil
         }
     }
 
     /// Creates every pin in `specs`, or none of them.
     ///
-    /// Each link is pinned under a temporary name first; only when all are
-    /// pinned are they renamed into place (rename replaces atomically on
-    /// bpffs, so a reader never sees a half-replaced pin). Existing pins of
-    /// bpfnav's with the same names are replaced; anything else there is an
-    /// error and stays untouched.
-    @discardableResult
+    /// Each link is pinned under a temporary name first and recorded in the
+    /// manifest; only when all are pinned are they moved into place (each
+    /// move swaps with the pin it replaces, so that a failure part way can
+    /// swap the earlier ones back: the directory ends with the whole new set
+    /// or the whole old one). The manifest's journal says how far a run got:
+    /// the next run rolls a killed one back (before the whole set was
+    /// pinned) or forward (after). Existing pins of bpfnav's with the same
+    /// names are replaced; anything else there is an error and stays
+    /// untouched.
+    ///
     /// `access`: who else may read the new pins (default: the owner only,
-    /// 0600). It is applied to the temporary pin before it is renamed into
+    /// 0600). It is applied to the temporary pin before it is moved into
     /// place, so a pin is never readable by more than asked, even briefly.
+    @discardableResult
     public func create(_ specs: [PinSpec], loader: IterLoader = IterLoader(),
                        access: PinAccess = PinAccess()) throws(BPFError) -> [OwnPin] {
+        // A foreign object at a name is refused before anything is made
+        // (and again under the lock).
         try validate(specs)
         // A kind this kernel lacks is refused whole, before anything is made.
         for spec in specs { try Features.current.require(spec.kind.feature) }
-        try BPFFS.makeDirectory(directory, mode: 0o700)
+        guard let dir = try open(create: true) else { return [] }
 
-        // Ctrl-C, SIGTERM or a hang-up in the middle would leave a partial
-        // set and temporary names behind: they wait until the set is
-        // complete (or rolled back), then take effect as usual.
-        var blocked = sigset_t(), previous = sigset_t()
-        sigemptyset(&blocked)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&blocked, signal) }
-        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        // Ctrl-C, SIGTERM or a hang-up in the middle wait until the set is
+        // complete (or rolled back), then take effect as usual. (SIGKILL
+        // cannot wait: the journal covers it.)
+        let signals = SignalsDeferred()
+        defer { signals.restore() }
 
-        // One bpfnav pinning into a directory at a time: a second one gets a
-        // clear error instead of racing for the same names.
-        let lock = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard lock >= 0 else { throw BPFError("open pin directory", directory, errno: errno) }
-        defer { close(lock) }
-        if flock(lock, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            throw BPFError("pin into", directory, errno: code, hint: code == EWOULDBLOCK
-                ? "another bpfnav is pinning into this directory right now: try again when it is done" : nil)
+        let lock = try dir.lock("pin into")
+        defer { withExtendedLifetime(lock) {} }
+        guard let manifest = try PinManifest.open(in: dir, create: true) else { return [] }
+        recover(dir, manifest)
+        for spec in specs {
+            if case .foreign(let what) = inspect(spec.name, in: dir, manifest: manifest) {
+                throw BPFError("pin", path(spec.name), errno: EEXIST,
+                               hint: "\(what) is already pinned there and bpfnav did not create it: choose another --name, or remove it yourself")
+            }
         }
 
-        // Every pin is made under a temporary name first; only a complete
-        // set is moved into place. Each move swaps with the pin it replaces
-        // (RENAME_EXCHANGE; before 5.16 a hard link and two renames, which
-        // BPFFS.rename does), so that a failure part way through can swap
-        // the earlier ones back: the directory ends with the whole new set
-        // or the whole old one.
-        var temporary: [(spec: PinSpec, path: String)] = []
-        var placed: [(final: String, temporary: String, replaced: Bool)] = []
+        try manifest.setJournal(.preparing)
+        var made: [(spec: PinSpec, temporary: String, linkID: UInt32)] = []
+        var placed: [(final: String, temporary: String, replaced: UInt32?)] = []
         do throws(BPFError) {
             for (index, spec) in specs.enumerated() {
                 let link = try loader.attach(spec.kind, .text, params: spec.params)
-                let tmp = path("bpfnav-new-\(getpid())-\(index)")
+                let info = try link.info()
+                let temporary = "\(Self.temporaryPrefix)\(getpid())-\(index)"
+                var record = PinManifest.Record(role: .iterator, name: spec.name)
+                record.state = .pending
+                record.programID = info.programID
+                record.kind = spec.kind
+                record.format = .text
+                record.params = spec.params
+                record.temporary = temporary
+                // Recorded before it is pinned: a run killed in between
+                // leaves nothing the next run cannot account for.
+                try manifest.set(.link, info.id, record)
+                made.append((spec, temporary, info.id))
                 do throws(BPFError) {
-                    try link.pin(at: tmp)
+                    try dir.pin(link.fd.raw, at: temporary, what: "iterator link")
+                    try access.apply(to: temporary, in: dir)
                 } catch {
                     // The temporary name means nothing to the user.
-                    throw BPFError("pin", path(spec.name), errno: error.errno, hint: error.hint)
+                    throw BPFError(error.operation.hasPrefix("pin") ? "pin" : error.operation,
+                                   path(spec.name), errno: error.errno, hint: error.hint)
                 }
-                temporary.append((spec, tmp))
-                try access.apply(to: tmp)
             }
-            for entry in temporary {
-                let final = path(entry.spec.name)
-                var st = stat()
-                let replaced = lstat(final, &st) == 0
+            try manifest.setJournal(.prepared)
+            for entry in made {
+                let replaced = pinnedID(entry.spec.name, in: dir)
                 do throws(BPFError) {
-                    try BPFFS.rename(entry.path, to: final, replaced ? .exchange : .noReplace)
+                    try dir.rename(entry.temporary, to: entry.spec.name, replaced != nil ? .exchange : .noReplace)
                 } catch {
-                    throw BPFError("move the new pin into place at", final, errno: error.errno, hint: error.hint)
+                    throw BPFError("move the new pin into place at", path(entry.spec.name), errno: error.errno, hint: error.hint)
                 }
-                placed.append((final, entry.path, replaced))
+                placed.append((entry.spec.name, entry.temporary, replaced))
             }
         } catch {
             // Undo in reverse: the replaced pins back to their names, the new
-            // ones unlinked (from wherever they are now).
+            // ones unlinked (from wherever they are now), their records gone.
             for move in placed.reversed() {
-                if move.replaced {
-                    _ = try? BPFFS.rename(move.temporary, to: move.final, .exchange)
+                if move.replaced != nil {
+                    _ = try? dir.rename(move.temporary, to: move.final, .exchange)
                 } else {
-                    unlink(move.final)
+                    dir.unlink(move.final)
                 }
             }
-            for entry in temporary { unlink(entry.path) }
+            for entry in made {
+                dir.unlink(entry.temporary)
+                manifest.remove(.link, entry.linkID)
+            }
+            try? manifest.setJournal(.idle)
             throw error
         }
         // The replaced pins now sit under the temporary names.
-        for move in placed where move.replaced { unlink(move.temporary) }
+        for move in placed {
+            if let old = move.replaced {
+                dir.unlink(move.temporary)
+                manifest.remove(.link, old)
+            }
+        }
+        for entry in made {
+            var record = manifest.record(.link, entry.linkID)
+            record?.state = .live
+            record?.temporary = ""
+            if let record { try manifest.set(.link, entry.linkID, record) }
+        }
+        try manifest.setJournal(.idle)
         return specs.compactMap { spec in
-            if case .ours(let pin) = inspect(spec.name) { return pin }
+            if case .ours(let pin) = inspect(spec.name, in: dir, manifest: manifest) { return pin }
             return nil
         }
+    }
+
+    /// The link id pinned at `name`, if a link is pinned there.
+    func pinnedID(_ name: String, in dir: PinDirectory) -> UInt32? {
+        guard dir.entryKind(name) == .pin, let pinned = try? dir.object(name) else { return nil }
+        return try? ObjectIdentity.id(of: pinned.fd.raw, kind: pinned.kind)
     }
 
     /// What `create` checks before it changes anything: privileges, bpffs,
@@ -168,7 +241,7 @@ public struct IterPins: Sendable {
     /// object sits at a name.
     public func validate(_ specs: [PinSpec], existing: Bool = true) throws(BPFError) {
         try Capabilities.requireTracing(for: "pin iterators")
-        try BPFFS.requireBPFFS(for: directory)
+        try BPFFS.requireBPFFS(for: requested)
         var seen: Set<String> = []
         for spec in specs {
             try PinName.validate(spec.name)
@@ -186,10 +259,21 @@ public struct IterPins: Sendable {
     /// Unlinks the named pins, all of which must be bpfnav's; nothing is
     /// removed if any is not.
     public func remove(_ names: [String]) throws(BPFError) -> [String] {
+        for name in names { try PinName.validate(name) }
+        guard let dir = try open(create: false) else {
+            throw BPFError("unpin", path(names.first ?? ""), errno: ENOENT,
+                           hint: "the pin directory \(directory) does not exist: 'bpfnav pins' lists bpfnav's pins")
+        }
+        let signals = SignalsDeferred()
+        defer { signals.restore() }
+        let lock = try dir.lock("unpin in")
+        defer { withExtendedLifetime(lock) {} }
+        let manifest = try PinManifest.open(in: dir, create: false)
+        if let manifest { recover(dir, manifest) }
+        var links: [UInt32] = []
         for name in names {
-            try PinName.validate(name)
-            switch inspect(name) {
-            case .ours: continue
+            switch inspect(name, in: dir, manifest: manifest) {
+            case .ours(let pin): links.append(pin.linkID)
             case .missing:
                 throw BPFError("unpin", path(name), errno: ENOENT, hint: "no such pin: 'bpfnav pins' lists bpfnav's pins")
             case .foreign(let what):
@@ -197,24 +281,93 @@ public struct IterPins: Sendable {
                                hint: "\(what), not created by bpfnav: bpfnav leaves it alone")
             }
         }
-        for name in names {
-            try check("unpin", path(name)) { unlink(path(name)) }
+        for (name, link) in zip(names, links) {
+            try check("unpin", path(name)) { dir.unlink(name) ? 0 : -1 }
+            manifest?.remove(.link, link)
         }
         return names
     }
 
     /// Unlinks every pin of bpfnav's in the directory, the program caches
-    /// and the demo there, and the default directory itself once it is empty.
+    /// and the demo there, and what killed runs left. The directory and its
+    /// manifest stay: they mark the directory as bpfnav's, so that nobody
+    /// else can take its name.
     public func removeAll() throws(BPFError) -> [String] {
-        var removed = try remove(list().map(\.name))
-        // The feature caches first: a directory holding one is not empty.
-        removed += Features.removeCaches(under: directory).map { String($0.dropFirst(directory.count + 1)) }
-        removed += ProgramCache(base: directory).removeAll().map { String($0.dropFirst(directory.count + 1)) }
-        removed += removeDemo()
-        if directory == Self.defaultDirectory, BPFFS.isDirectory(directory), (try? BPFFS.entries(of: directory))?.isEmpty == true {
-            rmdir(directory)
+        guard let dir = try open(create: false) else { return [] }
+        let signals = SignalsDeferred()
+        defer { signals.restore() }
+        let lock = try dir.lock("unpin in")
+        defer { withExtendedLifetime(lock) {} }
+        guard let manifest = try PinManifest.open(in: dir, create: false) else { return [] }
+        var removed = recover(dir, manifest)
+        for name in try dir.names() {
+            if case .ours(let pin) = inspect(name, in: dir, manifest: manifest), dir.unlink(name) {
+                manifest.remove(.link, pin.linkID)
+                removed.append(name)
+            }
         }
+        removed += ProgramCache.removeAll(in: dir, manifest: manifest)
+        removed += removeDemo(in: dir, manifest: manifest)
         return removed
+    }
+
+    /// Completes or undoes what a killed bpfnav left, under the lock:
+    /// a `pin` journaled as prepared is rolled forward (its new pins moved
+    /// into place), one still preparing is rolled back; then every
+    /// temporary name bpfnav recorded is unlinked and records of objects
+    /// that are gone are dropped. Returns the names it unlinked.
+    @discardableResult
+    func recover(_ dir: PinDirectory, _ manifest: PinManifest) -> [String] {
+        let journal = manifest.journal
+        var removed: [String] = []
+        let records = manifest.all()
+        if journal.state == .prepared {
+            for (space, id, record) in records where space == .link && record.role == .iterator && record.state == .pending {
+                if pinnedID(record.name, in: dir) != id, pinnedID(record.temporary, in: dir) == id {
+                    let replaced = pinnedID(record.name, in: dir) != nil
+                    if (try? dir.rename(record.temporary, to: record.name, replaced ? .exchange : .noReplace)) == nil {
+                        // Left as it is, journal and all, for the next run.
+                        return removed
+                    }
+                }
+                if pinnedID(record.name, in: dir) == id {
+                    var live = record
+                    live.state = .live
+                    live.temporary = ""
+                    try? manifest.set(.link, id, live)
+                }
+            }
+        }
+        // Temporary names: what a killed run pinned (rolled back) and the
+        // pins a finished exchange moved aside.
+        for name in (try? dir.names()) ?? [] where name.hasPrefix(Self.temporaryPrefix) || name.hasPrefix("bpfnav-swap-") {
+            guard let id = pinnedID(name, in: dir), let record = manifest.record(.link, id), record.role == .iterator else { continue }
+            if dir.unlink(name) { removed.append(name) }
+            if pinnedID(record.name, in: dir) != id { manifest.remove(.link, id) }
+        }
+        for (space, id, record) in manifest.all() where space == .link && record.role == .iterator {
+            if record.state == .pending || pinnedID(record.name, in: dir) != id { manifest.remove(.link, id) }
+        }
+        if journal.state != .idle { try? manifest.setJournal(.idle) }
+        removed += Self.removeDemoTemporaries(in: dir, manifest: manifest)
+        return removed
+    }
+}
+
+/// Blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT until `restore()`.
+struct SignalsDeferred {
+    private var previous = sigset_t()
+
+    init() {
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&blocked, signal) }
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+    }
+
+    func restore() {
+        var previous = previous
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
     }
 }
 
@@ -223,10 +376,8 @@ public struct IterPins: Sendable {
 /// `bpfnav demo`'s pins: a directory `demo/` holding the link of its
 /// tracepoint program and its maps (iters/demo.bpf.c; Explorer's `Demo`
 /// creates them). They live here, beside the iterator pins, because
-/// `removeAll()` must remove them too.
-///
-/// bpfnav recognises them as it recognises its iterators, by the kernel's
-/// names: the program's and every map's start with `bpfnav_demo`. A demo
+/// `removeAll()` must remove them too, and they are recorded in the same
+/// manifest (role `demo`, names `demo/link`, `demo/counts`, …): a demo
 /// directory that holds anything else keeps that, and itself.
 extension IterPins {
     public static let demoName = "demo"
@@ -236,15 +387,15 @@ extension IterPins {
 
     /// The directory a `bpfnav demo` run builds its pins in before it swaps
     /// them into place; a run killed part way may leave one behind.
-    public func demoTemporary(pid: pid_t = getpid()) -> String {
-        path("\(Self.demoName)-new-\(pid)")
+    public static func demoTemporary(pid: pid_t = getpid()) -> String {
+        "\(demoName)-new-\(pid)"
     }
 
     /// Where a `bpfnav demo` run moves the old demo aside on kernels whose
     /// bpffs cannot exchange directories (before 5.16); a run killed part
     /// way may leave one behind.
-    public func demoReplaced(pid: pid_t = getpid()) -> String {
-        path("\(Self.demoName)-old-\(pid)")
+    public static func demoReplaced(pid: pid_t = getpid()) -> String {
+        "\(demoName)-old-\(pid)"
     }
 
     static func isDemoTemporary(_ name: String) -> Bool {
@@ -253,41 +404,62 @@ extension IterPins {
             && parts[2].allSatisfy(\.isNumber)
     }
 
-    /// Whether the object pinned at `path` is one of the demo's: a link of
-    /// its program, or one of its maps.
-    public static func isDemoPin(_ path: String) -> Bool {
-        guard let pinned = try? PinnedObject(path: path) else { return false }
+    /// The manifest's record of the object pinned at `name` in `sub` (a
+    /// demo directory or one of its temporaries), if it is the demo's.
+    public static func demoRecord(_ name: String, in sub: PinDirectory, manifest: PinManifest) -> PinManifest.Record? {
+        guard sub.entryKind(name) == .pin, let pinned = try? sub.object(name) else { return nil }
+        let space: PinManifest.Space
         switch pinned.kind {
-        case .link:
-            guard let info = try? LinkInfo(fd: pinned.fd.raw),
-                  let program = try? BPFObjectSpace.program.open(info.programID),
-                  let name = try? ProgramInfo.name(fd: program.raw) else { return false }
-            return name.hasPrefix(demoObjectPrefix)
-        case .map:
-            return (try? MapInfo(fd: pinned.fd.raw))?.name.hasPrefix(demoObjectPrefix) == true
-        default:
-            return false
+        case .link: space = .link
+        case .map: space = .map
+        default: return nil
         }
+        guard let id = try? ObjectIdentity.id(of: pinned.fd.raw, kind: pinned.kind),
+              let record = manifest.record(space, id), record.role == .demo,
+              record.name == "\(demoName)/\(name)" else { return nil }
+        if space == .link, let info = try? LinkInfo(fd: pinned.fd.raw), info.programID != record.programID { return nil }
+        return record
     }
 
-    /// Unlinks the demo's pins in `dir`, then `dir` if that emptied it.
-    /// Returns what was removed, `dir` last.
-    public static func removeDemo(in dir: String) -> [String] {
-        guard BPFFS.isDirectory(dir) else { return [] }
+    /// Unlinks the demo's pins in the subdirectory `name` of `dir`, then the
+    /// subdirectory if that emptied it. Returns what was removed, relative
+    /// to `dir`, the subdirectory last.
+    public static func removeDemo(named name: String, in dir: PinDirectory, manifest: PinManifest) -> [String] {
+        guard dir.entryKind(name) == .directory, let sub = try? dir.subdirectory(name, create: false) else { return [] }
         var removed: [String] = []
-        for name in (try? BPFFS.entries(of: dir)) ?? [] where isDemoPin("\(dir)/\(name)") {
-            if unlink("\(dir)/\(name)") == 0 { removed.append("\(dir)/\(name)") }
+        for entry in (try? sub.names()) ?? [] {
+            guard demoRecord(entry, in: sub, manifest: manifest) != nil,
+                  let pinned = try? sub.object(entry),
+                  let id = try? ObjectIdentity.id(of: pinned.fd.raw, kind: pinned.kind) else { continue }
+            if sub.unlink(entry) {
+                removed.append("\(name)/\(entry)")
+                manifest.remove(pinned.kind == .link ? .link : .map, id)
+            }
         }
-        if rmdir(dir) == 0 { removed.append(dir) }
+        if dir.removeDirectory(name) { removed.append(name) }
         return removed
+    }
+
+    /// Removes what interrupted `bpfnav demo` runs left (`demo-new-PID`,
+    /// `demo-old-PID`); call under the lock.
+    public static func removeDemoTemporaries(in dir: PinDirectory, manifest: PinManifest) -> [String] {
+        ((try? dir.names()) ?? []).filter(isDemoTemporary).flatMap { removeDemo(named: $0, in: dir, manifest: manifest) }
     }
 
     /// Removes the demo and what an interrupted `bpfnav demo` left; returns
     /// the names removed, relative to the directory.
-    public func removeDemo() -> [String] {
-        guard BPFFS.isDirectory(directory) else { return [] }
-        let names = ((try? BPFFS.entries(of: directory)) ?? []).filter { $0 == Self.demoName || Self.isDemoTemporary($0) }
-        return names.flatMap { Self.removeDemo(in: path($0)) }.map { String($0.dropFirst(directory.count + 1)) }
+    func removeDemo(in dir: PinDirectory, manifest: PinManifest) -> [String] {
+        let names = ((try? dir.names()) ?? []).filter { $0 == Self.demoName || Self.isDemoTemporary($0) }
+        return names.flatMap { Self.removeDemo(named: $0, in: dir, manifest: manifest) }
+    }
+
+    /// Removes the demo (under the directory's lock); returns the paths removed.
+    public func removeDemo() throws(BPFError) -> [String] {
+        guard let dir = try open(create: false) else { return [] }
+        let lock = try dir.lock("remove demo in")
+        defer { withExtendedLifetime(lock) {} }
+        guard let manifest = try PinManifest.open(in: dir, create: false) else { return [] }
+        return removeDemo(in: dir, manifest: manifest).map(path)
     }
 }
 
@@ -306,10 +478,8 @@ public struct PinAccess: Sendable, Equatable {
     /// Whether others than the owner (and the group) can read.
     public var sharesBeyondOwner: Bool { mode & 0o044 != 0 }
 
-    func apply(to path: String) throws(BPFError) {
-        if let group {
-            try check("set group of pin", path) { chown(path, geteuid(), group) }
-        }
-        try check("set mode of pin", path) { chmod(path, mode) }
+    /// Applied to the entry `name` of `dir` itself, never through a symlink.
+    func apply(to name: String, in dir: PinDirectory) throws(BPFError) {
+        try dir.setAccess(name, mode: mode, group: group)
     }
 }

@@ -32,7 +32,9 @@ public enum PinName {
             if name.isEmpty { "a pin name cannot be empty" }
             else if name.contains("/") { "a pin name cannot contain '/': use --dir for the directory" }
             else if name.contains(".") { "bpffs names cannot contain '.': use '-' instead" }
-            else if name.utf8.count > 255 { "a pin name is at most 255 bytes" }
+            else if !PinManifest.fits(name) { "a pin name is at most 115 bytes" }
+            else if name.hasPrefix("bpfnav-") || name.hasPrefix("progs-") || name == IterPins.demoName
+                || IterPins.isDemoTemporary(name) { "'\(name)' is a name bpfnav keeps for itself: choose another" }
             else if name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) { "a pin name cannot contain control characters" }
             else { nil }
         if let problem {

@@ -10,15 +10,22 @@ import Glibc
 /// directories when it makes its own. `bpfnav unpin --all` removes them all.
 ///
 /// Everything here is best effort: without a bpffs, or without write access,
-/// programs are simply loaded each run.
+/// or while another bpfnav changes the directory, programs are simply
+/// loaded each run. What is cached is recorded in the directory's manifest
+/// (`PinManifest`): only programs bpfnav pinned there are ever run.
 public struct ProgramCache: Sendable {
-    static let prefix = "progs-"
+    public static let prefix = "progs-"
 
     /// The directory that holds the `progs-*` directories.
     public let base: String
 
-    public init(base: String) {
+    /// The build whose programs this cache holds: `Catalog.hash`, or
+    /// another for tests that make an older build's cache.
+    public let generation: String
+
+    public init(base: String, generation: String = Catalog.hash) {
         self.base = base
+        self.generation = generation
     }
 
     /// The cache in effect: `$BPFNAV_CACHE_DIR`, else bpfnav's pin directory;
@@ -29,78 +36,131 @@ public struct ProgramCache: Sendable {
         return ProgramCache(base: IterPins.defaultDirectory)
     }
 
-    public var directory: String { "\(base)/\(Self.prefix)\(Catalog.hash)" }
+    public var directory: String { "\(base)/\(name)" }
 
-    /// Whether `path` may hold programs this process will run: owned by
-    /// this user and writable by no one else. A cache another user made
-    /// (bpffs is world-writable, sticky) could hold their programs under
-    /// bpfnav's names; it is neither used nor written.
-    static func trusted(_ path: String) -> Bool {
-        var st = stat()
-        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return false }
-        return st.st_uid == geteuid() && st.st_mode & 0o022 == 0
+    /// The cache directory's name in `base`: `progs-<hash>`.
+    public var name: String { "\(Self.prefix)\(generation)" }
+
+    /// `base`, verified (`PinDirectory`): nil when it is missing (and not
+    /// `create`d), not on a bpffs, or a directory others can write. A
+    /// cache another user could write to could hold their programs under
+    /// bpfnav's names: it is neither used nor written.
+    func openBase(create: Bool) -> PinDirectory? {
+        try? PinDirectory.open(base, create: create)
     }
 
-    /// A cached program's fd, if the cache holds one that is really bpfnav's.
+    /// A cached program's fd, if the cache holds one that bpfnav pinned
+    /// there (its manifest records the program's id under that name).
     public func program(_ kind: IterKind, _ format: IterFormat) -> OwnedFD? {
-        let name = kind.programName(format)
-        guard Self.trusted(base), Self.trusted(directory),
-              let pinned = try? PinnedObject(path: "\(directory)/\(name)"), pinned.kind == .program,
-              (try? ProgramInfo.name(fd: pinned.fd.raw)) == name else { return nil }
+        let entry = kind.programName(format)
+        guard let dir = openBase(create: false),
+              let manifest = try? PinManifest.open(in: dir, create: false),
+              let sub = try? dir.subdirectory(name, create: false),
+              let pinned = try? sub.object(entry), pinned.kind == .program,
+              let id = try? ObjectIdentity.id(of: pinned.fd.raw, kind: .program),
+              let record = manifest.record(.program, id), record.role == .cachedProgram,
+              record.name == "\(name)/\(entry)" else { return nil }
         return pinned.takeFD()
     }
 
-    /// Pins the programs of `kind`'s loaded object into the cache. Each is
-    /// pinned under a temporary name and renamed into place, so a concurrent
-    /// reader never finds a half-made entry.
+    /// Pins the programs of `kind`'s loaded object into the cache, each
+    /// recorded in the manifest, pinned under a temporary name and renamed
+    /// into place, so a concurrent reader never finds a half-made entry.
+    /// Skipped when another bpfnav holds the directory's lock.
     public func store(_ object: BPFObject, kind: IterKind) {
-        guard BPFFS.isBPFFS(BPFFS.nearestExisting(base)) else { return }
-        let fresh = !BPFFS.isDirectory(directory)
-        do {
-            try BPFFS.makeDirectory(directory, mode: 0o700)
-        } catch {
-            return
-        }
-        guard Self.trusted(base), Self.trusted(directory) else { return }
-        if fresh { removeStale() }
+        guard let dir = openBase(create: true), let lock = dir.tryLock() else { return }
+        defer { withExtendedLifetime(lock) {} }
+        guard let manifest = try? PinManifest.open(in: dir, create: true) else { return }
+        let fresh = dir.entryKind(name) == .missing
+        guard let sub = try? dir.subdirectory(name, create: true) else { return }
+        if fresh { Self.removeStale(in: dir, manifest: manifest, keeping: name) }
         for format in kind.formats {
-            let name = kind.programName(format)
-            let tmp = "\(directory)/tmp-\(getpid())-\(name)"
-            guard (try? object.pinProgram(name, at: tmp)) != nil else { continue }
-            if rename(tmp, "\(directory)/\(name)") != 0 { unlink(tmp) }
+            let entry = kind.programName(format)
+            guard let fd = try? object.programFD(entry),
+                  let id = try? ObjectIdentity.id(of: fd, kind: .program) else { continue }
+            var record = PinManifest.Record(role: .cachedProgram, name: "\(name)/\(entry)")
+            record.kind = kind
+            record.format = format
+            Self.place(fd, id: id, space: .program, entry: entry, record: record, in: sub, manifest: manifest)
         }
     }
 
-    /// Every cache directory of bpfnav's under `base`.
-    func directories() -> [String] {
-        ((try? BPFFS.entries(of: base)) ?? [])
-            .filter { $0.hasPrefix(Self.prefix) }
-            .map { "\(base)/\($0)" }
-            .filter(BPFFS.isDirectory)
+    /// Pins `fd` at `entry` of `sub` through a temporary name, recorded
+    /// first; the object it replaces loses its record.
+    static func place(_ fd: Int32, id: UInt32, space: PinManifest.Space, entry: String,
+                      record: PinManifest.Record, in sub: PinDirectory, manifest: PinManifest) {
+        let temporary = "tmp-\(getpid())-\(entry)"
+        var record = record
+        record.temporary = "\(sub.path.split(separator: "/").last ?? "")/\(temporary)"
+        let replaced = existingID(entry, in: sub)
+        if let replaced {
+            // Only what bpfnav pinned there is replaced.
+            guard let old = manifest.record(replaced.space, replaced.id), old.role == record.role,
+                  old.name == record.name else { return }
+        } else if sub.entryKind(entry) != .missing {
+            return
+        }
+        guard (try? manifest.set(space, id, record)) != nil else { return }
+        guard (try? sub.pin(fd, at: temporary, what: record.name)) != nil else {
+            manifest.remove(space, id)
+            return
+        }
+        if sub.renameQuietly(temporary, to: entry, .replace) != 0 {
+            sub.unlink(temporary)
+            manifest.remove(space, id)
+            return
+        }
+        record.temporary = ""
+        try? manifest.set(space, id, record)
+        if let replaced, replaced.id != id { manifest.remove(replaced.space, replaced.id) }
+    }
+
+    static func existingID(_ entry: String, in sub: PinDirectory) -> (space: PinManifest.Space, id: UInt32)? {
+        guard let pinned = try? sub.object(entry), let id = try? ObjectIdentity.id(of: pinned.fd.raw, kind: pinned.kind) else { return nil }
+        switch pinned.kind {
+        case .program: return (.program, id)
+        case .map: return (.map, id)
+        case .link: return (.link, id)
+        default: return nil
+        }
+    }
+
+    /// The names of the cache directories in `dir` (never a symlink).
+    static func directories(in dir: PinDirectory) -> [String] {
+        ((try? dir.names()) ?? []).filter { $0.hasPrefix(prefix) && dir.entryKind($0) == .directory }
     }
 
     /// Removes the caches of other builds.
-    func removeStale() {
-        for dir in directories() where dir != directory {
-            _ = Self.remove(directory: dir)
+    static func removeStale(in dir: PinDirectory, manifest: PinManifest, keeping: String) {
+        for name in directories(in: dir) where name != keeping {
+            _ = remove(directory: name, in: dir, manifest: manifest)
         }
     }
 
-    /// Removes every cache directory; returns the directories removed.
+    /// Removes every cache directory in `dir`; returns what was removed,
+    /// relative to `dir`.
     @discardableResult
-    public func removeAll() -> [String] {
-        directories().filter { Self.remove(directory: $0) }
+    public static func removeAll(in dir: PinDirectory, manifest: PinManifest) -> [String] {
+        directories(in: dir).flatMap { remove(directory: $0, in: dir, manifest: manifest) }
     }
 
-    /// Unlinks the pins in `dir` that are bpfnav's programs (or its
-    /// temporary names for them), then the directory if that left it empty.
-    static func remove(directory dir: String) -> Bool {
-        for name in (try? BPFFS.entries(of: dir)) ?? [] {
-            guard let pinned = try? PinnedObject(path: "\(dir)/\(name)"), pinned.kind == .program,
-                  let name = try? ProgramInfo.name(fd: pinned.fd.raw),
-                  IterKind.recognise(programName: name) != nil else { continue }
-            unlink("\(dir)/\(name)")
+    /// Unlinks the pins in the cache directory `name` that the manifest
+    /// records there (programs, the feature map, and their temporary
+    /// names), then the directory if that left it empty. Returns the feature
+    /// map's and the directory's names, if removed.
+    static func remove(directory name: String, in dir: PinDirectory, manifest: PinManifest) -> [String] {
+        guard let sub = try? dir.subdirectory(name, create: false) else { return [] }
+        var removed: [String] = []
+        for entry in (try? sub.names()) ?? [] {
+            guard let (space, id) = existingID(entry, in: sub), let record = manifest.record(space, id),
+                  record.role == .cachedProgram || record.role == .featureCache,
+                  record.name == "\(name)/\(entry)" || record.temporary == "\(name)/\(entry)" else { continue }
+            if sub.unlink(entry) {
+                manifest.remove(space, id)
+                if record.role == .featureCache { removed.append("\(name)/\(entry)") }
+            }
         }
-        return rmdir(dir) == 0
+        if dir.removeDirectory(name) { removed.append(name) }
+        return removed
     }
 }

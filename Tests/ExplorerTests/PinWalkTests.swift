@@ -31,12 +31,6 @@ final class PinWalkTests: XCTestCase {
         XCTAssertEqual(PinWalk.unescapeMountField(Array(#"/x\377"#.utf8)), Array("/x".utf8) + [0xff])
     }
 
-    func testPathPieces() {
-        XCTAssertEqual(PinWalk.lastComponent(of: Array("/sys/fs/bpf/bpfnav/progs-1/p".utf8)), Array("p".utf8))
-        XCTAssertEqual(PinWalk.parentName(of: Array("/sys/fs/bpf/bpfnav/progs-1/p".utf8)), Array("progs-1".utf8))
-        XCTAssertEqual(PinWalk.parentName(of: Array("/p".utf8)), [])
-    }
-
     func testPinIndexGroupsPathsByObject() {
         func entry(_ path: String, _ kind: PinKind, _ id: UInt32) -> PinEntry {
             var e = PinEntry(path: Array(path.utf8), kind: kind)

@@ -190,14 +190,14 @@ final class DemoTests: BPFTestCase {
             XCTAssertTrue(result.text.contains("removed \(demoDirectory)/\(name)\n"), result.text)
         }
         XCTAssertTrue(result.text.contains("removed \(demoDirectory)\n"), result.text)
-        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["keep"])
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["bpfnav-manifest", "keep"], "the manifest stays")
         waitUntilGone(program: programID)
 
         // Nothing of the demo: a second unpin --all has nothing to do.
         let again = try bpfnav("unpin", "--all", "--dir", pinDirectory)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(again.text, "")
-        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["keep"])
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["bpfnav-manifest", "keep"], "the manifest stays")
     }
 
     func testUnpinAllRemovesWhatAKilledDemoLeft() throws {
@@ -216,7 +216,7 @@ final class DemoTests: BPFTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.text.contains("removed \(leftover)\n"), result.text)
         XCTAssertTrue(result.text.contains("removed \(movedAside)\n"), result.text)
-        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["demo-newer"])
+        XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["bpfnav-manifest", "demo-newer"])
         waitUntilGone(program: programID)
     }
 

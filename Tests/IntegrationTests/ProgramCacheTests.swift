@@ -22,27 +22,51 @@ final class ProgramCacheTests: BPFTestCase {
     }
 
     func testStaleCachesAreRemovedButForeignPinsKept() throws {
-        // A cache of an "older build": one of bpfnav's programs pinned under
-        // another hash, and a stale directory holding something foreign.
-        let object = try Catalog.load(.task)
-        let stale = "\(pinDirectory)/progs-0000000000000000"
-        try BPFFS.makeDirectory(stale)
-        try object.pinProgram("bpfnav_task_txt", at: "\(stale)/bpfnav_task_txt")
+        // A cache of an "older build", made by bpfnav (so recorded in the
+        // directory's manifest) under another hash.
+        let stale = ProgramCache(base: pinDirectory, generation: "0000000000000000")
+        _ = try IterLoader(cache: stale).programFD(.task, .text)
+        XCTAssertEqual(try BPFFS.entries(of: stale.directory), ["bpfnav_task_rec", "bpfnav_task_txt"])
+        // A stale directory holding something foreign, and one holding one
+        // of bpfnav's programs pinned by someone else: its name proves
+        // nothing, so it is kept too.
         let mixed = "\(pinDirectory)/progs-1111111111111111"
         try BPFFS.makeDirectory(mixed)
         let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("nav_cf"), keySize: 4, valueSize: 4, maxEntries: 1)
         try foreign.pin(at: "\(mixed)/theirs")
+        let planted = "\(pinDirectory)/progs-2222222222222222"
+        try BPFFS.makeDirectory(planted)
+        try Catalog.load(.task).pinProgram("bpfnav_task_txt", at: "\(planted)/bpfnav_task_txt")
 
         let cache = ProgramCache(base: pinDirectory)
         _ = try IterLoader(cache: cache).programFD(.bpfMap, .text)
-        XCTAssertFalse(BPFFS.isDirectory(stale), "the stale cache is gone")
+        XCTAssertFalse(BPFFS.isDirectory(stale.directory), "the stale cache is gone")
         XCTAssertEqual(try BPFFS.entries(of: mixed), ["theirs"], "a foreign pin is never removed")
+        XCTAssertEqual(try BPFFS.entries(of: planted), ["bpfnav_task_txt"], "nor one named like bpfnav's")
         XCTAssertTrue(BPFFS.isDirectory(cache.directory))
 
         let removed = try bpfnav("unpin", "--all", "--dir", pinDirectory)
         XCTAssertEqual(removed.status, 0, removed.stderr)
         XCTAssertFalse(BPFFS.isDirectory(cache.directory), "unpin --all removes the cache")
         XCTAssertEqual(try BPFFS.entries(of: mixed), ["theirs"])
+        XCTAssertEqual(try BPFFS.entries(of: planted), ["bpfnav_task_txt"])
+    }
+
+    /// A planted program named like bpfnav's in a cache directory is never
+    /// run: only programs the manifest records are.
+    func testAnUnrecordedProgramInTheCacheIsNotUsed() throws {
+        let cache = ProgramCache(base: pinDirectory)
+        try BPFFS.makeDirectory(cache.directory)
+        let object = try Catalog.load(.task)
+        try object.pinProgram("bpfnav_task_rec", at: "\(cache.directory)/bpfnav_task_rec")
+        let plantedID = try ProgramInfo(fd: try object.programFD("bpfnav_task_rec")).id
+        var used = false
+        if let fd = cache.program(.task, .records) { used = fd.raw >= 0 }
+        XCTAssertFalse(used, "not recorded: not used")
+        let loader = IterLoader(cache: cache)
+        XCTAssertNotEqual(try ProgramInfo(fd: loader.programFD(.task, .records)).id, plantedID)
+        let kept = try PinnedObject(path: "\(cache.directory)/bpfnav_task_rec")
+        XCTAssertEqual(try ProgramInfo(fd: kept.fd.raw).id, plantedID, "and it is not replaced either: it is not bpfnav's to replace")
     }
 
     func testDumpCommandsFillTheCache() throws {
@@ -86,8 +110,11 @@ final class ProgramCacheTrustTests: BPFTestCase {
         let again = try ProgramInfo(fd: second.programFD(.task, .records)).id
         XCTAssertNotEqual(again, planted)
         XCTAssertEqual(chmod(cache.directory, 0o700), 0)
+        // Ours and private again: still not used, since bpfnav did not pin
+        // it (its manifest does not record it), and not replaced either.
         let third = IterLoader(cache: cache)
-        XCTAssertEqual(try ProgramInfo(fd: third.programFD(.task, .records)).id, planted,
-                       "once it is ours and private again, it is used")
+        XCTAssertNotEqual(try ProgramInfo(fd: third.programFD(.task, .records)).id, planted)
+        let kept = try PinnedObject(path: "\(cache.directory)/bpfnav_task_rec")
+        XCTAssertEqual(try ProgramInfo(fd: kept.fd.raw).id, planted)
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 import XCTest
 @testable import Iterators
 
-/// What IterPins does without privileges: recognising what is *not* its own.
+/// What IterPins does without privileges: it refuses every directory that is
+/// not a verified bpffs directory, and changes nothing there.
 final class IterPinsTests: XCTestCase {
     var directory = ""
 
@@ -19,43 +20,77 @@ final class IterPinsTests: XCTestCase {
     }
 
     func testInspectMissing() {
-        XCTAssertEqual(IterPins(directory: directory).inspect("tasks"), .missing)
         XCTAssertEqual(IterPins(directory: directory + "/nope").inspect("tasks"), .missing)
-    }
-
-    func testInspectDirectoryAndRegularFile() {
-        let pins = IterPins(directory: directory)
-        XCTAssertEqual(mkdir(pins.path("sub"), 0o700), 0)
-        XCTAssertEqual(pins.inspect("sub"), .foreign("a directory"))
-        XCTAssertTrue(FileManager.default.createFile(atPath: pins.path("plain"), contents: Data("x".utf8)))
-        XCTAssertEqual(pins.inspect("plain"), .foreign("not a BPF object bpfnav can open"))
-    }
-
-    func testListIgnoresForeignEntries() throws {
-        let pins = IterPins(directory: directory)
-        XCTAssertEqual(try pins.list(), [])
-        XCTAssertTrue(FileManager.default.createFile(atPath: pins.path("tasks"), contents: Data()))
-        XCTAssertEqual(mkdir(pins.path("files"), 0o700), 0)
-        XCTAssertEqual(try pins.list(), [])
         XCTAssertEqual(try IterPins(directory: directory + "/missing").list(), [])
     }
 
-    func testRemoveRefusesWhatIsNotOurs() throws {
+    func testADirectoryNotOnBPFFSIsRefusedAndLeftAlone() throws {
         let pins = IterPins(directory: directory)
         XCTAssertTrue(FileManager.default.createFile(atPath: pins.path("tasks"), contents: Data("keep".utf8)))
-        XCTAssertThrowsError(try pins.remove(["tasks"])) { error in
-            XCTAssertEqual((error as? BPFError)?.errno, EPERM)
-        }
-        XCTAssertThrowsError(try pins.remove(["missing"])) { error in
-            XCTAssertEqual((error as? BPFError)?.errno, ENOENT)
+        for attempt in [{ _ = try pins.list() }, { _ = try pins.remove(["tasks"]) }, { _ = try pins.removeAll() }] {
+            XCTAssertThrowsError(try attempt()) { error in
+                XCTAssertEqual((error as? BPFError)?.errno, ENODEV, "\(error)")
+                XCTAssertTrue("\(error)".contains("not on a bpffs"), "\(error)")
+            }
         }
         XCTAssertThrowsError(try pins.remove(["bad.name"])) { error in
             XCTAssertEqual((error as? BPFError)?.errno, EINVAL)
         }
-        // Nothing was removed, even for the names that came before a refusal.
-        XCTAssertThrowsError(try pins.remove(["tasks", "missing"]))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: pins.path("tasks")))
-        XCTAssertEqual(try pins.removeAll(), [])
-        XCTAssertTrue(FileManager.default.fileExists(atPath: pins.path("tasks")))
+        XCTAssertEqual(try String(contentsOfFile: pins.path("tasks"), encoding: .utf8), "keep")
+    }
+
+    func testSharedPinsLiveInTheCallersSubdirectory() {
+        let pins = IterPins(directory: "/sys/fs/bpf/", shared: true)
+        XCTAssertEqual(pins.requested, "/sys/fs/bpf")
+        XCTAssertEqual(pins.directory, "/sys/fs/bpf/bpfnav-\(geteuid())")
+        XCTAssertEqual(pins.path("tasks"), "/sys/fs/bpf/bpfnav-\(geteuid())/tasks")
+        XCTAssertEqual(IterPins(directory: "/sys/fs/bpf/x").directory, "/sys/fs/bpf/x")
+    }
+}
+
+/// The manifest's records survive their 256-byte encoding exactly.
+final class PinManifestRecordTests: XCTestCase {
+    func testRecordsRoundTrip() {
+        var iterator = PinManifest.Record(role: .iterator, name: "files-pid-1234")
+        iterator.state = .pending
+        iterator.programID = 0xdead_beef
+        iterator.kind = .taskFile
+        iterator.format = .text
+        iterator.params = .pid(1234)
+        iterator.temporary = "bpfnav-new-99-0"
+        var cached = PinManifest.Record(role: .cachedProgram, name: "progs-0123456789abcdef/bpfnav_file_bpf")
+        cached.kind = .taskFile
+        cached.format = .bpfObjects
+        var thread = PinManifest.Record(role: .iterator, name: String(repeating: "v", count: 115))
+        thread.kind = .taskVMA
+        thread.format = .records
+        thread.params = .tid(UInt32.max)
+        let demo = PinManifest.Record(role: .demo, name: "demo/counts")
+        let features = PinManifest.Record(role: .featureCache, name: "progs-1/features")
+        for record in [iterator, cached, thread, demo, features] {
+            let bytes = PinManifest.encode(record)
+            XCTAssertEqual(bytes.count, 256)
+            XCTAssertEqual(PinManifest.decode(bytes), record, record.name)
+        }
+    }
+
+    func testGarbageDecodesToNothing() {
+        XCTAssertNil(PinManifest.decode([UInt8](repeating: 0, count: 256)), "role 0 is the journal, not a record")
+        XCTAssertNil(PinManifest.decode([UInt8](repeating: 0xff, count: 256)))
+        XCTAssertNil(PinManifest.decode([1, 0, 0, 0]))
+    }
+
+    func testKeysSeparateSpaces() {
+        XCTAssertNotEqual(PinManifest.key(.program, 7), PinManifest.key(.map, 7))
+        XCTAssertNotEqual(PinManifest.key(.map, 7), PinManifest.key(.link, 7))
+        XCTAssertNotEqual(PinManifest.key(.link, 0), 0, "key 0 is the journal's")
+    }
+
+    func testNamesThatDoNotFitAreRefused() throws {
+        XCTAssertTrue(PinManifest.fits(String(repeating: "a", count: 115)))
+        XCTAssertFalse(PinManifest.fits(String(repeating: "a", count: 116)))
+        XCTAssertThrowsError(try PinName.validate(String(repeating: "a", count: 116)))
+        XCTAssertThrowsError(try PinName.validate("bpfnav-manifest"), "bpfnav's own names are reserved")
+        XCTAssertThrowsError(try PinName.validate("bpfnav-new-1-0"))
     }
 }

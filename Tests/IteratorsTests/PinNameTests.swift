@@ -47,13 +47,17 @@ final class PinNameTests: XCTestCase {
         assertRejected("nul\u{0}byte", mentioning: "control")
         assertRejected("del\u{7f}", mentioning: "control")
         assertRejected("esc\u{1b}[31m", mentioning: "control")
-        assertRejected(String(repeating: "a", count: 256), mentioning: "255")
-        assertRejected(String(repeating: "é", count: 128), mentioning: "255") // 256 bytes, 128 characters
+        assertRejected(String(repeating: "a", count: 116), mentioning: "115")
+        assertRejected(String(repeating: "é", count: 58), mentioning: "115") // 116 bytes, 58 characters
+        assertRejected("bpfnav-manifest", mentioning: "keeps for itself")
+        assertRejected("progs-1", mentioning: "keeps for itself")
+        assertRejected("demo", mentioning: "keeps for itself")
+        assertRejected("demo-new-12", mentioning: "keeps for itself")
     }
 
     func testValidateAccepts() {
         for name in ["tasks", "files-pid-1", "a", "with space", "UPPER_lower-123", "ünïcødé", "-leading-dash",
-                     String(repeating: "a", count: 255), String(repeating: "é", count: 127) + "a"] {
+                     String(repeating: "a", count: 115), String(repeating: "é", count: 57) + "a", "demos", "progs"] {
             XCTAssertNoThrow(try PinName.validate(name), name)
         }
     }

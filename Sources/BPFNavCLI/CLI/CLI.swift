@@ -163,6 +163,9 @@ public enum CLI {
 /// --dir, shared by the commands that work on bpfnav's pin directory.
 let dirOption = OptionSpec.option("dir", "DIR", "The bpffs directory of bpfnav's pins (default: \(IterPins.defaultDirectory)).")
 
+/// --shared: a --dir others can write to, used through bpfnav's own subdirectory.
+let sharedOption = OptionSpec.flag("shared", "DIR is shared (others can write to it, as bpffs's root): work only in bpfnav's own 0700 subdirectory bpfnav-UID of it.")
+
 extension Arguments {
-    var pins: IterPins { IterPins(directory: string("dir") ?? IterPins.defaultDirectory) }
+    var pins: IterPins { IterPins(directory: string("dir") ?? IterPins.defaultDirectory, shared: flag("shared")) }
 }

@@ -19,13 +19,14 @@ enum DemoCommand {
             .flag("no-browse", "Pin the demo and exit instead of opening the browser (as without a terminal)."),
             .flag("mount", "Mount a bpffs at /sys/fs/bpf first if none is mounted there."),
             dirOption,
+            sharedOption,
         ],
         run: run
     )
 
     static func run(_ args: Arguments) throws {
         if args.flag("mount") { try BPFFS.mountDefaultIfNeeded() }
-        let demo = Demo(directory: args.pins.directory)
+        let demo = Demo(pins: args.pins)
         let pinned = try demo.install()
         let out = Output.standardOutput
         let dir = args.string("dir").map { " --dir \($0)" } ?? ""

@@ -24,6 +24,7 @@ enum PinCommand {
             .option("mode", "MODE", "Permissions of the new pins, octal (default 600: the owner only)."),
             .option("group", "GROUP", "Group of the new pins (a name in /etc/group, or a number), to share them with --mode 640."),
             dirOption,
+            sharedOption,
         ],
         positionals: "KIND",
         positionalHelp: "Iterators to pin (default: all four, those this kernel supports).",
@@ -147,10 +148,16 @@ enum UnpinCommand {
     static let spec = CommandSpec(
         name: "unpin",
         abstract: "Remove pins bpfnav created. Anything else in bpffs is left alone.",
-        discussion: "--all also removes bpfnav's cache of loaded programs in the directory.",
+        discussion: """
+        Only pins bpfnav can prove its own (recorded by id in the directory's manifest,
+        bpfnav-manifest) are removed. --all also removes bpfnav's cache of loaded programs
+        and its demo in the directory, and what killed bpfnav runs left there; the
+        directory itself and its manifest stay.
+        """,
         options: [
             .flag("all", "Remove every pin of bpfnav's in the directory."),
             dirOption,
+            sharedOption,
         ],
         positionals: "NAME",
         positionalHelp: "Pins to remove, by name in the pin directory.",
@@ -215,7 +222,7 @@ enum PinTable {
         case .program:
             (e.program?.typeName ?? "") + (e.owner == .demo ? " (demo)" : e.owner.isBPFNav ? " (program cache)" : "")
         case .map:
-            e.map?.typeName ?? ""
+            (e.map?.typeName ?? "") + (e.owner == .manifest ? " (bpfnav's record of its pins)" : "")
         case .link:
             e.link.map { link in
                 Escape.terminal(Array("\(link.typeName) \(LinkSummary.text(link.details))".utf8))
@@ -234,7 +241,7 @@ enum CatCommand {
         name: "cat",
         abstract: "Print a pinned iterator: the same bytes `cat` of the pin shows.",
         discussion: "NAME is a pin in the pin directory, or a path (containing '/') to any pinned iterator.",
-        options: [dirOption],
+        options: [dirOption, sharedOption],
         positionals: "NAME",
         positionalHelp: "A pin name or path.",
         run: run

@@ -296,6 +296,8 @@ enum ObjectJSON {
             out.append(",\"bpfnav\":{\"demo\":true}")
         case .featureCache:
             out.append(",\"bpfnav\":{\"features\":true,\"cache\":true}")
+        case .manifest:
+            out.append(",\"bpfnav\":{\"manifest\":true}")
         }
         out.append("}")
     }
