@@ -75,6 +75,15 @@ public enum BPFFS {
         }
     }
 
+    /// renameat2(2)'s flags, for `PinDirectory.rename`.
+    ///
+    /// `.exchange` of two pins works on every kernel: bpffs takes
+    /// RENAME_EXCHANGE since 5.16 (commit 3871cb8cf741, "libfs: Support
+    /// RENAME_EXCHANGE in simple_rename()"); before, it answers EINVAL and
+    /// the exchange is made of a hard link and two renames instead, with
+    /// the same outcome: the two objects swapped, each the same inode as
+    /// before, and the destination never missing. Two directories cannot be
+    /// exchanged that way: EINVAL stays the answer.
     public enum RenameMode: UInt32, Sendable {
         /// Fails with EEXIST if `to` exists.
         case noReplace = 1
@@ -82,50 +91,6 @@ public enum BPFFS {
         case exchange = 2
         /// Replaces `to` atomically if it exists.
         case replace = 0
-    }
-
-    /// renameat2(2): moves a pin or directory on a bpffs into place.
-    ///
-    /// `.exchange` of two pins works on every kernel: bpffs takes
-    /// RENAME_EXCHANGE since 5.16 (commit 3871cb8cf741, "libfs: Support
-    /// RENAME_EXCHANGE in simple_rename()"); before, it answers EINVAL and
-    /// the exchange is made of a hard link and two renames instead
-    /// (`exchangeByLink`), with the same outcome: the two objects swapped,
-    /// each the same inode as before, and `to` never missing. Two
-    /// directories cannot be exchanged that way: EINVAL stays the answer.
-    public static func rename(_ from: String, to: String, _ mode: RenameMode) throws(BPFError) {
-        try check(mode == .exchange ? "exchange \(from) with" : "rename \(from) to", to) {
-            Faults.call(.rename) {
-                guard mode == .exchange else { return bpfnav_rename(from, to, mode.rawValue) }
-                let result = Faults.call(.exchange) { bpfnav_rename(from, to, mode.rawValue) }
-                let code = result == -1 ? errno : -result
-                guard result < 0 else { return result }
-                guard code == EINVAL, !isDirectory(from), !isDirectory(to) else { return -code }
-                return exchangeByLink(from, to)
-            }
-        }
-    }
-
-    /// Swaps two pins where renameat2 cannot (before 5.16): `to` gets a
-    /// second name (link(2), the same inode), `from` replaces `to` in one
-    /// rename(2) (atomic: a reader finds the old pin or the new one), and
-    /// the second name becomes `from`. 0 or -errno; on failure both names
-    /// hold what they held before.
-    static func exchangeByLink(_ from: String, _ to: String) -> Int32 {
-        let spare = "\(parent(of: to))/bpfnav-swap-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        if link(to, spare) != 0 { return -errno }
-        if Glibc.rename(from, to) != 0 {
-            let code = errno
-            unlink(spare)
-            return -code
-        }
-        if Glibc.rename(spare, from) != 0 {
-            // Put both back: the new pin to `from`, the old one to `to`.
-            let code = errno
-            if Glibc.rename(to, from) == 0 { _ = Glibc.rename(spare, to) }
-            return -code
-        }
-        return 0
     }
 
     static func pinHint(_ code: Int32) -> String? {

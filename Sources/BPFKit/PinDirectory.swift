@@ -258,8 +258,9 @@ public final class PinDirectory: Sendable {
     }
 
     /// renameat2 within the directory (or into `to` in `target`).
-    /// `.exchange` falls back to a hard link and two renames where bpffs
-    /// cannot exchange (before 5.16), as `BPFFS.rename` explains.
+    /// `.exchange` of two pins falls back to a hard link and two renames
+    /// where bpffs cannot exchange (before 5.16), as `BPFFS.RenameMode`
+    /// explains (`exchangeByLink`).
     public func rename(_ from: String, to: String, in target: PinDirectory? = nil, _ mode: BPFFS.RenameMode) throws(BPFError) {
         let toFD = target?.fd ?? fd
         try check(mode == .exchange ? "exchange \(display(from)) with" : "rename \(display(from)) to",
@@ -277,7 +278,11 @@ public final class PinDirectory: Sendable {
         }
     }
 
-    /// `BPFFS.exchangeByLink`, relative to the directory.
+    /// Swaps two pins where renameat2 cannot: `to` gets a second name
+    /// (linkat, the same inode), `from` replaces `to` in one renameat
+    /// (atomic: a reader finds the old pin or the new one), and the second
+    /// name becomes `from`. 0 or -errno; on failure both names hold what
+    /// they held before.
     func exchangeByLink(_ from: String, _ to: String) -> Int32 {
         let spare = "bpfnav-swap-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         if linkat(fd, to, fd, spare, 0) != 0 { return -errno }

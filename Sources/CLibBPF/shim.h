@@ -94,17 +94,9 @@ static inline long long bpfnav_fs_magic(const char *path)
 	return (long long)st.f_type;
 }
 
-/* renameat2(2) with its flags (RENAME_NOREPLACE, RENAME_EXCHANGE), or
- * -errno. glibc declares it only under _GNU_SOURCE, which Swift's Glibc
- * module does not set. */
-static inline int bpfnav_rename(const char *from, const char *to, unsigned int flags)
-{
-	if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, flags) != 0)
-		return -errno;
-	return 0;
-}
-
-/* renameat2(2) relative to directory fds, or -errno. */
+/* renameat2(2) relative to directory fds with its flags (RENAME_NOREPLACE,
+ * RENAME_EXCHANGE), or -errno. glibc declares it only under _GNU_SOURCE,
+ * which Swift's Glibc module does not set. */
 static inline int bpfnav_renameat(int fromdir, const char *from, int todir, const char *to, unsigned int flags)
 {
 	if (syscall(SYS_renameat2, fromdir, from, todir, to, flags) != 0)

@@ -349,6 +349,12 @@ public struct IterPins: Sendable {
             if record.state == .pending || pinnedID(record.name, in: dir) != id { manifest.remove(.link, id) }
         }
         if journal.state != .idle { try? manifest.setJournal(.idle) }
+        // A manifest a killed run was making (all are made under the lock).
+        for name in (try? dir.names()) ?? [] where name.hasPrefix(PinManifest.pinName + "-new-") {
+            guard let pinned = try? dir.object(name), pinned.kind == .map,
+                  let info = try? MapInfo(fd: pinned.fd.raw, withFDInfo: false), PinManifest.isOurs(info) else { continue }
+            if dir.unlink(name) { removed.append(name) }
+        }
         removed += Self.removeDemoTemporaries(in: dir, manifest: manifest)
         return removed
     }
