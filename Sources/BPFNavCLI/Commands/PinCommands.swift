@@ -184,8 +184,10 @@ enum PinsCommand {
         discussion: """
         Walks every mounted bpffs (from /proc/self/mountinfo), or only PATH. Each pin
         is opened (BPF_OBJ_GET) and shown with its kind, id and name; links with what
-        they attach (iterators: target and pid/tid). OWNER is bpfnav for bpfnav's
-        iterator pins and its program cache: the only pins bpfnav replaces or removes.
+        they attach (iterators: target and pid/tid). OWNER is bpfnav for what bpfnav's
+        manifest (bpfnav-manifest, in a directory only you or root can write) records:
+        its iterator pins, program cache and demo, the only pins bpfnav replaces or
+        removes. A program's name proves nothing.
         """,
         options: [
             .option("dir", "DIR", "Same as PATH."),
