@@ -108,6 +108,12 @@ public enum BPFFS {
         guard let dir = opendir(directory) else {
             throw BPFError("read directory", directory, errno: errno)
         }
+        return names(in: dir)
+    }
+
+    /// The names a directory stream lists, without "." and "..", sorted;
+    /// closes the stream.
+    static func names(in dir: OpaquePointer) -> [String] {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {

@@ -198,19 +198,13 @@ public final class PinDirectory: Sendable {
     /// Names in the directory, without "." and "..", sorted.
     public func names() throws(BPFError) -> [String] {
         let copy = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard copy >= 0, let stream = fdopendir(copy) else {
+        guard copy >= 0 else { throw BPFError("read directory", path, errno: errno) }
+        guard let stream = fdopendir(copy) else {
             let code = errno
+            close(copy)
             throw BPFError("read directory", path, errno: code)
         }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        return BPFFS.names(in: stream)
     }
 
     /// Opens the object pinned at `name` (`BPF_OBJ_GET`); a symlink or a
