@@ -6,8 +6,6 @@
 #ifndef BPFNAV_ITER_COMMON_H
 #define BPFNAV_ITER_COMMON_H
 
-#include "compat.h"
-
 #ifndef BPF_ANY
 #define BPF_ANY 0
 #endif
@@ -187,6 +185,21 @@ static const __u64 esc_word[512] = {
 #endif
 
 /*
+ * The escape of byte b0 (esc_word's value), given the classes of it and
+ * the three bytes after it; *run carries the bytes still to copy of a
+ * sequence from one byte to the next.
+ */
+static __always_inline __u64 esc_next(__u64 *run, __u64 b0, __u64 t0,
+				      __u64 t1, __u64 t2, __u64 t3)
+{
+	__u64 step = esc_step[ESC_MASK(*run | (t0 & 0xf0) | (t1 & 0x0c) |
+				       (t2 & 2) | (t3 & 1), 1023)];
+
+	*run = (step & 3) << 8;
+	return esc_word[(step & 0x100) | b0];
+}
+
+/*
  * Escapes the len bytes at src into out; returns the length written. src has
  * src_mask + 1 readable bytes (a power of two), and zeros from src[len] up to
  * the next multiple of 8: a NUL is never part of a string, so it escapes to
@@ -219,12 +232,9 @@ static __always_inline __u32 esc_copy(char *out, const __u32 out_mask,
 #pragma clang loop unroll(full)
 		for (__u32 j = 0; j < 8; j++) {
 			__u64 b3 = (__u8)src[(i + j + 3) & src_mask];
-			__u64 t3 = esc_class[b3], step, w;
+			__u64 t3 = esc_class[b3], w;
 
-			step = esc_step[ESC_MASK(run | (t0 & 0xf0) | (t1 & 0x0c) |
-						 (t2 & 2) | (t3 & 1), 1023)];
-			run = (step & 3) << 8;
-			w = esc_word[(step & 0x100) | b0];
+			w = esc_next(&run, b0, t0, t1, t2, t3);
 			ESC_PUT4(out + o, w);
 			/* Bounded where it is computed: every path reaches
 			 * the next byte with the same range. */
@@ -252,42 +262,43 @@ static __always_inline __u32 esc_copy(char *out, const __u32 out_mask,
 })
 
 /*
- * Names of at most 15 bytes (comm, map names), escaped: up to 60 bytes,
- * through a per-CPU scratch (5.10 refuses stack writes at a variable
- * offset). Taken like the path scratch (slot_take() in compat.h).
- */
-struct esc_name_scratch {
-	__u64 takers;
-	char out[64 + 4];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct esc_name_scratch);
-} bpfnav_nscratch SEC(".maps");
-
-/*
- * Writes a NUL-padded 16-byte name escaped, or "?(-16)" (EBUSY) when
- * another reader on this CPU holds the scratch. Clears the last byte, so
+ * Writes a NUL-padded 16-byte name (comm, a map's name) escaped. Each
+ * byte's escape goes to a slot of its own on the stack (5.10 refuses stack
+ * writes at a variable offset, and a per-CPU scratch would cost a map) and
+ * is written with its width, up to the first NUL. Clears the last byte, so
  * the name is always terminated.
  */
 static __always_inline void seq_write_name(struct seq_file *seq, char name[16])
 {
-	struct esc_name_scratch *s;
-	__u32 zero = 0, len;
+	__u64 out[16], run = 0, b0, b1, b2, t0, t1, t2;
+	__u32 j;
 
 	name[15] = 0;
-	s = bpf_map_lookup_elem(&bpfnav_nscratch, &zero);
-	if (!s || !slot_take(&s->takers)) {
-		SEQ_PUTS(seq, "?(-16)");
-		return;
+	b0 = (__u8)name[0];
+	b1 = (__u8)name[1];
+	b2 = (__u8)name[2];
+	t0 = esc_class[b0];
+	t1 = esc_class[b1];
+	t2 = esc_class[b2];
+#pragma clang loop unroll(full)
+	for (j = 0; j < 16; j++) {
+		/* Past the end: NUL, as in the name's own padding. */
+		__u64 b3 = j + 3 < 16 ? (__u8)name[j + 3] : 0;
+		__u64 t3 = esc_class[b3];
+
+		out[j] = esc_next(&run, b0, t0, t1, t2, t3);
+		b0 = b1, b1 = b2, b2 = b3;
+		t0 = t1, t1 = t2, t2 = t3;
 	}
-	/* All 16 bytes: the NULs after the name escape to nothing. */
-	len = ESC_COPY(s->out, name, 16, 16, 16);
-	bpf_seq_write(seq, s->out, len);
-	slot_give(&s->takers);
+#pragma clang loop unroll(full)
+	for (j = 0; j < 16; j++) {
+		/* The width, at most 4 (7 for the verifier: within the slot). */
+		__u32 width = (out[j] >> 32) & 7;
+
+		if (!width)
+			break;
+		bpf_seq_write(seq, &out[j], width);
+	}
 }
 
 #endif /* BPFNAV_ITER_COMMON_H */
