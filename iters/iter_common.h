@@ -54,7 +54,6 @@ static __always_inline void seq_header_once(struct bpf_iter_meta *meta,
 		seq_header_once(meta, seq, ___h, sizeof(___h) - 1);           \
 	})
 
-
 /*
  * Escaping of untrusted strings (comm, paths, names) for the text programs,
  * so that `cat` of a pin never hands a terminal a raw control byte or a
@@ -69,8 +68,9 @@ static __always_inline void seq_header_once(struct bpf_iter_meta *meta,
  * part in a sequence; esc_step, from the classes of a byte and the three
  * after it and the bytes still to copy of a sequence found earlier, whether
  * to copy the byte and how many bytes to copy after it; esc_word the
- * escape. Every escape is written as 4 bytes at once; the output position
- * advances by its width (0 to 4), so later bytes overwrite the surplus.
+ * escape (up to 4 characters and their count). esc_copy() writes each
+ * escape as 4 bytes at once and advances by its width (0 to 4), so later
+ * bytes overwrite the surplus; seq_write_name() writes each with its width.
  */
 
 /* Continuation kinds (a sequence's second byte) and lead kinds. */
