@@ -174,6 +174,20 @@ static const __u64 esc_word[512] = {
 })
 
 /*
+ * &base[idx & mask], with the mask and the addition in one asm statement:
+ * verifiers before 5.12 (5.10) forget the bounds of a scalar the compiler
+ * spills to the stack, so an index is bounded right where it is used.
+ */
+#define ESC_AT(base, idx, mask, shift) ({				\
+	__u64 ___i = (idx);						\
+	__typeof__(&(base)[0]) ___p = &(base)[0];			\
+	asm volatile("%0 &= %2\n\t%0 <<= %3\n\t%1 += %0"		\
+		     : "+r"(___i), "+r"(___p) : "i"(mask), "i"(shift));	\
+	___p;								\
+})
+#define ESC_CLASS_OF(b)	(*ESC_AT(esc_class, b, 255, 0))
+
+/*
  * The escape's 4 bytes in one store where the kernel takes unaligned ones
  * (the verifier refuses them where the arch is slow at them).
  */
@@ -192,11 +206,11 @@ static const __u64 esc_word[512] = {
 static __always_inline __u64 esc_next(__u64 *run, __u64 b0, __u64 t0,
 				      __u64 t1, __u64 t2, __u64 t3)
 {
-	__u64 step = esc_step[ESC_MASK(*run | (t0 & 0xf0) | (t1 & 0x0c) |
-				       (t2 & 2) | (t3 & 1), 1023)];
+	__u64 step = *ESC_AT(esc_step, *run | (t0 & 0xf0) | (t1 & 0x0c) |
+			     (t2 & 2) | (t3 & 1), 1023, 1);
 
 	*run = (step & 3) << 8;
-	return esc_word[(step & 0x100) | b0];
+	return *ESC_AT(esc_word, (step & 0x100) | b0, 511, 3);
 }
 
 /*
@@ -226,16 +240,16 @@ static __always_inline __u32 esc_copy(char *out, const __u32 out_mask,
 		b0 = (__u8)src[i & src_mask];
 		b1 = (__u8)src[(i + 1) & src_mask];
 		b2 = (__u8)src[(i + 2) & src_mask];
-		t0 = esc_class[b0];
-		t1 = esc_class[b1];
-		t2 = esc_class[b2];
+		t0 = ESC_CLASS_OF(b0);
+		t1 = ESC_CLASS_OF(b1);
+		t2 = ESC_CLASS_OF(b2);
 #pragma clang loop unroll(full)
 		for (__u32 j = 0; j < 8; j++) {
 			__u64 b3 = (__u8)src[(i + j + 3) & src_mask];
-			__u64 t3 = esc_class[b3], w;
+			__u64 t3 = ESC_CLASS_OF(b3), w;
 
 			w = esc_next(&run, b0, t0, t1, t2, t3);
-			ESC_PUT4(out + o, w);
+			ESC_PUT4(ESC_AT(out, o, out_mask, 0), w);
 			/* Bounded where it is computed: every path reaches
 			 * the next byte with the same range. */
 			o = ESC_MASK(o + (w >> 32), out_mask);
@@ -243,7 +257,8 @@ static __always_inline __u32 esc_copy(char *out, const __u32 out_mask,
 			t0 = t1, t1 = t2, t2 = t3;
 		}
 	}
-	return o;
+	/* Again at the end: the caller's helper call wants it bounded. */
+	return ESC_MASK(o, out_mask);
 }
 
 /*
@@ -277,14 +292,14 @@ static __always_inline void seq_write_name(struct seq_file *seq, char name[16])
 	b0 = (__u8)name[0];
 	b1 = (__u8)name[1];
 	b2 = (__u8)name[2];
-	t0 = esc_class[b0];
-	t1 = esc_class[b1];
-	t2 = esc_class[b2];
+	t0 = ESC_CLASS_OF(b0);
+	t1 = ESC_CLASS_OF(b1);
+	t2 = ESC_CLASS_OF(b2);
 #pragma clang loop unroll(full)
 	for (j = 0; j < 16; j++) {
 		/* Past the end: NUL, as in the name's own padding. */
 		__u64 b3 = j + 3 < 16 ? (__u8)name[j + 3] : 0;
-		__u64 t3 = esc_class[b3];
+		__u64 t3 = ESC_CLASS_OF(b3);
 
 		out[j] = esc_next(&run, b0, t0, t1, t2, t3);
 		b0 = b1, b1 = b2, b2 = b3;
