@@ -1,3 +1,4 @@
+import Explorer
 import Foundation
 import Iterators
 import XCTest
@@ -111,6 +112,92 @@ final class HostilePinTests: BPFTestCase {
             $0.starts(with: Array("{\"pid\":\(title.pid),\"fd\":3,".utf8))
         })
         XCTAssertEqual(JSONText.stringField("path", in: Array(fd3)), Array((dir + "/").utf8) + fileName)
+    }
+
+    /// The kernel's escaping, as README "Escaping" describes it, for
+    /// comparison: `\\`, `\n`, `\t`, `\xNN` for other control bytes, DEL, C1
+    /// controls and bytes that are not part of valid UTF-8.
+    private func escapedLikeTheKernel(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        func hex(_ b: UInt8) { out += Array(String(format: "\\x%02x", b).utf8) }
+        bytes.withUnsafeBytes { raw in
+            var i = 0
+            while i < raw.count {
+                let b = raw[i]
+                switch b {
+                case 0x5c: out += Array(#"\\"#.utf8); i += 1
+                case 0x0a: out += Array(#"\n"#.utf8); i += 1
+                case 0x09: out += Array(#"\t"#.utf8); i += 1
+                case 0x20..<0x7f: out.append(b); i += 1
+                case ..<0x80: hex(b); i += 1
+                default:
+                    let length = Escape.utf8Length(raw, at: i)
+                    if length == 0 {
+                        hex(b); i += 1
+                    } else if b == 0xc2 && raw[i + 1] < 0xa0 {
+                        hex(b); hex(raw[i + 1]); i += 2
+                    } else {
+                        out += raw[i..<(i + length)]; i += length
+                    }
+                }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Paths with every kind of byte the escaping tells apart, read through
+    /// the files pin, agree with the escaping described in README.
+    func testPathEscapingMatchesTheDescription() throws {
+        var rng = SplitMix(seed: 0x6573_6361_7065)
+        let names: [[UInt8]] = [
+            Array(0x01...0x1f).filter { $0 != 0x2f } + [0x7f, 0x5c, 0x41],
+            [0xc2, 0x80, 0xc2, 0x85, 0xc2, 0x9f, 0xc2, 0xa0, 0xc3, 0x80, 0xdf, 0xbf, 0x5c, 0x5c],
+            [0xc0, 0xaf, 0xc1, 0xbf, 0xe0, 0x80, 0xaf, 0xe0, 0x9f, 0xbf, 0xe0, 0xa0, 0x80, 0xf0, 0x80, 0x80, 0xaf,
+             0xf0, 0x8f, 0xbf, 0xbf, 0xf0, 0x90, 0x80, 0x80],
+            [0xed, 0xa0, 0x80, 0xed, 0xbf, 0xbf, 0xed, 0x9f, 0xbf, 0xee, 0x80, 0x80, 0xef, 0xbf, 0xbf],
+            [0xf4, 0x90, 0x80, 0x80, 0xf4, 0x8f, 0xbf, 0xbf, 0xf5, 0x80, 0x80, 0x80, 0xff, 0xfe, 0xf1, 0x80, 0x80, 0x80],
+            [0xe2, 0x82, 0x61, 0xf0, 0x9f, 0x98, 0x62, 0x80, 0xbf, 0xe2, 0x82, 0xac, 0xe2],
+            (0..<200).map { _ in
+                var b: UInt8
+                repeat { b = UInt8(truncatingIfNeeded: rng.next()) } while b == 0 || b == 0x2f
+                return b
+            } + [0x7a],  // not a newline last: $(printf) would drop it
+        ]
+        let dir = NSTemporaryDirectory() + "bpfnav-escaping-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Names are bytes, not Strings: the shell makes the files, fds 3..9.
+        let makes = names.enumerated().map { "f\($0.offset + 3)=\"$1/$(printf '\(printfOctal($0.element))')\"; : > \"$f\($0.offset + 3)\"" }
+        let opens = names.indices.map { "\($0 + 3)<\"$f\($0 + 3)\"" }.joined(separator: " ")
+        let child = spawn(try Child(shell: makes.joined(separator: "\n") + "\nexec \(opens) sleep 1000", arguments: [dir]))
+        XCTAssertTrue(child.waitForExec("sleep"))
+
+        let spec = PinSpec(kind: .taskFile, params: .pid(UInt32(child.pid)))
+        try pins.create([spec])
+        let text = try cat(spec.name).text
+        var paths: [Int: String] = [:]
+        for row in text.split(separator: "\n").dropFirst() {
+            let fields = row.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            XCTAssertEqual(fields.count, 6, String(row))
+            if fields.count == 6, let fd = Int(fields[1]) { paths[fd] = String(fields[5]) }
+        }
+        let prefix = Features.current.supports(.fileDPath) ? dir + "/" : "\u{2026}/"
+        for (i, name) in names.enumerated() {
+            XCTAssertEqual(paths[i + 3], prefix + escapedLikeTheKernel(name), "fd \(i + 3): \(name)")
+        }
+    }
+}
+
+/// A small deterministic generator (the test's bytes are the same every run).
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 }
 
