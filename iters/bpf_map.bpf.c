@@ -96,13 +96,17 @@ int bpfnav_map_txt(struct bpf_iter__bpf_map *ctx)
 	collect_map(map, &r);
 	type = r.type;
 	if (type < MAP_TYPE_NAMES)
-		BPF_SEQ_PRINTF(seq, "%7u %-21s %5u %6u %12u 0x%08llx %s\n", r.id,
+		BPF_SEQ_PRINTF(seq, "%7u %-21s %5u %6u %12u 0x%08llx ", r.id,
 			       map_type_names[type], r.key_size, r.value_size,
-			       r.max_entries, r.flags, r.name);
+			       r.max_entries, r.flags);
 	else
-		BPF_SEQ_PRINTF(seq, "%7u type_%-16u %5u %6u %12u 0x%08llx %s\n",
+		BPF_SEQ_PRINTF(seq, "%7u type_%-16u %5u %6u %12u 0x%08llx ",
 			       r.id, type, r.key_size, r.value_size,
-			       r.max_entries, r.flags, r.name);
+			       r.max_entries, r.flags);
+	/* The kernel allows [A-Za-z0-9_.] in names today; escaped anyway,
+	 * as every string of the text programs is (iter_common.h). */
+	seq_write_name(seq, r.name);
+	SEQ_PUTS(seq, "\n");
 	return 0;
 }
 

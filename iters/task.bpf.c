@@ -99,8 +99,11 @@ int bpfnav_task_txt(struct bpf_iter__task *ctx)
 	/* %s, not %c: bpf_seq_printf() takes %c from 5.13 on. */
 	state[0] = state_letter(r.state);
 	state[1] = 0;
-	BPF_SEQ_PRINTF(seq, "%7d %7d %7d %6u %s %s\n", r.pid, r.tid, r.ppid,
-		       r.uid, state, r.comm);
+	BPF_SEQ_PRINTF(seq, "%7d %7d %7d %6u %s ", r.pid, r.tid, r.ppid,
+		       r.uid, state);
+	/* Any process sets its own comm: escaped (iter_common.h). */
+	seq_write_name(seq, r.comm);
+	SEQ_PUTS(seq, "\n");
 	return 0;
 }
 

@@ -26,6 +26,8 @@ struct file_scratch {
 	__u64 takers;
 	struct bpfnav_file_rec rec;
 	char path[BPFNAV_PATH_MAX + 8];
+	/* The text program's escaped path (ESC_COPY in iter_common.h). */
+	char esc[4 * BPFNAV_PATH_MAX + 4];
 };
 
 struct {
@@ -220,9 +222,11 @@ int bpfnav_file_txt(struct bpf_iter__task_file *ctx)
 		 * as the path. */
 		if (r->path_source == BPFNAV_PATH_NAME)
 			SEQ_PUTS(seq, "\u2026/");
-		/* Re-bound: the verifier forgets what it knew across the map. */
-		bpf_seq_write(seq, s->path,
-			      r->path_len & (BPFNAV_PATH_MAX - 1));
+		/* Anyone names files: escaped (iter_common.h). 8 zero
+		 * bytes follow the path (collect_*()). */
+		bpf_seq_write(seq, s->esc,
+			      ESC_COPY(s->esc, s->path, BPFNAV_PATH_MAX,
+				       r->path_len, BPFNAV_PATH_MAX));
 	} else
 		BPF_SEQ_PRINTF(seq, "?(%d)", r->path_err);
 	SEQ_PUTS(seq, "\n");

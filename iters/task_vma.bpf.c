@@ -41,6 +41,8 @@ struct vma_scratch {
 	__u32 last_len;
 	struct bpfnav_vma_rec rec;
 	char path[BPFNAV_PATH_MAX + 8];
+	/* The text program's escaped path (ESC_COPY in iter_common.h). */
+	char esc[4 * BPFNAV_PATH_MAX + 4];
 };
 
 struct {
@@ -265,9 +267,11 @@ int bpfnav_vma_txt(struct bpf_iter__task_vma *ctx)
 		 * as the path. */
 		if (r->path_source == BPFNAV_PATH_NAME)
 			SEQ_PUTS(seq, "\u2026/");
-		/* Re-bound: the verifier forgets what it knew across the map. */
-		bpf_seq_write(seq, s->path,
-			      r->path_len & (BPFNAV_PATH_MAX - 1));
+		/* Anyone names files: escaped (iter_common.h). 8 zero
+		 * bytes follow the path (collect_*()). */
+		bpf_seq_write(seq, s->esc,
+			      ESC_COPY(s->esc, s->path, BPFNAV_PATH_MAX,
+				       r->path_len, BPFNAV_PATH_MAX));
 		SEQ_PUTS(seq, "\n");
 	} else if (r->special == BPFNAV_VMA_HEAP) {
 		BPF_SEQ_PRINTF(seq, "%-10llu [heap]\n", r->inode);

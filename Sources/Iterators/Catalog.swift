@@ -21,11 +21,17 @@ public enum Catalog {
         return bytes
     }
 
-    /// Opens `kind`'s object, sets its knobs and loads it; all of its
-    /// programs are loaded.
-    public static func load(_ kind: IterKind, knobs: Knobs = .forThisKernel) throws(BPFError) -> BPFObject {
+    /// Opens `kind`'s object, sets its knobs and loads it: all of its
+    /// programs, or only the one of `format`.
+    public static func load(_ kind: IterKind, knobs: Knobs = .forThisKernel,
+                            only format: IterFormat? = nil) throws(BPFError) -> BPFObject {
         let object = try BPFObject(elf: object(for: kind), name: kind.target)
         try object.setData(section: Knobs.section, to: knobs.raw)
+        if let format {
+            for other in kind.formats where other != format {
+                try object.setAutoload(kind.programName(other), false)
+            }
+        }
         try object.load()
         return object
     }

@@ -144,13 +144,18 @@ final class ProbeContext {
     var results: [Feature: ProbeResult] = [:]
 
     /// Whether the verifier takes `kind`'s programs with `knobs` (bpf_d_path
-    /// switched on): loads them. Only a refusal (EACCES or EINVAL) says no;
-    /// any other failure is left for the real load to report.
+    /// switched on): loads its records program. Only a refusal (EACCES or
+    /// EINVAL) says no; any other failure is left for the real load to
+    /// report.
     func loads(_ kind: IterKind, with knobs: Knobs) -> ProbeResult {
         if results[kind.feature] == .missing { return .missing }
         guard Capabilities.current().canLoadTracing else { return .unknown(EPERM) }
         do {
-            _ = try Catalog.load(kind, knobs: knobs)
+            // The records program alone: the text program calls
+            // bpf_d_path the same way, and its escaping loop makes it the
+            // slower one to verify (and to verify again with a log, as
+            // libbpf does after a refusal).
+            _ = try Catalog.load(kind, knobs: knobs, only: .records)
             return .supported
         } catch {
             return error.errno == EACCES || error.errno == EINVAL ? .missing : .supported

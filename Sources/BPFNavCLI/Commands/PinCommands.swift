@@ -241,8 +241,10 @@ enum PinTable {
 enum CatCommand {
     static let spec = CommandSpec(
         name: "cat",
-        abstract: "Print a pinned iterator: the same bytes `cat` of the pin shows.",
-        discussion: "NAME is a pin in the pin directory, or a path (containing '/') to any pinned iterator.",
+        abstract: "Print a pinned iterator: what `cat` of the pin shows, control bytes made visible.",
+        discussion: "NAME is a pin in the pin directory, or a path (containing '/') to any pinned iterator. "
+            + "Control bytes other than newline and tab, DEL, C1 controls and invalid UTF-8 are shown as \\xNN, "
+            + "so a pin made by anyone cannot send the terminal an escape sequence.",
         options: [dirOption, sharedOption],
         positionals: "NAME",
         positionalHelp: "A pin name or path.",
@@ -269,9 +271,19 @@ enum CatCommand {
         }
         let reader = try IterReader(pinnedAt: path)
         let out = Output.standardOutput
+        // Any pin, bpfnav's or not: a foreign iterator's output may carry
+        // escape sequences (bpfnav's own text is escaped in the kernel
+        // already and passes unchanged).
+        var filter = TerminalFilter()
         do {
             try reader.forEachChunk { chunk in
-                out.write(bytes: chunk)
+                try filter.filter(chunk) { bytes in
+                    out.write(bytes: bytes)
+                    try out.check()
+                }
+            }
+            try filter.finish { bytes in
+                out.write(bytes: bytes)
                 try out.check()
             }
         } catch is OutputClosed {
