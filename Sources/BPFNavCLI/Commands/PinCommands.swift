@@ -53,6 +53,7 @@ enum PinCommand {
         if name != nil, kinds.count != 1 {
             throw UsageError("--name needs exactly one KIND")
         }
+        if let name { try usage { () throws(BPFError) in try PinName.validate(name) } }
         if params != .all, kinds.contains(.bpfMap) {
             throw UsageError("maps lists every BPF map: --pid and --tid apply to tasks, files and vmas only")
         }
@@ -75,7 +76,15 @@ enum PinCommand {
             specs.removeAll { features.lacks($0.kind.feature) }
             if specs.isEmpty, let first = leftOut.first { throw first.refusal }
         }
-        let created = try pins.create(specs, loader: IterLoader(cache: .standard), access: access)
+        let loader = IterLoader(cache: .standard)
+        if params != .all, !specs.isEmpty {
+            // What create checks first (the pid exists, is a process), then
+            // whether the kernel's walk shows it at all: a pin that could
+            // only ever print a header is refused, not made.
+            try pins.validate(specs, existing: false)
+            try TaskParams.requireVisible(params, loader: loader)
+        }
+        let created = try pins.create(specs, loader: loader, access: access)
         if access.sharesBeyondOwner {
             for pin in created where pin.kind == .taskFile || pin.kind == .taskVMA {
                 // Paths of files and mappings can be other users' secrets.
@@ -106,8 +115,15 @@ func pinAccess(_ args: Arguments) throws -> PinAccess {
     }
     var group: gid_t?
     if let name = args.string("group") {
-        if let number = gid_t(name) {
-            group = number
+        let digits = name.drop { $0 == "-" || $0 == "+" }
+        if !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            // A number: any gid the kernel takes, in /etc/group or not (a
+            // directory service's). Not -1 (4294967295): chown reads it as
+            // "leave the group as it is", so the pin would not be shared.
+            guard name.first != "-", let number = UInt64(digits), number < UInt64(gid_t.max) else {
+                throw UsageError("--group \(name) is not a group id: ids go from 0 to \(gid_t.max - 1) (\(gid_t.max), which is -1, tells chown to leave the group unchanged)")
+            }
+            group = gid_t(number)
         } else if let gid = groupID(named: name) {
             group = gid
         } else {
@@ -162,6 +178,7 @@ enum UnpinCommand {
         if all == !args.positionals.isEmpty {
             throw UsageError(all ? "give NAMEs or --all, not both" : "give the NAMEs to unpin, or --all")
         }
+        for name in args.positionals { try usage { () throws(BPFError) in try PinName.validate(name) } }
         let pins = args.pins
         let removed = all ? try pins.removeAll() : try pins.remove(args.positionals)
         for name in removed {
@@ -245,7 +262,7 @@ enum CatCommand {
             throw UsageError("give exactly one pin NAME")
         }
         let path = name.contains("/") ? name : args.pins.path(name)
-        if !name.contains("/") { try PinName.validate(name) }
+        if !name.contains("/") { try usage { () throws(BPFError) in try PinName.validate(name) } }
         // Only pinned iterators: a directory or a file elsewhere is not one.
         var st = stat()
         if lstat(path, &st) == 0 {
@@ -258,7 +275,18 @@ enum CatCommand {
                                hint: "not on a bpffs, so not a pinned iterator: use cat for other files")
             }
         }
-        let reader = try IterReader(pinnedAt: path)
+        // A pinned map or program opens as nothing cat can show (EIO, or a
+        // map's own dump on bpffs): say what it is and what reads it.
+        // BPF_OBJ_GET wants read and write access; a pin shared read-only
+        // goes straight to the open below.
+        let kind = pinnedKind(path)
+        if kind == .map || kind == .program {
+            let what = kind == .map
+                ? "a pinned map, not an iterator: bpfnav map dump \(path) prints its entries"
+                : "a pinned program, not an iterator: bpfnav pins \(path) shows which"
+            throw BPFError("open pinned iterator", path, errno: EINVAL, hint: what)
+        }
+        let reader = try openIterator(path)
         let out = Output.standardOutput
         do {
             try reader.forEachChunk { chunk in
@@ -269,4 +297,22 @@ enum CatCommand {
             return
         }
     }
+}
+
+/// The pinned iterator at `path`, opened for reading.
+func openIterator(_ path: String) throws(BPFError) -> IterReader {
+    do {
+        return try IterReader(pinnedAt: path)
+    } catch {
+        // bpffs opens a pinned link only when it is an iterator.
+        guard error.errno == EIO else { throw error }
+        throw BPFError("open pinned iterator", path, errno: EIO,
+                       hint: "a pinned link that is not an iterator: bpfnav pins \(path) shows what it attaches")
+    }
+}
+
+/// What is pinned at `path`, when BPF_OBJ_GET opens it.
+func pinnedKind(_ path: String) -> BPFObjectKind? {
+    guard let pinned = try? PinnedObject(path: path) else { return nil }
+    return pinned.kind
 }
