@@ -275,18 +275,9 @@ enum CatCommand {
                                hint: "not on a bpffs, so not a pinned iterator: use cat for other files")
             }
         }
-        // A pinned map or program opens as nothing cat can show (EIO, or a
-        // map's own dump on bpffs): say what it is and what reads it.
-        // BPF_OBJ_GET wants read and write access; a pin shared read-only
-        // goes straight to the open below.
-        let kind = pinnedKind(path)
-        if kind == .map || kind == .program {
-            let what = kind == .map
-                ? "a pinned map, not an iterator: bpfnav map dump \(path) prints its entries"
-                : "a pinned program, not an iterator: bpfnav pins \(path) shows which"
-            throw BPFError("open pinned iterator", path, errno: EINVAL, hint: what)
-        }
         let reader = try openIterator(path)
+        // A pinned map with BTF opens too, as bpffs's own dump of it.
+        if let refusal = notAnIterator(path, errno: EINVAL) { throw refusal }
         let out = Output.standardOutput
         do {
             try reader.forEachChunk { chunk in
@@ -299,16 +290,29 @@ enum CatCommand {
     }
 }
 
-/// The pinned iterator at `path`, opened for reading.
+/// The pinned iterator at `path`, opened for reading. A pinned map or
+/// program opens as nothing cat can show (EIO): the error says what it is.
 func openIterator(_ path: String) throws(BPFError) -> IterReader {
     do {
         return try IterReader(pinnedAt: path)
     } catch {
+        if let refusal = notAnIterator(path, errno: error.errno) { throw refusal }
         // bpffs opens a pinned link only when it is an iterator.
         guard error.errno == EIO else { throw error }
         throw BPFError("open pinned iterator", path, errno: EIO,
                        hint: "a pinned link that is not an iterator: bpfnav pins \(path) shows what it attaches")
     }
+}
+
+/// The error for a pinned map or program given to cat, nil for anything
+/// else. BPF_OBJ_GET wants read and write access: a pin shared read-only
+/// is not looked at.
+func notAnIterator(_ path: String, errno code: Int32) -> BPFError? {
+    let kind = pinnedKind(path)
+    guard kind == .map || kind == .program else { return nil }
+    return BPFError("open pinned iterator", path, errno: code, hint: kind == .map
+        ? "a pinned map, not an iterator: bpfnav map dump \(path) prints its entries"
+        : "a pinned program, not an iterator: bpfnav pins \(path) shows which")
 }
 
 /// What is pinned at `path`, when BPF_OBJ_GET opens it.
