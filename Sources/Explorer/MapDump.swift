@@ -13,6 +13,7 @@ public struct MapDump: ~Copyable {
         if let id = UInt32(target), !target.contains("/") {
             fd = try BPFObjectSpace.map.open(id)
         } else {
+            try Self.requirePin(target)
             let pinned = try PinnedObject(path: target)
             guard pinned.kind == .map else {
                 throw BPFError("dump map", target, errno: EINVAL,
@@ -24,6 +25,26 @@ public struct MapDump: ~Copyable {
         // Without BTF the dump is still complete, in hex only.
         btf = info.btfID != 0 ? try? BTF.load(id: info.btfID) : nil
         self.fd = fd
+    }
+
+    /// BPF_OBJ_GET answers EACCES for anything that is not a pin, even to
+    /// root ("no read access" would send the user to chmod): a path that
+    /// does not exist, or is not on a bpffs, is named as that first.
+    static func requirePin(_ path: String) throws(BPFError) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            let code = errno
+            throw BPFError("dump map", path, errno: code, hint: code == ENOENT
+                ? "nothing is there: give a map pin on a bpffs (bpfnav pins lists them) or a map id (bpfnav maps)" : nil)
+        }
+        if st.st_mode & S_IFMT == S_IFDIR {
+            throw BPFError("dump map", path, errno: EISDIR,
+                           hint: "a directory: give a map pin in it (bpfnav pins \(path) lists them)")
+        }
+        if !BPFFS.isBPFFS(path) {
+            throw BPFError("dump map", path, errno: EINVAL,
+                           hint: "not on a bpffs, so not a pinned map: give a map pin (bpfnav pins lists them) or a map id (bpfnav maps)")
+        }
     }
 
     public var contents: MapContents { MapContents(fd: fd.raw, info: info) }

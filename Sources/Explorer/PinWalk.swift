@@ -157,7 +157,13 @@ public enum PinWalk {
             let code = errno
             // Nothing pinned yet in a directory bpfnav would create: empty.
             if code == ENOENT {
-                try BPFFS.requireBPFFS(for: path)
+                if path == BPFFS.defaultMount || path.hasPrefix(BPFFS.defaultMount + "/") {
+                    try BPFFS.requireBPFFS(for: path) // "mount -t bpf …" when none is there
+                }
+                guard BPFFS.isBPFFS(BPFFS.nearestExisting(path)) else {
+                    throw BPFError("walk", path, errno: ENOENT,
+                                   hint: "no such file or directory: give a bpffs directory or pin (bpfnav pins with no PATH walks every mounted bpffs)")
+                }
                 return []
             }
             throw BPFError("walk", path, errno: code)

@@ -50,6 +50,44 @@ public enum TaskParams {
     }
 }
 
+extension TaskParams {
+    /// Refuses a pid or tid that /proc lists but the kernel's task walk does
+    /// not show: every iterator bpfnav would attach with it would show
+    /// nothing. The walk starts from the reader's pid namespace, so a bpfnav
+    /// whose /proc belongs to another namespace looks pids up in the wrong
+    /// one; and a kernel may leave tasks out of BPF iterators altogether
+    /// (some sandbox kernels hide their own PID 1 there, as they do its
+    /// /proc/1/exe). Costs one walk of that one task, with the task
+    /// program `loader` keeps for the iterators that follow.
+    public static func requireVisible(_ params: IterParams, loader: IterLoader) throws {
+        let id: UInt32
+        switch params {
+        case .pid(let n), .tid(let n): id = n
+        case .all, .mapFD: return
+        }
+        var seen = false
+        try loader.forEachRecord(TaskRecord.self, .task, params: params) { _ in seen = true }
+        if seen { return }
+        let noun = params.processNoun(id)
+        guard threadGroup(of: id) != nil else {
+            throw BPFError("find", noun, errno: ESRCH, hint: "it exited: no such \(params.isPid ? "process" : "thread") is running (check ps)")
+        }
+        let why = procPIDNamespaceDiffers
+            ? "/proc lists it, but bpfnav runs in another pid namespace than the one /proc belongs to, and the kernel looks pids up in bpfnav's: run bpfnav in the pid namespace of /proc (or mount a /proc of its own)"
+            : "/proc lists it, but this kernel's task iterator skips it (the kernel hides it from BPF iterators): no iterator can show it"
+        throw BPFError("find \(noun) in the kernel's task walk", "", errno: ESRCH, hint: why)
+    }
+
+    /// Whether /proc was mounted for another pid namespace than this
+    /// process's: /proc/self then names this process by another number.
+    static var procPIDNamespaceDiffers: Bool {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = readlink("/proc/self", &buffer, buffer.count)
+        guard n > 0 else { return false }
+        return Int32(String(decoding: buffer[0..<n], as: UTF8.self)) != getpid()
+    }
+}
+
 extension IterParams {
     var isPid: Bool { if case .pid = self { true } else { false } }
 

@@ -63,12 +63,24 @@ final class VerboseReportTests: XCTestCase {
         XCTAssertEqual(topLevelKeys(Array(r.stdout.utf8)), ["error", "errno"])
     }
 
-    /// Without a file for the verifier log, libbpf's (short) warnings still
-    /// follow the message, escaped.
-    func testWarningsWithoutALogFile() {
+    /// libbpf's warnings follow the message only with --verbose, escaped:
+    /// without it they buried the message ("Failed to bump RLIMIT_MEMLOCK").
+    func testWarningsOnlyWithVerbose() {
         let e = BPFError("open BPF object", "x", errno: EINVAL, log: "libbpf: elf: \u{1b}[2J bad\n")
-        let r = report(e)
-        XCTAssertEqual(r.stderr, "bpfnav: open BPF object x: Invalid argument (EINVAL)\nlibbpf: elf: \\x1b[2J bad\n")
+        XCTAssertEqual(report(e).stderr, "bpfnav: open BPF object x: Invalid argument (EINVAL)\n")
+        XCTAssertEqual(report(e, verbose: true).stderr,
+                       "bpfnav: open BPF object x: Invalid argument (EINVAL)\nlibbpf: elf: \\x1b[2J bad\n")
+    }
+
+    /// A refused program whose log no file could hold (out of file
+    /// descriptors): the message says how to see it, and --verbose prints it.
+    func testRejectionWithoutALogFile() {
+        var e = Self.rejection
+        e.logPath = nil
+        let plain = report(e)
+        XCTAssertFalse(plain.stderr.contains("libbpf:"), plain.stderr)
+        XCTAssertTrue(plain.stderr.hasSuffix("  the verifier's log: run again with --verbose\n"), plain.stderr)
+        XCTAssertTrue(report(e, verbose: true).stderr.contains(Self.verifierLog))
     }
 
     // MARK: - The global option

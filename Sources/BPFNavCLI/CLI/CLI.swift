@@ -87,11 +87,13 @@ public enum CLI {
             return finishOutput(exit.status)
         } catch let usage as UsageError {
             if json {
-                writeJSONError(usage.message, errno: nil, log: nil)
+                writeJSONError(usage.message + (usage.hint.map { "\n  \($0)" } ?? ""),
+                               errno: usage.errno == 0 ? nil : Errno.name(usage.errno), log: nil)
             } else {
                 // Messages quote the user's words: escaped, like any text
                 // bpfnav did not write itself.
-                Output.standardError.write("bpfnav: \(Escape.terminal(Array(usage.message.utf8)))\nSee 'bpfnav \(spec.name) --help'.\n")
+                let hint = usage.hint.map { "  \(Escape.terminal(Array($0.utf8)))\n" } ?? ""
+                Output.standardError.write("bpfnav: \(Escape.terminal(Array(usage.message.utf8)))\n\(hint)See 'bpfnav \(spec.name) --help'.\n")
             }
             return 64
         } catch {
@@ -117,8 +119,7 @@ public enum CLI {
 
     /// One clear message on stderr, or with --json a JSON object on stdout,
     /// as bpftool -j does. libbpf's messages (the verifier's whole log among
-    /// them) follow only with --verbose, or when no file holds the verifier
-    /// log: libbpf's warnings without one are short.
+    /// them) follow only with --verbose.
     static func report(_ error: any Error, json: Bool, verbose: Bool = false) {
         let (message, errnoName, log, logPath): (String, String?, String?, String?) = switch error {
         case let e as BPFError: (e.description, e.errnoName, e.log, e.logPath)
@@ -135,7 +136,15 @@ public enum CLI {
             // line at a time so that the hint keeps its own line.
             Output.standardError.write("bpfnav: " + Escape.terminalLines(message) + "\n")
         }
-        if let log, !log.isEmpty, verbose || (logPath == nil && !json) {
+        // libbpf's own lines only on request: without --verbose they came
+        // after the message (a warning about RLIMIT_MEMLOCK, a whole
+        // verifier log when no file could hold it) and buried it.
+        if let log, !verbose, logPath == nil, !json, (error as? BPFError)?.cause != nil,
+           log.contains("-- BEGIN PROG LOAD LOG --") {
+            // A verifier log no file could hold: say where to get it.
+            Output.standardError.write("  the verifier's log: run again with --verbose\n")
+        }
+        if let log, !log.isEmpty, verbose {
             let text = Escape.terminalLines(log.hasSuffix("\n") ? String(log.dropLast()) : log)
             Output.standardError.write(text + "\n")
         }

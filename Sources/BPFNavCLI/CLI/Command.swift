@@ -1,3 +1,5 @@
+import BPFKit
+
 /// bpfnav's command line, without a parsing library.
 ///
 /// swift-argument-parser finds its options through reflection and dynamic
@@ -37,7 +39,31 @@ struct CommandSpec: Sendable {
 /// A wrong command line: the message, and exit status 64 (EX_USAGE).
 struct UsageError: Error {
     let message: String
+    /// What to do, on a line of its own.
+    var hint: String?
+    /// The errno of a check that found the argument wrong (EINVAL for a
+    /// pin name bpffs would refuse).
+    var errno: Int32 = 0
+
     init(_ message: String) { self.message = message }
+
+    /// A check's error on an argument, as a usage error: same words, same
+    /// errno, exit status 64.
+    init(_ error: BPFError) {
+        message = error.message
+        hint = error.hint
+        errno = error.errno
+    }
+}
+
+/// Runs a check of the user's words (a pin name); its failure is a usage
+/// error.
+func usage<T>(_ body: () throws(BPFError) -> T) throws(UsageError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw UsageError(error)
+    }
 }
 
 /// The parsed command line of one command.

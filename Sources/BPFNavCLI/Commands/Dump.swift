@@ -38,6 +38,7 @@ struct Dump<Record: IterRecord> {
     func run() throws {
         let out = Output.standardOutput
         var count = 0
+        Interrupt.install()
         do {
             try TaskParams.validate(params, for: kind)
             let loader = IterLoader(cache: ProgramCache.standard)
@@ -48,6 +49,7 @@ struct Dump<Record: IterRecord> {
                 out.append(byte: 0x0a)
             }
             try loader.forEachRecord(Record.self, kind, params: params) { record in
+                try Interrupt.check()
                 switch format {
                 case .table:
                     if count == 0 { writeHeader() }
@@ -64,6 +66,11 @@ struct Dump<Record: IterRecord> {
                 out.flushIfFull()
                 try out.check()
             }
+            // Nothing at all for a pid or tid /proc lists: the kernel's walk
+            // may not show that task (see requireVisible), and then no
+            // iterator ever will. Checked only now, so that a dump that
+            // shows something pays nothing for it.
+            if count == 0 { try TaskParams.requireVisible(params, loader: loader) }
             if format == .json { out.append(count == 0 ? "[]\n" : "\n]\n") }
             if format == .table, count == 0 { writeHeader() }
             out.flush()
@@ -71,6 +78,14 @@ struct Dump<Record: IterRecord> {
         } catch is OutputClosed {
             // The reader went away (`| head`): nothing more to say.
             return
+        } catch let interrupted as Interrupted {
+            // Whole records only, and a JSON array that parses.
+            if format == .json { out.append(count == 0 ? "[]\n" : "\n]\n") }
+            out.flush()
+            interrupted.report("dump \(kind.target) iterator", count: count, closed: format == .json
+                ? "the JSON array is closed: it holds the records read so far"
+                : "the records read so far were printed whole")
+            throw Exit(interrupted.status)
         } catch {
             // What was read stays valid JSON: the array is closed and the
             // error goes to stderr. Before any record, the error is the

@@ -17,9 +17,11 @@ enum MapDumpCommand {
         let contents = dump.contents
         let out = Output.standardOutput
         var count = 0
+        Interrupt.install()
         do {
             if format == .json { out.append(byte: UInt8(ascii: "[")) }
             try contents.forEach(limit: limit) { key, value in
+                try Interrupt.check()
                 switch format {
                 case .json:
                     out.append(count == 0 ? "\n" : ",\n")
@@ -43,6 +45,14 @@ enum MapDumpCommand {
             try out.check()
         } catch is OutputClosed {
             return
+        } catch let interrupted as Interrupted {
+            // Whole entries only, and a JSON array that parses.
+            if format == .json { out.append(count == 0 ? "]\n" : "\n]\n") }
+            out.flush()
+            interrupted.report("dump map \(target)", count: count, closed: format == .json
+                ? "the JSON array is closed: it holds the entries read so far"
+                : "the entries read so far were printed whole")
+            throw Exit(interrupted.status)
         } catch {
             // What was read stays usable: the JSON array is closed first.
             if format == .json {

@@ -54,6 +54,7 @@ enum PinCommand {
         if name != nil, kinds.count != 1 {
             throw UsageError("--name needs exactly one KIND")
         }
+        if let name { try usage { () throws(BPFError) in try PinName.validate(name) } }
         if params != .all, kinds.contains(.bpfMap) {
             throw UsageError("maps lists every BPF map: --pid and --tid apply to tasks, files and vmas only")
         }
@@ -76,7 +77,15 @@ enum PinCommand {
             specs.removeAll { features.lacks($0.kind.feature) }
             if specs.isEmpty, let first = leftOut.first { throw first.refusal }
         }
-        let created = try pins.create(specs, loader: IterLoader(cache: .standard), access: access)
+        let loader = IterLoader(cache: .standard)
+        if params != .all, !specs.isEmpty {
+            // What create checks first (the pid exists, is a process), then
+            // whether the kernel's walk shows it at all: a pin that could
+            // only ever print a header is refused, not made.
+            try pins.validate(specs, existing: false)
+            try TaskParams.requireVisible(params, loader: loader)
+        }
+        let created = try pins.create(specs, loader: loader, access: access)
         if access.sharesBeyondOwner {
             for pin in created where pin.kind == .taskFile || pin.kind == .taskVMA {
                 // Paths of files and mappings can be other users' secrets.
@@ -107,8 +116,15 @@ func pinAccess(_ args: Arguments) throws -> PinAccess {
     }
     var group: gid_t?
     if let name = args.string("group") {
-        if let number = gid_t(name) {
-            group = number
+        let digits = name.drop { $0 == "-" || $0 == "+" }
+        if !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            // A number: any gid the kernel takes, in /etc/group or not (a
+            // directory service's). Not -1 (4294967295): chown reads it as
+            // "leave the group as it is", so the pin would not be shared.
+            guard name.first != "-", let number = UInt64(digits), number < UInt64(gid_t.max) else {
+                throw UsageError("--group \(name) is not a group id: ids go from 0 to \(gid_t.max - 1) (\(gid_t.max), which is -1, tells chown to leave the group unchanged)")
+            }
+            group = gid_t(number)
         } else if let gid = groupID(named: name) {
             group = gid
         } else {
@@ -169,6 +185,7 @@ enum UnpinCommand {
         if all == !args.positionals.isEmpty {
             throw UsageError(all ? "give NAMEs or --all, not both" : "give the NAMEs to unpin, or --all")
         }
+        for name in args.positionals { try usage { () throws(BPFError) in try PinName.validate(name) } }
         let pins = args.pins
         let removed = all ? try pins.removeAll() : try pins.remove(args.positionals)
         for name in removed {
@@ -256,7 +273,7 @@ enum CatCommand {
             throw UsageError("give exactly one pin NAME")
         }
         let path = name.contains("/") ? name : args.pins.path(name)
-        if !name.contains("/") { try PinName.validate(name) }
+        if !name.contains("/") { try usage { () throws(BPFError) in try PinName.validate(name) } }
         // Only pinned iterators: a directory or a file elsewhere is not one.
         var st = stat()
         if lstat(path, &st) == 0 {
@@ -269,7 +286,9 @@ enum CatCommand {
                                hint: "not on a bpffs, so not a pinned iterator: use cat for other files")
             }
         }
-        let reader = try IterReader(pinnedAt: path)
+        let reader = try openIterator(path)
+        // A pinned map with BTF opens too, as bpffs's own dump of it.
+        if let refusal = notAnIterator(path, errno: EINVAL) { throw refusal }
         let out = Output.standardOutput
         // Any pin, bpfnav's or not: a foreign iterator's output may carry
         // escape sequences (bpfnav's own text is escaped in the kernel
@@ -290,4 +309,35 @@ enum CatCommand {
             return
         }
     }
+}
+
+/// The pinned iterator at `path`, opened for reading. A pinned map or
+/// program opens as nothing cat can show (EIO): the error says what it is.
+func openIterator(_ path: String) throws(BPFError) -> IterReader {
+    do {
+        return try IterReader(pinnedAt: path)
+    } catch {
+        if let refusal = notAnIterator(path, errno: error.errno) { throw refusal }
+        // bpffs opens a pinned link only when it is an iterator.
+        guard error.errno == EIO else { throw error }
+        throw BPFError("open pinned iterator", path, errno: EIO,
+                       hint: "a pinned link that is not an iterator: bpfnav pins \(path) shows what it attaches")
+    }
+}
+
+/// The error for a pinned map or program given to cat, nil for anything
+/// else. BPF_OBJ_GET wants read and write access: a pin shared read-only
+/// is not looked at.
+func notAnIterator(_ path: String, errno code: Int32) -> BPFError? {
+    let kind = pinnedKind(path)
+    guard kind == .map || kind == .program else { return nil }
+    return BPFError("open pinned iterator", path, errno: code, hint: kind == .map
+        ? "a pinned map, not an iterator: bpfnav map dump \(path) prints its entries"
+        : "a pinned program, not an iterator: bpfnav pins \(path) shows which")
+}
+
+/// What is pinned at `path`, when BPF_OBJ_GET opens it.
+func pinnedKind(_ path: String) -> BPFObjectKind? {
+    guard let pinned = try? PinnedObject(path: path) else { return nil }
+    return pinned.kind
 }
