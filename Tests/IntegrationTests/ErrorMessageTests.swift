@@ -7,9 +7,10 @@ import XCTest
 /// Messages that used to mislead: each names the operation, the object and
 /// the errno, says what to do, and exits non-zero (64 for usage errors).
 final class ErrorMessageTests: BPFTestCase {
-    /// The test's pins, without the program cache bpfnav keeps beside them.
+    /// The test's pins, without the program cache bpfnav keeps beside them
+    /// (and the manifest that records the cache's programs).
     private func pinNames() throws -> [String] {
-        try BPFFS.entries(of: pinDirectory).filter { !$0.hasPrefix("progs-") }
+        try BPFFS.entries(of: pinDirectory).filter { !$0.hasPrefix("progs-") && $0 != PinManifest.pinName }
     }
 
     private func assertFails(_ arguments: [String], status: Int32 = 1, mentions expected: [String],
