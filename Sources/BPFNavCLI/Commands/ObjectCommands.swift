@@ -302,8 +302,8 @@ enum ObjectCommands {
     /// A list as a table, one JSON array or NDJSON.
     /// A table without --pids has no PIDS column.
     static func printList<Entry>(_ entries: [Entry], format: DumpFormat, header: [String],
-                                 cells: (Entry) -> [String], json: (Entry, Output) -> Void, pids: Bool = true) {
-        let out = Output.standardOutput
+                                 cells: (Entry) -> [String], json: (Entry, Output) -> Void, pids: Bool = true,
+                                 out: Output = .standardOutput) {
         switch format {
         case .table:
             var header = header
@@ -340,8 +340,7 @@ enum ObjectCommands {
 
     /// One object as JSON, or as "key  value" lines.
     static func printOne<Entry>(_ entry: Entry, json: Bool, writeJSON: (Entry, Output) -> Void,
-                                pairs: () -> [(String, String)]) {
-        let out = Output.standardOutput
+                                out: Output = .standardOutput, pairs: () -> [(String, String)]) {
         if json {
             writeJSON(entry, out)
             out.append(byte: 0x0a)
