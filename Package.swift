@@ -68,7 +68,12 @@ let package = Package(
 
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit"]),
         .testTarget(name: "IteratorsTests", dependencies: ["Iterators"]),
-        .testTarget(name: "CLITests", dependencies: ["BPFNavCLI", "bpfnav"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["BPFNavCLI", "bpfnav"],
+            // GoldenOutputTests reads these through #filePath: not resources.
+            exclude: ["Golden"]
+        ),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
         // perf_event_open for the tests (a uprobe link to look at).

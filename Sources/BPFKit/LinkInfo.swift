@@ -55,6 +55,14 @@ public struct LinkInfo: Equatable, Sendable {
         try self.init(fd: fd.raw)
     }
 
+    /// A link described by its parts, without the kernel (tests).
+    init(id: UInt32, type: UInt32, programID: UInt32, details: LinkDetails) {
+        self.id = id
+        self.type = type
+        self.programID = programID
+        self.details = details
+    }
+
     /// The info into `raw`; the number of bytes the kernel wrote.
     static func fetch(_ fd: Int32, _ raw: inout [UInt8]) throws(BPFError) -> Int {
         let (rc, length) = raw.withUnsafeMutableBytes { objectInfo(fd, into: $0) }

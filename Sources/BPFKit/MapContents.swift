@@ -20,10 +20,16 @@ public struct MapContents {
     public let batchLookups: Bool
 
     public init(fd: Int32, info: MapInfo, batchLookups: Bool = true) {
+        self.init(fd: fd, info: info, batchLookups: batchLookups,
+                  possibleCPUs: info.isPerCPU ? max(1, Int(libbpf_num_possible_cpus())) : 1)
+    }
+
+    /// With the number of possible CPUs given (tests: per-CPU values that
+    /// do not depend on the machine's CPUs).
+    init(fd: Int32, info: MapInfo, batchLookups: Bool = true, possibleCPUs cpus: Int) {
         self.fd = fd
         self.info = info
         self.batchLookups = batchLookups
-        let cpus = info.isPerCPU ? max(1, Int(libbpf_num_possible_cpus())) : 1
         possibleCPUs = cpus
         valueStride = info.valueSlot * cpus
     }

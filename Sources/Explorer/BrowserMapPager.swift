@@ -22,9 +22,7 @@ public final class BrowserMapPager: BrowserMapReader, @unchecked Sendable {
     private let fd: OwnedFD
     private let btf: BTF?
     private let contents: MapContents
-    /// Bytes of one value in userspace: per-CPU maps hold one 8-byte-aligned
-    /// slot per possible CPU.
-    private let slot: Int
+    /// Per-CPU maps hold one 8-byte-aligned value slot per possible CPU.
     private let cpus: Int
     private let state = Mutex(State())
 
@@ -51,7 +49,6 @@ public final class BrowserMapPager: BrowserMapReader, @unchecked Sendable {
         self.fd = fd
         self.pageSize = max(1, pageSize)
         cpus = contents.possibleCPUs
-        slot = info.valueSlot
     }
 
     public var knownPages: Int { state.withLock { $0.starts.count } }
@@ -112,7 +109,14 @@ public final class BrowserMapPager: BrowserMapReader, @unchecked Sendable {
     // MARK: Formatting
 
     private func entry(key: [UInt8], value: [UInt8]) -> BrowserMapEntry {
+        Self.entry(key: key, value: value, info: info, btf: btf, cpus: cpus)
+    }
+
+    /// One entry as the browser shows it: each CPU's slot of the value,
+    /// formatted through `btf` when the map has one.
+    static func entry(key: [UInt8], value: [UInt8], info: MapInfo, btf: BTF?, cpus: Int) -> BrowserMapEntry {
         let size = Int(info.valueSize)
+        let slot = info.valueSlot
         let values = (0..<cpus).map { cpu in Array(value[(cpu * slot)..<(cpu * slot + size)]) }
         var entry = BrowserMapEntry(key: key, values: values)
         if let btf {

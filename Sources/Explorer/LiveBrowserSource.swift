@@ -106,14 +106,17 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         }
         var document = BrowserDocuments.program(program, in: snapshot)
         do {
-            let lines = try ProgramInstructions.lines(programID: id)
-            document.lines.append(.heading("Instructions (xlated, \(lines.count))"))
-            document.lines += lines.map { .code(Escape.terminal(Array($0.rendered.utf8))) }
+            document.lines += Self.instructionLines(try ProgramInstructions.lines(programID: id))
         } catch {
             document.lines.append(.heading("Instructions (xlated)"))
             document.lines.append(.error(Self.message(error)))
         }
         return document
+    }
+
+    /// A program's instructions under their heading.
+    static func instructionLines(_ lines: [XlatedLine]) -> [BrowserLine] {
+        [.heading("Instructions (xlated, \(lines.count))")] + lines.map { .code(Escape.terminal(Array($0.rendered.utf8))) }
     }
 
     private func mapDocument(_ id: UInt32, _ snapshot: BrowserSnapshot) -> BrowserDocument {
@@ -171,12 +174,17 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         } catch {
             failure = Self.message(error)
         }
-        var lines = bytes.split(separator: 0x0a, omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        document.lines.append(.heading("cat \(Escape.terminal(path))  (\(bytes.count) bytes, \(lines.count) lines)"))
-        document.lines += lines.map { .code(Escape.terminal(Array($0))) }
+        document.lines += Self.iteratorOutputLines(bytes, path: path)
         if let failure { document.lines.append(.error(failure)) }
         return document
+    }
+
+    /// What `cat` of the pin at `path` printed, one line each, under a heading.
+    static func iteratorOutputLines(_ bytes: [UInt8], path: [UInt8]) -> [BrowserLine] {
+        var lines = bytes.split(separator: 0x0a, omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return [.heading("cat \(Escape.terminal(path))  (\(bytes.count) bytes, \(lines.count) lines)")]
+            + lines.map { .code(Escape.terminal(Array($0))) }
     }
 
     /// An iterator's output shown at most (a document holds every line).
@@ -214,13 +222,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         }
         document.lines.append(.heading("Open files (\(files.count))"))
         if let filesError { document.lines.append(.error(filesError)) }
-        for file in files {
-            let path = file.pathError != 0 ? "?(\(Errno.name(file.pathError)))"
-                : (file.pathSource == .name ? "\u{2026}/" : "") + Escape.terminal(file.path)
-            let fd = "\(file.fd)"
-            let type = "\(file.typeName)".padding(7)
-            document.lines.append(.code(String(repeating: " ", count: max(0, 5 - fd.count)) + fd + "  " + type + " " + path))
-        }
+        document.lines += files.map(Self.fileLine)
         if let reason = Features.current.unavailable(.taskVMA) {
             document.lines.append(.heading("Memory mappings"))
             document.lines.append(.error(reason))
@@ -229,17 +231,29 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         do {
             let vmas = try loader.records(VMARecord.self, .taskVMA, params: .pid(pid))
             document.lines.append(.heading("Memory mappings (\(vmas.count))"))
-            for vma in vmas {
-                let range = Self.hex(vma.start, 12) + "-" + Self.hex(vma.end, 12)
-                let dev = Self.hex(UInt64(vma.major), 2) + ":" + Self.hex(UInt64(vma.minor), 2)
-                document.lines.append(.code("\(range) \(vma.perms) \(Self.hex(vma.pgoff, 8)) \(dev) "
-                    + "\(vma.inode)".padding(8) + " " + Escape.terminal(vma.displayPath)))
-            }
+            document.lines += vmas.map(Self.vmaLine)
         } catch {
             document.lines.append(.heading("Memory mappings"))
             document.lines.append(.error(Self.message(error)))
         }
         return document
+    }
+
+    /// One open file of a process's document.
+    static func fileLine(_ file: FileRecord) -> BrowserLine {
+        let path = file.pathError != 0 ? "?(\(Errno.name(file.pathError)))"
+            : (file.pathSource == .name ? "\u{2026}/" : "") + Escape.terminal(file.path)
+        let fd = "\(file.fd)"
+        let type = "\(file.typeName)".padding(7)
+        return .code(String(repeating: " ", count: max(0, 5 - fd.count)) + fd + "  " + type + " " + path)
+    }
+
+    /// One memory mapping of a process's document.
+    static func vmaLine(_ vma: VMARecord) -> BrowserLine {
+        let range = Self.hex(vma.start, 12) + "-" + Self.hex(vma.end, 12)
+        let dev = Self.hex(UInt64(vma.major), 2) + ":" + Self.hex(UInt64(vma.minor), 2)
+        return .code("\(range) \(vma.perms) \(Self.hex(vma.pgoff, 8)) \(dev) "
+            + "\(vma.inode)".padding(8) + " " + Escape.terminal(vma.displayPath))
     }
 
     static func heldLine(_ file: FileRecord, _ snapshot: BrowserSnapshot) -> BrowserLine {

@@ -27,6 +27,13 @@ public struct MapDump: ~Copyable {
         self.fd = fd
     }
 
+    /// A map described by its parts, without the kernel (tests).
+    init(fd: consuming OwnedFD, info: MapInfo, btf: BTF?) {
+        self.fd = fd
+        self.info = info
+        self.btf = btf
+    }
+
     /// BPF_OBJ_GET answers EACCES for anything that is not a pin, even to
     /// root ("no read access" would send the user to chmod): a path that
     /// does not exist, or is not on a bpffs, is named as that first.

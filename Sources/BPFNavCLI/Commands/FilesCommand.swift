@@ -15,10 +15,12 @@ enum FilesCommand {
         try args.exclusive("pid", "tid")
         try Dump<FileRecord>(
             kind: .taskFile, params: try taskParams(args), format: DumpFormat(args),
-            header: "    PID    FD TYPE        FLAGS        POS      INODE PATH",
+            header: header,
             writeRow: row, writeJSON: json
         ).run()
     }
+
+    static let header: StaticString = "    PID    FD TYPE        FLAGS        POS      INODE PATH"
 
     static func row(_ f: FileRecord, _ out: Output) {
         out.append(padLeft: 7) { out.append(f.pid) }

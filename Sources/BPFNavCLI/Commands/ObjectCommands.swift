@@ -99,31 +99,34 @@ enum ProgCommand {
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.program(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.program) {
-            let info = entry.info
-            var pairs: [(String, String)] = [
-                ("id", "\(info.id)"), ("type", info.typeName), ("name", text(entry.fullName)), ("tag", info.tag),
-                ("gpl_compatible", info.gplCompatible ? "yes" : "no"),
-            ]
-            if info.runTimeNs != 0 {
-                pairs += [("run_time_ns", "\(info.runTimeNs)"), ("run_cnt", "\(info.runCount)")]
-            }
-            if let misses = info.recursionMisses, misses != 0 { pairs.append(("recursion_misses", "\(misses)")) }
-            if info.loadTime != 0 {
-                let unix = unixTime(fromBootNanoseconds: info.loadTime)
-                pairs += [("loaded_at", "\(ObjectCommands.localTime(unix)) (\(unix))"), ("uid", "\(info.uid)")]
-            }
-            pairs += [("bytes_xlated", "\(info.bytesXlated)"), ("jited", entry.jited ? "\(info.bytesJited) bytes" : "no")]
-            if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
-            if !info.mapIDs.isEmpty { pairs.append(("map_ids", info.mapIDs.map(String.init).joined(separator: ","))) }
-            if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
-            // Absent before 5.16: left out, as bpftool does.
-            if let verified = info.verifiedInstructions { pairs.append(("verified_insns", "\(verified)")) }
-            pairs += entry.metadata.map {
-                ("metadata." + Escape.terminal(Array($0.0.utf8)), Escape.terminal(Array(BTFFormatter.json($0.1).utf8)))
-            }
-            return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
+        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.program) { pairs(entry) }
+    }
+
+    /// The "key  value" lines of `prog ID`.
+    static func pairs(_ entry: ProgramEntry) -> [(String, String)] {
+        let info = entry.info
+        var pairs: [(String, String)] = [
+            ("id", "\(info.id)"), ("type", info.typeName), ("name", text(entry.fullName)), ("tag", info.tag),
+            ("gpl_compatible", info.gplCompatible ? "yes" : "no"),
+        ]
+        if info.runTimeNs != 0 {
+            pairs += [("run_time_ns", "\(info.runTimeNs)"), ("run_cnt", "\(info.runCount)")]
         }
+        if let misses = info.recursionMisses, misses != 0 { pairs.append(("recursion_misses", "\(misses)")) }
+        if info.loadTime != 0 {
+            let unix = unixTime(fromBootNanoseconds: info.loadTime)
+            pairs += [("loaded_at", "\(ObjectCommands.localTime(unix)) (\(unix))"), ("uid", "\(info.uid)")]
+        }
+        pairs += [("bytes_xlated", "\(info.bytesXlated)"), ("jited", entry.jited ? "\(info.bytesJited) bytes" : "no")]
+        if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
+        if !info.mapIDs.isEmpty { pairs.append(("map_ids", info.mapIDs.map(String.init).joined(separator: ","))) }
+        if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
+        // Absent before 5.16: left out, as bpftool does.
+        if let verified = info.verifiedInstructions { pairs.append(("verified_insns", "\(verified)")) }
+        pairs += entry.metadata.map {
+            ("metadata." + Escape.terminal(Array($0.0.utf8)), Escape.terminal(Array(BTFFormatter.json($0.1).utf8)))
+        }
+        return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
     }
 }
 
@@ -131,8 +134,11 @@ extension ProgCommand {
     /// `prog ID --xlated`: one line per instruction, or with --json one
     /// object per instruction ({"pc", "code", "insn"}).
     static func printInstructions(_ id: UInt32, json: Bool) throws {
-        let lines = try ProgramInstructions.lines(programID: id)
-        let out = Output.standardOutput
+        writeInstructions(try ProgramInstructions.lines(programID: id), json: json, out: .standardOutput)
+    }
+
+    /// `lines` as `prog ID --xlated` prints them.
+    static func writeInstructions(_ lines: [XlatedLine], json: Bool, out: Output) {
         if !json {
             for line in lines {
                 out.write(line.rendered)
@@ -191,20 +197,23 @@ enum MapCommand {
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.map(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.map) {
-            let info = entry.info
-            var pairs: [(String, String)] = [
-                ("id", "\(info.id)"), ("type", info.typeName), ("name", text(info.name)),
-                ("flags", "0x" + String(info.flags, radix: 16)), ("bytes_key", "\(info.keySize)"),
-                ("bytes_value", "\(info.valueSize)"), ("max_entries", "\(info.maxEntries)"),
-            ]
-            if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
-            if let owner = entry.ownerProgramType { pairs.append(("owner_prog_type", ProgramType.name(owner))) }
-            if let jited = entry.ownerJited { pairs.append(("owner_jited", jited ? "yes" : "no")) }
-            pairs.append(("frozen", info.frozen ? "yes" : "no"))
-            if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
-            return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
-        }
+        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.map) { pairs(entry) }
+    }
+
+    /// The "key  value" lines of `map ID`.
+    static func pairs(_ entry: MapEntry) -> [(String, String)] {
+        let info = entry.info
+        var pairs: [(String, String)] = [
+            ("id", "\(info.id)"), ("type", info.typeName), ("name", text(info.name)),
+            ("flags", "0x" + String(info.flags, radix: 16)), ("bytes_key", "\(info.keySize)"),
+            ("bytes_value", "\(info.valueSize)"), ("max_entries", "\(info.maxEntries)"),
+        ]
+        if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
+        if let owner = entry.ownerProgramType { pairs.append(("owner_prog_type", ProgramType.name(owner))) }
+        if let jited = entry.ownerJited { pairs.append(("owner_jited", jited ? "yes" : "no")) }
+        pairs.append(("frozen", info.frozen ? "yes" : "no"))
+        if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
+        return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
     }
 }
 
@@ -223,22 +232,25 @@ enum LinkCommand {
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.link(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.link) {
-            var pairs: [(String, String)] = [
-                ("id", "\(entry.info.id)"), ("type", entry.info.typeName), ("prog_id", "\(entry.info.programID)"),
-            ]
-            if let type = entry.programType { pairs.append(("prog_type", ProgramType.name(type))) }
-            pairs += LinkSummary.pairs(entry.info.details).map { ($0.0, text($0.1)) }
-            if let format = entry.tracepointFormat {
-                pairs.append(("format", "\(text(format.group)):\(text(format.name))" + (format.id.map { " id \($0)" } ?? "")))
-                for field in format.fields {
-                    let offset = "offset \(field.offset)", size = "size \(field.size)"
-                    pairs.append(("", offset.padded(10) + size.padded(8) + (field.isSigned ? "signed    " : "unsigned  ")
-                        + text(field.declaration)))
-                }
+        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.link) { pairs(entry) }
+    }
+
+    /// The "key  value" lines of `link ID`.
+    static func pairs(_ entry: LinkEntry) -> [(String, String)] {
+        var pairs: [(String, String)] = [
+            ("id", "\(entry.info.id)"), ("type", entry.info.typeName), ("prog_id", "\(entry.info.programID)"),
+        ]
+        if let type = entry.programType { pairs.append(("prog_type", ProgramType.name(type))) }
+        pairs += LinkSummary.pairs(entry.info.details).map { ($0.0, text($0.1)) }
+        if let format = entry.tracepointFormat {
+            pairs.append(("format", "\(text(format.group)):\(text(format.name))" + (format.id.map { " id \($0)" } ?? "")))
+            for field in format.fields {
+                let offset = "offset \(field.offset)", size = "size \(field.size)"
+                pairs.append(("", offset.padded(10) + size.padded(8) + (field.isSigned ? "signed    " : "unsigned  ")
+                    + text(field.declaration)))
             }
-            return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
         }
+        return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
     }
 }
 
@@ -302,8 +314,8 @@ enum ObjectCommands {
     /// A list as a table, one JSON array or NDJSON.
     /// A table without --pids has no PIDS column.
     static func printList<Entry>(_ entries: [Entry], format: DumpFormat, header: [String],
-                                 cells: (Entry) -> [String], json: (Entry, Output) -> Void, pids: Bool = true) {
-        let out = Output.standardOutput
+                                 cells: (Entry) -> [String], json: (Entry, Output) -> Void, pids: Bool = true,
+                                 out: Output = .standardOutput) {
         switch format {
         case .table:
             var header = header
@@ -340,8 +352,7 @@ enum ObjectCommands {
 
     /// One object as JSON, or as "key  value" lines.
     static func printOne<Entry>(_ entry: Entry, json: Bool, writeJSON: (Entry, Output) -> Void,
-                                pairs: () -> [(String, String)]) {
-        let out = Output.standardOutput
+                                out: Output = .standardOutput, pairs: () -> [(String, String)]) {
         if json {
             writeJSON(entry, out)
             out.append(byte: 0x0a)

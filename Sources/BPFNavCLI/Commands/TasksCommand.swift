@@ -14,10 +14,12 @@ enum TasksCommand {
         try args.exclusive("pid", "tid")
         try Dump<TaskRecord>(
             kind: .task, params: try taskParams(args), format: DumpFormat(args),
-            header: "    PID     TID    PPID    UID S COMM",
+            header: header,
             writeRow: row, writeJSON: json
         ).run()
     }
+
+    static let header: StaticString = "    PID     TID    PPID    UID S COMM"
 
     static func row(_ t: TaskRecord, _ out: Output) {
         out.append(padLeft: 7) { out.append(t.pid) }

@@ -15,10 +15,12 @@ enum VMAsCommand {
         try args.exclusive("pid", "tid")
         try Dump<VMARecord>(
             kind: .taskVMA, params: try taskParams(args), format: DumpFormat(args),
-            header: "    PID START-END                         PERM   OFFSET DEV   INODE      PATH",
+            header: header,
             writeRow: row, writeJSON: json
         ).run()
     }
+
+    static let header: StaticString = "    PID START-END                         PERM   OFFSET DEV   INODE      PATH"
 
     static func row(_ v: VMARecord, _ out: Output) {
         out.append(padLeft: 7) { out.append(v.pid) }
