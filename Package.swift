@@ -66,16 +66,20 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "BPFKitTests", dependencies: ["BPFKit"]),
-        .testTarget(name: "IteratorsTests", dependencies: ["Iterators"]),
-        .testTarget(name: "CLITests", dependencies: ["BPFNavCLI", "bpfnav"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
+        // What more than one test target needs, written once.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "TestSupport"]),
+        .testTarget(name: "IteratorsTests", dependencies: ["Iterators", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["BPFNavCLI", "bpfnav", "TestSupport"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TestSupport"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
         // perf_event_open for the tests (a uprobe link to look at).
         .target(name: "CTestSupport", path: "Tests/CTestSupport"),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BPFKit", "CLibBPF", "Iterators", "Explorer", "BPFNavCLI", "bpfnav", "CTestSupport"],
+            dependencies: [
+                "BPFKit", "CLibBPF", "Iterators", "Explorer", "BPFNavCLI", "bpfnav", "CTestSupport", "TestSupport",
+            ],
             // BPF C sources the tests compile and load themselves.
             exclude: ["Fixtures"]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import XCTest
 @testable import BPFKit
 
@@ -137,18 +138,6 @@ struct BTFBlobBuilder {
         put(0); put(UInt32(types.count))
         put(UInt32(types.count)); put(UInt32(strings.count))
         return out + types + strings
-    }
-}
-
-/// SplitMix64: the same "random" blobs on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -558,7 +547,7 @@ final class BTFTests: XCTestCase {
     }
 
     func testRandomBytesNeverCrash() {
-        var rng = SeededRandom(state: fuzzSeed(0xB7F))
+        var rng = SplitMix64(seed: fuzzSeed(0xB7F))
         var parsed = 0
         for _ in 0..<5000 {
             let n = Int.random(in: 0..<200, using: &rng)
@@ -584,7 +573,7 @@ final class BTFTests: XCTestCase {
 
     func testMutatedBlobsNeverCrash() {
         let valid = allKinds().blob
-        var rng = SeededRandom(state: fuzzSeed(42))
+        var rng = SplitMix64(seed: fuzzSeed(42))
         var parsed = 0
         for round in 0..<5000 {
             var data = valid
@@ -640,10 +629,4 @@ final class BTFTests: XCTestCase {
             XCTAssertEqual((error as? BPFError)?.errno, ENOENT)
         }
     }
-}
-
-/// Seeds of the randomized tests, varied by `fuzz/run` through
-/// BPFNAV_FUZZ_SEED so that repeated runs explore new inputs.
-func fuzzSeed(_ base: UInt64) -> UInt64 {
-    base ^ (ProcessInfo.processInfo.environment["BPFNAV_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0)
 }

@@ -1,5 +1,6 @@
 import Explorer
 import Foundation
+import TestSupport
 import XCTest
 @testable import BPFNavCLI
 
@@ -30,19 +31,6 @@ func hexDump(_ bytes: [UInt8]) -> String {
 }
 
 // MARK: - Deterministic randomness
-
-/// SplitMix64: the same inputs on every run and every platform.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// Byte strings that stress UTF-8 handling: uniform noise, a soup of the
 /// bytes that matter (controls, quotes, leads, continuations), and valid

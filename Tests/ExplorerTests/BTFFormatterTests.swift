@@ -1,5 +1,6 @@
 import BPFKit
 import Foundation
+import TestSupport
 import XCTest
 @testable import Explorer
 
@@ -89,17 +90,6 @@ private struct Blob {
 }
 
 private func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
-
-private struct Rng: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 final class BTFFormatterTests: XCTestCase {
     /// Common base types; ids are fixed by the order below.
@@ -551,7 +541,7 @@ final class BTFFormatterTests: XCTestCase {
         _ = base.b.array(base.s64, count: 0xffff_ffff)
         let valid = base.b.data()
         let btf = try BTF(data: valid)
-        var rng = Rng(state: fuzzSeed(7))
+        var rng = SplitMix64(seed: fuzzSeed(7))
 
         // Every type over random bytes of random length.
         for _ in 0..<300 {
