@@ -67,7 +67,7 @@ let package = Package(
         ),
 
         // What more than one test target needs, written once.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["BPFKit"], path: "Tests/TestSupport"),
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "TestSupport"]),
         .testTarget(name: "IteratorsTests", dependencies: ["Iterators", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["BPFNavCLI", "bpfnav", "TestSupport"]),
