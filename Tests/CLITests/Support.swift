@@ -272,54 +272,6 @@ func decoded(_ decode: () throws -> [UInt8], file: StaticString = #filePath, lin
     }
 }
 
-// MARK: - JSON objects
-
-/// The keys at the top level of one JSON object, in order, duplicates kept
-/// (JSONSerialization would silently keep only one of a duplicate).
-func topLevelKeys(_ json: [UInt8]) -> [String] {
-    var keys: [String] = []
-    var depth = 0
-    var i = 0
-    var expectKey = false
-    while i < json.count {
-        let b = json[i]
-        switch b {
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            depth += 1
-            expectKey = b == UInt8(ascii: "{") && depth == 1
-        case UInt8(ascii: "}"), UInt8(ascii: "]"):
-            depth -= 1
-        case UInt8(ascii: ","):
-            expectKey = depth == 1
-        case UInt8(ascii: "\""):
-            var j = i + 1
-            while j < json.count, json[j] != UInt8(ascii: "\"") { j += json[j] == 0x5c ? 2 : 1 }
-            if expectKey { keys.append(String(decoding: json[(i + 1)..<j], as: UTF8.self)) }
-            expectKey = false
-            i = j
-        default:
-            break
-        }
-        i += 1
-    }
-    return keys
-}
-
-/// Parses one JSON object with Foundation, failing the test if it does not.
-func parseObject(_ json: [UInt8], file: StaticString = #filePath, line: UInt = #line) -> [String: Any] {
-    do {
-        let value = try JSONSerialization.jsonObject(with: Data(json), options: [])
-        guard let object = value as? [String: Any] else {
-            XCTFail("not a JSON object: \(String(decoding: json, as: UTF8.self))", file: file, line: line)
-            return [:]
-        }
-        return object
-    } catch {
-        XCTFail("JSONSerialization rejects \(String(decoding: json, as: UTF8.self)): \(error)", file: file, line: line)
-        return [:]
-    }
-}
-
 // MARK: - python3
 
 /// The python3 on PATH, or nil.

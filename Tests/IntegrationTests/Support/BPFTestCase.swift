@@ -1,6 +1,7 @@
 import BPFKit
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// Base for tests that load real BPF programs and pin into a real bpffs.
@@ -10,6 +11,7 @@ import XCTest
 /// unless BPFNAV_REQUIRE_BPF=1 (CI), where that is a failure.
 class BPFTestCase: XCTestCase {
     private(set) var pinDirectory = ""
+    private var directory: TestDirectory?
     private var children: [Child] = []
 
     override class func setUp() {
@@ -20,26 +22,18 @@ class BPFTestCase: XCTestCase {
     override func setUpWithError() throws {
         try super.setUpWithError()
         try Self.requireBPF()
-        pinDirectory = "\(BPFFS.defaultMount)/bpfnav-test-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
-        XCTAssertEqual(mkdir(pinDirectory, 0o700), 0, "mkdir \(pinDirectory): \(String(cString: strerror(errno)))")
+        let directory = try TestDirectory.onBPFFS()
+        self.directory = directory
+        pinDirectory = directory.path
     }
 
     override func tearDownWithError() throws {
         for child in children { child.stop() }
         children.removeAll()
-        if !pinDirectory.isEmpty {
+        if let directory {
             // The directory is this test's own: everything in it is too
             // (pins, and the program cache of the bpfnav runs it made).
-            for name in (try? BPFFS.entries(of: pinDirectory)) ?? [] {
-                let path = "\(pinDirectory)/\(name)"
-                if BPFFS.isDirectory(path) {
-                    for inner in (try? BPFFS.entries(of: path)) ?? [] { unlink("\(path)/\(inner)") }
-                    rmdir(path)
-                } else {
-                    unlink(path)
-                }
-            }
-            XCTAssertEqual(rmdir(pinDirectory), 0, "rmdir \(pinDirectory): \(String(cString: strerror(errno)))")
+            XCTAssertTrue(directory.remove(), "rmdir \(directory.path): \(String(cString: strerror(errno)))")
         }
         try super.tearDownWithError()
     }
