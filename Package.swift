@@ -66,7 +66,9 @@ let package = Package(
             ]
         ),
 
-        // What more than one test target needs, written once.
+        // What more than one test target needs (Tests/TestSupport/TestSupport.swift
+        // says what belongs there). A plain target: on Linux it imports XCTest
+        // like the test targets do.
         .target(name: "TestSupport", dependencies: ["BPFKit"], path: "Tests/TestSupport"),
         .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "TestSupport"]),
         .testTarget(name: "IteratorsTests", dependencies: ["Iterators", "TestSupport"]),
