@@ -66,21 +66,27 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "BPFKitTests", dependencies: ["BPFKit"]),
-        .testTarget(name: "IteratorsTests", dependencies: ["Iterators"]),
+        // What more than one test target needs (Tests/TestSupport/TestSupport.swift
+        // says what belongs there). A plain target: on Linux it imports XCTest
+        // like the test targets do.
+        .target(name: "TestSupport", dependencies: ["BPFKit"], path: "Tests/TestSupport"),
+        .testTarget(name: "BPFKitTests", dependencies: ["BPFKit", "TestSupport"]),
+        .testTarget(name: "IteratorsTests", dependencies: ["Iterators", "TestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["BPFNavCLI", "bpfnav"],
+            dependencies: ["BPFNavCLI", "bpfnav", "TestSupport"],
             // GoldenOutputTests reads these through #filePath: not resources.
             exclude: ["Golden"]
         ),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TestSupport"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
         // perf_event_open for the tests (a uprobe link to look at).
         .target(name: "CTestSupport", path: "Tests/CTestSupport"),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BPFKit", "CLibBPF", "Iterators", "Explorer", "BPFNavCLI", "bpfnav", "CTestSupport"],
+            dependencies: [
+                "BPFKit", "CLibBPF", "Iterators", "Explorer", "BPFNavCLI", "bpfnav", "CTestSupport", "TestSupport",
+            ],
             // BPF C sources the tests compile and load themselves.
             exclude: ["Fixtures"]
         ),

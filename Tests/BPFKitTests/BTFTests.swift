@@ -1,156 +1,8 @@
 import Foundation
 import Glibc
+import TestSupport
 import XCTest
 @testable import BPFKit
-
-/// Writes BTF blobs type by type, as a compiler would.
-struct BTFBlobBuilder {
-    private(set) var strings: [UInt8]
-    private(set) var types: [UInt8] = []
-    /// Id the next type gets.
-    private(set) var nextID: UInt32
-    /// String offsets of this blob start here (the base's string length for split BTF).
-    let stringBase: UInt32
-    private var interned: [String: UInt32] = [:]
-
-    init() {
-        strings = [0]
-        nextID = 1
-        stringBase = 0
-    }
-
-    /// A split blob on a base that has `baseTypes` types and `baseStrings` bytes of strings.
-    init(splitAfterTypes baseTypes: Int, baseStrings: Int) {
-        strings = []
-        nextID = UInt32(baseTypes) + 1
-        stringBase = UInt32(baseStrings)
-    }
-
-    mutating func str(_ s: String) -> UInt32 {
-        if s.isEmpty && stringBase == 0 { return 0 }
-        if let off = interned[s] { return off }
-        let off = stringBase + UInt32(strings.count)
-        strings += Array(s.utf8) + [0]
-        interned[s] = off
-        return off
-    }
-
-    mutating func u32(_ v: UInt32) {
-        withUnsafeBytes(of: v.littleEndian) { types += $0 }
-    }
-
-    @discardableResult
-    mutating func raw(nameOff: UInt32, kind: UInt32, vlen: Int = 0, kflag: Bool = false, sizeOrType: UInt32) -> UInt32 {
-        u32(nameOff)
-        u32((kflag ? 1 << 31 : 0) | (kind & 0x1f) << 24 | UInt32(vlen & 0xffff))
-        u32(sizeOrType)
-        defer { nextID += 1 }
-        return nextID
-    }
-
-    @discardableResult
-    mutating func header(_ name: String, kind: UInt32, vlen: Int = 0, kflag: Bool = false, _ sizeOrType: UInt32) -> UInt32 {
-        let off = name.isEmpty ? 0 : str(name)
-        return raw(nameOff: off, kind: kind, vlen: vlen, kflag: kflag, sizeOrType: sizeOrType)
-    }
-
-    mutating func int(_ name: String, size: UInt32, encoding: UInt32 = 0, bits: UInt32? = nil, offset: UInt32 = 0) -> UInt32 {
-        let id = header(name, kind: 1, size)
-        u32(encoding << 24 | offset << 16 | (bits ?? size * 8))
-        return id
-    }
-
-    mutating func ptr(_ to: UInt32) -> UInt32 { header("", kind: 2, to) }
-
-    mutating func array(_ element: UInt32, index: UInt32, count: UInt32) -> UInt32 {
-        let id = header("", kind: 3, 0)
-        u32(element); u32(index); u32(count)
-        return id
-    }
-
-    /// Members: (name, type, bit offset, bitfield size). kind_flag is set
-    /// when any member has a bitfield size.
-    mutating func composite(_ name: String, union: Bool = false, size: UInt32,
-                            _ members: [(String, UInt32, UInt32, UInt32)]) -> UInt32 {
-        let kflag = members.contains { $0.3 != 0 }
-        let id = header(name, kind: union ? 5 : 4, vlen: members.count, kflag: kflag, size)
-        for (n, t, off, bits) in members {
-            u32(str(n)); u32(t); u32(kflag ? bits << 24 | off : off)
-        }
-        return id
-    }
-
-    mutating func enumeration(_ name: String, size: UInt32 = 4, signed: Bool = false, _ values: [(String, Int64)]) -> UInt32 {
-        let id = header(name, kind: 6, vlen: values.count, kflag: signed, size)
-        for (n, v) in values {
-            u32(str(n)); u32(UInt32(truncatingIfNeeded: v))
-        }
-        return id
-    }
-
-    mutating func enum64(_ name: String, size: UInt32 = 8, signed: Bool = false, _ values: [(String, UInt64)]) -> UInt32 {
-        let id = header(name, kind: 19, vlen: values.count, kflag: signed, size)
-        for (n, v) in values {
-            u32(str(n)); u32(UInt32(truncatingIfNeeded: v)); u32(UInt32(truncatingIfNeeded: v >> 32))
-        }
-        return id
-    }
-
-    mutating func fwd(_ name: String, union: Bool = false) -> UInt32 { header(name, kind: 7, kflag: union, 0) }
-    mutating func typedef(_ name: String, _ to: UInt32) -> UInt32 { header(name, kind: 8, to) }
-    mutating func volatile(_ to: UInt32) -> UInt32 { header("", kind: 9, to) }
-    mutating func const(_ to: UInt32) -> UInt32 { header("", kind: 10, to) }
-    mutating func restrict(_ to: UInt32) -> UInt32 { header("", kind: 11, to) }
-    mutating func function(_ name: String, proto: UInt32, linkage: Int = 1) -> UInt32 {
-        header(name, kind: 12, vlen: linkage, proto)
-    }
-    mutating func proto(returns: UInt32, _ params: [(String, UInt32)]) -> UInt32 {
-        let id = header("", kind: 13, vlen: params.count, returns)
-        for (n, t) in params { u32(str(n)); u32(t) }
-        return id
-    }
-    mutating func variable(_ name: String, _ type: UInt32, linkage: UInt32 = 1) -> UInt32 {
-        let id = header(name, kind: 14, type)
-        u32(linkage)
-        return id
-    }
-    mutating func datasec(_ name: String, size: UInt32, _ vars: [(UInt32, UInt32, UInt32)]) -> UInt32 {
-        let id = header(name, kind: 15, vlen: vars.count, size)
-        for (t, off, sz) in vars { u32(t); u32(off); u32(sz) }
-        return id
-    }
-    mutating func float(_ name: String, size: UInt32) -> UInt32 { header(name, kind: 16, size) }
-    mutating func declTag(_ name: String, _ target: UInt32, component: Int32 = -1) -> UInt32 {
-        let id = header(name, kind: 17, target)
-        u32(UInt32(bitPattern: component))
-        return id
-    }
-    mutating func typeTag(_ name: String, _ to: UInt32) -> UInt32 { header(name, kind: 18, to) }
-
-    /// The blob: header, types, strings.
-    func data(magic: UInt16 = 0xEB9F, version: UInt8 = 1) -> [UInt8] {
-        var out: [UInt8] = []
-        func put(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        withUnsafeBytes(of: magic.littleEndian) { out += $0 }
-        out += [version, 0]
-        put(24)
-        put(0); put(UInt32(types.count))
-        put(UInt32(types.count)); put(UInt32(strings.count))
-        return out + types + strings
-    }
-}
-
-/// SplitMix64: the same "random" blobs on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 final class BTFTests: XCTestCase {
     /// One type of every kind.
@@ -558,7 +410,7 @@ final class BTFTests: XCTestCase {
     }
 
     func testRandomBytesNeverCrash() {
-        var rng = SeededRandom(state: fuzzSeed(0xB7F))
+        var rng = SplitMix64(seed: fuzzSeed(0xB7F))
         var parsed = 0
         for _ in 0..<5000 {
             let n = Int.random(in: 0..<200, using: &rng)
@@ -584,7 +436,7 @@ final class BTFTests: XCTestCase {
 
     func testMutatedBlobsNeverCrash() {
         let valid = allKinds().blob
-        var rng = SeededRandom(state: fuzzSeed(42))
+        var rng = SplitMix64(seed: fuzzSeed(42))
         var parsed = 0
         for round in 0..<5000 {
             var data = valid
@@ -640,10 +492,4 @@ final class BTFTests: XCTestCase {
             XCTAssertEqual((error as? BPFError)?.errno, ENOENT)
         }
     }
-}
-
-/// Seeds of the randomized tests, varied by `fuzz/run` through
-/// BPFNAV_FUZZ_SEED so that repeated runs explore new inputs.
-func fuzzSeed(_ base: UInt64) -> UInt64 {
-    base ^ (ProcessInfo.processInfo.environment["BPFNAV_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0)
 }

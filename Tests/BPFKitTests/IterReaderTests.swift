@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import XCTest
 @testable import BPFKit
 
@@ -9,13 +10,7 @@ final class IterReaderTests: XCTestCase {
     let bufferSizes = [1, 7, 4096, 65536]
 
     override func setUpWithError() throws {
-        var template = Array("/tmp/bpfnav-reader-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        directory = String(cString: try XCTUnwrap(made))
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
+        directory = try temporaryDirectory("bpfnav-reader")
     }
 
     static func payload(_ count: Int, seed: UInt64) -> [UInt8] {

@@ -1,6 +1,7 @@
 import CLibBPF
 import Foundation
 import Iterators
+import TestSupport
 @testable import BPFKit
 @testable import BPFNavCLI
 @testable import Explorer
@@ -409,7 +410,7 @@ enum Fixtures {
     /// `struct stats { u64 count; char comm[8]; enum state state; int delta; }`
     /// values.
     static func mapDumps() throws -> [MapDumpFixture] {
-        var b = BTFBlob()
+        var b = BTFBlobBuilder(strings: .appendedEach)
         let u32 = b.int("unsigned int", size: 4)
         let u64 = b.int("unsigned long long", size: 8)
         let char = b.int("char", size: 1, encoding: 1)
@@ -533,66 +534,5 @@ enum Fixtures {
             kernelRelease: "6.18.0-golden", programs: programs, maps: maps.map(LiveBrowserSource.map),
             links: links.map { LiveBrowserSource.link($0, programs: programs) },
             pins: LiveBrowserSource.pins(pins, mounts: mounts), tasks: LiveBrowserSource.processes(tasks))
-    }
-}
-
-/// Writes BTF blobs type by type (as BPFKitTests' and ExplorerTests'
-/// builders do: test targets share no code).
-struct BTFBlob {
-    private(set) var strings: [UInt8] = [0]
-    private(set) var types: [UInt8] = []
-    private(set) var nextID: UInt32 = 1
-
-    mutating func str(_ s: String) -> UInt32 {
-        if s.isEmpty { return 0 }
-        let offset = UInt32(strings.count)
-        strings += Array(s.utf8) + [0]
-        return offset
-    }
-
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { types += $0 } }
-
-    @discardableResult
-    mutating func header(_ name: String, kind: UInt32, vlen: Int = 0, kflag: Bool = false, _ sizeOrType: UInt32) -> UInt32 {
-        u32(str(name))
-        u32((kflag ? 1 << 31 : 0) | kind << 24 | UInt32(vlen))
-        u32(sizeOrType)
-        defer { nextID += 1 }
-        return nextID
-    }
-
-    mutating func int(_ name: String, size: UInt32, encoding: UInt32 = 0) -> UInt32 {
-        let id = header(name, kind: 1, size)
-        u32(encoding << 24 | size * 8)
-        return id
-    }
-
-    mutating func array(_ element: UInt32, count: UInt32) -> UInt32 {
-        let id = header("", kind: 3, 0)
-        u32(element); u32(element); u32(count)
-        return id
-    }
-
-    /// Members: (name, type, bit offset, bitfield size).
-    mutating func composite(_ name: String, size: UInt32, _ members: [(String, UInt32, UInt32, UInt32)]) -> UInt32 {
-        let bitfields = members.contains { $0.3 != 0 }
-        let id = header(name, kind: 4, vlen: members.count, kflag: bitfields, size)
-        for (n, t, offset, bits) in members { u32(str(n)); u32(t); u32(bitfields ? bits << 24 | offset : offset) }
-        return id
-    }
-
-    mutating func enumeration(_ name: String, size: UInt32 = 4, _ values: [(String, Int64)]) -> UInt32 {
-        let id = header(name, kind: 6, vlen: values.count, size)
-        for (n, v) in values { u32(str(n)); u32(UInt32(truncatingIfNeeded: v)) }
-        return id
-    }
-
-    mutating func typedef(_ name: String, _ to: UInt32) -> UInt32 { header(name, kind: 8, to) }
-
-    func btf() throws -> BTF {
-        var out: [UInt8] = [0x9F, 0xEB, 1, 0]
-        func put(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        put(24); put(0); put(UInt32(types.count)); put(UInt32(types.count)); put(UInt32(strings.count))
-        return try BTF(data: out + types + strings)
     }
 }

@@ -1,5 +1,6 @@
 import Explorer
 import Foundation
+import TestSupport
 import XCTest
 @testable import BPFNavCLI
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import BPFNavCLI
 
@@ -240,10 +241,4 @@ final class ParserFuzzTests: XCTestCase {
             }
         }
     }
-}
-
-/// Seeds of the randomized tests, varied by `fuzz/run` through
-/// BPFNAV_FUZZ_SEED so that repeated runs explore new inputs.
-func fuzzSeed(_ base: UInt64) -> UInt64 {
-    base ^ (ProcessInfo.processInfo.environment["BPFNAV_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0)
 }

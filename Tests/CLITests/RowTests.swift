@@ -1,5 +1,6 @@
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 @testable import BPFNavCLI
 

@@ -1,5 +1,6 @@
 import CLibBPF
 import Foundation
+import TestSupport
 import XCTest
 @testable import BPFKit
 @testable import BPFNavCLI

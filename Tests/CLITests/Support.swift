@@ -1,5 +1,6 @@
 import Explorer
 import Foundation
+import TestSupport
 import XCTest
 @testable import BPFNavCLI
 
@@ -30,19 +31,6 @@ func hexDump(_ bytes: [UInt8]) -> String {
 }
 
 // MARK: - Deterministic randomness
-
-/// SplitMix64: the same inputs on every run and every platform.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// Byte strings that stress UTF-8 handling: uniform noise, a soup of the
 /// bytes that matter (controls, quotes, leads, continuations), and valid
@@ -281,54 +269,6 @@ func decoded(_ decode: () throws -> [UInt8], file: StaticString = #filePath, lin
     } catch {
         XCTFail("decoder: \(error)", file: file, line: line)
         return nil
-    }
-}
-
-// MARK: - JSON objects
-
-/// The keys at the top level of one JSON object, in order, duplicates kept
-/// (JSONSerialization would silently keep only one of a duplicate).
-func topLevelKeys(_ json: [UInt8]) -> [String] {
-    var keys: [String] = []
-    var depth = 0
-    var i = 0
-    var expectKey = false
-    while i < json.count {
-        let b = json[i]
-        switch b {
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            depth += 1
-            expectKey = b == UInt8(ascii: "{") && depth == 1
-        case UInt8(ascii: "}"), UInt8(ascii: "]"):
-            depth -= 1
-        case UInt8(ascii: ","):
-            expectKey = depth == 1
-        case UInt8(ascii: "\""):
-            var j = i + 1
-            while j < json.count, json[j] != UInt8(ascii: "\"") { j += json[j] == 0x5c ? 2 : 1 }
-            if expectKey { keys.append(String(decoding: json[(i + 1)..<j], as: UTF8.self)) }
-            expectKey = false
-            i = j
-        default:
-            break
-        }
-        i += 1
-    }
-    return keys
-}
-
-/// Parses one JSON object with Foundation, failing the test if it does not.
-func parseObject(_ json: [UInt8], file: StaticString = #filePath, line: UInt = #line) -> [String: Any] {
-    do {
-        let value = try JSONSerialization.jsonObject(with: Data(json), options: [])
-        guard let object = value as? [String: Any] else {
-            XCTFail("not a JSON object: \(String(decoding: json, as: UTF8.self))", file: file, line: line)
-            return [:]
-        }
-        return object
-    } catch {
-        XCTFail("JSONSerialization rejects \(String(decoding: json, as: UTF8.self)): \(error)", file: file, line: line)
-        return [:]
     }
 }
 

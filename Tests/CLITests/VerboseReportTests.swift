@@ -1,5 +1,6 @@
 import BPFKit
 import Foundation
+import TestSupport
 import XCTest
 @testable import BPFNavCLI
 

@@ -1,110 +1,15 @@
 import BPFKit
 import Foundation
+import TestSupport
 import XCTest
 @testable import Explorer
 
-/// Writes BTF blobs type by type (a copy of BPFKitTests' builder: test
-/// targets cannot share code without a support module).
-private struct Blob {
-    private(set) var strings: [UInt8] = [0]
-    private(set) var types: [UInt8] = []
-    private(set) var nextID: UInt32 = 1
-
-    mutating func str(_ s: String) -> UInt32 {
-        if s.isEmpty { return 0 }
-        let off = UInt32(strings.count)
-        strings += Array(s.utf8) + [0]
-        return off
-    }
-
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { types += $0 } }
-
-    @discardableResult
-    mutating func header(_ name: String, kind: UInt32, vlen: Int = 0, kflag: Bool = false, _ sizeOrType: UInt32) -> UInt32 {
-        u32(str(name))
-        u32((kflag ? 1 << 31 : 0) | kind << 24 | UInt32(vlen))
-        u32(sizeOrType)
-        defer { nextID += 1 }
-        return nextID
-    }
-
-    mutating func int(_ name: String, size: UInt32, encoding: UInt32 = 0, bits: UInt32? = nil, offset: UInt32 = 0) -> UInt32 {
-        let id = header(name, kind: 1, size)
-        u32(encoding << 24 | offset << 16 | (bits ?? size * 8))
-        return id
-    }
-    mutating func ptr(_ to: UInt32) -> UInt32 { header("", kind: 2, to) }
-    mutating func array(_ element: UInt32, count: UInt32) -> UInt32 {
-        let id = header("", kind: 3, 0)
-        u32(element); u32(element); u32(count)
-        return id
-    }
-    /// Members: (name, type, bit offset, bitfield size); kind_flag when
-    /// `kflag` (or any bitfield size is set).
-    mutating func composite(_ name: String, union: Bool = false, size: UInt32, kflag: Bool = false,
-                            _ members: [(String, UInt32, UInt32, UInt32)]) -> UInt32 {
-        let kf = kflag || members.contains { $0.3 != 0 }
-        let id = header(name, kind: union ? 5 : 4, vlen: members.count, kflag: kf, size)
-        for (n, t, off, bits) in members { u32(str(n)); u32(t); u32(kf ? bits << 24 | off : off) }
-        return id
-    }
-    mutating func enumeration(_ name: String, size: UInt32 = 4, signed: Bool = false, _ values: [(String, Int64)]) -> UInt32 {
-        let id = header(name, kind: 6, vlen: values.count, kflag: signed, size)
-        for (n, v) in values { u32(str(n)); u32(UInt32(truncatingIfNeeded: v)) }
-        return id
-    }
-    mutating func enum64(_ name: String, size: UInt32 = 8, signed: Bool = false, _ values: [(String, UInt64)]) -> UInt32 {
-        let id = header(name, kind: 19, vlen: values.count, kflag: signed, size)
-        for (n, v) in values { u32(str(n)); u32(UInt32(truncatingIfNeeded: v)); u32(UInt32(truncatingIfNeeded: v >> 32)) }
-        return id
-    }
-    mutating func fwd(_ name: String) -> UInt32 { header(name, kind: 7, 0) }
-    mutating func typedef(_ name: String, _ to: UInt32) -> UInt32 { header(name, kind: 8, to) }
-    mutating func volatile(_ to: UInt32) -> UInt32 { header("", kind: 9, to) }
-    mutating func const(_ to: UInt32) -> UInt32 { header("", kind: 10, to) }
-    mutating func restrict(_ to: UInt32) -> UInt32 { header("", kind: 11, to) }
-    mutating func proto(returns: UInt32) -> UInt32 { header("", kind: 13, returns) }
-    mutating func function(_ name: String, proto: UInt32) -> UInt32 { header(name, kind: 12, vlen: 1, proto) }
-    mutating func variable(_ name: String, _ type: UInt32) -> UInt32 {
-        let id = header(name, kind: 14, type)
-        u32(1)
-        return id
-    }
-    mutating func datasec(_ name: String, size: UInt32, _ vars: [(UInt32, UInt32, UInt32)]) -> UInt32 {
-        let id = header(name, kind: 15, vlen: vars.count, size)
-        for (t, off, sz) in vars { u32(t); u32(off); u32(sz) }
-        return id
-    }
-    mutating func float(_ name: String, size: UInt32) -> UInt32 { header(name, kind: 16, size) }
-    mutating func typeTag(_ name: String, _ to: UInt32) -> UInt32 { header(name, kind: 18, to) }
-
-    func data() -> [UInt8] {
-        var out: [UInt8] = [0x9F, 0xEB, 1, 0]
-        func put(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        put(24); put(0); put(UInt32(types.count)); put(UInt32(types.count)); put(UInt32(strings.count))
-        return out + types + strings
-    }
-
-    func btf() throws -> BTF { try BTF(data: data()) }
-}
-
 private func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
-
-private struct Rng: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 final class BTFFormatterTests: XCTestCase {
     /// Common base types; ids are fixed by the order below.
     private struct Base {
-        var b = Blob()
+        var b = BTFBlobBuilder(strings: .appendedEach)
         let u8, s8, u16, s16, u32, s32, u64, s64, char, uchar, schar, bool, u128, s128: UInt32
         init() {
             u8 = b.int("__u8", size: 1)
@@ -178,7 +83,7 @@ final class BTFFormatterTests: XCTestCase {
     }
 
     func testOddWidthInt() throws {
-        var b = Blob()
+        var b = BTFBlobBuilder(strings: .appendedEach)
         let u24 = b.int("u24", size: 4, bits: 24)
         let s12 = b.int("s12", size: 2, encoding: 1, bits: 12, offset: 2)
         let btf = try b.btf()
@@ -199,7 +104,7 @@ final class BTFFormatterTests: XCTestCase {
     }
 
     func testFloats() throws {
-        var b = Blob()
+        var b = BTFBlobBuilder(strings: .appendedEach)
         let f = b.float("float", size: 4)
         let d = b.float("double", size: 8)
         let ld = b.float("long double", size: 16)
@@ -221,7 +126,7 @@ final class BTFFormatterTests: XCTestCase {
     /// an anonymous struct of its size with no members: its bytes are shown,
     /// not an empty {}. A member-less struct of size 0 stays {}.
     func testSizedEmptyStructShowsItsBytes() throws {
-        var b = Blob()
+        var b = BTFBlobBuilder(strings: .appendedEach)
         let sanitized = b.composite("", size: 4, [])
         let empty = b.composite("nothing", size: 0, [])
         let u32 = b.int("u32", size: 4)
@@ -251,7 +156,7 @@ final class BTFFormatterTests: XCTestCase {
     // MARK: - Enums
 
     func testEnums() throws {
-        var b = Blob()
+        var b = BTFBlobBuilder(strings: .appendedEach)
         let color = b.enumeration("color", [("RED", 0), ("GREEN", 5), ("BLUE", 6)])
         let delta = b.enumeration("delta", size: 1, signed: true, [("DOWN", -1), ("UP", 1)])
         let flags = b.enumeration("flags", size: 1, [("ALL", 255), ("NONE", 0)])
@@ -409,7 +314,7 @@ final class BTFFormatterTests: XCTestCase {
     }
 
     func testOldStyleBitfieldsAndWideBitfields() throws {
-        var b = Blob()
+        var b = BTFBlobBuilder(strings: .appendedEach)
         // Before kind_flag, a bitfield was an INT of few bits at a member's
         // bit offset.
         let s4 = b.int("int", size: 4, encoding: 1, bits: 4)
@@ -551,7 +456,7 @@ final class BTFFormatterTests: XCTestCase {
         _ = base.b.array(base.s64, count: 0xffff_ffff)
         let valid = base.b.data()
         let btf = try BTF(data: valid)
-        var rng = Rng(state: fuzzSeed(7))
+        var rng = SplitMix64(seed: fuzzSeed(7))
 
         // Every type over random bytes of random length.
         for _ in 0..<300 {
@@ -593,7 +498,7 @@ final class BTFFormatterTests: XCTestCase {
     /// struct, 4096 elements at each level, cost up to a million values per
     /// format however small the value. The work now follows the value's size.
     func testNestedEmptyArraysCostWhatTheValueAllows() throws {
-        var b = Blob()
+        var b = BTFBlobBuilder(strings: .appendedEach)
         let empty = b.composite("empty", size: 0, [])
         let one = b.array(empty, count: 4096)
         let two = b.array(one, count: 4096)

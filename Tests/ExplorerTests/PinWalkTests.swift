@@ -1,6 +1,7 @@
 @testable import Explorer
 import BPFKit
 import Foundation
+import TestSupport
 import XCTest
 
 final class PinWalkTests: XCTestCase {
@@ -109,28 +110,12 @@ final class PinWalkTests: XCTestCase {
     /// A raw BTF blob: INT "int" (1), STRUCT "s" with 2 members (2),
     /// FUNC_PROTO with 1 param (3), FUNC "a_rather_long_function_name" (4).
     static func btf() -> [UInt8] {
-        var strings: [UInt8] = [0]
-        func string(_ s: String) -> UInt32 {
-            let offset = UInt32(strings.count)
-            strings += Array(s.utf8) + [0]
-            return offset
-        }
-        var types: [UInt8] = []
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { types += $0 } }
-        func type(_ name: UInt32, kind: UInt32, vlen: UInt32, _ sizeOrType: UInt32) {
-            u32(name); u32(kind << 24 | vlen); u32(sizeOrType)
-        }
-        type(string("int"), kind: 1, vlen: 0, 4); u32(0x0100_0020)
-        type(string("s"), kind: 4, vlen: 2, 8)
-        u32(string("a")); u32(1); u32(0)
-        u32(string("b")); u32(1); u32(32)
-        type(0, kind: 13, vlen: 1, 1); u32(0); u32(1)
-        type(string("a_rather_long_function_name"), kind: 12, vlen: 1, 3)
-        var blob: [UInt8] = [0x9f, 0xeb, 1, 0]
-        for v in [UInt32(24), 0, UInt32(types.count), UInt32(types.count), UInt32(strings.count)] {
-            withUnsafeBytes(of: v.littleEndian) { blob += $0 }
-        }
-        return blob + types + strings
+        var b = BTFBlobBuilder()
+        let int = b.int("int", size: 4, encoding: 1)
+        _ = b.composite("s", size: 8, [("a", int, 0, 0), ("b", int, 32, 0)])
+        let proto = b.proto(returns: int, [("", int)])
+        _ = b.function("a_rather_long_function_name", proto: proto)
+        return b.data()
     }
 
     func testNamesAFunctionFromBTF() throws {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Explorer
+import TestSupport
 import XCTest
 
 private func I(_ code: UInt8, _ dst: UInt8 = 0, _ src: UInt8 = 0, off: Int16 = 0, imm: Int32 = 0) -> XlatedInstruction {
@@ -19,18 +20,6 @@ private func bytes(hex: String) -> [UInt8] {
         out.append(UInt8(String(decoding: [hi, lo], as: UTF8.self), radix: 16)!)
     }
     return out
-}
-
-/// Deterministic generator for the fuzz tests (SplitMix64).
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
 }
 
 final class XlatedTests: XCTestCase {
@@ -585,7 +574,7 @@ final class XlatedTests: XCTestCase {
     }
 
     func testRandomBytesNeverCrash() {
-        var rng = SplitMix(state: fuzzSeed(0x5eed_b9f0))
+        var rng = SplitMix64(seed: fuzzSeed(0x5eed_b9f0))
         var totalLines = 0
         for _ in 0..<5000 {
             // Half whole programs, half arbitrary lengths (mostly rejected).
@@ -607,7 +596,7 @@ final class XlatedTests: XCTestCase {
 
     /// Random instructions biased towards real classes and pseudo sources.
     func testRandomInstructionsNeverCrash() {
-        var rng = SplitMix(state: fuzzSeed(42))
+        var rng = SplitMix64(seed: fuzzSeed(42))
         let interesting: [Int32] = [0, 1, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1, 0x100, 0x110, 16, 32, 64, -1]
         for _ in 0..<3000 {
             let count = Int.random(in: 1...40, using: &rng)
@@ -926,10 +915,4 @@ final class XlatedTests: XCTestCase {
      216: (b4) w0 = 0
      217: (95) exit
     """
-}
-
-/// Seeds of the randomized tests, varied by `fuzz/run` through
-/// BPFNAV_FUZZ_SEED so that repeated runs explore new inputs.
-func fuzzSeed(_ base: UInt64) -> UInt64 {
-    base ^ (ProcessInfo.processInfo.environment["BPFNAV_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0)
 }

@@ -2,6 +2,7 @@ import BPFKit
 import CLibBPF
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// The browser as a person uses it: in tmux, with keys, reading the screen.

@@ -2,6 +2,7 @@ import BPFKit
 import CLibBPF
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// Bad input: a clear message naming what is wrong, a non-zero exit, and

@@ -3,6 +3,7 @@ import CLibBPF
 import Explorer
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// `bpfnav demo`: pins a live program and its maps in DIR/demo, replaces

@@ -1,6 +1,7 @@
 import BPFKit
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// `bpfnav tasks|files|vmas|maps` as JSON and NDJSON, against /proc.

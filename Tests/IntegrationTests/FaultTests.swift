@@ -1,6 +1,7 @@
 import BPFKit
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// Failures the kernel cannot be made to produce on demand here (these

@@ -2,6 +2,7 @@ import BPFKit
 import CLibBPF
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// bpffs's root is mode 1777: any local user can create directories, links

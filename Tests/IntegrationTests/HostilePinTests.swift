@@ -1,6 +1,7 @@
 import Explorer
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// Pinned iterators read by `cat` with a process that names itself and its
@@ -148,7 +149,7 @@ final class HostilePinTests: BPFTestCase {
     /// Paths with every kind of byte the escaping tells apart, read through
     /// the files pin, agree with the escaping described in README.
     func testPathEscapingMatchesTheDescription() throws {
-        var rng = SplitMix(seed: 0x6573_6361_7065)
+        var rng = SplitMix64(seed: 0x6573_6361_7065)
         let names: [[UInt8]] = [
             Array(0x01...0x1f).filter { $0 != 0x2f } + [0x7f, 0x5c, 0x41],
             [0xc2, 0x80, 0xc2, 0x85, 0xc2, 0x9f, 0xc2, 0xa0, 0xc3, 0x80, 0xdf, 0xbf, 0x5c, 0x5c],
@@ -185,19 +186,6 @@ final class HostilePinTests: BPFTestCase {
         for (i, name) in names.enumerated() {
             XCTAssertEqual(paths[i + 3], prefix + escapedLikeTheKernel(name), "fd \(i + 3): \(name)")
         }
-    }
-}
-
-/// A small deterministic generator (the test's bytes are the same every run).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
 

@@ -4,6 +4,7 @@ import CLibBPF
 @testable import Explorer
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// `bpfnav progs|maps|links`, `prog|map|link ID` and `pins`, against
@@ -246,21 +247,11 @@ final class ObjectTests: BPFTestCase {
     /// BTF for `static int a_rather_long_function_name(void)`: INT (1),
     /// FUNC_PROTO (2), FUNC (3).
     private func longNameBTF() -> [UInt8] {
-        var strings: [UInt8] = [0]
-        func string(_ s: String) -> UInt32 {
-            defer { strings += Array(s.utf8) + [0] }
-            return UInt32(strings.count)
-        }
-        var types: [UInt8] = []
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { types += $0 } }
-        u32(string("int")); u32(1 << 24); u32(4); u32(0x0100_0020)          // INT int, signed, 32 bits
-        u32(0); u32(13 << 24); u32(1)                                       // FUNC_PROTO returning int
-        u32(string("a_rather_long_function_name")); u32(12 << 24); u32(2)   // FUNC, static
-        var blob: [UInt8] = [0x9f, 0xeb, 1, 0]
-        for v in [UInt32(24), 0, UInt32(types.count), UInt32(types.count), UInt32(strings.count)] {
-            withUnsafeBytes(of: v.littleEndian) { blob += $0 }
-        }
-        return blob + types + strings
+        var b = BTFBlobBuilder()
+        let int = b.int("int", size: 4, encoding: 1)
+        let proto = b.proto(returns: int)
+        _ = b.function("a_rather_long_function_name", proto: proto, linkage: 0)
+        return b.data()
     }
 
     func testLongNamesAgreeWithBpftool() throws {

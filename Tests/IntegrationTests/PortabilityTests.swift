@@ -1,6 +1,7 @@
 import BPFKit
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// The variants older or stricter kernels get, forced on whatever kernel

@@ -2,6 +2,7 @@ import BPFKit
 import Explorer
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// RunStats against the kernel, on the demo's program (it runs on every

@@ -1,6 +1,7 @@
 import BPFKit
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 final class TaskIterTests: BPFTestCase {

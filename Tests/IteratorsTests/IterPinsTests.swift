@@ -1,6 +1,7 @@
 import BPFKit
 import Foundation
 import Glibc
+import TestSupport
 import XCTest
 @testable import Iterators
 
@@ -10,13 +11,7 @@ final class IterPinsTests: XCTestCase {
     var directory = ""
 
     override func setUpWithError() throws {
-        var template = Array("/tmp/bpfnav-iterpins-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        directory = String(cString: try XCTUnwrap(made))
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
+        directory = try temporaryDirectory("bpfnav-iterpins")
     }
 
     func testInspectMissing() {

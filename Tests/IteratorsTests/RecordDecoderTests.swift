@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import XCTest
 @testable import Iterators
 
@@ -527,10 +528,4 @@ final class RecordDecoderTests: XCTestCase {
             }
         }
     }
-}
-
-/// Seeds of the randomized tests, varied by `fuzz/run` through
-/// BPFNAV_FUZZ_SEED so that repeated runs explore new inputs.
-func fuzzSeed(_ base: UInt64) -> UInt64 {
-    base ^ (ProcessInfo.processInfo.environment["BPFNAV_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0)
 }

@@ -112,37 +112,6 @@ struct Wire {
     }
 }
 
-/// Deterministic RNG so a failure can be reproduced.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-extension RandomNumberGenerator {
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { raw in
-            var at = 0
-            while at < count {
-                var word = next()
-                let n = Swift.min(8, count - at)
-                withUnsafeBytes(of: &word) { w in
-                    for i in 0..<n { raw[at + i] = w[i] }
-                }
-                at += n
-            }
-        }
-        return out
-    }
-}
-
 /// Feeds `bytes` to a fresh decoder in chunks of the given sizes (the last
 /// chunk takes the rest) and returns the records and the decoder.
 func decodeChunked<R: IterRecord>(_ type: R.Type, _ bytes: [UInt8], chunks: [Int], finish: Bool = true) throws -> [R] {

@@ -1,6 +1,7 @@
 import BPFKit
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// Base for tests that load real BPF programs and pin into a real bpffs.
@@ -10,6 +11,7 @@ import XCTest
 /// unless BPFNAV_REQUIRE_BPF=1 (CI), where that is a failure.
 class BPFTestCase: XCTestCase {
     private(set) var pinDirectory = ""
+    private var directory: TestDirectory?
     private var children: [Child] = []
 
     override class func setUp() {
@@ -19,47 +21,21 @@ class BPFTestCase: XCTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        try Self.requireBPF()
-        pinDirectory = "\(BPFFS.defaultMount)/bpfnav-test-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
-        XCTAssertEqual(mkdir(pinDirectory, 0o700), 0, "mkdir \(pinDirectory): \(String(cString: strerror(errno)))")
+        try requireBPF()
+        let directory = try TestDirectory.onBPFFS()
+        self.directory = directory
+        pinDirectory = directory.path
     }
 
     override func tearDownWithError() throws {
         for child in children { child.stop() }
         children.removeAll()
-        if !pinDirectory.isEmpty {
+        if let directory {
             // The directory is this test's own: everything in it is too
             // (pins, and the program cache of the bpfnav runs it made).
-            for name in (try? BPFFS.entries(of: pinDirectory)) ?? [] {
-                let path = "\(pinDirectory)/\(name)"
-                if BPFFS.isDirectory(path) {
-                    for inner in (try? BPFFS.entries(of: path)) ?? [] { unlink("\(path)/\(inner)") }
-                    rmdir(path)
-                } else {
-                    unlink(path)
-                }
-            }
-            XCTAssertEqual(rmdir(pinDirectory), 0, "rmdir \(pinDirectory): \(String(cString: strerror(errno)))")
+            XCTAssertTrue(directory.remove(), "rmdir \(directory.path): \(String(cString: strerror(errno)))")
         }
         try super.tearDownWithError()
-    }
-
-    static func requireBPF() throws {
-        var reasons: [String] = []
-        let caps = Capabilities.current()
-        if !caps.canLoadTracing {
-            reasons.append("missing \(caps.missingForTracing.joined(separator: " and ")) (or CAP_SYS_ADMIN)")
-        }
-        if !BPFFS.isBPFFS(BPFFS.defaultMount) {
-            reasons.append("no bpffs mounted at \(BPFFS.defaultMount)")
-        }
-        guard !reasons.isEmpty else { return }
-        let reason = "needs BPF: " + reasons.joined(separator: "; ")
-        if ProcessInfo.processInfo.environment["BPFNAV_REQUIRE_BPF"] == "1" {
-            XCTFail("BPFNAV_REQUIRE_BPF=1 but this test cannot run: \(reason)")
-            throw XCTSkip(reason)
-        }
-        throw XCTSkip(reason)
     }
 
     var pins: IterPins { IterPins(directory: pinDirectory) }
@@ -97,25 +73,6 @@ class BPFTestCase: XCTestCase {
     func uniqueName(_ prefix: String) -> String {
         "\(prefix)\(UInt32.random(in: 0..<0xffff_ffff) % 100_000)"
     }
-}
-
-/// How much longer waits may take here: `BPFNAV_TEST_TIME_SCALE` (the
-/// kernel matrix sets 4 in its emulated guests), else 1. Timeouts only:
-/// nothing is asserted about speed.
-let testTimeScale: Double = {
-    guard let text = ProcessInfo.processInfo.environment["BPFNAV_TEST_TIME_SCALE"],
-          let scale = Double(text), scale >= 1 else { return 1 }
-    return scale
-}()
-
-/// Polls `condition` until it holds or `timeout` (scaled) passes.
-func waitUntil(timeout: TimeInterval = 5, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout * testTimeScale)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
 }
 
 /// The program and feature cache of the test process itself (what

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// A child process started with posix_spawn: stdin/stdout/stderr on
 /// /dev/null and every other fd of the test process closed, so the test knows

@@ -11,15 +11,15 @@ import XCTest
 /// its end (as Process does) never returns. `new-session` therefore gets
 /// /dev/null and a file for stderr; later commands talk to a running server
 /// and can be read through a pipe.
-final class TmuxSession {
+public final class TmuxSession {
     /// Why a session could not be started or driven.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    let name: String
-    private(set) var columns: Int
-    private(set) var rows: Int
+    public let name: String
+    public private(set) var columns: Int
+    public private(set) var rows: Int
     /// Private to this session: its socket, and stderr of tmux runs.
     private let directory: String
     private let socket: String
@@ -30,7 +30,7 @@ final class TmuxSession {
     /// pane, with LANG=C.UTF-8, TERM=xterm-256color and `environment` on top
     /// of this process's environment. The pane stays when the command exits,
     /// so its exit status can be read (`exitStatus`).
-    init(_ command: [String], columns: Int = 100, rows: Int = 30, environment: [String: String] = [:],
+    public init(_ command: [String], columns: Int = 100, rows: Int = 30, environment: [String: String] = [:],
          name: String = "bpfnav") throws {
         let candidates = ["/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux"]
         guard let tmux = candidates.first(where: { path in access(path, X_OK) == 0 }) else {
@@ -78,24 +78,24 @@ final class TmuxSession {
 
     /// Sends tmux keys: names (`Enter`, `Escape`, `Down`, `C-c`, `F1`) or
     /// text, which tmux sends as typed when it is not a key name.
-    func sendKeys(_ keys: String...) {
+    public func sendKeys(_ keys: String...) {
         expectSuccess(["send-keys", "-t", name] + keys)
     }
 
     /// Types `text` literally (`send-keys -l`): "Enter" is five letters.
-    func sendText(_ text: String) {
+    public func sendText(_ text: String) {
         expectSuccess(["send-keys", "-t", name, "-l", "--", text])
     }
 
     /// The visible screen, one line per row (wrapped lines joined, `-J`).
-    func capture() -> String {
+    public func capture() -> String {
         (try? run(["capture-pane", "-p", "-J", "-t", name]))?.stdout ?? ""
     }
 
     /// Polls the screen every 50 ms until `predicate` holds; on timeout the
     /// test fails with the whole screen in the message.
     @discardableResult
-    func waitFor(timeout: TimeInterval = 10, _ message: String = "", file: StaticString = #filePath, line: UInt = #line,
+    public func waitFor(timeout: TimeInterval = 10, _ message: String = "", file: StaticString = #filePath, line: UInt = #line,
                  _ predicate: (String) -> Bool) -> Bool {
         let timeout = timeout * testTimeScale
         let deadline = Date().addingTimeInterval(timeout)
@@ -114,7 +114,7 @@ final class TmuxSession {
     }
 
     /// Resizes the window (and so the pane) to `cols` × `rows`.
-    func resize(cols: Int, rows: Int) {
+    public func resize(cols: Int, rows: Int) {
         expectSuccess(["resize-window", "-t", name, "-x", "\(cols)", "-y", "\(rows)"])
         columns = cols
         self.rows = rows
@@ -124,7 +124,7 @@ final class TmuxSession {
     /// status, or 128 + the signal that killed it, as a shell reports it.
     /// tmux marks the pane dead when its terminal closes, which can be
     /// before it has reaped the command: `status` is nil until then.
-    var paneState: (dead: Bool, status: Int32?) {
+    public var paneState: (dead: Bool, status: Int32?) {
         guard let result = try? run(["display-message", "-p", "-t", name,
                                      "#{pane_dead} #{pane_dead_status} #{pane_dead_signal} #{pid}"]),
               result.status == 0 else { return (true, nil) }
@@ -142,15 +142,15 @@ final class TmuxSession {
         return (true, nil)
     }
 
-    var paneDead: Bool { paneState.dead }
+    public var paneDead: Bool { paneState.dead }
 
     /// The command's exit status (128 + signal if a signal ended it); nil
     /// while it runs.
-    var exitStatus: Int32? { paneState.status }
+    public var exitStatus: Int32? { paneState.status }
 
     /// Waits for the command to exit; returns its status as `exitStatus`
     /// does, nil on timeout.
-    func waitForExit(timeout: TimeInterval = 10) -> Int32? {
+    public func waitForExit(timeout: TimeInterval = 10) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout * testTimeScale)
         while Date() < deadline {
             if let status = paneState.status { return status }
@@ -160,14 +160,14 @@ final class TmuxSession {
     }
 
     /// The pid of the command in the pane.
-    var panePID: pid_t? {
+    public var panePID: pid_t? {
         guard let result = try? run(["display-message", "-p", "-t", name, "#{pane_pid}"]) else { return nil }
         return pid_t(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Ends the server (the pane's command gets SIGHUP) and removes the
     /// session's directory. Also done on deinit.
-    func kill() {
+    public func kill() {
         guard !killed else { return }
         killed = true
         _ = try? run(["kill-server"])
@@ -269,78 +269,5 @@ final class TmuxSession {
         let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         return (code, String(decoding: output, as: UTF8.self), stderr)
-    }
-}
-
-// MARK: - The harness's own test
-
-final class TmuxSessionTests: XCTestCase {
-    private let script = """
-        printf hello; read x; echo "got:$x"; echo "env:$LANG $TERM $EXTRA"
-        read y; stty size; exit 3
-        """
-
-    private func session() throws -> TmuxSession {
-        do {
-            return try TmuxSession(["sh", "-c", script], columns: 60, rows: 10, environment: ["EXTRA": "given"])
-        } catch let failure as TmuxSession.Failure where failure.description.contains("not installed") {
-            throw XCTSkip(failure.description)
-        }
-    }
-
-    func testDrivesACommandAndReadsItsScreen() throws {
-        let tmux = try session()
-        XCTAssertTrue(tmux.waitFor { $0.hasPrefix("hello") })
-        XCTAssertFalse(tmux.paneDead)
-        XCTAssertNil(tmux.exitStatus)
-
-        // Literal text: "Enter" typed, not pressed; then the key itself.
-        tmux.sendText("a b Enter")
-        tmux.sendKeys("Enter")
-        XCTAssertTrue(tmux.waitFor { $0.contains("got:a b Enter\n") })
-        XCTAssertTrue(tmux.waitFor { $0.contains("env:C.UTF-8 xterm-256color given") })
-        let lines = tmux.capture().split(separator: "\n", omittingEmptySubsequences: false)
-        XCTAssertEqual(lines.first, "helloa b Enter", "the typed text is echoed after the prompt")
-        XCTAssertLessThanOrEqual(lines.count, 11, "one line per row")
-
-        tmux.resize(cols: 40, rows: 8)
-        tmux.sendKeys("Enter")
-        XCTAssertTrue(tmux.waitFor { $0.contains("8 40") }, "stty size sees the new size")
-        XCTAssertEqual(tmux.waitForExit(), 3)
-        XCTAssertTrue(tmux.paneDead, "remain-on-exit keeps the pane")
-        XCTAssertTrue(tmux.capture().contains("8 40"), "the last screen stays readable")
-    }
-
-    func testKeyNamesAndKill() throws {
-        let tmux = try session()
-        XCTAssertTrue(tmux.waitFor { $0.hasPrefix("hello") })
-        let pid = try XCTUnwrap(tmux.panePID)
-        XCTAssertEqual(kill(pid, 0), 0)
-        tmux.sendKeys("C-c")
-        XCTAssertEqual(tmux.waitForExit(), 128 + SIGINT, "C-c ends sh with SIGINT")
-        XCTAssertTrue(tmux.paneDead)
-
-        let again = try session()
-        XCTAssertTrue(again.waitFor { $0.hasPrefix("hello") })
-        let running = try XCTUnwrap(again.panePID)
-        again.kill()
-        // Ended: gone, or a zombie nobody has reaped yet (the init of a
-        // virtme-ng guest reaps orphans late).
-        XCTAssertTrue(waitUntil {
-            kill(running, 0) != 0
-                || ((try? String(contentsOfFile: "/proc/\(running)/stat", encoding: .utf8)) ?? "").contains(") Z ")
-        }, "kill-server ends the pane's command")
-        XCTAssertEqual(again.capture(), "", "no server any more")
-    }
-
-    func testSocketDirectoryIsRemoved() throws {
-        var directory = ""
-        do {
-            let tmux = try session()
-            XCTAssertTrue(tmux.waitFor { $0.hasPrefix("hello") })
-            directory = try XCTUnwrap(Mirror(reflecting: tmux).children.first { $0.label == "directory" }?.value as? String)
-            XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/socket"))
-        }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: directory), "deinit removes \(directory)")
     }
 }

@@ -6,16 +6,10 @@ import XCTest
 
 /// `BrowserMapPager` (the live source's map reader) on maps the test
 /// creates: pages cover every entry once, a page read again comes from its
-/// own position, and a walk to the end counts what the pages hold. Needs
-/// CAP_BPF (skipped without, with the reason; BPFNAV_REQUIRE_BPF=1 fails).
-final class MapPagerTests: XCTestCase {
-    private func requireBPF() throws {
-        guard geteuid() != 0 else { return }
-        let reason = "needs root (CAP_BPF) to create maps"
-        if getenv("BPFNAV_REQUIRE_BPF").map({ String(cString: $0) }) == "1" { XCTFail(reason) }
-        throw XCTSkip(reason)
-    }
-
+/// own position, and a walk to the end counts what the pages hold. The
+/// browser's views are tested without privileges in TUITests, over fake
+/// maps; these need to create real ones.
+final class MapPagerTests: BPFTestCase {
     private func fill(_ fd: Int32, count: Int, key: (Int) -> [UInt8]) {
         for n in 0..<count {
             var k = key(n)
@@ -43,7 +37,6 @@ final class MapPagerTests: XCTestCase {
 
     private func check(type: bpf_map_type, count: Int, pageSize: Int, keySize: UInt32 = 4, flags: UInt32 = 0,
                        key: @escaping (Int) -> [UInt8]) throws {
-        try requireBPF()
         var opts = bpf_map_create_opts()
         opts.sz = MemoryLayout<bpf_map_create_opts>.size
         opts.map_flags = flags
@@ -124,7 +117,6 @@ final class MapPagerTests: XCTestCase {
     /// the map type: per-CPU arrays on 5.10) hold what batch pages hold,
     /// every CPU's value included.
     func testKeyByKeyPagesAreTheBatchPages() throws {
-        try requireBPF()
         let cpus = Int(libbpf_num_possible_cpus())
         for type in [BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_HASH] {
             let perCPU = type != BPF_MAP_TYPE_HASH
@@ -151,7 +143,6 @@ final class MapPagerTests: XCTestCase {
     /// A devmap never has batch lookups: pages go key by key for real, on
     /// every kernel, its empty slots skipped.
     func testMapWithoutBatchLookups() throws {
-        try requireBPF()
         let raw = bpf_map_create(BPF_MAP_TYPE_DEVMAP, "tui_pager_dev", 4, 4, 16, nil)
         XCTAssertGreaterThanOrEqual(raw, 0, "create map: \(String(cString: strerror(errno)))")
         guard raw >= 0 else { return }
@@ -170,7 +161,6 @@ final class MapPagerTests: XCTestCase {
     }
 
     func testUndumpableMapSaysWhy() throws {
-        try requireBPF()
         let raw = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "tui_pager_rb", 0, 0, 4096, nil)
         XCTAssertGreaterThanOrEqual(raw, 0)
         guard raw >= 0 else { return }
