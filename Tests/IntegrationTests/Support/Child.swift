@@ -37,9 +37,26 @@ final class Child {
             .trimmingCharacters(in: .newlines)
     }
 
-    /// Waits until the shell has exec'd `comm`.
+    /// The child's state letter (R, S, D, …), from /proc/PID/stat.
+    var state: Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[close...].dropFirst().first { $0 != " " }
+    }
+
+    /// Waits until the shell has exec'd `comm` and the program has finished
+    /// starting: asleep (every child here ends in a sleep) with the same
+    /// mappings twice in a row. A comm alone is set at exec, before the
+    /// dynamic loader and the locale have mapped their files, and a test
+    /// that compares /proc with an iterator would race them.
     func waitForExec(_ comm: String, timeout: TimeInterval = 5) -> Bool {
-        waitUntil(timeout: timeout) { self.comm == comm }
+        var lastMaps: String?
+        return waitUntil(timeout: timeout) {
+            guard self.comm == comm, self.state == "S" else { return false }
+            let maps = try? String(contentsOfFile: "/proc/\(self.pid)/maps", encoding: .utf8)
+            defer { lastMaps = maps }
+            return maps != nil && maps == lastMaps
+        }
     }
 
     func stop() {
