@@ -41,15 +41,17 @@ public final class BPFObject {
 
     /// Loads every program and creates every map. A program the verifier
     /// refuses is said as such ("the kernel's verifier rejected PROGRAM:
-    /// REASON"), its whole log saved to a file the error names.
-    public func load() throws(BPFError) {
+    /// REASON"), its whole log saved to a file the error names, unless
+    /// `savingRejectionLog` is false: a feature probe expects refusals and
+    /// must leave no file behind.
+    public func load(savingRejectionLog: Bool = true) throws(BPFError) {
         _ = LibbpfLog.take()
         let err = bpf_object__load(object)
         if err != 0 {
             let code = err < 0 ? -err : err
             throw Self.loadError(object: name, code: code, log: LibbpfLog.take(), capabilities: .current(),
                                  fdsShort: FileDescriptorHeadroom.current() < 16,
-                                 saveLog: { log throws(BPFError) in try log.save() })
+                                 saveLog: savingRejectionLog ? { log throws(BPFError) in try log.save() } : nil)
         }
     }
 
@@ -58,7 +60,7 @@ public final class BPFObject {
     /// verifier's when bpfnav holds the capabilities and libbpf passed on a
     /// verifier log; "run as root" only when a capability is really missing.
     static func loadError(object: String, code: Int32, log: String, capabilities: Capabilities, fdsShort: Bool,
-                          saveLog: (VerifierLog) throws(BPFError) -> String) -> BPFError {
+                          saveLog: ((VerifierLog) throws(BPFError) -> String)?) -> BPFError {
         // Out of fds part way, libbpf's feature probes fail and it carries on
         // with a program the kernel then rejects (EINVAL): the cause is
         // the fd limit, not the program.
@@ -80,9 +82,14 @@ public final class BPFObject {
         }
         var rejection = BPFError("the kernel's verifier rejected", verifier.program, errno: code, log: log)
         rejection.cause = verifier.reason
+        let saved = "in BPF object \(object)" + (verifier.suggestion.map { "; the verifier suggests: \($0)" } ?? "")
+        guard let saveLog else {
+            rejection.hint = fdHint ?? saved
+            return rejection
+        }
         do {
             rejection.logPath = try saveLog(verifier)
-            rejection.hint = fdHint ?? "in BPF object \(object)" + (verifier.suggestion.map { "; the verifier suggests: \($0)" } ?? "")
+            rejection.hint = fdHint ?? saved
         } catch {
             rejection.hint = fdHint ?? "in BPF object \(object); the verifier's log could not be saved (\(error.message)): bpfnav --verbose prints it"
         }

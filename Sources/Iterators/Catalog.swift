@@ -22,9 +22,10 @@ public enum Catalog {
     }
 
     /// Opens `kind`'s object, sets its knobs and loads it: all of its
-    /// programs, or only the one of `format`.
+    /// programs, or only the one of `format`. `probing`: a feature probe, which expects the verifier to refuse
+    /// on some kernels and keeps no log of it.
     public static func load(_ kind: IterKind, knobs: Knobs = .forThisKernel,
-                            only format: IterFormat? = nil) throws(BPFError) -> BPFObject {
+                            only format: IterFormat? = nil, probing: Bool = false) throws(BPFError) -> BPFObject {
         let object = try BPFObject(elf: object(for: kind), name: kind.target)
         try object.setData(section: Knobs.section, to: knobs.raw)
         if let format {
@@ -32,7 +33,7 @@ public enum Catalog {
                 try object.setAutoload(kind.programName(other), false)
             }
         }
-        try object.load()
+        try object.load(savingRejectionLog: !probing)
         return object
     }
 }

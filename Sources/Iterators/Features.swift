@@ -155,7 +155,7 @@ final class ProbeContext {
             // bpf_d_path the same way, and its escaping loop makes it the
             // slower one to verify (and to verify again with a log, as
             // libbpf does after a refusal).
-            _ = try Catalog.load(kind, knobs: knobs, only: .records)
+            _ = try Catalog.load(kind, knobs: knobs, only: .records, probing: true)
             return .supported
         } catch {
             return error.errno == EACCES || error.errno == EINVAL ? .missing : .supported

@@ -2,6 +2,7 @@ import BPFKit
 import CLibBPF
 import Foundation
 import Iterators
+import TestSupport
 import XCTest
 
 /// The feature table against the running kernel: what the probes say, what
@@ -223,6 +224,21 @@ final class FeaturesTests: BPFTestCase {
         _ = Features.detect(cache: cache, refresh: true)
         // At least one (libbpf's own load probe; 5.10 refuses most of ours).
         XCTAssertGreaterThan(try markerID() - after, 1, "a probe run loads programs: the check above can tell")
+    }
+
+    /// A probe expects the verifier to refuse on some kernels (bpf_d_path
+    /// on a vma's file is refused by some 6.18 builds, and before 5.12):
+    /// such a refusal is an answer, not an error, and leaves no verifier
+    /// log behind in $TMPDIR, however often the probes run.
+    func testProbesLeaveNoVerifierLogs() throws {
+        let temporary = try TestDirectory(in: "/tmp", prefix: "bpfnav-probe-logs")
+        defer { _ = temporary.remove() }
+        for _ in 0..<2 {
+            let json = try featuresJSON(["--no-cache"], environment: ["TMPDIR": temporary.path])
+            XCTAssertNotNil(json["features"], "\(json)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary.path), [])
+        // A real refusal outside a probe still keeps its log (VerifierRejectionTests).
     }
 
     func testForeignObjectAtTheCachePathIsLeftAlone() throws {
