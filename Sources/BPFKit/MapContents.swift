@@ -140,7 +140,7 @@ public struct MapContents {
     /// ENOTSUPP from the kernel's BPF_DO_BATCH; EOPNOTSUPP or EINVAL from
     /// some map types and kernels.
     static func batchUnsupported(_ code: Int32) -> Bool {
-        code == ENOTSUPP || code == EOPNOTSUPP || code == EINVAL
+        code == Errno.ENOTSUPP.rawValue || code == EOPNOTSUPP || code == EINVAL
     }
 
     /// nil when the first batch says the map type has none.

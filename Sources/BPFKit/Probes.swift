@@ -103,7 +103,7 @@ public enum Probes {
         let code = result < -1 ? -result : (result < 0 ? errno : 0)
         switch code {
         case ENOENT, 0: return .supported
-        case EINVAL, EOPNOTSUPP, ENOTSUPP: return .missing
+        case EINVAL, EOPNOTSUPP, Errno.ENOTSUPP.rawValue: return .missing
         default: return .unknown(code)
         }
     }
