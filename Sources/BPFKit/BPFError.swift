@@ -70,19 +70,3 @@ public struct BPFError: Error, CustomStringConvertible, Sendable {
         return text
     }
 }
-
-/// The one place bpfnav's BPF and file system calls report failure.
-///
-/// `body` returns what the C call returns. libbpf returns -errno (and sets
-/// errno); plain libc returns -1 and sets errno. Both become a `BPFError`.
-/// A -1 with errno unset can only be libbpf's -EPERM (libc always sets
-/// errno), e.g. when the call's result was captured before `check` ran.
-@discardableResult
-public func check(_ operation: String, _ subject: String, hint: ((Int32) -> String?)? = nil,
-                  _ body: () -> Int32) throws(BPFError) -> Int32 {
-    errno = 0
-    let result = body()
-    if result >= 0 { return result }
-    let code = result < -1 ? -result : (errno != 0 ? errno : EPERM)
-    throw BPFError(operation, subject, errno: code, hint: hint?(code))
-}

@@ -44,10 +44,8 @@ public final class BPFObject {
     /// REASON"), its whole log saved to a file the error names.
     public func load() throws(BPFError) {
         _ = LibbpfLog.take()
-        let err = bpf_object__load(object)
-        if err != 0 {
-            let code = err < 0 ? -err : err
-            throw Self.loadError(object: name, code: code, log: LibbpfLog.take(), capabilities: .current(),
+        if case .failure(let code) = Errno.result(of: { bpf_object__load(object) }) {
+            throw Self.loadError(object: name, code: code.rawValue, log: LibbpfLog.take(), capabilities: .current(),
                                  fdsShort: FileDescriptorHeadroom.current() < 16,
                                  saveLog: { log throws(BPFError) in try log.save() })
         }
