@@ -406,12 +406,7 @@ public struct FeatureCache {
     /// Whether `fd` is a map of bpfnav's feature cache: an array of one
     /// 32-byte value named `bpfnav_features`.
     static func isOurs(fd: Int32) -> Bool {
-        guard BPFObjectKind(fd: fd) == .map else { return false }
-        var info = bpf_map_info()
-        var len = UInt32(MemoryLayout<bpf_map_info>.size)
-        guard bpf_obj_get_info_by_fd(fd, &info, &len) == 0 else { return false }
-        let name = withUnsafeBytes(of: info.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return info.type == BPF_MAP_TYPE_ARRAY.rawValue && name == mapName && info.key_size == 4
-            && info.value_size == UInt32(valueSize) && info.max_entries == 1
+        guard BPFObjectKind(fd: fd) == .map, let info = try? MapInfo(fd: fd, withFDInfo: false) else { return false }
+        return isOurs(info)
     }
 }
