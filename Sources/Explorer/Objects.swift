@@ -1,5 +1,4 @@
 import BPFKit
-import CLibBPF
 import Glibc
 import Iterators
 
@@ -148,7 +147,7 @@ public enum Objects {
     static func map(fd: Int32) throws(BPFError) -> MapEntry {
         let info = try MapInfo(fd: fd)
         var entry = MapEntry(info: info)
-        if info.type == BPF_MAP_TYPE_PROG_ARRAY.rawValue {
+        if info.type == MapType.progArray.rawValue {
             let fields = fdinfo(fd)
             entry.ownerProgramType = fields["owner_prog_type"].flatMap { UInt32($0) }
             entry.ownerJited = fields["owner_jited"].flatMap { UInt32($0) }.map { $0 != 0 }
