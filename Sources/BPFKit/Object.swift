@@ -127,6 +127,16 @@ public final class BPFObject {
         return fd
     }
 
+    /// Attaches the loaded `program` to the raw tracepoint `tracepoint`
+    /// (`BPF_RAW_TRACEPOINT_OPEN`): the link, which the caller owns.
+    public func attachRawTracepoint(_ program: String, to tracepoint: String) throws(BPFError) -> OwnedFD {
+        let fd = try programFD(program)
+        let link = try check("attach \(program) to raw tracepoint", tracepoint, hint: { code in
+            code == EPERM ? "attaching tracing programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)" : nil
+        }) { bpf_raw_tracepoint_open(tracepoint, fd) }
+        return OwnedFD(adopting: link)
+    }
+
     /// Pins a loaded program at `path` on a bpffs.
     public func pinProgram(_ program: String, at path: String) throws(BPFError) {
         let fd = try programFD(program)
