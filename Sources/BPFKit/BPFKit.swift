@@ -1,3 +1,18 @@
+// BPFKit is bpfnav's one layer over the kernel's BPF interface. It holds
+// every bpf(2) and libbpf call: only BPFKit imports CLibBPF, and the layers
+// above get Swift types and functions named for what they do
+// (`MapElements`, `RunTimeStatistics.enable()`,
+// `BPFObject.attachRawTracepoint`). It decodes the kernel's ABI (info
+// structs and how much of them an older kernel writes, link info at newer
+// kernels' offsets, BTF, verifier logs), and owns bpffs (pins, verified pin
+// directories, renames). The errno of a failed bpf(2) or libbpf call is
+// read in one place, `Errno.result(of:)` below, and a failure is said as
+// "OPERATION SUBJECT: cause (ENAME)" with what the user can do about it.
+// What does not belong here: the BPF programs bpfnav loads and their
+// records (Iterators), and what the objects mean and how they are shown
+// (Explorer, BPFNavCLI, TUI). A layer above that needs the kernel asks for
+// a function here, not for CLibBPF.
+
 import Glibc
 
 extension Errno {
