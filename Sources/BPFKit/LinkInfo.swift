@@ -15,9 +15,9 @@ public struct LinkInfo: Equatable, Sendable {
 
     public var typeName: String { LinkType.name(type) }
 
-    /// The info as the kernel writes it, decoded at the 6.18 layout's
-    /// offsets: larger than any 6.18 layout; the kernel accepts a larger
-    /// buffer whose tail is zero.
+    /// What the kernel writes the info into, decoded at the 6.18 layout's
+    /// offsets: larger than any 6.18 layout (the kernel accepts a larger
+    /// buffer whose tail is zero).
     typealias Raw = InlineArray<256, UInt8>
     static let bufferSize = MemoryLayout<Raw>.size
 
