@@ -11,6 +11,28 @@ public enum BPFFS {
         bpfnav_fs_magic(path) == magic
     }
 
+    /// True when `path`, exact bytes (a bpffs name need not be UTF-8), is
+    /// on a bpffs.
+    public static func isBPFFS(_ path: [UInt8]) -> Bool {
+        withCPath(path) { bpfnav_fs_magic($0) } == magic
+    }
+
+    /// `BPF_OBJ_GET` of the pin at `path`, exact bytes: its fd, or the
+    /// errno. For a walk that looks at every entry: no message, and never a
+    /// fault-injection point (`PinnedObject` opens a pin on purpose).
+    public static func objectFD(at path: [UInt8]) throws(Errno) -> OwnedFD {
+        let fd = try withCPath(path) { path in Errno.result { bpf_obj_get(path) } }.get()
+        return OwnedFD(adopting: fd)
+    }
+
+    static func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+        var terminated = path
+        terminated.append(0)
+        return terminated.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+
     /// The nearest existing ancestor of `path` (or `path` itself).
     public static func nearestExisting(_ path: String) -> String {
         var current = path

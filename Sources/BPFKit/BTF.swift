@@ -293,19 +293,20 @@ public struct BTF: Sendable {
         // name and kernel_btf came in 5.11: asking an older kernel for the
         // name (a non-zero field past its struct) would fail with E2BIG.
         let hasName = first.field(\.name_len) != nil
-        var data = [UInt8](repeating: 0, count: size)
         var name = [CChar](repeating: 0, count: 128)
-        // withUnsafeMutableBytes rethrows untyped errors: carry a Result out.
-        let second = try data.withUnsafeMutableBytes { bytes in
-            name.withUnsafeMutableBufferPointer { namePtr in
-                var request = bpf_btf_info()
-                request.btf = UInt64(UInt(bitPattern: bytes.baseAddress))
-                request.btf_size = UInt32(bytes.count)
-                if hasName {
-                    request.name = UInt64(UInt(bitPattern: namePtr.baseAddress))
-                    request.name_len = UInt32(namePtr.count)
+        // withUnsafeMutableBufferPointer rethrows untyped errors: carry a Result out.
+        let second: KernelInfo<bpf_btf_info>
+        var data: [UInt8]
+        (second, data) = try name.withUnsafeMutableBufferPointer { namePtr in
+            Result { () throws(BPFError) in
+                try KernelInfo.get(raw, bpf_btf_info(), filling: size, of: UInt8.self, "read BTF", "id \(id)") { request, address, count in
+                    request.btf = address
+                    request.btf_size = count
+                    if hasName {
+                        request.name = UInt64(UInt(bitPattern: namePtr.baseAddress))
+                        request.name_len = UInt32(namePtr.count)
+                    }
                 }
-                return Result { () throws(BPFError) in try KernelInfo.get(raw, request, "read BTF", "id \(id)") }
             }
         }.get()
         let info = second.value

@@ -15,18 +15,18 @@ public struct LinkInfo: Equatable, Sendable {
 
     public var typeName: String { LinkType.name(type) }
 
-    /// Size of the buffer handed to the kernel: larger than any 6.18 layout;
-    /// the kernel accepts a larger buffer whose tail is zero.
-    static let bufferSize = 256
+    /// What the kernel writes the info into, decoded at the 6.18 layout's
+    /// offsets: larger than any 6.18 layout (the kernel accepts a larger
+    /// buffer whose tail is zero).
+    typealias Raw = InlineArray<256, UInt8>
+    static let bufferSize = MemoryLayout<Raw>.size
 
     public init(fd: Int32) throws(BPFError) {
-        // First pass: the type. Second pass: with buffers for the names the
+        // First pass: the type. Second pass: with a buffer for the name the
         // type carries.
-        var raw = [UInt8](repeating: 0, count: Self.bufferSize)
-        var length = try Self.fetch(fd, &raw)
-        let type = raw.u32(0)
-        var name = [UInt8](repeating: 0, count: 4096)
-        let nameAt: (pointer: Int, length: Int)? = switch type {
+        var info = try KernelInfo.get(fd, Raw(repeating: 0), "get info of link", "fd \(fd)")
+        var name: [UInt8] = []
+        let nameAt: (pointer: Int, length: Int)? = switch Self.bytes(info.value).u32(0) {
         case 1: (16, 24)                 // raw_tracepoint: tp_name, tp_name_len
         case 4: (16, 24)                 // iter: target_name, target_name_len
         case 7: (24, 32)                 // perf_event: file/func/tp name, name_len
@@ -34,20 +34,20 @@ public struct LinkInfo: Equatable, Sendable {
         default: nil
         }
         if let nameAt {
-            raw = [UInt8](repeating: 0, count: Self.bufferSize)
-            var rc: Int32 = 0
-            name.withUnsafeMutableBytes { buffer in
-                raw.setU64(nameAt.pointer, UInt64(UInt(bitPattern: buffer.baseAddress)))
-                raw.setU32(nameAt.length, UInt32(buffer.count))
-                (rc, length) = raw.withUnsafeMutableBytes { objectInfo(fd, into: $0) }
+            (info, name) = try KernelInfo.get(fd, Raw(repeating: 0), filling: 4096, of: UInt8.self,
+                                              "get info of link", "fd \(fd)") { request, address, count in
+                withUnsafeMutableBytes(of: &request) { raw in
+                    raw.storeBytes(of: address, toByteOffset: nameAt.pointer, as: UInt64.self)
+                    raw.storeBytes(of: count, toByteOffset: nameAt.length, as: UInt32.self)
+                }
             }
-            try check("get info of link", "fd \(fd)") { rc }
         }
+        let raw = Self.bytes(info.value)
         let text = String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
-        self.type = raw.u32(0)
+        type = raw.u32(0)
         id = raw.u32(4)
         programID = raw.u32(8)
-        details = LinkDetails(type: self.type, raw: raw, length: length, name: text)
+        details = LinkDetails(type: type, raw: raw, length: info.length, name: text)
     }
 
     public init(id: UInt32) throws(BPFError) {
@@ -63,11 +63,8 @@ public struct LinkInfo: Equatable, Sendable {
         self.details = details
     }
 
-    /// The info into `raw`; the number of bytes the kernel wrote.
-    static func fetch(_ fd: Int32, _ raw: inout [UInt8]) throws(BPFError) -> Int {
-        let (rc, length) = raw.withUnsafeMutableBytes { objectInfo(fd, into: $0) }
-        try check("get info of link", "fd \(fd)") { rc }
-        return length
+    static func bytes(_ raw: Raw) -> [UInt8] {
+        withUnsafeBytes(of: raw) { Array($0) }
     }
 }
 

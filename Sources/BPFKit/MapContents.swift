@@ -139,8 +139,8 @@ public struct MapContents {
     /// What bpf(2) answers a batch lookup the map type does not have:
     /// ENOTSUPP from the kernel's BPF_DO_BATCH; EOPNOTSUPP or EINVAL from
     /// some map types and kernels.
-    static func batchUnsupported(_ code: Int32) -> Bool {
-        code == ENOTSUPP || code == EOPNOTSUPP || code == EINVAL
+    static func batchUnsupported(_ code: Errno) -> Bool {
+        code == .ENOTSUPP || code == .EOPNOTSUPP || code == .EINVAL
     }
 
     /// nil when the first batch says the map type has none.
@@ -162,35 +162,39 @@ public struct MapContents {
             var n = UInt32(chunk)
             var opts = bpf_map_batch_opts()
             opts.sz = MemoryLayout<bpf_map_batch_opts>.size
-            errno = 0
-            let rc = inToken.withUnsafeMutableBytes { inBuffer in
+            let result = inToken.withUnsafeMutableBytes { inBuffer in
                 outToken.withUnsafeMutableBytes { outBuffer in
-                    Faults.call(.batch) {
-                        bpf_map_lookup_batch(fd, token == nil ? nil : inBuffer.baseAddress, outBuffer.baseAddress,
-                                             keys.baseAddress, values.baseAddress, &n, &opts)
+                    Errno.result {
+                        Faults.call(.batch) {
+                            bpf_map_lookup_batch(fd, token == nil ? nil : inBuffer.baseAddress, outBuffer.baseAddress,
+                                                 keys.baseAddress, values.baseAddress, &n, &opts)
+                        }
                     }
                 }
             }
-            let code = rc < 0 ? (rc < -1 ? -rc : (errno != 0 ? errno : EPERM)) : 0
-            // Refused before it read anything; the kernel then leaves the
-            // count as it was, so only the errno tells.
-            if rc < 0, token == nil, Self.batchUnsupported(code) { return nil }
-            if rc < 0, code == ENOSPC, n == 0 {
-                // One hash bucket holds more entries than the buffers:
-                // bigger buffers, same position.
-                chunk *= 2
-                continue
-            }
-            if rc < 0, code != ENOENT {
-                throw BPFError("read entries of map", "id \(info.id)", errno: code)
+            var last = false
+            if case .failure(let code) = result {
+                // Refused before it read anything; the kernel then leaves the
+                // count as it was, so only the errno tells.
+                if token == nil, Self.batchUnsupported(code) { return nil }
+                if code == .ENOSPC, n == 0 {
+                    // One hash bucket holds more entries than the buffers:
+                    // bigger buffers, same position.
+                    chunk *= 2
+                    continue
+                }
+                if code != .ENOENT {
+                    throw BPFError("read entries of map", "id \(info.id)", errno: code)
+                }
+                // ENOENT: that was the last batch.
+                last = true
             }
             let got = min(Int(n), chunk)
             for i in 0..<got {
                 try body(UnsafeRawBufferPointer(rebasing: keys[(i * keySize)..<((i + 1) * keySize)]),
                          UnsafeRawBufferPointer(rebasing: values[(i * stride)..<((i + 1) * stride)]))
             }
-            // ENOENT: that was the last batch.
-            return Chunk(count: got, next: rc < 0 || got == 0 ? nil : .batch(outToken))
+            return Chunk(count: got, next: last || got == 0 ? nil : .batch(outToken))
         }
     }
 
@@ -206,22 +210,18 @@ public struct MapContents {
         var first = last == nil
         var read = 0
         while read < count {
-            errno = 0
-            let rc = bpf_map_get_next_key(fd, first ? nil : key.baseAddress, next.baseAddress)
-            if rc != 0 {
-                let code = rc < -1 ? -rc : (errno != 0 ? errno : EPERM)
-                if code == ENOENT { return Chunk(count: read, next: nil) }
+            let stepped = Errno.result { bpf_map_get_next_key(fd, first ? nil : key.baseAddress, next.baseAddress) }
+            if case .failure(let code) = stepped {
+                if code == .ENOENT { return Chunk(count: read, next: nil) }
                 throw BPFError("read keys of map", "id \(info.id)", errno: code)
             }
             first = false
             key.copyMemory(from: UnsafeRawBufferPointer(next))
-            errno = 0
-            let found = bpf_map_lookup_elem(fd, key.baseAddress, value.baseAddress)
-            if found != 0 {
-                let code = found < -1 ? -found : (errno != 0 ? errno : EPERM)
+            let found = Errno.result { bpf_map_lookup_elem(fd, key.baseAddress, value.baseAddress) }
+            if case .failure(let code) = found {
                 // Deleted between the two calls, or an empty slot of a
                 // prog array or devmap: skip it.
-                if code == ENOENT { continue }
+                if code == .ENOENT { continue }
                 throw BPFError("read entry of map", "id \(info.id)", errno: code)
             }
             try body(UnsafeRawBufferPointer(key), UnsafeRawBufferPointer(value))

@@ -1,6 +1,19 @@
-/// BPF map types by the names bpftool uses. Debian's uapi headers stop at
-/// kernel 6.1; this table goes to 6.18, so no type shows as a bare number.
-public enum MapType {
+import CLibBPF
+
+/// A BPF map type (`enum bpf_map_type`), and every type's name as bpftool
+/// says it. Debian's uapi headers stop at kernel 6.1; the table of names goes
+/// to 6.18, so no type shows as a bare number.
+public struct MapType: RawRepresentable, Hashable, Sendable {
+    public var rawValue: UInt32
+
+    public init(rawValue: UInt32) {
+        self.rawValue = rawValue
+    }
+
+    public static let hash = MapType(rawValue: BPF_MAP_TYPE_HASH.rawValue)
+    public static let array = MapType(rawValue: BPF_MAP_TYPE_ARRAY.rawValue)
+    public static let progArray = MapType(rawValue: BPF_MAP_TYPE_PROG_ARRAY.rawValue)
+
     /// Index = `enum bpf_map_type` value.
     static let names = [
         "unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash", "percpu_array",

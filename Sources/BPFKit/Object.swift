@@ -46,10 +46,8 @@ public final class BPFObject {
     /// must leave no file behind.
     public func load(savingRejectionLog: Bool = true) throws(BPFError) {
         _ = LibbpfLog.take()
-        let err = bpf_object__load(object)
-        if err != 0 {
-            let code = err < 0 ? -err : err
-            throw Self.loadError(object: name, code: code, log: LibbpfLog.take(), capabilities: .current(),
+        if case .failure(let code) = Errno.result(of: { bpf_object__load(object) }) {
+            throw Self.loadError(object: name, code: code.rawValue, log: LibbpfLog.take(), capabilities: .current(),
                                  fdsShort: FileDescriptorHeadroom.current() < 16,
                                  saveLog: savingRejectionLog ? { log throws(BPFError) in try log.save() } : nil)
         }
@@ -134,6 +132,16 @@ public final class BPFObject {
             throw BPFError("get fd of map", "\(map) in \(name)", errno: EBADF, hint: "the object is not loaded")
         }
         return fd
+    }
+
+    /// Attaches the loaded `program` to the raw tracepoint `tracepoint`
+    /// (`BPF_RAW_TRACEPOINT_OPEN`): the link, which the caller owns.
+    public func attachRawTracepoint(_ program: String, to tracepoint: String) throws(BPFError) -> OwnedFD {
+        let fd = try programFD(program)
+        let link = try check("attach \(program) to raw tracepoint", tracepoint, hint: { code in
+            code == EPERM ? "attaching tracing programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)" : nil
+        }) { bpf_raw_tracepoint_open(tracepoint, fd) }
+        return OwnedFD(adopting: link)
     }
 
     /// Pins a loaded program at `path` on a bpffs.

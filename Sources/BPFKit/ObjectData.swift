@@ -21,11 +21,3 @@ extension BPFObject {
         }
     }
 }
-
-/// One element of any map, by fd (`BPF_MAP_LOOKUP_ELEM`).
-public func lookupElement<Key, Value>(mapFD: Int32, key: Key, as: Value.Type, zero: Value) throws(BPFError) -> Value {
-    var k = key
-    var v = zero
-    try check("look up element of map", "fd \(mapFD)") { bpf_map_lookup_elem(mapFD, &k, &v) }
-    return v
-}

@@ -12,17 +12,18 @@ public enum BPFObjectSpace: String, CaseIterable, Sendable {
         var id: UInt32 = 0
         while true {
             var next: UInt32 = 0
-            let rc: Int32 = switch self {
-            case .program: bpf_prog_get_next_id(id, &next)
-            case .map: bpf_map_get_next_id(id, &next)
-            case .link: bpf_link_get_next_id(id, &next)
-            case .btf: bpf_btf_get_next_id(id, &next)
+            let result = Errno.result {
+                switch self {
+                case .program: bpf_prog_get_next_id(id, &next)
+                case .map: bpf_map_get_next_id(id, &next)
+                case .link: bpf_link_get_next_id(id, &next)
+                case .btf: bpf_btf_get_next_id(id, &next)
+                }
             }
-            if rc != 0 {
-                let code = errno
-                if code == ENOENT { return ids }
-                throw BPFError("list \(rawValue) ids after", "\(id)", errno: code != 0 ? code : -rc,
-                               hint: code == EPERM ? "listing BPF objects needs CAP_SYS_ADMIN" : nil)
+            if case .failure(let code) = result {
+                if code == .ENOENT { return ids }
+                throw BPFError("list \(rawValue) ids after", "\(id)", errno: code,
+                               hint: code == .EPERM ? "listing BPF objects needs CAP_SYS_ADMIN" : nil)
             }
             ids.append(next)
             id = next

@@ -24,6 +24,28 @@ public struct KernelInfo<Info> {
         return KernelInfo(value: value, length: length)
     }
 
+    /// The second pass of `BPF_OBJ_GET_INFO_BY_FD`, for what a first one
+    /// counted (map ids, JITed symbols, instructions, BTF data): `count`
+    /// zeroed `Element`s for the kernel to fill. `point` aims `value` at
+    /// them: it is given the buffer's address and `count`, for the info's
+    /// pointer and length fields. Fails as "OPERATION SUBJECT: cause".
+    public static func get<Element: BitwiseCopyable>(
+        _ fd: Int32, _ value: Info, filling count: Int, of _: Element.Type, _ operation: String, _ subject: String,
+        point: (_ request: inout Info, _ address: UInt64, _ count: UInt32) -> Void
+    ) throws(BPFError) -> (info: KernelInfo, elements: [Element]) {
+        var elements = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            UnsafeMutableRawBufferPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0)
+            initialized = count
+        }
+        // withUnsafeMutableBufferPointer rethrows untyped errors: carry a Result out.
+        let info = try elements.withUnsafeMutableBufferPointer { buffer in
+            var request = value
+            point(&request, UInt64(UInt(bitPattern: buffer.baseAddress)), UInt32(count))
+            return Result { () throws(BPFError) in try get(fd, request, operation, subject) }
+        }.get()
+        return (info, elements)
+    }
+
     /// The field at `path` if the kernel wrote all of it; nil otherwise.
     public func field<Value>(_ path: KeyPath<Info, Value>) -> Value? {
         guard let offset = MemoryLayout<Info>.offset(of: path),

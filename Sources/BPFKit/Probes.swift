@@ -79,44 +79,47 @@ public enum Probes {
     /// with BPF_XCHG, 5.12): loads a six-instruction socket filter and
     /// closes it. Before 5.12: "BPF_STX uses reserved fields" (EINVAL).
     public static func atomicFetch() -> ProbeResult {
-        closing(bpfnav_probe_atomic_fetch(), missing: [EINVAL])
+        closing(Errno.result { bpfnav_probe_atomic_fetch() }, missing: [.EINVAL])
     }
 
     /// Whether the kernel counts programs' run time (BPF_ENABLE_STATS with
     /// BPF_STATS_RUN_TIME, 5.8). Counting stops when the fd closes, which
     /// this does at once.
     public static func runTimeStats() -> ProbeResult {
-        closing(bpf_enable_stats(BPF_STATS_RUN_TIME), missing: [EINVAL])
+        closing(Errno.result { bpf_enable_stats(BPF_STATS_RUN_TIME) }, missing: [.EINVAL])
     }
 
     /// Whether maps take batch operations (BPF_MAP_LOOKUP_BATCH, 5.6): on a
     /// new empty hash map the lookup ends at once with ENOENT; a kernel
     /// without the command says EINVAL.
     public static func batchMapOps() -> ProbeResult {
-        let fd = bpf_map_create(BPF_MAP_TYPE_HASH, "bpfnav_probe", 4, 4, 1, nil)
-        guard fd >= 0 else { return .unknown(fd < -1 ? -fd : errno) }
+        let fd: Int32
+        switch Errno.result(of: { bpf_map_create(BPF_MAP_TYPE_HASH, "bpfnav_probe", 4, 4, 1, nil) }) {
+        case .success(let created): fd = created
+        case .failure(let code): return .unknown(code.rawValue)
+        }
         defer { close(fd) }
         var outBatch: UInt32 = 0
         var keys: UInt32 = 0, values: UInt32 = 0
         var count: UInt32 = 1
-        let result = bpf_map_lookup_batch(fd, nil, &outBatch, &keys, &values, &count, nil)
-        let code = result < -1 ? -result : (result < 0 ? errno : 0)
-        switch code {
-        case ENOENT, 0: return .supported
-        case EINVAL, EOPNOTSUPP, ENOTSUPP: return .missing
-        default: return .unknown(code)
+        let result = Errno.result { bpf_map_lookup_batch(fd, nil, &outBatch, &keys, &values, &count, nil) }
+        switch result {
+        case .success, .failure(.ENOENT): return .supported
+        case .failure(.EINVAL), .failure(.EOPNOTSUPP), .failure(.ENOTSUPP): return .missing
+        case .failure(let code): return .unknown(code.rawValue)
         }
     }
 
     /// A probe that made an fd: closed at once. `missing`: the errnos that
     /// mean "this kernel has no such thing"; any other failure (EPERM, out
     /// of memory) means the probe could not tell.
-    private static func closing(_ result: Int32, missing: Set<Int32>) -> ProbeResult {
-        if result >= 0 {
-            close(result)
+    private static func closing(_ result: Result<Int32, Errno>, missing: Set<Errno>) -> ProbeResult {
+        switch result {
+        case .success(let fd):
+            close(fd)
             return .supported
+        case .failure(let code):
+            return missing.contains(code) ? .missing : .unknown(code.rawValue)
         }
-        let code = result < -1 ? -result : errno
-        return missing.contains(code) ? .missing : .unknown(code)
     }
 }

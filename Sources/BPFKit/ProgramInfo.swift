@@ -40,15 +40,13 @@ public struct ProgramInfo: Equatable, Sendable {
         var maps: [UInt32] = []
         if info.nr_map_ids > 0, let fd {
             // A second call fetches the map ids into our buffer.
-            maps = [UInt32](repeating: 0, count: Int(info.nr_map_ids))
             let count = info.nr_map_ids
-            let again = try maps.withUnsafeMutableBufferPointer { buffer throws(BPFError) in
-                var request = bpf_prog_info()
+            let again = try KernelInfo.get(fd, bpf_prog_info(), filling: Int(count), of: UInt32.self,
+                                           "get map ids of program", "fd \(fd)") { request, address, count in
                 request.nr_map_ids = count
-                request.map_ids = UInt64(UInt(bitPattern: buffer.baseAddress))
-                return try KernelInfo.get(fd, request, "get map ids of program", "fd \(fd)")
+                request.map_ids = address
             }
-            maps = Array(maps.prefix(Int(min(again.value.nr_map_ids, count))))
+            maps = Array(again.elements.prefix(Int(min(again.info.value.nr_map_ids, count))))
         }
         id = info.id
         type = info.type
@@ -89,14 +87,11 @@ public struct ProgramInfo: Equatable, Sendable {
         let info = try KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value
         let count = Int(info.nr_jited_ksyms)
         guard count > 0 else { return [] }
-        var symbols = [UInt64](repeating: 0, count: count)
-        try symbols.withUnsafeMutableBufferPointer { buffer throws(BPFError) in
-            var request = bpf_prog_info()
-            request.nr_jited_ksyms = UInt32(count)
-            request.jited_ksyms = UInt64(UInt(bitPattern: buffer.baseAddress))
-            _ = try KernelInfo.get(fd, request, "get JIT symbols of program", "fd \(fd)")
-        }
-        return symbols
+        return try KernelInfo.get(fd, bpf_prog_info(), filling: count, of: UInt64.self,
+                                  "get JIT symbols of program", "fd \(fd)") { request, address, count in
+            request.nr_jited_ksyms = count
+            request.jited_ksyms = address
+        }.elements
     }
 
     /// The translated instructions (what the verifier and fixups left), raw.
@@ -107,16 +102,33 @@ public struct ProgramInfo: Equatable, Sendable {
             throw BPFError("dump instructions of program", "id \(info.id)", errno: EPERM,
                            hint: "the kernel hides translated instructions (kernel.bpf_jit_harden or missing CAP_SYS_ADMIN)")
         }
-        var bytes = [UInt8](repeating: 0, count: size)
-        // withUnsafeMutableBytes rethrows untyped errors: carry a Result out.
-        try bytes.withUnsafeMutableBytes { buffer in
-            var request = bpf_prog_info()
-            request.xlated_prog_len = UInt32(size)
-            request.xlated_prog_insns = UInt64(UInt(bitPattern: buffer.baseAddress))
-            return Result { () throws(BPFError) in try KernelInfo.get(fd, request, "dump instructions of program", "fd \(fd)") }
-        }.get()
-        return bytes
+        return try KernelInfo.get(fd, bpf_prog_info(), filling: size, of: UInt8.self,
+                                  "dump instructions of program", "fd \(fd)") { request, address, count in
+            request.xlated_prog_len = count
+            request.xlated_prog_insns = address
+        }.elements
     }
+
+    /// The program's first function as its BTF names it (bpftool's
+    /// `get_prog_full_name`): the id of the BTF the kernel reports with its
+    /// `func_info`, and the type id of record 0; nil when the program has
+    /// no function info or the kernel does not give it.
+    public static func firstFunction(fd: Int32) -> (btfID: UInt32, typeID: UInt32)? {
+        guard let first = try? KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value,
+              first.nr_func_info > 0 else { return nil }
+        let recordSize = min(first.func_info_rec_size, UInt32(MemoryLayout<bpf_func_info>.size))
+        guard let again = try? KernelInfo.get(fd, bpf_prog_info(), filling: 1, of: bpf_func_info.self,
+                                              "get function info of program", "fd \(fd)", point: { request, address, count in
+            request.nr_func_info = count
+            request.func_info_rec_size = recordSize
+            request.func_info = address
+        }) else { return nil }
+        return (again.info.value.btf_id, again.elements[0].type_id)
+    }
+
+    /// Bytes of a name the kernel keeps (BPF_OBJ_NAME_LEN, less the NUL):
+    /// a longer one is cut.
+    public static let maxNameLength = Int(BPF_OBJ_NAME_LEN) - 1
 }
 
 /// BPF program types by libbpf's (and bpftool's) names, up to kernel 6.18.

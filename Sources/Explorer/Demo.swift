@@ -1,5 +1,4 @@
 import BPFKit
-import CLibBPF
 import Glibc
 import Iterators
 
@@ -103,10 +102,7 @@ public struct Demo: Sendable {
                 recorded.append((.map, id))
                 try pin(fd, at: map.pin, in: sub, what: "map \(map.map)")
             }
-            let link = try check("attach \(Self.programName) to raw tracepoint", Self.tracepoint, hint: { code in
-                code == EPERM ? "attaching tracing programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)" : nil
-            }) { bpf_raw_tracepoint_open(Self.tracepoint, programFD) }
-            let linkFD = OwnedFD(adopting: link)
+            let linkFD = try object.attachRawTracepoint(Self.programName, to: Self.tracepoint)
             let linkID = try ObjectIdentity.id(of: linkFD.raw, kind: .link)
             var record = PinManifest.Record(role: .demo, name: "\(Self.directoryName)/\(Self.linkPin)")
             record.programID = try ObjectIdentity.id(of: programFD, kind: .program)

@@ -1,5 +1,4 @@
 import BPFKit
-import CLibBPF
 import Glibc
 import Iterators
 
@@ -148,7 +147,7 @@ public enum Objects {
     static func map(fd: Int32) throws(BPFError) -> MapEntry {
         let info = try MapInfo(fd: fd)
         var entry = MapEntry(info: info)
-        if info.type == BPF_MAP_TYPE_PROG_ARRAY.rawValue {
+        if info.type == MapType.progArray.rawValue {
             let fields = fdinfo(fd)
             entry.ownerProgramType = fields["owner_prog_type"].flatMap { UInt32($0) }
             entry.ownerJited = fields["owner_jited"].flatMap { UInt32($0) }.map { $0 != 0 }
@@ -219,19 +218,9 @@ public enum Objects {
     /// bytes may be cut; the BTF of the program's first function has it whole.
     static func fullProgramName(fd: Int32, info: ProgramInfo) -> String {
         let kernelName = info.name
-        guard kernelName.utf8.count >= Int(BPF_OBJ_NAME_LEN) - 1, info.btfID != 0 else { return kernelName }
-        guard let first = try? KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value,
-              first.nr_func_info > 0 else { return kernelName }
-        var record = bpf_func_info()
-        var request = bpf_prog_info()
-        request.nr_func_info = 1
-        request.func_info_rec_size = min(first.func_info_rec_size, UInt32(MemoryLayout<bpf_func_info>.size))
-        let again = withUnsafeMutablePointer(to: &record) { pointer in
-            request.func_info = UInt64(UInt(bitPattern: pointer))
-            return try? KernelInfo.get(fd, request, "get function info of program", "fd \(fd)").value
-        }
-        guard let again, let btf = try? BTF.load(id: again.btf_id),
-              btf.kind(record.type_id) == .function, case let name = btf.name(record.type_id),
+        guard kernelName.utf8.count >= ProgramInfo.maxNameLength, info.btfID != 0 else { return kernelName }
+        guard let function = ProgramInfo.firstFunction(fd: fd), let btf = try? BTF.load(id: function.btfID),
+              btf.kind(function.typeID) == .function, case let name = btf.name(function.typeID),
               !name.isEmpty else { return kernelName }
         return name
     }

@@ -1,5 +1,4 @@
 import BPFKit
-import CLibBPF
 import Glibc
 import Iterators
 
@@ -208,7 +207,7 @@ public enum PinWalk {
                 if st.st_dev != device {
                     // Another mount: a bpffs below PATH is walked here; in
                     // walkAll every bpffs is walked as its own mount.
-                    guard followMounts, isBPFFS(path) else {
+                    guard followMounts, BPFFS.isBPFFS(path) else {
                         entries.removeLast()
                         continue
                     }
@@ -236,13 +235,14 @@ public enum PinWalk {
         default:
             return PinEntry(path: path, kind: .other)
         }
-        let raw = withCPath(path) { bpf_obj_get($0) }
-        if raw < 0 {
+        let fd: OwnedFD
+        do throws(Errno) {
+            fd = try BPFFS.objectFD(at: path)
+        } catch {
             var entry = PinEntry(path: path, kind: .unreadable)
-            entry.errno = raw < -1 ? -raw : (errno != 0 ? errno : EPERM)
+            entry.errno = error.rawValue
             return entry
         }
-        let fd = OwnedFD(adopting: raw)
         var entry: PinEntry
         do throws(BPFError) {
             switch BPFObjectKind(fd: fd.raw) {
@@ -312,10 +312,6 @@ public enum PinWalk {
 
     static func lstatBytes(_ path: [UInt8], _ st: inout stat) -> Int32 {
         withCPath(path) { lstat($0, &st) }
-    }
-
-    static func isBPFFS(_ path: [UInt8]) -> Bool {
-        withCPath(path) { bpfnav_fs_magic($0) } == Int64(BPF_FS_MAGIC)
     }
 
     static func readLink(_ path: [UInt8]) -> [UInt8] {

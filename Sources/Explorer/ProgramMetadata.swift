@@ -1,5 +1,4 @@
 import BPFKit
-import CLibBPF
 import Glibc
 
 /// A program's metadata as bpftool shows it: the `bpf_metadata_*` variables
@@ -21,12 +20,10 @@ public enum ProgramMetadata {
                   let info = try? MapInfo(fd: fd.raw, withFDInfo: false),
                   // bpftool's test: a one-entry array with an int key,
                   // BTF for its value, and ".rodata" in its name.
-                  info.type == BPF_MAP_TYPE_ARRAY.rawValue, info.keySize == 4, info.maxEntries == 1,
+                  info.type == MapType.array.rawValue, info.keySize == 4, info.maxEntries == 1,
                   info.btfValueTypeID != 0, info.name.contains(".rodata") else { continue }
-            var key: UInt32 = 0
-            var value = [UInt8](repeating: 0, count: Int(info.valueSize))
-            let found = value.withUnsafeMutableBytes { bpf_map_lookup_elem(fd.raw, &key, $0.baseAddress) }
-            guard found == 0, let btf = try? BTF.load(id: info.btfID) else { continue }
+            guard let value = try? MapElements(fd: fd.raw).lookup(UInt32(0), size: Int(info.valueSize)),
+                  let btf = try? BTF.load(id: info.btfID) else { continue }
             let pairs = variables(in: value, type: info.btfValueTypeID, btf: btf)
             if !pairs.isEmpty { return pairs }
         }

@@ -1,5 +1,4 @@
 import BPFKit
-import CLibBPF
 import Glibc
 
 /// Programs' run-time statistics: events per second and CPU share, from the
@@ -30,8 +29,8 @@ public final class RunStats {
 
     /// Whether statistics are on for bpfnav: its own fd, or someone else's.
     public private(set) var enabled = false
-    /// The fd that keeps statistics on; -1 when bpfnav holds none.
-    private var statsFD: Int32 = -1
+    /// The fd that keeps statistics on; nil when bpfnav holds none.
+    private var statsFD: OwnedFD?
     private var previous: (time: UInt64, counters: [UInt32: Counters])?
 
     public init() {}
@@ -45,17 +44,14 @@ public final class RunStats {
             enabled = true
             return
         }
-        statsFD = try check("enable BPF run-time statistics", "", hint: { code in
-            code == EPERM ? "run-time statistics need CAP_SYS_ADMIN: run as root" : nil
-        }) { bpf_enable_stats(BPF_STATS_RUN_TIME) }
+        statsFD = try RunTimeStatistics.enable()
         enabled = true
     }
 
     /// Closes bpfnav's fd (if it holds one): the kernel restores the
     /// previous state. Rates computed after this stay at zero.
     public func disable() {
-        if statsFD >= 0 { close(statsFD) }
-        statsFD = -1
+        statsFD = nil
         enabled = false
     }
 

@@ -15,7 +15,7 @@ public enum Catalog {
     public static func object(named name: String) throws(BPFError) -> [UInt8] {
         guard let entry = EmbeddedIters.objects.first(where: { $0.name == name }),
               let bytes = Base64.decode(entry.base64) else {
-            throw BPFError("find embedded object", "\(name).bpf.o", errno: 2,
+            throw BPFError("find embedded object", "\(name).bpf.o", errno: .ENOENT,
                            hint: "this build of bpfnav does not contain iters/\(name).bpf.c")
         }
         return bytes

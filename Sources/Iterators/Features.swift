@@ -1,5 +1,4 @@
 import BPFKit
-import CLibBPF
 import Glibc
 
 /// What bpfnav uses of the kernel, each with the upstream version that
@@ -348,9 +347,7 @@ public struct FeatureCache {
         guard Self.isOurs(fd: fd), let id = try? ObjectIdentity.id(of: fd, kind: .map),
               let record = manifest.record(.map, id), record.role == .featureCache,
               record.name == "\(cache.name)/\(Self.name)" else { return nil }
-        var key: UInt32 = 0
-        var value: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        guard bpf_map_lookup_elem(fd, &key, &value) == 0,
+        guard let value = try? MapElements(fd: fd).lookup(UInt32(0), as: (UInt64, UInt64, UInt64, UInt64).self),
               value.0 == Self.header(), value.1 == Self.kernelKey(release: release, build: build) else { return nil }
         var results: [Feature: ProbeResult] = [:]
         for (index, feature) in Feature.allCases.enumerated() {
@@ -384,13 +381,12 @@ public struct FeatureCache {
             case .unknown: continue
             }
         }
-        guard let map = try? BPFMap(type: BPF_MAP_TYPE_ARRAY, name: Self.mapName, keySize: 4,
+        guard let map = try? BPFMap(type: .array, name: Self.mapName, keySize: 4,
                                     valueSize: UInt32(Self.valueSize), maxEntries: 1),
               let id = try? map.id() else { return }
-        var key: UInt32 = 0
-        var value: (UInt64, UInt64, UInt64, UInt64) = (
+        let value: (UInt64, UInt64, UInt64, UInt64) = (
             Self.header(), Self.kernelKey(release: set.release, build: set.build), supported, probed)
-        guard bpf_map_update_elem(map.fd.raw, &key, &value, UInt64(BPF_ANY)) == 0 else { return }
+        do { try MapElements(fd: map.fd.raw).update(UInt32(0), value) } catch { return }
         ProgramCache.place(map.fd.raw, id: id, space: .map, entry: Self.name,
                            record: PinManifest.Record(role: .featureCache, name: "\(cache.name)/\(Self.name)"),
                            in: sub, manifest: manifest)
@@ -399,19 +395,14 @@ public struct FeatureCache {
     /// Whether a map with this info is bpfnav's feature cache: an array of
     /// one 32-byte value named `bpfnav_features`.
     public static func isOurs(_ info: MapInfo) -> Bool {
-        info.type == BPF_MAP_TYPE_ARRAY.rawValue && info.name == mapName && info.keySize == 4
+        info.type == MapType.array.rawValue && info.name == mapName && info.keySize == 4
             && info.valueSize == UInt32(valueSize) && info.maxEntries == 1
     }
 
     /// Whether `fd` is a map of bpfnav's feature cache: an array of one
     /// 32-byte value named `bpfnav_features`.
     static func isOurs(fd: Int32) -> Bool {
-        guard BPFObjectKind(fd: fd) == .map else { return false }
-        var info = bpf_map_info()
-        var len = UInt32(MemoryLayout<bpf_map_info>.size)
-        guard bpf_obj_get_info_by_fd(fd, &info, &len) == 0 else { return false }
-        let name = withUnsafeBytes(of: info.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return info.type == BPF_MAP_TYPE_ARRAY.rawValue && name == mapName && info.key_size == 4
-            && info.value_size == UInt32(valueSize) && info.max_entries == 1
+        guard BPFObjectKind(fd: fd) == .map, let info = try? MapInfo(fd: fd, withFDInfo: false) else { return false }
+        return isOurs(info)
     }
 }

@@ -85,8 +85,7 @@ public struct Knobs: Equatable, Sendable {
             guard let map = try? BPFObjectSpace.map.open(id),
                   let mapInfo = try? MapInfo(fd: map.raw, withFDInfo: false), mapInfo.name == section,
                   mapInfo.valueSize == UInt32(MemoryLayout<bpfnav_knobs>.size) else { continue }
-            guard let value = try? lookupElement(mapFD: map.raw, key: UInt32(0), as: bpfnav_knobs.self,
-                                                 zero: bpfnav_knobs()) else { return nil }
+            guard let value = try? MapElements(fd: map.raw).lookup(UInt32(0), as: bpfnav_knobs.self) else { return nil }
             return Knobs(raw: value)
         }
         return nil

@@ -1,5 +1,4 @@
 import BPFKit
-import CLibBPF
 import Glibc
 
 /// bpfnav's record of what it pinned in one directory: the proof of
@@ -102,20 +101,13 @@ public final class PinManifest {
 
     /// Whether a map with this info is a manifest of bpfnav's.
     public static func isOurs(_ info: MapInfo) -> Bool {
-        info.type == BPF_MAP_TYPE_HASH.rawValue && info.name == mapName && info.keySize == 8
+        info.type == MapType.hash.rawValue && info.name == mapName && info.keySize == 8
             && info.valueSize == UInt32(valueSize)
     }
 
     private static func make(in directory: PinDirectory) throws(BPFError) -> PinManifest {
-        let raw = try check("create map", mapName, hint: { code in
-            code == EPERM ? "creating maps needs CAP_BPF (or CAP_SYS_ADMIN)" : nil
-        }) {
-            var opts = bpf_map_create_opts()
-            opts.sz = MemoryLayout<bpf_map_create_opts>.size
-            opts.map_flags = UInt32(BPF_F_NO_PREALLOC)
-            return bpf_map_create(BPF_MAP_TYPE_HASH, mapName, 8, UInt32(valueSize), capacity, &opts)
-        }
-        let fd = OwnedFD(adopting: raw)
+        let fd = try BPFMap(type: .hash, name: mapName, keySize: 8, valueSize: UInt32(valueSize), maxEntries: capacity,
+                            flags: .noPrealloc).takeFD()
         // Pinned under a temporary name, then renamed: a second bpfnav
         // making one at the same time finds either none or a whole one.
         let temporary = "bpfnav-manifest-new-\(getpid())"
@@ -135,37 +127,26 @@ public final class PinManifest {
     // MARK: - Records
 
     public func record(_ space: Space, _ id: UInt32) -> Record? {
-        var key = Self.key(space, id)
-        var bytes = [UInt8](repeating: 0, count: Self.valueSize)
-        guard bytes.withUnsafeMutableBytes({ bpf_map_lookup_elem(fd.raw, &key, $0.baseAddress) }) == 0 else { return nil }
+        guard let bytes = try? elements.lookup(Self.key(space, id), size: Self.valueSize) else { return nil }
         return Self.decode(bytes)
     }
 
     public func set(_ space: Space, _ id: UInt32, _ record: Record) throws(BPFError) {
-        var key = Self.key(space, id)
-        var bytes = Self.encode(record)
-        try check("record in", directory.display(Self.pinName)) {
-            bytes.withUnsafeMutableBytes { bpf_map_update_elem(fd.raw, &key, $0.baseAddress, UInt64(BPF_ANY)) }
-        }
+        try write(Self.key(space, id), Self.encode(record))
     }
 
     public func remove(_ space: Space, _ id: UInt32) {
-        var key = Self.key(space, id)
-        _ = bpf_map_delete_elem(fd.raw, &key)
+        try? elements.delete(Self.key(space, id))
     }
 
     /// Every record, by key.
     public func all() -> [(space: Space, id: UInt32, record: Record)] {
         var result: [(Space, UInt32, Record)] = []
-        var key: UInt64 = 0, next: UInt64 = 0
-        var first = true
-        var bytes = [UInt8](repeating: 0, count: Self.valueSize)
-        while (first ? bpf_map_get_next_key(fd.raw, nil, &next) : bpf_map_get_next_key(fd.raw, &key, &next)) == 0 {
-            first = false
+        var key: UInt64?
+        while let next = try? elements.nextKey(after: key) {
             key = next
             guard next != 0, let space = Space(rawValue: next >> 32) else { continue }
-            var lookup = next
-            guard bytes.withUnsafeMutableBytes({ bpf_map_lookup_elem(fd.raw, &lookup, $0.baseAddress) }) == 0,
+            guard let bytes = try? elements.lookup(next, size: Self.valueSize),
                   let record = Self.decode(bytes) else { continue }
             result.append((space, UInt32(truncatingIfNeeded: next), record))
         }
@@ -173,19 +154,25 @@ public final class PinManifest {
     }
 
     public var journal: (state: Journal, pid: pid_t) {
-        var key: UInt64 = 0
-        var bytes = [UInt8](repeating: 0, count: Self.valueSize)
-        guard bytes.withUnsafeMutableBytes({ bpf_map_lookup_elem(fd.raw, &key, $0.baseAddress) }) == 0 else { return (.idle, 0) }
+        guard let bytes = try? elements.lookup(UInt64(0), size: Self.valueSize) else { return (.idle, 0) }
         return (Journal(rawValue: Self.u32(bytes, 4)) ?? .idle, pid_t(bitPattern: Self.u32(bytes, 8)))
     }
 
     public func setJournal(_ state: Journal) throws(BPFError) {
-        var key: UInt64 = 0
         var bytes = [UInt8](repeating: 0, count: Self.valueSize)
         Self.put(&bytes, 4, state.rawValue)
         Self.put(&bytes, 8, UInt32(bitPattern: getpid()))
-        try check("record in", directory.display(Self.pinName)) {
-            bytes.withUnsafeMutableBytes { bpf_map_update_elem(fd.raw, &key, $0.baseAddress, UInt64(BPF_ANY)) }
+        try write(0, bytes)
+    }
+
+    private var elements: MapElements { MapElements(fd: fd.raw) }
+
+    /// Sets one record, failing as "record in DIR/bpfnav-manifest: cause".
+    private func write(_ key: UInt64, _ bytes: [UInt8]) throws(BPFError) {
+        do throws(Errno) {
+            try elements.update(key, bytes: bytes)
+        } catch {
+            throw BPFError("record in", directory.display(Self.pinName), errno: error)
         }
     }
 
