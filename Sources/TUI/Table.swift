@@ -7,6 +7,22 @@ struct Table {
     var rows: [TableRow]
     /// What an empty list says ("no programs").
     var emptyText: String
+
+    /// Right-aligned columns hold numbers (ids, counts, sizes) and widen to
+    /// their widest cell: a cut number is another number ("1037…" for
+    /// program 103701), and ids grow with every program a machine loads.
+    init(columns: [Column], rows: [TableRow], emptyText: String) {
+        var columns = columns
+        for index in columns.indices where columns[index].align == .right && !columns[index].flex {
+            let widest = rows.reduce(0) { widest, row in
+                index < row.cells.count ? max(widest, TextWidth.width(row.cells[index])) : widest
+            }
+            columns[index].width = max(columns[index].width, widest)
+        }
+        self.columns = columns
+        self.rows = rows
+        self.emptyText = emptyText
+    }
 }
 
 struct Column: Equatable {

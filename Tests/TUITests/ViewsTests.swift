@@ -32,6 +32,17 @@ final class ViewsTests: XCTestCase {
         XCTAssertFalse(h.text.contains("\u{1b}"), "no raw escape reaches the screen")
     }
 
+    /// Ids grow with every object a machine loads: a six-digit (or ten-digit)
+    /// id is shown whole in every list, never cut to another number.
+    func testLargeIdsAreNeverCut() {
+        let h = Harness(snapshot(programs: [program(103_701, "counter"), program(4_294_967_295, "last")],
+                                 maps: [BrowserMap(id: 2_000_000_001, type: "hash", name: "big")]), rows: 30)
+        XCTAssertTrue(h.screen.contains("103701"), h.text)
+        XCTAssertTrue(h.screen.contains("4294967295"), h.text)
+        _ = h.press(.char("2"))
+        XCTAssertTrue(h.screen.contains("2000000001"), h.text)
+    }
+
     func testEmptyDataInEveryView() {
         let h = Harness(snapshot())
         let expected: [(Key, String)] = [
