@@ -1,0 +1,51 @@
+import Foundation
+import XCTest
+
+/// The layering the README's Architecture section describes, checked on the
+/// sources: only BPFKit talks to libbpf and bpf(2), and the browser sees
+/// only Explorer's model. A new `import CLibBPF` elsewhere fails here
+/// rather than in a review.
+final class LayeringTests: XCTestCase {
+    /// Sources/, from this file's place in Tests/BPFKitTests.
+    private let sources = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Sources")
+
+    /// Module name → the modules its Swift files import.
+    private func imports() throws -> [String: [(file: String, module: String)]] {
+        var result: [String: [(file: String, module: String)]] = [:]
+        let modules = try FileManager.default.contentsOfDirectory(atPath: sources.path)
+        for module in modules {
+            let directory = sources.appendingPathComponent(module)
+            guard let walker = FileManager.default.enumerator(atPath: directory.path) else { continue }
+            for case let file as String in walker where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                for line in text.split(separator: "\n") {
+                    let words = line.split(separator: " ")
+                    guard let at = words.firstIndex(of: "import"), at + 1 < words.count,
+                          words[..<at].allSatisfy({ ["@testable", "public", "internal", "private", "package", "@_exported"].contains($0) })
+                    else { continue }
+                    result[module, default: []].append((file, String(words[at + 1])))
+                }
+            }
+        }
+        return result
+    }
+
+    func testOnlyBPFKitImportsLibbpf() throws {
+        let all = try imports()
+        XCTAssertFalse(all["BPFKit", default: []].isEmpty, "no sources found under \(sources.path)")
+        for (module, list) in all where module != "BPFKit" {
+            for (file, imported) in list where imported == "CLibBPF" {
+                XCTFail("Sources/\(module)/\(file) imports CLibBPF: libbpf and bpf(2) belong in BPFKit")
+            }
+        }
+    }
+
+    func testTheBrowserSeesOnlyTheModel() throws {
+        for (file, imported) in try imports()["TUI", default: []]
+            where ["CLibBPF", "BPFKit", "Iterators", "BPFNavCLI"].contains(imported) {
+            XCTFail("Sources/TUI/\(file) imports \(imported): the browser sees only Explorer's model")
+        }
+    }
+}
