@@ -252,8 +252,12 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
     static func vmaLine(_ vma: VMARecord) -> BrowserLine {
         let range = Self.hex(vma.start, 12) + "-" + Self.hex(vma.end, 12)
         let dev = Self.hex(UInt64(vma.major), 2) + ":" + Self.hex(UInt64(vma.minor), 2)
+        // As `bpfnav vmas` shows it: an unreadable path says why, and a
+        // name alone is never passed off as the path.
+        let path = vma.pathError != 0 ? "?(\(Errno.name(vma.pathError)))"
+            : (vma.pathSource == .name ? "\u{2026}/" : "") + Escape.terminal(vma.displayPath)
         return .code("\(range) \(vma.perms) \(Self.hex(vma.pgoff, 8)) \(dev) "
-            + "\(vma.inode)".padding(8) + " " + Escape.terminal(vma.displayPath))
+            + "\(vma.inode)".padding(8) + " " + path)
     }
 
     static func heldLine(_ file: FileRecord, _ snapshot: BrowserSnapshot) -> BrowserLine {
