@@ -53,7 +53,8 @@ public enum BrowserDocuments {
         if let cpu = p.cpuPercent { lines.append(.field("cpu", BrowserFormat.fixed(cpu, digits: 2) + "%")) }
         if !p.metadata.isEmpty {
             lines.append(.heading("Metadata"))
-            for field in p.metadata { lines.append(.field(safe(field.name), safe(field.value))) }
+            // Values are JSON (BTFFormatter.json): escaped as JSON.
+            for field in p.metadata { lines.append(.field(safe(field.name), Escape.terminalJSON(field.value))) }
         }
         lines.append(.heading("Maps (\(p.mapIDs.count))"))
         if p.mapIDs.isEmpty { lines.append(.text("none")) }

@@ -150,6 +150,25 @@ public enum Escape {
         return String(decoding: out.buffer, as: UTF8.self)
     }
 
+    /// JSON text (a formatted BTF value) made safe for a terminal and still
+    /// JSON: what `appendTerminal` would escape becomes a JSON `\uXXXX`
+    /// escape, and backslashes stay single. Escaping the JSON as plain text
+    /// would double every backslash JSON already wrote.
+    public static func terminalJSON(_ json: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in json.unicodeScalars {
+            let v = scalar.value
+            guard v < 0x20 || v == 0x7f || (0x80...0x9f).contains(v) || (0x202a...0x202e).contains(v)
+                || (0x2066...0x2069).contains(v) || v == 0x200e || v == 0x200f || v == 0x061c else {
+                out.append(scalar)
+                continue
+            }
+            let hex = String(v, radix: 16)
+            out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+        }
+        return String(out)
+    }
+
     /// A message escaped a line at a time: what it quotes cannot reach the
     /// terminal raw, and its own line breaks (a hint's) stay.
     public static func terminalLines(_ text: String) -> String {

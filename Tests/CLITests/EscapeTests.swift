@@ -250,4 +250,18 @@ final class EscapeTests: XCTestCase {
             XCTAssertEqual(Escape.terminal(bytes), text)
         }
     }
+
+    /// JSON text for a terminal: still JSON (it parses to the same value),
+    /// nothing a terminal would act on, and no doubled backslashes.
+    func testTerminalJSONStaysJSON() throws {
+        let value = "ops \"team\"\n\u{1b}[2J \u{7f}\u{85}\u{202e}rtl\u{2066} café \\ end"
+        let json = String(decoding: jsonString(Array(value.utf8)), as: UTF8.self)
+        let shown = Escape.terminalJSON(json)
+        XCTAssertEqual(shown, #""ops \"team\"\n\u001b[2J \u007f\u0085\u202ertl\u2066 café \\ end""#)
+        XCTAssertFalse(shown.unicodeScalars.contains { $0.value < 0x20 || (0x7f...0x9f).contains($0.value)
+            || (0x202a...0x202e).contains($0.value) || (0x2066...0x2069).contains($0.value) })
+        let parsed = try JSONSerialization.jsonObject(with: Data(shown.utf8), options: .fragmentsAllowed) as? String
+        XCTAssertEqual(parsed, value)
+    }
+
 }

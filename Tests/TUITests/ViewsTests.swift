@@ -28,7 +28,8 @@ final class ViewsTests: XCTestCase {
         let h = Harness(snapshot(programs: [p]), rows: 30)
         XCTAssertTrue(h.screen.contains("Metadata"), h.text)
         XCTAssertTrue(h.screen.contains("level") && h.screen.contains("3"), h.text)
-        XCTAssertTrue(h.screen.contains("\"team\\x1b[2J\""), h.text)
+        // Values are JSON: a control character shows as a JSON escape.
+        XCTAssertTrue(h.screen.contains("\"team\\u001b[2J\""), h.text)
         XCTAssertFalse(h.text.contains("\u{1b}"), "no raw escape reaches the screen")
     }
 

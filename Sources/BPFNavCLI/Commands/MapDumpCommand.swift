@@ -163,9 +163,10 @@ enum MapDumpCommand {
         if dump.btf != nil, !dump.info.isPerCPU {
             let k = dump.formatKey(key).map(BTFFormatter.json) ?? "-"
             let v = dump.formatValue(value).map(BTFFormatter.json) ?? "-"
-            // Formatted values can hold strings from the map: escaped.
+            // Formatted values can hold strings from the map: escaped,
+            // and still JSON.
             out.append("  = ")
-            Escape.appendTerminal(Array("\(k): \(v)".utf8), to: out)
+            out.write(Escape.terminalJSON("\(k): \(v)"))
             out.append(byte: 0x0a)
         }
     }

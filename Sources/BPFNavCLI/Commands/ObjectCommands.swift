@@ -124,7 +124,7 @@ enum ProgCommand {
         // Absent before 5.16: left out, as bpftool does.
         if let verified = info.verifiedInstructions { pairs.append(("verified_insns", "\(verified)")) }
         pairs += entry.metadata.map {
-            ("metadata." + Escape.terminal(Array($0.0.utf8)), Escape.terminal(Array(BTFFormatter.json($0.1).utf8)))
+            ("metadata." + Escape.terminal(Array($0.0.utf8)), Escape.terminalJSON(BTFFormatter.json($0.1)))
         }
         return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
     }
