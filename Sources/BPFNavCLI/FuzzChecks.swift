@@ -151,6 +151,38 @@ import Iterators
         let json = out.buffer
         if json.count < 2 || json.first != UInt8(ascii: "\"") || json.last != UInt8(ascii: "\"") { return "JSON string not quoted" }
         if json.contains(where: { $0 < 0x20 }) { return "a raw control byte in a JSON string" }
+
+        // That JSON shown on a terminal (map dump's "= key: value" lines).
+        if let unsafe = terminalUnsafe(Escape.terminalJSON(String(decoding: json, as: UTF8.self)), allowing: []) {
+            return "terminalJSON: \(unsafe)"
+        }
+
+        // bpfnav cat's filter: the same promise for any pin's bytes (lines
+        // and tabs kept), valid UTF-8, and the same output however the
+        // stream is cut into reads.
+        let filtered = TerminalFilter.filtered(bytes)
+        if Array(String(decoding: filtered, as: UTF8.self).utf8) != filtered { return "TerminalFilter: invalid UTF-8 out" }
+        if let unsafe = terminalUnsafe(String(decoding: filtered, as: UTF8.self), allowing: [0x0a, 0x09]) {
+            return "TerminalFilter: \(unsafe)"
+        }
+        var filter = TerminalFilter()
+        var pieces: [UInt8] = []
+        let cuts = [0, bytes.count / 3, bytes.count * 2 / 3, bytes.count]
+        for (from, to) in zip(cuts, cuts.dropFirst()) {
+            filter.filter(Array(bytes[from..<to])) { pieces += $0 }
+        }
+        filter.finish { pieces += $0 }
+        if pieces != filtered { return "TerminalFilter: the output depends on how the input was cut" }
+        return nil
+    }
+
+    /// The first scalar of `text` a terminal would act on, described.
+    private static func terminalUnsafe(_ text: String, allowing allowed: Set<UInt32>) -> String? {
+        for scalar in text.unicodeScalars where !allowed.contains(scalar.value) {
+            let v = scalar.value
+            if v < 0x20 || v == 0x7f || (0x80...0x9f).contains(v) { return "control U+\(String(v, radix: 16)) for the terminal" }
+            if (0x202a...0x202e).contains(v) || (0x2066...0x2069).contains(v) { return "bidi control U+\(String(v, radix: 16)) for the terminal" }
+        }
         return nil
     }
 }

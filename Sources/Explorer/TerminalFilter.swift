@@ -2,12 +2,14 @@
 /// `bpfnav cat` writes of a pinned iterator, whoever made the pin.
 ///
 /// Text, line breaks and tabs pass as they are; every other control byte
-/// (ESC, BEL, CR, …), DEL, C1 controls (U+0080..U+009F, as `\xc2\xNN`) and
+/// (ESC, BEL, CR, …), DEL, C1 controls (U+0080..U+009F, as `\xc2\xNN`),
+/// the bidi controls that reorder a line (U+202E as `\xe2\x80\xae`) and
 /// every byte that is not part of valid UTF-8 (overlong forms, surrogates
 /// and code points past U+10FFFF included) become `\xNN`. A backslash is
 /// left alone: the output is someone else's format, only made harmless.
 /// bpfnav's own text programs escape in the kernel already, so their output
-/// passes unchanged.
+/// passes unchanged, but for bidi controls, which the kernel side leaves
+/// as they are (they reorder how a line reads, never what it holds).
 ///
 /// A UTF-8 sequence split between chunks is held (at most 3 bytes) until
 /// the next chunk decides it; `finish` escapes what is left at the end.
@@ -109,11 +111,15 @@ public struct TerminalFilter {
     }
 
     /// The held bytes and `last` make a whole sequence: copied, unless it
-    /// is a C1 control.
+    /// is a C1 control or a bidi control.
     private mutating func complete(with last: UInt8) {
         if heldCount == 1 && held.0 == 0xc2 && last < 0xa0 {
             escape(held.0)
             escape(last)
+        } else if isBidiControl(last) {
+            escapeHeld()
+            escape(last)
+            return
         } else {
             out.append(held.0)
             if heldCount > 1 { out.append(held.1) }
@@ -121,6 +127,20 @@ public struct TerminalFilter {
             out.append(last)
         }
         heldCount = 0
+    }
+
+    /// Whether the held bytes and `last` encode a bidi control: U+061C,
+    /// U+200E/U+200F, U+202A..U+202E, U+2066..U+2069 — they reorder the
+    /// rest of the line ("Trojan Source"), as `Escape.terminal` knows.
+    private func isBidiControl(_ last: UInt8) -> Bool {
+        switch heldCount {
+        case 1: return held.0 == 0xd8 && last == 0x9c
+        case 2:
+            guard held.0 == 0xe2 else { return false }
+            if held.1 == 0x80 { return last == 0x8e || last == 0x8f || (0xaa...0xae).contains(last) }
+            return held.1 == 0x81 && (0xa6...0xa9).contains(last)
+        default: return false
+        }
     }
 
     private mutating func escapeHeld() {

@@ -50,6 +50,16 @@ final class TerminalFilterTests: XCTestCase {
         XCTAssertEqual(filtered([0xc2, 0xa0]), "\u{a0}")
     }
 
+    /// Bidi controls reorder the rest of a line ("Trojan Source"): U+202E,
+    /// U+2066..U+2069, U+200E/U+200F and U+061C are escaped; their
+    /// neighbours (U+202F, U+2065, U+206A, U+061B) are not.
+    func testBidiControlsAreEscaped() {
+        XCTAssertEqual(filtered(Array("a\u{202e}b\u{2066}c\u{2069}d\u{200f}e\u{061c}f".utf8)),
+                       "a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6c\\xe2\\x81\\xa9d\\xe2\\x80\\x8fe\\xd8\\x9cf")
+        let neighbours = "\u{202f}\u{2065}\u{206a}\u{061b}\u{2010}"
+        XCTAssertEqual(filtered(Array(neighbours.utf8)), neighbours)
+    }
+
     func testInvalidUTF8IsEscapedByte() {
         XCTAssertEqual(filtered([0xff, 0xfe, 0xf5, 0xc0, 0xc1]), "\\xff\\xfe\\xf5\\xc0\\xc1")
         // Stray continuation bytes.
