@@ -80,7 +80,7 @@ public enum CLI {
         var json = beforeDashes.contains("--json") || beforeDashes.contains("--ndjson")
         do {
             let parsed = try Parser.parse(rest, for: spec)
-            json = parsed.flag("json") || parsed.flag("ndjson")
+            json = (parsed.declares(.json) && parsed[.json]) || (parsed.declares(.ndjson) && parsed[.ndjson])
             try spec.run(parsed)
             return finishOutput(0)
         } catch let exit as Exit {
@@ -167,14 +167,4 @@ public enum CLI {
         out.append("}\n")
         out.flush()
     }
-}
-
-/// --dir, shared by the commands that work on bpfnav's pin directory.
-let dirOption = OptionSpec.option("dir", "DIR", "The bpffs directory of bpfnav's pins (default: \(IterPins.defaultDirectory)).")
-
-/// --shared: a --dir others can write to, used through bpfnav's own subdirectory.
-let sharedOption = OptionSpec.flag("shared", "DIR is shared (others can write to it, as bpffs's root): work only in bpfnav's own 0700 subdirectory bpfnav-UID of it.")
-
-extension Arguments {
-    var pins: IterPins { IterPins(directory: string("dir") ?? IterPins.defaultDirectory, shared: flag("shared")) }
 }
