@@ -65,7 +65,9 @@ public enum CLI {
             return run([args[1], "--help"], verbose: verbose)
         }
         guard let spec = commands.first(where: { $0.name == first }) else {
-            Output.standardError.write("bpfnav: unknown command '\(Escape.terminal(Array(first.utf8)))'\nCommands: \(commands.map(\.name).joined(separator: ", ")); see 'bpfnav --help'.\n")
+            let names = commands.map(\.name)
+            let meant = Suggestion.best(for: first, among: names + ["help"]).map { "  did you mean '\($0)'?\n" } ?? ""
+            Output.standardError.write("bpfnav: unknown command '\(Escape.terminal(Array(first.utf8)))'\n\(meant)Commands: \(names.joined(separator: ", ")); see 'bpfnav --help'.\n")
             return 64
         }
         var rest = Array(args.dropFirst())

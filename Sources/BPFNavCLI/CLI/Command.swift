@@ -156,7 +156,7 @@ enum Parser {
                 continue
             }
             guard arg.hasPrefix("--") else {
-                throw UsageError("unknown option '\(arg)' for '\(spec.name)'")
+                throw unknownOption(arg, String(arg.dropFirst()), spec)
             }
             var name = String(arg.dropFirst(2))
             var inline: String?
@@ -165,7 +165,7 @@ enum Parser {
                 name = String(name[..<eq])
             }
             guard let option = spec.options.first(where: { $0.name == name }) else {
-                throw UsageError("unknown option '--\(name)' for '\(spec.name)'")
+                throw unknownOption("--" + name, name, spec)
             }
             if option.value == nil {
                 if inline != nil { throw UsageError("--\(name) takes no value") }
@@ -184,5 +184,15 @@ enum Parser {
             parsed.values[name] = value
         }
         return parsed
+    }
+
+    /// "unknown option", and the option of `spec` that `name` (the word
+    /// without its dashes) was probably meant to be.
+    static func unknownOption(_ word: String, _ name: String, _ spec: CommandSpec) -> UsageError {
+        var error = UsageError("unknown option '\(word)' for '\(spec.name)'")
+        if let meant = Suggestion.best(for: name, among: spec.options.map(\.name) + ["help"]) {
+            error.hint = "did you mean '--\(meant)'?"
+        }
+        return error
     }
 }
