@@ -134,8 +134,8 @@ import Iterators
             for name in parsed.flags where !spec.options.contains(where: { $0.name == name && $0.value == nil }) {
                 return "\(spec.name): a flag --\(name) it does not have"
             }
-            _ = try? parsed.id("pid")
-            _ = try? parsed.id("tid")
+            if parsed.declares(.pid) { _ = try? parsed[.pid] }
+            if parsed.declares(.tid) { _ = try? parsed[.tid] }
         }
 
         // Nothing that moves the cursor, changes colours or reorders text

@@ -4,18 +4,15 @@ import XCTest
 @testable import BPFNavCLI
 
 final class ParserTests: XCTestCase {
+    /// Flags and valued options.
+    static let options: [any OptionKey] = [
+        .json.with(help: "JSON."), .all.with(help: "All."),
+        .pid.with(help: "A pid."), .name.with(help: "A name."),
+    ]
     /// A command with flags, valued options and positionals.
-    static let demo = CommandSpec(
-        name: "demo", abstract: "Demo.",
-        options: [
-            .flag("json", "JSON."), .flag("all", "All."),
-            .option("pid", "PID", "A pid."), .option("name", "NAME", "A name."),
-        ],
-        positionals: "ITEM",
-        run: { _ in }
-    )
+    static let demo = CommandSpec(name: "demo", abstract: "Demo.", options: options, positionals: "ITEM", run: { _ in })
     /// The same options, but no positional arguments.
-    static let plain = CommandSpec(name: "plain", abstract: "Plain.", options: demo.options, run: { _ in })
+    static let plain = CommandSpec(name: "plain", abstract: "Plain.", options: options, run: { _ in })
 
     private func parse(_ args: [String], _ spec: CommandSpec = demo,
                        file: StaticString = #filePath, line: UInt = #line) -> Arguments? {
@@ -52,22 +49,22 @@ final class ParserTests: XCTestCase {
     func testFlags() throws {
         let a = try XCTUnwrap(parse(["--json", "--all"]))
         XCTAssertEqual(a.flags, ["json", "all"])
-        XCTAssertTrue(a.flag("json"))
-        XCTAssertTrue(a.flag("all"))
+        XCTAssertTrue(a[.json])
+        XCTAssertTrue(a[.all])
         XCTAssertTrue(a.values.isEmpty)
         XCTAssertTrue(a.positionals.isEmpty)
 
         let b = try XCTUnwrap(parse(["--all"]))
-        XCTAssertFalse(b.flag("json"))
-        XCTAssertNil(b.string("json"), "a flag is not a value")
+        XCTAssertFalse(b[.json])
+        XCTAssertNil(b.values["json"], "a flag is not a value")
     }
 
     func testOptionWithSeparateValue() throws {
         let a = try XCTUnwrap(parse(["--pid", "42", "--name", "x y"]))
         XCTAssertEqual(a.values, ["pid": "42", "name": "x y"])
-        XCTAssertEqual(a.string("pid"), "42")
+        XCTAssertEqual(a.values["pid"], "42")
         XCTAssertTrue(a.flags.isEmpty, "a valued option is not a flag")
-        XCTAssertFalse(a.flag("pid"))
+        XCTAssertFalse(a.flags.contains("pid"))
         XCTAssertTrue(a.positionals.isEmpty, "the value is not a positional")
     }
 
@@ -102,8 +99,8 @@ final class ParserTests: XCTestCase {
     func testRealCommandSpecs() throws {
         let a = try XCTUnwrap(parse(["--pid", "7", "--ndjson"], TasksCommand.spec))
         XCTAssertEqual(a.command, "tasks")
-        XCTAssertEqual(try a.id("pid"), 7)
-        XCTAssertTrue(a.flag("ndjson"))
+        XCTAssertEqual(try a[.pid], 7)
+        XCTAssertTrue(a[.ndjson])
         XCTAssertEqual(usageError(["--pid", "1"], MapsCommand.spec), "unknown option '--pid' for 'maps'")
         XCTAssertEqual(usageError(["x"], MapsCommand.spec), "'maps' takes no arguments, but got 'x'")
         XCTAssertEqual(parse(["tasks", "maps"], PinCommand.spec)?.positionals, ["tasks", "maps"])
@@ -147,10 +144,10 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(parse(["--json", "--"], ParserTests.plain)?.flags, ["json"])
     }
 
-    // MARK: - Arguments.id
+    // MARK: - --pid: a positive id
 
     private func id(_ text: String) throws -> UInt32? {
-        try Arguments(command: "demo", values: ["pid": text]).id("pid")
+        try Arguments(ParserTests.demo, values: ["pid": text])[.pid]
     }
 
     func testIdAcceptsPositiveDecimals() throws {
@@ -158,7 +155,7 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(try id("1"), 1)
         XCTAssertEqual(try id("007"), 7, "leading zeros are still decimal")
         XCTAssertEqual(try id("4294967295"), UInt32.max)
-        XCTAssertNil(try Arguments(command: "demo").id("pid"), "absent is nil, not an error")
+        XCTAssertNil(try Arguments(ParserTests.demo)[.pid], "absent is nil, not an error")
     }
 
     func testIdRejects() {
@@ -172,30 +169,39 @@ final class ParserTests: XCTestCase {
 
     // MARK: - Arguments.exclusive
 
+    private static let a = Flag("a", "A."), b = Option<String>("b", "B", "B."), c = Flag("c", "C.")
+    /// Options to exclude one another.
+    private static let exclusiveSpec = CommandSpec(
+        name: "demo", abstract: "Demo.", options: [.json, .ndjson, .pid, .tid, .name, .all, a, b, c], run: { _ in })
+
+    private func arguments(flags: Set<String> = [], values: [String: String] = [:]) -> Arguments {
+        Arguments(ParserTests.exclusiveSpec, flags: flags, values: values)
+    }
+
     func testExclusive() throws {
-        XCTAssertNoThrow(try Arguments(command: "demo").exclusive("pid", "tid"))
-        XCTAssertNoThrow(try Arguments(command: "demo", values: ["pid": "1"]).exclusive("pid", "tid"))
-        XCTAssertNoThrow(try Arguments(command: "demo", flags: ["json"], values: ["pid": "1"]).exclusive("pid", "tid"),
+        XCTAssertNoThrow(try arguments().exclusive(.pid, .tid))
+        XCTAssertNoThrow(try arguments(values: ["pid": "1"]).exclusive(.pid, .tid))
+        XCTAssertNoThrow(try arguments(flags: ["json"], values: ["pid": "1"]).exclusive(.pid, .tid),
                          "options not named do not count")
 
-        XCTAssertThrowsError(try Arguments(command: "demo", values: ["pid": "1", "tid": "2"]).exclusive("pid", "tid")) {
+        XCTAssertThrowsError(try arguments(values: ["pid": "1", "tid": "2"]).exclusive(.pid, .tid)) {
             XCTAssertEqual(($0 as? UsageError)?.message, "--pid and --tid cannot be used together")
         }
-        XCTAssertThrowsError(try Arguments(command: "demo", flags: ["json", "ndjson"]).exclusive("json", "ndjson")) {
+        XCTAssertThrowsError(try arguments(flags: ["json", "ndjson"]).exclusive(.json, .ndjson)) {
             XCTAssertEqual(($0 as? UsageError)?.message, "--json and --ndjson cannot be used together")
         }
         // A flag and a valued option, in the order the names were given.
-        XCTAssertThrowsError(try Arguments(command: "demo", flags: ["all"], values: ["name": "x"]).exclusive("name", "all")) {
+        XCTAssertThrowsError(try arguments(flags: ["all"], values: ["name": "x"]).exclusive(.name, .all)) {
             XCTAssertEqual(($0 as? UsageError)?.message, "--name and --all cannot be used together")
         }
-        XCTAssertThrowsError(try Arguments(command: "demo", flags: ["a", "c"], values: ["b": ""]).exclusive("a", "b", "c")) {
+        XCTAssertThrowsError(try arguments(flags: ["a", "c"], values: ["b": ""]).exclusive(Self.a, Self.b, Self.c)) {
             XCTAssertEqual(($0 as? UsageError)?.message, "--a and --b and --c cannot be used together")
         }
     }
 
     func testExclusiveAfterParsing() throws {
         let a = try XCTUnwrap(parse(["--pid", "1", "--tid=1"], TasksCommand.spec))
-        XCTAssertThrowsError(try a.exclusive("pid", "tid"))
+        XCTAssertThrowsError(try a.exclusive(.pid, .tid))
         let b = try XCTUnwrap(parse(["--json", "--ndjson"], TasksCommand.spec))
         XCTAssertThrowsError(try DumpFormat(b))
         XCTAssertEqual(try DumpFormat(XCTUnwrap(parse(["--ndjson"], TasksCommand.spec))), .ndjson)
@@ -236,7 +242,7 @@ final class ParserFuzzTests: XCTestCase {
                     for name in parsed.flags {
                         XCTAssertTrue(spec.options.contains { $0.name == name && $0.value == nil }, "\(spec.name): \(args)")
                     }
-                    _ = try? parsed.id("pid")
+                    if parsed.declares(.pid) { _ = try? parsed[.pid] }
                 }
             }
         }

@@ -65,7 +65,9 @@ public enum CLI {
             return run([args[1], "--help"], verbose: verbose)
         }
         guard let spec = commands.first(where: { $0.name == first }) else {
-            Output.standardError.write("bpfnav: unknown command '\(Escape.terminal(Array(first.utf8)))'\nCommands: \(commands.map(\.name).joined(separator: ", ")); see 'bpfnav --help'.\n")
+            let names = commands.map(\.name)
+            let meant = Suggestion.best(for: first, among: names + ["help"]).map { "  did you mean '\($0)'?\n" } ?? ""
+            Output.standardError.write("bpfnav: unknown command '\(Escape.terminal(Array(first.utf8)))'\n\(meant)Commands: \(names.joined(separator: ", ")); see 'bpfnav --help'.\n")
             return 64
         }
         var rest = Array(args.dropFirst())
@@ -80,7 +82,7 @@ public enum CLI {
         var json = beforeDashes.contains("--json") || beforeDashes.contains("--ndjson")
         do {
             let parsed = try Parser.parse(rest, for: spec)
-            json = parsed.flag("json") || parsed.flag("ndjson")
+            json = (parsed.declares(.json) && parsed[.json]) || (parsed.declares(.ndjson) && parsed[.ndjson])
             try spec.run(parsed)
             return finishOutput(0)
         } catch let exit as Exit {
@@ -167,14 +169,4 @@ public enum CLI {
         out.append("}\n")
         out.flush()
     }
-}
-
-/// --dir, shared by the commands that work on bpfnav's pin directory.
-let dirOption = OptionSpec.option("dir", "DIR", "The bpffs directory of bpfnav's pins (default: \(IterPins.defaultDirectory)).")
-
-/// --shared: a --dir others can write to, used through bpfnav's own subdirectory.
-let sharedOption = OptionSpec.flag("shared", "DIR is shared (others can write to it, as bpffs's root): work only in bpfnav's own 0700 subdirectory bpfnav-UID of it.")
-
-extension Arguments {
-    var pins: IterPins { IterPins(directory: string("dir") ?? IterPins.defaultDirectory, shared: flag("shared")) }
 }

@@ -7,33 +7,39 @@ import BPFKit
 /// 2.5–3 ms of every run, more than a whole task listing takes. One-shot
 /// commands are bpfnav's reason to exist, so the parser is this small table.
 
-/// One option of a command.
+/// One option of a command, as help shows it and the parser matches it.
+/// Commands declare options as typed keys (`Flag`, `Option`, in
+/// Options.swift); this is what a key's declaration says about it.
 struct OptionSpec: Sendable {
     /// Without the leading dashes: "pid".
     let name: String
     /// nil for a flag; the placeholder shown in help otherwise.
     let value: String?
-    let help: String
-
-    static func flag(_ name: String, _ help: String) -> OptionSpec {
-        OptionSpec(name: name, value: nil, help: help)
-    }
-
-    static func option(_ name: String, _ value: String, _ help: String) -> OptionSpec {
-        OptionSpec(name: name, value: value, help: help)
-    }
+    var help: String
 }
 
 /// One command: its options, positional arguments and what it does.
 struct CommandSpec: Sendable {
     let name: String
     let abstract: String
-    var discussion: String = ""
-    var options: [OptionSpec] = []
+    var discussion: String
+    /// The options of `options:`, in their order (for help and the parser).
+    var options: [OptionSpec]
     /// Placeholder for positional arguments ("KIND"), nil if none are taken.
-    var positionals: String? = nil
-    var positionalHelp: String = ""
+    var positionals: String?
+    var positionalHelp: String
     let run: @Sendable (Arguments) throws -> Void
+
+    init(name: String, abstract: String, discussion: String = "", options: [any OptionKey] = [],
+         positionals: String? = nil, positionalHelp: String = "", run: @escaping @Sendable (Arguments) throws -> Void) {
+        self.name = name
+        self.abstract = abstract
+        self.discussion = discussion
+        self.options = options.map(\.spec)
+        self.positionals = positionals
+        self.positionalHelp = positionalHelp
+        self.run = run
+    }
 }
 
 /// A wrong command line: the message, and exit status 64 (EX_USAGE).
@@ -66,32 +72,65 @@ func usage<T>(_ body: () throws(BPFError) -> T) throws(UsageError) -> T {
     }
 }
 
-/// The parsed command line of one command.
+/// The parsed command line of one command, read through the keys the
+/// command declares: `args[.json]`, `try args[.pid]`.
 struct Arguments {
     let command: String
-    var flags: Set<String> = []
-    var values: [String: String] = [:]
-    var positionals: [String] = []
+    /// The command's options. Reading any other is a mistake in bpfnav
+    /// (a key left out of `options:`), caught in debug builds: it would
+    /// always read as absent.
+    let declared: [OptionSpec]
+    /// Names of the flags given.
+    var flags: Set<String>
+    /// Values of the options given, as typed, by name.
+    var values: [String: String]
+    var positionals: [String]
 
-    func flag(_ name: String) -> Bool { flags.contains(name) }
-
-    func string(_ name: String) -> String? { values[name] }
-
-    /// A positive decimal id (pid, tid, map id).
-    func id(_ name: String) throws -> UInt32? {
-        guard let text = values[name] else { return nil }
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-              let value = UInt32(text), value > 0 else {
-            throw UsageError("--\(name) takes a positive number, not '\(text)'")
-        }
-        return value
+    init(_ spec: CommandSpec, flags: Set<String> = [], values: [String: String] = [:], positionals: [String] = []) {
+        command = spec.name
+        declared = spec.options
+        self.flags = flags
+        self.values = values
+        self.positionals = positionals
     }
 
-    /// Fails if more than one of `names` was given.
-    func exclusive(_ names: String...) throws {
-        let given = names.filter { flags.contains($0) || values[$0] != nil }
-        if given.count > 1 {
-            throw UsageError(given.map { "--\($0)" }.joined(separator: " and ") + " cannot be used together")
+    /// Whether the command has `key` among its options.
+    func declares(_ key: some OptionKey) -> Bool {
+        let spec = key.spec
+        return declared.contains { $0.name == spec.name && ($0.value == nil) == (spec.value == nil) }
+    }
+
+    private func assertDeclared(_ key: some OptionKey) {
+        assert(declares(key), "'\(command)' reads --\(key.spec.name), which is not among its options")
+    }
+
+    /// Whether the flag was given.
+    subscript(flag: Flag) -> Bool {
+        assertDeclared(flag)
+        return flags.contains(flag.spec.name)
+    }
+
+    /// The option's value, converted; nil if it was not given.
+    subscript<Value>(option: Option<Value>) -> Value? {
+        get throws(UsageError) {
+            assertDeclared(option)
+            guard let text = values[option.spec.name] else { return nil }
+            return try option.convert(text)
+        }
+    }
+
+    /// Whether the flag or option was given (its value unread).
+    func given(_ key: some OptionKey) -> Bool {
+        assertDeclared(key)
+        let name = key.spec.name
+        return key.spec.value == nil ? flags.contains(name) : values[name] != nil
+    }
+
+    /// Fails if more than one of `keys` was given.
+    func exclusive(_ keys: any OptionKey...) throws(UsageError) {
+        let present = keys.filter { given($0) }
+        if present.count > 1 {
+            throw UsageError(present.map { "--\($0.spec.name)" }.joined(separator: " and ") + " cannot be used together")
         }
     }
 }
@@ -99,7 +138,7 @@ struct Arguments {
 enum Parser {
     /// Parses `args` (after the command name) against `spec`.
     static func parse(_ args: [String], for spec: CommandSpec) throws(UsageError) -> Arguments {
-        var parsed = Arguments(command: spec.name)
+        var parsed = Arguments(spec)
         var index = 0
         var onlyPositionals = false
         while index < args.count {
@@ -117,7 +156,7 @@ enum Parser {
                 continue
             }
             guard arg.hasPrefix("--") else {
-                throw UsageError("unknown option '\(arg)' for '\(spec.name)'")
+                throw unknownOption(arg, String(arg.dropFirst()), spec)
             }
             var name = String(arg.dropFirst(2))
             var inline: String?
@@ -126,7 +165,7 @@ enum Parser {
                 name = String(name[..<eq])
             }
             guard let option = spec.options.first(where: { $0.name == name }) else {
-                throw UsageError("unknown option '--\(name)' for '\(spec.name)'")
+                throw unknownOption("--" + name, name, spec)
             }
             if option.value == nil {
                 if inline != nil { throw UsageError("--\(name) takes no value") }
@@ -145,5 +184,15 @@ enum Parser {
             parsed.values[name] = value
         }
         return parsed
+    }
+
+    /// "unknown option", and the option of `spec` that `name` (the word
+    /// without its dashes) was probably meant to be.
+    static func unknownOption(_ word: String, _ name: String, _ spec: CommandSpec) -> UsageError {
+        var error = UsageError("unknown option '\(word)' for '\(spec.name)'")
+        if let meant = Suggestion.best(for: name, among: spec.options.map(\.name) + ["help"]) {
+            error.hint = "did you mean '--\(meant)'?"
+        }
+        return error
     }
 }

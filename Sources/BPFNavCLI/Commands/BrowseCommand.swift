@@ -2,6 +2,19 @@ import Explorer
 import Glibc
 import TUI
 
+extension OptionKey where Self == Option<Double> {
+    /// The browser's refresh interval in seconds.
+    static var delay: Option<Double> {
+        Option("delay", "SECONDS", "Refresh the lists every SECONDS (default 2; 0 only on r). Short: -d.") { text throws(UsageError) in
+            guard let seconds = Double(text), seconds.isFinite, seconds >= 0, !text.hasPrefix("+") else {
+                throw UsageError("--delay takes a number of seconds (2, 0.5; 0 refreshes only on r), not '\(text)'")
+            }
+            // Faster than this the refresh itself would keep a core busy.
+            return seconds == 0 ? 0 : max(seconds, 0.2)
+        }
+    }
+}
+
 /// `bpfnav browse` (and `bpfnav` with no arguments on a terminal): the
 /// terminal browser.
 enum BrowseCommand {
@@ -12,7 +25,7 @@ enum BrowseCommand {
         Arrows or j/k move, Enter opens, Esc or Backspace goes back, Tab switches pane, / filters as you type, s sorts by the next column, 1-5 switch view, r refreshes, S turns run-time stats on or off, x shows map entries in hex, ? lists every key, q quits.
         -d SECONDS is short for --delay SECONDS. Exit status: 0 after q, 130 after SIGINT, 143 after SIGTERM, 129 after SIGHUP, 1 on an error; the terminal is restored in every case. Without a terminal, bpfnav with no arguments prints the command overview instead.
         """,
-        options: [.option("delay", "SECONDS", "Refresh the lists every SECONDS (default 2; 0 only on r). Short: -d.")],
+        options: [.delay],
         run: run
     )
 
@@ -23,17 +36,9 @@ enum BrowseCommand {
     }
 
     static func run(_ args: Arguments, start: BrowserTarget?) throws {
-        let status = Browser.run(source: LiveBrowserSource(), refreshInterval: try delay(args), start: start)
+        let status = Browser.run(source: LiveBrowserSource(), refreshInterval: try args[.delay] ?? defaultDelay,
+                                 start: start)
         if status != 0 { throw Exit(status) }
-    }
-
-    static func delay(_ args: Arguments) throws -> Double {
-        guard let text = args.string("delay") else { return defaultDelay }
-        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, !text.hasPrefix("+") else {
-            throw UsageError("--delay takes a number of seconds (2, 0.5; 0 refreshes only on r), not '\(text)'")
-        }
-        // Faster than this the refresh itself would keep a core busy.
-        return seconds == 0 ? 0 : max(seconds, 0.2)
     }
 
     /// `-d 5` and `-d5` as `--delay 5` (the command table has long options only).

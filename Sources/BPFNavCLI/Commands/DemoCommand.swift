@@ -2,6 +2,12 @@ import BPFKit
 import Explorer
 import Iterators
 
+extension OptionKey where Self == Flag {
+    static var noBrowse: Flag {
+        Flag("no-browse", "Pin the demo and exit instead of opening the browser (as without a terminal).")
+    }
+}
+
 /// `bpfnav demo`: pins bpfnav's demo program and maps, then browses them.
 enum DemoCommand {
     static let spec = CommandSpec(
@@ -16,22 +22,22 @@ enum DemoCommand {
         'bpfnav unpin --all' removes it.
         """,
         options: [
-            .flag("no-browse", "Pin the demo and exit instead of opening the browser (as without a terminal)."),
-            .flag("mount", "Mount a bpffs at /sys/fs/bpf first if none is mounted there."),
-            dirOption,
-            sharedOption,
+            .noBrowse,
+            .mount,
+            .dir,
+            .shared,
         ],
         run: run
     )
 
     static func run(_ args: Arguments) throws {
-        if args.flag("mount") { try BPFFS.mountDefaultIfNeeded() }
-        let demo = Demo(pins: args.pins)
+        if args[.mount] { try BPFFS.mountDefaultIfNeeded() }
+        let demo = Demo(pins: try args.pins)
         let pinned = try demo.install()
         let out = Output.standardOutput
-        let dir = args.string("dir").map { " --dir \($0)" } ?? ""
+        let dir = try args[.dir].map { " --dir \($0)" } ?? ""
         out.write(report(pinned, directory: demo.directory, unpin: "bpfnav unpin --all\(dir)"))
-        if args.flag("no-browse") { return }
+        if args[.noBrowse] { return }
         guard BrowseCommand.hasTerminal else {
             let counts = pinned.first { $0.name == "counts" }?.path ?? "\(demo.directory)/counts"
             out.write("Run bpfnav on a terminal to browse it, or: bpfnav map dump \(counts)\n")
@@ -40,7 +46,7 @@ enum DemoCommand {
         out.flush()
         // Open on the demo's program, the cursor on it.
         let program = pinned.first { $0.kind == .link }.map { BrowserTarget.program($0.programID) }
-        try BrowseCommand.run(Arguments(command: BrowseCommand.spec.name), start: program)
+        try BrowseCommand.run(Arguments(BrowseCommand.spec), start: program)
     }
 
     /// What was pinned, one line per pin, aligned.

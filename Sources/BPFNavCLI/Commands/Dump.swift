@@ -8,20 +8,10 @@ enum DumpFormat {
     case table, json, ndjson
 
     init(_ args: Arguments) throws {
-        try args.exclusive("json", "ndjson")
-        self = args.flag("json") ? .json : args.flag("ndjson") ? .ndjson : .table
+        try args.exclusive(.json, .ndjson)
+        self = args[.json] ? .json : args[.ndjson] ? .ndjson : .table
     }
 }
-
-let formatOptions: [OptionSpec] = [
-    .flag("json", "Print one JSON array."),
-    .flag("ndjson", "Print one JSON object per line, as records arrive."),
-]
-
-let taskFilterOptions: [OptionSpec] = [
-    .option("pid", "PID", "Only this process (all its threads; its fd table or address space once)."),
-    .option("tid", "TID", "Only this thread."),
-]
 
 /// Streams one iterator's records to stdout as a table, a JSON array or
 /// NDJSON. Memory stays one read buffer plus one output buffer, whatever the

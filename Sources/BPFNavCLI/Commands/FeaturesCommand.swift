@@ -2,6 +2,11 @@ import BPFKit
 import Explorer
 import Iterators
 
+extension OptionKey where Self == Flag {
+    static var refresh: Flag { Flag("refresh", "Probe again and replace the cached result.") }
+    static var noCache: Flag { Flag("no-cache", "Probe again; neither read nor write the cache.") }
+}
+
 enum FeaturesCommand {
     static let spec = CommandSpec(
         name: "features",
@@ -17,23 +22,23 @@ enum FeaturesCommand {
         (<cache>/progs-<hash>/features); --refresh probes again.
         """,
         options: [
-            .flag("json", "Print one JSON object: the kernel and every feature."),
-            .flag("refresh", "Probe again and replace the cached result."),
-            .flag("no-cache", "Probe again; neither read nor write the cache."),
+            .json.with(help: "Print one JSON object: the kernel and every feature."),
+            .refresh,
+            .noCache,
         ],
         run: run
     )
 
     static func run(_ args: Arguments) throws {
-        try args.exclusive("refresh", "no-cache")
-        let set: FeatureSet = if args.flag("no-cache") {
+        try args.exclusive(.refresh, .noCache)
+        let set: FeatureSet = if args[.noCache] {
             Features.detect(cache: nil)
-        } else if args.flag("refresh") {
+        } else if args[.refresh] {
             Features.detect(cache: ProgramCache.standard, refresh: true)
         } else {
             Features.current
         }
-        if args.flag("json") {
+        if args[.json] {
             writeJSON(set, Output.standardOutput)
         } else {
             Output.standardOutput.write(table(set))

@@ -12,9 +12,8 @@ enum FilesCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        try args.exclusive("pid", "tid")
         try Dump<FileRecord>(
-            kind: .taskFile, params: try taskParams(args), format: DumpFormat(args),
+            kind: .taskFile, params: try args.taskParams(), format: DumpFormat(args),
             header: header,
             writeRow: row, writeJSON: json
         ).run()

@@ -2,17 +2,23 @@ import BPFKit
 import Explorer
 import Glibc
 
+extension OptionKey where Self == Option<Int> {
+    /// `map dump --limit N`.
+    static var limit: Option<Int> {
+        Option("limit", "N", "dump: stop after N entries.") { text throws(UsageError) in
+            guard let n = Int(text), n >= 0, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+                throw UsageError("--limit takes a number of entries, not '\(text)'")
+            }
+            return n
+        }
+    }
+}
+
 /// `bpfnav map dump ID|PIN`: a map's entries, in bpftool's JSON shape.
 enum MapDumpCommand {
     static func run(target: String, _ args: Arguments) throws {
         let format = try DumpFormat(args)
-        var limit: Int?
-        if let text = args.string("limit") {
-            guard let n = Int(text), n >= 0, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-                throw UsageError("--limit takes a number of entries, not '\(text)'")
-            }
-            limit = n
-        }
+        let limit = try args[.limit]
         let dump = try MapDump(target: target)
         let contents = dump.contents
         let out = Output.standardOutput

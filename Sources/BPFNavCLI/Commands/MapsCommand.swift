@@ -12,7 +12,7 @@ enum MapsCommand {
         it, the bpf_map iterator lists them with fewer fields (id, type, name, flags,
         sizes). PIDS (with --pids) lists the processes holding an fd to a map.
         """,
-        options: formatOptions + [pidsOption],
+        options: formatOptions + [.pids],
         run: run
     )
 

@@ -18,7 +18,7 @@ enum ProgsCommand {
         (with --pids) the processes holding an fd to it. NAME is completed from BTF
         when the kernel's 15 bytes cut it, as bpftool does.
         """,
-        options: formatOptions + [pidsOption],
+        options: formatOptions + [.pids],
         run: run
     )
 
@@ -44,7 +44,7 @@ enum LinksCommand {
         name: "links",
         abstract: "Every BPF link (JSON as `bpftool link show -j`).",
         discussion: "ATTACHED says what the link attaches the program to, per link type.",
-        options: formatOptions + [pidsOption],
+        options: formatOptions + [.pids],
         run: run
     )
 
@@ -82,8 +82,8 @@ enum ProgCommand {
         name: "prog",
         abstract: "One BPF program by id, with where it is pinned and who holds it.",
         options: [
-            .flag("json", "Print one JSON object (as `bpftool prog show id ID -j`)."),
-            .flag("xlated", "Print the translated instructions, as `bpftool prog dump xlated` does."),
+            .json.with(help: "Print one JSON object (as `bpftool prog show id ID -j`)."),
+            .xlated,
         ],
         positionals: "ID",
         positionalHelp: "The program's id (see 'bpfnav progs').",
@@ -92,14 +92,14 @@ enum ProgCommand {
 
     static func run(_ args: Arguments) throws {
         let id = try ObjectCommands.objectID(args, noun: "program")
-        if args.flag("xlated") {
-            try printInstructions(id, json: args.flag("json"))
+        if args[.xlated] {
+            try printInstructions(id, json: args[.json])
             return
         }
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.program(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.program) { pairs(entry) }
+        ObjectCommands.printOne(entry, json: args[.json], writeJSON: ObjectJSON.program) { pairs(entry) }
     }
 
     /// The "key  value" lines of `prog ID`.
@@ -128,6 +128,10 @@ enum ProgCommand {
         }
         return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
     }
+}
+
+extension OptionKey where Self == Flag {
+    static var xlated: Flag { Flag("xlated", "Print the translated instructions, as `bpftool prog dump xlated` does.") }
 }
 
 extension ProgCommand {
@@ -173,9 +177,9 @@ enum MapCommand {
         storage maps have no entries to list and say so.
         """,
         options: [
-            .flag("json", "Print JSON (one object; for dump, one array of entries)."),
-            .flag("ndjson", "dump: one entry per line, as read."),
-            .option("limit", "N", "dump: stop after N entries."),
+            .json.with(help: "Print JSON (one object; for dump, one array of entries)."),
+            .ndjson.with(help: "dump: one entry per line, as read."),
+            .limit,
         ],
         positionals: "ID",
         positionalHelp: "The map's id (see 'bpfnav maps'), or: dump ID|PIN.",
@@ -190,14 +194,14 @@ enum MapCommand {
             try MapDumpCommand.run(target: args.positionals[1], args)
             return
         }
-        if args.flag("ndjson") || args.string("limit") != nil {
+        if args[.ndjson] || args.given(.limit) {
             throw UsageError("--ndjson and --limit apply to 'bpfnav map dump'")
         }
         let id = try ObjectCommands.objectID(args, noun: "map")
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.map(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.map) { pairs(entry) }
+        ObjectCommands.printOne(entry, json: args[.json], writeJSON: ObjectJSON.map) { pairs(entry) }
     }
 
     /// The "key  value" lines of `map ID`.
@@ -221,7 +225,7 @@ enum LinkCommand {
     static let spec = CommandSpec(
         name: "link",
         abstract: "One BPF link by id: what it attaches, where it is pinned, who holds it.",
-        options: [.flag("json", "Print one JSON object (as `bpftool link show id ID -j`).")],
+        options: [.json.with(help: "Print one JSON object (as `bpftool link show id ID -j`).")],
         positionals: "ID",
         positionalHelp: "The link's id (see 'bpfnav links').",
         run: run
@@ -232,7 +236,7 @@ enum LinkCommand {
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.link(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args.flag("json"), writeJSON: ObjectJSON.link) { pairs(entry) }
+        ObjectCommands.printOne(entry, json: args[.json], writeJSON: ObjectJSON.link) { pairs(entry) }
     }
 
     /// The "key  value" lines of `link ID`.
@@ -253,8 +257,6 @@ enum LinkCommand {
         return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
     }
 }
-
-let pidsOption = OptionSpec.flag("pids", "Tables: show the processes holding each object (reads every fd table). JSON always has pids.")
 
 fileprivate extension String {
     /// Left-aligned in `width` columns, at least one space after.
@@ -283,7 +285,7 @@ enum ObjectCommands {
     /// Holders cost a pass over every fd table (tens of ms on a busy
     /// machine): JSON always has them, tables with --pids.
     static func wantsPids(_ args: Arguments, _ format: DumpFormat) -> Bool {
-        format != .table || args.flag("pids")
+        format != .table || args[.pids]
     }
 
     /// The one positional ID of `prog|map|link ID`.

@@ -17,14 +17,14 @@ enum PinCommand {
         name are replaced atomically; anything else there is left alone.
         """,
         options: [
-            .option("pid", "PID", "Only this process: all its threads (tasks), its fd table (files), its address space (vmas)."),
-            .option("tid", "TID", "Only this thread."),
-            .option("name", "NAME", "Pin name instead of the default (one KIND only)."),
-            .flag("mount", "Mount a bpffs at /sys/fs/bpf first if none is mounted there."),
-            .option("mode", "MODE", "Permissions of the new pins, octal (default 600: the owner only)."),
-            .option("group", "GROUP", "Group of the new pins (a name in /etc/group, or a number), to share them with --mode 640."),
-            dirOption,
-            sharedOption,
+            .pid.with(help: "Only this process: all its threads (tasks), its fd table (files), its address space (vmas)."),
+            .tid,
+            .name,
+            .mount,
+            .mode,
+            .group,
+            .dir,
+            .shared,
         ],
         positionals: "KIND",
         positionalHelp: "Iterators to pin (default: all four, those this kernel supports).",
@@ -47,10 +47,9 @@ enum PinCommand {
     }
 
     static func run(_ args: Arguments) throws {
-        try args.exclusive("pid", "tid")
-        let params = try taskParams(args)
+        let params = try args.taskParams()
         let kinds = try kinds(args, taskParams: params != .all)
-        let name = args.string("name")
+        let name = try args[.name]
         if name != nil, kinds.count != 1 {
             throw UsageError("--name needs exactly one KIND")
         }
@@ -59,9 +58,9 @@ enum PinCommand {
             throw UsageError("maps lists every BPF map: --pid and --tid apply to tasks, files and vmas only")
         }
         var specs = kinds.map { PinSpec(kind: $0, params: params, name: name) }
-        if args.flag("mount") { try BPFFS.mountDefaultIfNeeded() }
-        let access = try pinAccess(args)
-        let pins = args.pins
+        if args[.mount] { try BPFFS.mountDefaultIfNeeded() }
+        let access = PinAccess(mode: try args[.mode] ?? 0o600, group: try args[.group])
+        let pins = try args.pins
         // With no KIND: what the kernel supports. `create` refuses a named
         // kind the kernel lacks, and holds all-or-nothing for the set.
         var leftOut: [(kind: IterKind, refusal: BPFError)] = []
@@ -102,36 +101,45 @@ enum PinCommand {
     }
 }
 
-/// --mode / --group of `pin`.
-func pinAccess(_ args: Arguments) throws -> PinAccess {
-    var mode: mode_t = 0o600
-    if let text = args.string("mode") {
-        guard !text.isEmpty, text.count <= 4, let value = mode_t(text, radix: 8), value & ~0o666 == 0 else {
-            throw UsageError("--mode takes octal read/write bits such as 600, 640 or 644, not '\(text)'")
-        }
-        guard value & 0o600 == 0o600 else {
-            throw UsageError("--mode must leave the owner read and write access (6xx)")
-        }
-        mode = value
-    }
-    var group: gid_t?
-    if let name = args.string("group") {
-        let digits = name.drop { $0 == "-" || $0 == "+" }
-        if !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
-            // A number: any gid the kernel takes, in /etc/group or not (a
-            // directory service's). Not -1 (4294967295): chown reads it as
-            // "leave the group as it is", so the pin would not be shared.
-            guard name.first != "-", let number = UInt64(digits), number < UInt64(gid_t.max) else {
-                throw UsageError("--group \(name) is not a group id: ids go from 0 to \(gid_t.max - 1) (\(gid_t.max), which is -1, tells chown to leave the group unchanged)")
+extension OptionKey where Self == Option<String> {
+    static var name: Option<String> { Option("name", "NAME", "Pin name instead of the default (one KIND only).") }
+}
+
+extension OptionKey where Self == Option<mode_t> {
+    /// Permissions of new pins: read and write bits, the owner's both.
+    static var mode: Option<mode_t> {
+        Option("mode", "MODE", "Permissions of the new pins, octal (default 600: the owner only).") { text throws(UsageError) in
+            guard !text.isEmpty, text.count <= 4, let value = mode_t(text, radix: 8), value & ~0o666 == 0 else {
+                throw UsageError("--mode takes octal read/write bits such as 600, 640 or 644, not '\(text)'")
             }
-            group = gid_t(number)
-        } else if let gid = groupID(named: name) {
-            group = gid
-        } else {
-            throw UsageError("no group named '\(name)' in /etc/group (give a group from a directory service by number)")
+            guard value & 0o600 == 0o600 else {
+                throw UsageError("--mode must leave the owner read and write access (6xx)")
+            }
+            return value
         }
     }
-    return PinAccess(mode: mode, group: group)
+}
+
+extension OptionKey where Self == Option<gid_t> {
+    /// The group of new pins, by name (/etc/group) or number.
+    static var group: Option<gid_t> {
+        Option("group", "GROUP", "Group of the new pins (a name in /etc/group, or a number), to share them with --mode 640.") { name throws(UsageError) in
+            let digits = name.drop { $0 == "-" || $0 == "+" }
+            if !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+                // A number: any gid the kernel takes, in /etc/group or not (a
+                // directory service's). Not -1 (4294967295): chown reads it as
+                // "leave the group as it is", so the pin would not be shared.
+                guard name.first != "-", let number = UInt64(digits), number < UInt64(gid_t.max) else {
+                    throw UsageError("--group \(name) is not a group id: ids go from 0 to \(gid_t.max - 1) (\(gid_t.max), which is -1, tells chown to leave the group unchanged)")
+                }
+                return gid_t(number)
+            }
+            guard let gid = groupID(named: name) else {
+                throw UsageError("no group named '\(name)' in /etc/group (give a group from a directory service by number)")
+            }
+            return gid
+        }
+    }
 }
 
 /// A group's id from /etc/group. Not getgrnam: release builds are static,
@@ -153,11 +161,8 @@ func groupID(named name: String) -> gid_t? {
     return nil
 }
 
-/// --pid / --tid as link parameters.
-func taskParams(_ args: Arguments) throws -> IterParams {
-    if let pid = try args.id("pid") { return .pid(pid) }
-    if let tid = try args.id("tid") { return .tid(tid) }
-    return .all
+extension OptionKey where Self == Flag {
+    static var all: Flag { Flag("all", "Remove every pin of bpfnav's in the directory.") }
 }
 
 enum UnpinCommand {
@@ -171,9 +176,9 @@ enum UnpinCommand {
         directory itself and its manifest stay.
         """,
         options: [
-            .flag("all", "Remove every pin of bpfnav's in the directory."),
-            dirOption,
-            sharedOption,
+            .all,
+            .dir,
+            .shared,
         ],
         positionals: "NAME",
         positionalHelp: "Pins to remove, by name in the pin directory.",
@@ -181,12 +186,12 @@ enum UnpinCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        let all = args.flag("all")
+        let all = args[.all]
         if all == !args.positionals.isEmpty {
             throw UsageError(all ? "give NAMEs or --all, not both" : "give the NAMEs to unpin, or --all")
         }
         for name in args.positionals { try usage { () throws(BPFError) in try PinName.validate(name) } }
-        let pins = args.pins
+        let pins = try args.pins
         let removed = all ? try pins.removeAll() : try pins.remove(args.positionals)
         for name in removed {
             Output.standardOutput.write("removed \(pins.path(name))\n")
@@ -207,9 +212,9 @@ enum PinsCommand {
         removes. A program's name proves nothing.
         """,
         options: [
-            .option("dir", "DIR", "Same as PATH."),
-            .flag("json", "Print one JSON array."),
-            .flag("ndjson", "Print one JSON object per line."),
+            .dir.with(help: "Same as PATH."),
+            .json,
+            .ndjson.with(help: "Print one JSON object per line."),
         ],
         positionals: "PATH",
         positionalHelp: "A bpffs directory (or one pin) to list; default: every mounted bpffs.",
@@ -219,8 +224,9 @@ enum PinsCommand {
     static func run(_ args: Arguments) throws {
         let format = try DumpFormat(args)
         if args.positionals.count > 1 { throw UsageError("give at most one PATH") }
-        if !args.positionals.isEmpty, args.string("dir") != nil { throw UsageError("give PATH or --dir, not both") }
-        let path = args.positionals.first ?? args.string("dir")
+        let dir = try args[.dir]
+        if !args.positionals.isEmpty, dir != nil { throw UsageError("give PATH or --dir, not both") }
+        let path = args.positionals.first ?? dir
         let entries = try path.map { path throws(BPFError) in try PinWalk.walk(path) } ?? PinWalk.walkAll()
         ObjectCommands.printList(entries, format: format, header: PinTable.header, cells: PinTable.cells,
                                  json: ObjectJSON.pin)
@@ -262,7 +268,7 @@ enum CatCommand {
         discussion: "NAME is a pin in the pin directory, or a path (containing '/') to any pinned iterator. "
             + "Control bytes other than newline and tab, DEL, C1 controls and invalid UTF-8 are shown as \\xNN, "
             + "so a pin made by anyone cannot send the terminal an escape sequence.",
-        options: [dirOption, sharedOption],
+        options: [.dir, .shared],
         positionals: "NAME",
         positionalHelp: "A pin name or path.",
         run: run
@@ -272,7 +278,7 @@ enum CatCommand {
         guard args.positionals.count == 1, let name = args.positionals.first else {
             throw UsageError("give exactly one pin NAME")
         }
-        let path = name.contains("/") ? name : args.pins.path(name)
+        let path = name.contains("/") ? name : try args.pins.path(name)
         if !name.contains("/") { try usage { () throws(BPFError) in try PinName.validate(name) } }
         // Only pinned iterators: a directory or a file elsewhere is not one.
         var st = stat()

@@ -11,9 +11,8 @@ enum TasksCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        try args.exclusive("pid", "tid")
         try Dump<TaskRecord>(
-            kind: .task, params: try taskParams(args), format: DumpFormat(args),
+            kind: .task, params: try args.taskParams(), format: DumpFormat(args),
             header: header,
             writeRow: row, writeJSON: json
         ).run()

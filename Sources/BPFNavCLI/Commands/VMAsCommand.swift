@@ -12,9 +12,8 @@ enum VMAsCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        try args.exclusive("pid", "tid")
         try Dump<VMARecord>(
-            kind: .taskVMA, params: try taskParams(args), format: DumpFormat(args),
+            kind: .taskVMA, params: try args.taskParams(), format: DumpFormat(args),
             header: header,
             writeRow: row, writeJSON: json
         ).run()
