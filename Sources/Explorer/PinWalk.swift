@@ -62,7 +62,7 @@ public struct PinEntry: Sendable {
     }
 
     /// The object space of a program, map or link pin.
-    public var space: BPFObjectSpace? {
+    public var space: BPFObjectKind? {
         switch kind {
         case .program: .program
         case .map: .map
@@ -272,7 +272,7 @@ public enum PinWalk {
                 entry.id = info.id
                 entry.link = info
                 var programName: String?
-                if let program = try? BPFObjectSpace.program.open(info.programID) {
+                if let program = try? BPFObjectKind.program.open(info.programID) {
                     programName = try? ProgramInfo.name(fd: program.raw)
                 }
                 entry.linkProgramName = programName
@@ -290,7 +290,7 @@ public enum PinWalk {
                         break
                     }
                 }
-            case .btf, .other:
+            case .btf, nil:
                 entry = PinEntry(path: path, kind: .other)
             }
         } catch {
@@ -378,7 +378,7 @@ public struct PinIndex: Sendable {
         }
     }
 
-    public func paths(_ space: BPFObjectSpace, _ id: UInt32) -> [[UInt8]] {
+    public func paths(_ space: BPFObjectKind, _ id: UInt32) -> [[UInt8]] {
         switch space {
         case .program: programs[id] ?? []
         case .map: maps[id] ?? []

@@ -89,7 +89,7 @@ public struct IterPins: Sendable {
         case .pin: break
         }
         guard let pinned = try? dir.object(name) else { return .foreign("not a BPF object bpfnav can open") }
-        guard pinned.kind == .link else { return .foreign("a pinned \(pinned.kind.rawValue)") }
+        guard pinned.kind == .link else { return .foreign("a pinned \(pinned.kindName)") }
         guard let info = try? IterLinkInfo(linkFD: pinned.fd.raw), info.isIter else {
             return .foreign("a link that is not an iterator")
         }
