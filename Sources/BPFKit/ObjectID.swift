@@ -16,8 +16,9 @@ public enum BPFObjectKind: CaseIterable, Hashable, Sendable {
         }
     }
 
-    /// The kernel's short name in its command names (`BPF_PROG_GET_NEXT_ID`).
-    var spaceName: String {
+    /// The kernel's short name, as in its command names
+    /// (`BPF_PROG_GET_NEXT_ID`) and bpftool's: "prog", "map", "link", "btf".
+    public var shortName: String {
         switch self {
         case .program: "prog"
         case .map: "map"
@@ -59,7 +60,7 @@ public enum BPFObjectKind: CaseIterable, Hashable, Sendable {
             }
             if case .failure(let code) = result {
                 if code == .ENOENT { return ids }
-                throw BPFError("list \(spaceName) ids after", "\(id)", errno: code,
+                throw BPFError("list \(shortName) ids after", "\(id)", errno: code,
                                hint: code == .EPERM ? "listing BPF objects needs CAP_SYS_ADMIN" : nil)
             }
             ids.append(next)
@@ -69,9 +70,9 @@ public enum BPFObjectKind: CaseIterable, Hashable, Sendable {
 
     /// An fd for the object with `id` (`BPF_*_GET_FD_BY_ID`).
     public func open(_ id: UInt32) throws(BPFError) -> OwnedFD {
-        let raw = try check("open \(spaceName)", "id \(id)", hint: { code in
+        let raw = try check("open \(shortName)", "id \(id)", hint: { code in
             switch code {
-            case ENOENT: "no \(self.spaceName) with id \(id) (it may have just been freed)"
+            case ENOENT: "no \(self.shortName) with id \(id) (it may have just been freed)"
             case EPERM: "opening BPF objects by id needs CAP_SYS_ADMIN"
             default: nil
             }
@@ -96,6 +97,11 @@ public struct BPFObjectRef: Hashable, Sendable {
         self.kind = kind
         self.id = id
     }
+
+    public static func program(_ id: UInt32) -> BPFObjectRef { BPFObjectRef(.program, id) }
+    public static func map(_ id: UInt32) -> BPFObjectRef { BPFObjectRef(.map, id) }
+    public static func link(_ id: UInt32) -> BPFObjectRef { BPFObjectRef(.link, id) }
+    public static func btf(_ id: UInt32) -> BPFObjectRef { BPFObjectRef(.btf, id) }
 
     /// An fd for the object (`BPF_*_GET_FD_BY_ID`).
     public func open() throws(BPFError) -> OwnedFD {

@@ -258,17 +258,17 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
 
     static func heldLine(_ file: FileRecord, _ snapshot: BrowserSnapshot) -> BrowserLine {
         let safe = { (s: String) in Escape.terminal(Array(s.utf8)) }
-        switch file.bpfObject {
-        case .program(let id):
+        switch file.bpfObject.map({ ($0.kind, $0.id) }) {
+        case (.program, let id)?:
             let name = snapshot.program(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""
             return .text("fd \(file.fd)  program \(id)\(name)", target: .program(id))
-        case .map(let id):
+        case (.map, let id)?:
             let name = snapshot.map(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""
             return .text("fd \(file.fd)  map \(id)\(name)", target: .map(id))
-        case .link(let id):
+        case (.link, let id)?:
             let name = snapshot.link(id).map { "  \(safe($0.type))  \(safe($0.target))" } ?? ""
             return .text("fd \(file.fd)  link \(id)\(name)", target: .link(id))
-        case .btf(let id):
+        case (.btf, let id)?:
             return .text("fd \(file.fd)  btf \(id)")
         case nil:
             return .text("fd \(file.fd)")

@@ -101,12 +101,7 @@ public struct ObjectReferences: Sendable {
 
     func pids(_ space: BPFObjectKind, _ id: UInt32) -> [Holder] {
         guard let holders else { return [] }
-        let list: [Holder]? = switch space {
-        case .program: holders.programs[id]
-        case .map: holders.maps[id]
-        case .link: holders.links[id]
-        case .btf: holders.btfs[id]
-        }
+        let list = holders.holders(of: BPFObjectRef(space, id))
         let me = UInt32(getpid())
         return (list ?? []).filter { $0.pid != me }.sorted { $0.pid < $1.pid }
     }
