@@ -113,7 +113,7 @@ public enum BrowserDocuments {
     // MARK: Pins
 
     public static func pin(_ p: BrowserPin, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [.field("path", safe(p.path)), .field("kind", p.kind.rawValue)]
+        var lines: [BrowserLine] = [.field("path", safe(p.path)), .field("kind", p.kind.name)]
         if p.id != 0 { lines.append(.field("id", "\(p.id)", target: p.opens == .pin(p.path) ? nil : p.opens)) }
         if !p.objectType.isEmpty { lines.append(.field("type", safe(p.objectType))) }
         if !p.name.isEmpty { lines.append(.field(p.kind == .link ? "prog" : "name", safe(p.name))) }
@@ -127,16 +127,16 @@ public enum BrowserDocuments {
             lines.append(.heading("Contents (\(children.count))"))
             for child in children {
                 let label = safe(child.lastComponent) + (child.kind == .directory ? "/" : "")
-                lines.append(.text("\(label)  \(child.kind.rawValue)" + (child.id != 0 ? " \(child.id)" : ""),
+                lines.append(.text("\(label)  \(child.kind.name)" + (child.id != 0 ? " \(child.id)" : ""),
                                    target: .pin(child.path)))
             }
-        case .link where p.iteratorTarget != nil:
+        case .object(.link) where p.iteratorTarget != nil:
             lines.append(.text("Enter shows the iterator's output, the bytes `cat` of the pin prints."))
-        case .program:
+        case .object(.program):
             lines.append(.text("program \(p.id): its details and instructions", target: .program(p.id)))
-        case .map:
+        case .object(.map):
             lines.append(.text("map \(p.id): its details and entries", target: .map(p.id)))
-        case .link:
+        case .object(.link):
             lines.append(.text("link \(p.id): its attach details", target: .link(p.id)))
         default:
             break
@@ -200,9 +200,9 @@ extension BrowserPin {
     /// iterator's output or a directory's contents (the pin), a link's details.
     public var opens: BrowserTarget {
         switch kind {
-        case .program where id != 0: .program(id)
-        case .map where id != 0: .map(id)
-        case .link where id != 0 && iteratorTarget == nil: .link(id)
+        case .object(.program) where id != 0: .program(id)
+        case .object(.map) where id != 0: .map(id)
+        case .object(.link) where id != 0 && iteratorTarget == nil: .link(id)
         default: .pin(path)
         }
     }

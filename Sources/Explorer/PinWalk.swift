@@ -3,12 +3,31 @@ import Glibc
 import Iterators
 
 /// What a bpffs entry is.
-public enum PinKind: String, Sendable, Equatable {
-    case directory, program, map, link, symlink
+public enum PinKind: Sendable, Equatable {
+    case directory
+    /// A pinned program, map or link. (The kernel pins no BTF objects:
+    /// a pin that opens as one would be listed as `.other`.)
+    case object(BPFObjectKind)
+    case symlink
     /// Opens as a BPF object, but not a program, map or link.
     case other
     /// `BPF_OBJ_GET` or the object's info failed (`PinEntry.errno` says why).
     case unreadable
+
+    public static let program = PinKind.object(.program)
+    public static let map = PinKind.object(.map)
+    public static let link = PinKind.object(.link)
+
+    /// "directory", "program", "map", "link", "symlink", "other", "unreadable".
+    public var name: String {
+        switch self {
+        case .directory: "directory"
+        case .object(let kind): kind.name
+        case .symlink: "symlink"
+        case .other: "other"
+        case .unreadable: "unreadable"
+        }
+    }
 }
 
 /// Whose a pin is, by the rules bpfnav uses before it replaces or unlinks
@@ -63,12 +82,7 @@ public struct PinEntry: Sendable {
 
     /// The object space of a program, map or link pin.
     public var space: BPFObjectKind? {
-        switch kind {
-        case .program: .program
-        case .map: .map
-        case .link: .link
-        default: nil
-        }
+        if case .object(let kind) = kind { kind } else { nil }
     }
 }
 
@@ -369,11 +383,11 @@ public struct PinIndex: Sendable {
 
     public init(_ entries: [PinEntry]) {
         for entry in entries where entry.id != 0 {
-            switch entry.kind {
+            switch entry.space {
             case .program: programs[entry.id, default: []].append(entry.path)
             case .map: maps[entry.id, default: []].append(entry.path)
             case .link: links[entry.id, default: []].append(entry.path)
-            default: break
+            case .btf, nil: break
             }
         }
     }
