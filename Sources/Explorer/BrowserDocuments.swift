@@ -6,15 +6,21 @@ public enum BrowserDocuments {
     /// What a list row opens: `target`'s document from `snapshot`.
     public static func preview(_ target: BrowserTarget, in snapshot: BrowserSnapshot) -> BrowserDocument {
         switch target {
-        case .program(let id):
-            guard let program = snapshot.program(id) else { return missing("Program \(id)", "program") }
-            return self.program(program, in: snapshot)
-        case .map(let id):
-            guard let map = snapshot.map(id) else { return missing("Map \(id)", "map") }
-            return self.map(map, in: snapshot)
-        case .link(let id):
-            guard let link = snapshot.link(id) else { return missing("Link \(id)", "link") }
-            return self.link(link, in: snapshot)
+        case .object(let object):
+            let id = object.id
+            switch object.kind {
+            case .program:
+                guard let program = snapshot.program(id) else { return missing("Program \(id)", "program") }
+                return self.program(program, in: snapshot)
+            case .map:
+                guard let map = snapshot.map(id) else { return missing("Map \(id)", "map") }
+                return self.map(map, in: snapshot)
+            case .link:
+                guard let link = snapshot.link(id) else { return missing("Link \(id)", "link") }
+                return self.link(link, in: snapshot)
+            case .btf:
+                return missing("BTF \(id)", "BTF object")
+            }
         case .pin(let path):
             guard let pin = snapshot.pin(path) else { return missing("Pin \(safe(path))", "pin") }
             return self.pin(pin, in: snapshot)

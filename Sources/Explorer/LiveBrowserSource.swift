@@ -78,9 +78,13 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
 
     public func document(for target: BrowserTarget, in snapshot: BrowserSnapshot) -> BrowserDocument {
         switch target {
-        case .program(let id): programDocument(id, snapshot)
-        case .map(let id): mapDocument(id, snapshot)
-        case .link(let id): linkDocument(id, snapshot)
+        case .object(let object):
+            switch object.kind {
+            case .program: programDocument(object.id, snapshot)
+            case .map: mapDocument(object.id, snapshot)
+            case .link: linkDocument(object.id, snapshot)
+            case .btf: BrowserDocuments.preview(target, in: snapshot)
+            }
         case .pin(let path): pinDocument(path, snapshot)
         case .task(let pid): taskDocument(pid, snapshot)
         }
