@@ -419,7 +419,7 @@ final class Ownership {
         return manifestIDs[directory] == id
     }
 
-    func record(_ path: [UInt8], _ space: PinManifest.Space, _ id: UInt32) -> PinManifest.Record? {
+    func record(_ path: [UInt8], _ space: BPFObjectKind, _ id: UInt32) -> PinManifest.Record? {
         let parts = path.split(separator: 0x2f, omittingEmptySubsequences: true).map(Array.init)
         guard let name = parts.last else { return nil }
         var directory = Array(parts.dropLast())
