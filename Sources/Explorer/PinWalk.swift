@@ -375,30 +375,19 @@ public enum PinWalk {
 
 /// Where each BPF object is pinned, from a pin walk.
 public struct PinIndex: Sendable {
-    public private(set) var programs: [UInt32: [[UInt8]]] = [:]
-    public private(set) var maps: [UInt32: [[UInt8]]] = [:]
-    public private(set) var links: [UInt32: [[UInt8]]] = [:]
+    public private(set) var paths: [BPFObjectRef: [[UInt8]]] = [:]
 
     public init() {}
 
     public init(_ entries: [PinEntry]) {
         for entry in entries where entry.id != 0 {
-            switch entry.space {
-            case .program: programs[entry.id, default: []].append(entry.path)
-            case .map: maps[entry.id, default: []].append(entry.path)
-            case .link: links[entry.id, default: []].append(entry.path)
-            case .btf, nil: break
-            }
+            guard let kind = entry.space else { continue }
+            paths[BPFObjectRef(kind, entry.id), default: []].append(entry.path)
         }
     }
 
-    public func paths(_ space: BPFObjectKind, _ id: UInt32) -> [[UInt8]] {
-        switch space {
-        case .program: programs[id] ?? []
-        case .map: maps[id] ?? []
-        case .link: links[id] ?? []
-        case .btf: []
-        }
+    public func paths(_ kind: BPFObjectKind, _ id: UInt32) -> [[UInt8]] {
+        paths[BPFObjectRef(kind, id)] ?? []
     }
 }
 
