@@ -148,30 +148,11 @@ public enum BPFFS {
     }
 }
 
-/// The kind of BPF object behind an fd or a pin.
-public enum BPFObjectKind: String, Sendable {
-    case program, map, link, btf, other
-
-    /// Judged by the anon inode name the kernel gives the fd's file.
-    public init(fd: Int32) {
-        var buffer = [CChar](repeating: 0, count: 128)
-        let n = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
-        let target = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-        switch target {
-        case "anon_inode:bpf-prog": self = .program
-        case "anon_inode:bpf-map": self = .map
-        // "bpf_link" before kernel 6.x renamed it "bpf-link".
-        case "anon_inode:bpf-link", "anon_inode:bpf_link": self = .link
-        case "anon_inode:btf": self = .btf
-        default: self = .other
-        }
-    }
-}
-
 /// A pinned object, opened with `BPF_OBJ_GET`.
 public struct PinnedObject: ~Copyable {
     public let fd: OwnedFD
-    public let kind: BPFObjectKind
+    /// nil when what is pinned is no BPF object bpfnav knows.
+    public let kind: BPFObjectKind?
     public let path: String
 
     /// `displayPath`: the path to name in messages when `path` is a
@@ -189,6 +170,9 @@ public struct PinnedObject: ~Copyable {
         kind = BPFObjectKind(fd: raw)
         self.path = displayPath ?? path
     }
+
+    /// The kind's name for messages: "other" for what is no BPF object.
+    public var kindName: String { kind?.name ?? "other" }
 
     /// The fd, which the caller now owns.
     public consuming func takeFD() -> OwnedFD {

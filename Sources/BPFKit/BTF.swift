@@ -285,7 +285,7 @@ public struct BTF: Sendable {
     /// split on vmlinux: it is parsed on `base`, or on `vmlinux()` when no
     /// base is given. Program and map BTF is standalone.
     public static func load(id: UInt32, base: BTF? = nil) throws(BPFError) -> BTF {
-        let fd = try BPFObjectSpace.btf.open(id)
+        let fd = try BPFObjectKind.btf.open(id)
         let raw = fd.raw
         let first = try KernelInfo.get(raw, bpf_btf_info(), "get info of BTF", "id \(id)")
         let size = Int(first.value.btf_size)

@@ -51,7 +51,7 @@ public struct LinkInfo: Equatable, Sendable {
     }
 
     public init(id: UInt32) throws(BPFError) {
-        let fd = try BPFObjectSpace.link.open(id)
+        let fd = try BPFObjectKind.link.open(id)
         try self.init(fd: fd.raw)
     }
 

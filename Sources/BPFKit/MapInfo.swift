@@ -64,7 +64,7 @@ public struct MapInfo: Equatable, Sendable {
     }
 
     public init(id: UInt32) throws(BPFError) {
-        let fd = try BPFObjectSpace.map.open(id)
+        let fd = try BPFObjectKind.map.open(id)
         try self.init(fd: fd.raw)
     }
 

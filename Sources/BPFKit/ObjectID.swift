@@ -1,9 +1,47 @@
 import CLibBPF
 import Glibc
 
-/// The kernel's id spaces of BPF objects, walked with `BPF_*_GET_NEXT_ID`.
-public enum BPFObjectSpace: String, CaseIterable, Sendable {
-    case program = "prog", map, link, btf
+/// The kinds of BPF object the kernel gives ids to: each is an id space,
+/// walked with `BPF_*_GET_NEXT_ID`, and an anon inode an fd can refer to.
+public enum BPFObjectKind: CaseIterable, Hashable, Sendable {
+    case program, map, link, btf
+
+    /// "program", "map", "link", "btf".
+    public var name: String {
+        switch self {
+        case .program: "program"
+        case .map: "map"
+        case .link: "link"
+        case .btf: "btf"
+        }
+    }
+
+    /// The kernel's short name, as in its command names
+    /// (`BPF_PROG_GET_NEXT_ID`) and bpftool's: "prog", "map", "link", "btf".
+    public var shortName: String {
+        switch self {
+        case .program: "prog"
+        case .map: "map"
+        case .link: "link"
+        case .btf: "btf"
+        }
+    }
+
+    /// The kind of object behind `fd`, judged by the anon inode name the
+    /// kernel gives its file; nil when it is no BPF object.
+    public init?(fd: Int32) {
+        var buffer = [CChar](repeating: 0, count: 128)
+        let n = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+        let target = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        switch target {
+        case "anon_inode:bpf-prog": self = .program
+        case "anon_inode:bpf-map": self = .map
+        // "bpf_link" before kernel 6.x renamed it "bpf-link".
+        case "anon_inode:bpf-link", "anon_inode:bpf_link": self = .link
+        case "anon_inode:btf": self = .btf
+        default: return nil
+        }
+    }
 
     /// Every id the kernel has now, ascending. Objects may vanish before
     /// they are opened: callers treat ENOENT from `open` as "gone".
@@ -22,7 +60,7 @@ public enum BPFObjectSpace: String, CaseIterable, Sendable {
             }
             if case .failure(let code) = result {
                 if code == .ENOENT { return ids }
-                throw BPFError("list \(rawValue) ids after", "\(id)", errno: code,
+                throw BPFError("list \(shortName) ids after", "\(id)", errno: code,
                                hint: code == .EPERM ? "listing BPF objects needs CAP_SYS_ADMIN" : nil)
             }
             ids.append(next)
@@ -32,9 +70,9 @@ public enum BPFObjectSpace: String, CaseIterable, Sendable {
 
     /// An fd for the object with `id` (`BPF_*_GET_FD_BY_ID`).
     public func open(_ id: UInt32) throws(BPFError) -> OwnedFD {
-        let raw = try check("open \(rawValue)", "id \(id)", hint: { code in
+        let raw = try check("open \(shortName)", "id \(id)", hint: { code in
             switch code {
-            case ENOENT: "no \(self.rawValue) with id \(id) (it may have just been freed)"
+            case ENOENT: "no \(self.shortName) with id \(id) (it may have just been freed)"
             case EPERM: "opening BPF objects by id needs CAP_SYS_ADMIN"
             default: nil
             }
@@ -47,6 +85,27 @@ public enum BPFObjectSpace: String, CaseIterable, Sendable {
             }
         }
         return OwnedFD(adopting: raw)
+    }
+}
+
+/// One BPF object, by kind and id.
+public struct BPFObjectRef: Hashable, Sendable {
+    public var kind: BPFObjectKind
+    public var id: UInt32
+
+    public init(_ kind: BPFObjectKind, _ id: UInt32) {
+        self.kind = kind
+        self.id = id
+    }
+
+    public static func program(_ id: UInt32) -> BPFObjectRef { BPFObjectRef(.program, id) }
+    public static func map(_ id: UInt32) -> BPFObjectRef { BPFObjectRef(.map, id) }
+    public static func link(_ id: UInt32) -> BPFObjectRef { BPFObjectRef(.link, id) }
+    public static func btf(_ id: UInt32) -> BPFObjectRef { BPFObjectRef(.btf, id) }
+
+    /// An fd for the object (`BPF_*_GET_FD_BY_ID`).
+    public func open() throws(BPFError) -> OwnedFD {
+        try kind.open(id)
     }
 }
 

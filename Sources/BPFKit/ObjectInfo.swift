@@ -73,12 +73,12 @@ func objectInfo(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> (rc:
 public enum ObjectIdentity {
     /// `BPF_OBJ_GET_INFO_BY_FD` of a program, map or link: its id (the
     /// first field of each info struct). No CAP_SYS_ADMIN needed.
-    public static func id(of fd: Int32, kind: BPFObjectKind) throws(BPFError) -> UInt32 {
+    public static func id(of fd: Int32, kind: BPFObjectKind?) throws(BPFError) -> UInt32 {
         switch kind {
         case .program: try KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value.id
         case .map: try KernelInfo.get(fd, bpf_map_info(), "get info of map", "fd \(fd)").value.id
         case .link: try KernelInfo.get(fd, bpf_link_info(), "get info of link", "fd \(fd)").value.id
-        case .btf, .other: throw BPFError("get id of", "fd \(fd)", errno: EINVAL, hint: "not a program, map or link")
+        case .btf, nil: throw BPFError("get id of", "fd \(fd)", errno: EINVAL, hint: "not a program, map or link")
         }
     }
 }

@@ -77,7 +77,7 @@ public struct ProgramInfo: Equatable, Sendable {
 
     /// Looks up a program by id. ENOENT when it is gone.
     public init(id: UInt32) throws(BPFError) {
-        let fd = try BPFObjectSpace.program.open(id)
+        let fd = try BPFObjectKind.program.open(id)
         try self.init(fd: fd.raw)
     }
 

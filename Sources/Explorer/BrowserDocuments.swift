@@ -6,15 +6,21 @@ public enum BrowserDocuments {
     /// What a list row opens: `target`'s document from `snapshot`.
     public static func preview(_ target: BrowserTarget, in snapshot: BrowserSnapshot) -> BrowserDocument {
         switch target {
-        case .program(let id):
-            guard let program = snapshot.program(id) else { return missing("Program \(id)", "program") }
-            return self.program(program, in: snapshot)
-        case .map(let id):
-            guard let map = snapshot.map(id) else { return missing("Map \(id)", "map") }
-            return self.map(map, in: snapshot)
-        case .link(let id):
-            guard let link = snapshot.link(id) else { return missing("Link \(id)", "link") }
-            return self.link(link, in: snapshot)
+        case .object(let object):
+            let id = object.id
+            switch object.kind {
+            case .program:
+                guard let program = snapshot.program(id) else { return missing("Program \(id)", "program") }
+                return self.program(program, in: snapshot)
+            case .map:
+                guard let map = snapshot.map(id) else { return missing("Map \(id)", "map") }
+                return self.map(map, in: snapshot)
+            case .link:
+                guard let link = snapshot.link(id) else { return missing("Link \(id)", "link") }
+                return self.link(link, in: snapshot)
+            case .btf:
+                return missing("BTF \(id)", "BTF object")
+            }
         case .pin(let path):
             guard let pin = snapshot.pin(path) else { return missing("Pin \(safe(path))", "pin") }
             return self.pin(pin, in: snapshot)
@@ -114,7 +120,7 @@ public enum BrowserDocuments {
     // MARK: Pins
 
     public static func pin(_ p: BrowserPin, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [.field("path", safe(p.path)), .field("kind", p.kind.rawValue)]
+        var lines: [BrowserLine] = [.field("path", safe(p.path)), .field("kind", p.kind.name)]
         if p.id != 0 { lines.append(.field("id", "\(p.id)", target: p.opens == .pin(p.path) ? nil : p.opens)) }
         if !p.objectType.isEmpty { lines.append(.field("type", safe(p.objectType))) }
         if !p.name.isEmpty { lines.append(.field(p.kind == .link ? "prog" : "name", safe(p.name))) }
@@ -128,16 +134,16 @@ public enum BrowserDocuments {
             lines.append(.heading("Contents (\(children.count))"))
             for child in children {
                 let label = safe(child.lastComponent) + (child.kind == .directory ? "/" : "")
-                lines.append(.text("\(label)  \(child.kind.rawValue)" + (child.id != 0 ? " \(child.id)" : ""),
+                lines.append(.text("\(label)  \(child.kind.name)" + (child.id != 0 ? " \(child.id)" : ""),
                                    target: .pin(child.path)))
             }
-        case .link where p.iteratorTarget != nil:
+        case .object(.link) where p.iteratorTarget != nil:
             lines.append(.text("Enter shows the iterator's output, the bytes `cat` of the pin prints."))
-        case .program:
+        case .object(.program):
             lines.append(.text("program \(p.id): its details and instructions", target: .program(p.id)))
-        case .map:
+        case .object(.map):
             lines.append(.text("map \(p.id): its details and entries", target: .map(p.id)))
-        case .link:
+        case .object(.link):
             lines.append(.text("link \(p.id): its attach details", target: .link(p.id)))
         default:
             break
@@ -201,9 +207,9 @@ extension BrowserPin {
     /// iterator's output or a directory's contents (the pin), a link's details.
     public var opens: BrowserTarget {
         switch kind {
-        case .program where id != 0: .program(id)
-        case .map where id != 0: .map(id)
-        case .link where id != 0 && iteratorTarget == nil: .link(id)
+        case .object(.program) where id != 0: .program(id)
+        case .object(.map) where id != 0: .map(id)
+        case .object(.link) where id != 0 && iteratorTarget == nil: .link(id)
         default: .pin(path)
         }
     }

@@ -36,7 +36,7 @@ public final class BrowserMapPager: BrowserMapReader, @unchecked Sendable {
 
     /// Opens map `id`.
     public convenience init(id: UInt32, pageSize: Int = 256) throws(BPFError) {
-        try self.init(fd: BPFObjectSpace.map.open(id), pageSize: pageSize)
+        try self.init(fd: BPFObjectKind.map.open(id), pageSize: pageSize)
     }
 
     /// `batchLookups` false: key by key even where batch lookups work, as

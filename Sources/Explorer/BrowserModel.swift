@@ -1,3 +1,5 @@
+import BPFKit
+
 /// What the terminal browser shows: plain values, built by a `BrowserSource`
 /// from the kernel (`LiveBrowserSource`) or by hand in tests.
 ///
@@ -22,13 +24,29 @@ public enum BrowserSection: Int, CaseIterable, Sendable {
 
 /// Something the browser can open.
 public enum BrowserTarget: Hashable, Sendable {
-    case program(UInt32)
-    case map(UInt32)
-    case link(UInt32)
+    /// A program, map or link. (The browser lists no BTF objects: nothing
+    /// opens one.)
+    case object(BPFObjectRef)
     /// A bpffs path (exact bytes).
     case pin([UInt8])
     /// A process (thread group id).
     case task(UInt32)
+
+    public static func program(_ id: UInt32) -> BrowserTarget { .object(.program(id)) }
+    public static func map(_ id: UInt32) -> BrowserTarget { .object(.map(id)) }
+    public static func link(_ id: UInt32) -> BrowserTarget { .object(.link(id)) }
+}
+
+extension BrowserTarget: CustomStringConvertible {
+    /// "program(10)", "pin([47, 120])", "task(300)": the form the enum had
+    /// when each object kind was its own case.
+    public var description: String {
+        switch self {
+        case .object(let object): "\(object.kind.name)(\(object.id))"
+        case .pin(let path): "pin(\(path))"
+        case .task(let pid): "task(\(pid))"
+        }
+    }
 }
 
 public struct BrowserProgram: Sendable, Equatable {

@@ -79,14 +79,14 @@ extension LiveBrowserSource {
         var pin = BrowserPin(path: entry.path, depth: depth, kind: entry.kind, id: entry.id,
                              name: entry.name, isBPFNav: entry.owner.isBPFNav)
         switch entry.kind {
-        case .program:
+        case .object(.program):
             pin.objectType = entry.program?.typeName ?? ""
-        case .map:
+        case .object(.map):
             if let map = entry.map {
                 pin.objectType = map.typeName
                 pin.summary = "key \(map.keySize) value \(map.valueSize) max \(map.maxEntries)"
             }
-        case .link:
+        case .object(.link):
             if let link = entry.link {
                 pin.objectType = link.typeName
                 pin.summary = LinkSummary.text(link.details)
@@ -98,7 +98,7 @@ extension LiveBrowserSource {
             pin.error = "\(Errno.name(entry.errno)): \(Errno.describe(entry.errno))"
         case .directory:
             if entry.errno != 0 { pin.error = "\(Errno.name(entry.errno)): \(Errno.describe(entry.errno))" }
-        case .other:
+        case .other, .object(.btf):
             break
         }
         return pin

@@ -90,7 +90,7 @@ public struct Demo: Sendable {
         try checkReplaceable(dir, manifest: manifest)
 
         let fresh = IterPins.demoTemporary()
-        var recorded: [(PinManifest.Space, UInt32)] = []
+        var recorded: [(BPFObjectKind, UInt32)] = []
         do throws(BPFError) {
             guard let sub = try dir.subdirectory(fresh, create: true) else {
                 throw BPFError("create directory", dir.display(fresh), errno: ENOENT)

@@ -19,10 +19,24 @@ public struct Holder: Equatable, Hashable, Sendable {
 /// files and carry their ids, joined with task records for the names: one
 /// pass over every fd table instead of a /proc walk.
 public struct Holders: Sendable {
-    public private(set) var programs: [UInt32: [Holder]] = [:]
-    public private(set) var maps: [UInt32: [Holder]] = [:]
-    public private(set) var links: [UInt32: [Holder]] = [:]
-    public private(set) var btfs: [UInt32: [Holder]] = [:]
+    /// Holders by object kind, then id.
+    public private(set) var byKind: [BPFObjectKind: [UInt32: [Holder]]] = [:]
+
+    public var programs: [UInt32: [Holder]] { byKind[.program] ?? [:] }
+    public var maps: [UInt32: [Holder]] { byKind[.map] ?? [:] }
+    public var links: [UInt32: [Holder]] { byKind[.link] ?? [:] }
+    public var btfs: [UInt32: [Holder]] { byKind[.btf] ?? [:] }
+
+    /// The processes holding `object`, nil when none does.
+    public func holders(of object: BPFObjectRef) -> [Holder]? {
+        byKind[object.kind]?[object.id]
+    }
+
+    /// One process's hold on one object, however many fds it uses.
+    private struct Held: Hashable {
+        var object: BPFObjectRef
+        var pid: UInt32
+    }
 
     public init() {}
 
@@ -33,23 +47,12 @@ public struct Holders: Sendable {
         for task in tasks where task.pid == task.tid {
             comms[task.pid] = task.comm
         }
-        var seen: Set<[UInt32]> = []
+        var seen: Set<Held> = []
         for file in files {
             guard let object = file.bpfObject else { continue }
-            let (kind, id): (UInt32, UInt32) = switch object {
-            case .program(let id): (0, id)
-            case .map(let id): (1, id)
-            case .link(let id): (2, id)
-            case .btf(let id): (3, id)
-            }
-            guard seen.insert([kind, id, file.pid]).inserted else { continue }
+            guard seen.insert(Held(object: object, pid: file.pid)).inserted else { continue }
             let holder = Holder(pid: file.pid, comm: comms[file.pid] ?? [])
-            switch kind {
-            case 0: programs[id, default: []].append(holder)
-            case 1: maps[id, default: []].append(holder)
-            case 2: links[id, default: []].append(holder)
-            default: btfs[id, default: []].append(holder)
-            }
+            byKind[object.kind, default: [:]][object.id, default: []].append(holder)
         }
     }
 

@@ -78,9 +78,13 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
 
     public func document(for target: BrowserTarget, in snapshot: BrowserSnapshot) -> BrowserDocument {
         switch target {
-        case .program(let id): programDocument(id, snapshot)
-        case .map(let id): mapDocument(id, snapshot)
-        case .link(let id): linkDocument(id, snapshot)
+        case .object(let object):
+            switch object.kind {
+            case .program: programDocument(object.id, snapshot)
+            case .map: mapDocument(object.id, snapshot)
+            case .link: linkDocument(object.id, snapshot)
+            case .btf: BrowserDocuments.preview(target, in: snapshot)
+            }
         case .pin(let path): pinDocument(path, snapshot)
         case .task(let pid): taskDocument(pid, snapshot)
         }
@@ -262,17 +266,17 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
 
     static func heldLine(_ file: FileRecord, _ snapshot: BrowserSnapshot) -> BrowserLine {
         let safe = { (s: String) in Escape.terminal(Array(s.utf8)) }
-        switch file.bpfObject {
-        case .program(let id):
+        switch file.bpfObject.map({ ($0.kind, $0.id) }) {
+        case (.program, let id)?:
             let name = snapshot.program(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""
             return .text("fd \(file.fd)  program \(id)\(name)", target: .program(id))
-        case .map(let id):
+        case (.map, let id)?:
             let name = snapshot.map(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""
             return .text("fd \(file.fd)  map \(id)\(name)", target: .map(id))
-        case .link(let id):
+        case (.link, let id)?:
             let name = snapshot.link(id).map { "  \(safe($0.type))  \(safe($0.target))" } ?? ""
             return .text("fd \(file.fd)  link \(id)\(name)", target: .link(id))
-        case .btf(let id):
+        case (.btf, let id)?:
             return .text("fd \(file.fd)  btf \(id)")
         case nil:
             return .text("fd \(file.fd)")

@@ -11,13 +11,13 @@ public struct MapDump: ~Copyable {
     public init(target: String) throws(BPFError) {
         let fd: OwnedFD
         if let id = UInt32(target), !target.contains("/") {
-            fd = try BPFObjectSpace.map.open(id)
+            fd = try BPFObjectKind.map.open(id)
         } else {
             try Self.requirePin(target)
             let pinned = try PinnedObject(path: target)
             guard pinned.kind == .map else {
                 throw BPFError("dump map", target, errno: EINVAL,
-                               hint: "that pin is a \(pinned.kind.rawValue), not a map")
+                               hint: "that pin is a \(pinned.kindName), not a map")
             }
             fd = pinned.takeFD()
         }

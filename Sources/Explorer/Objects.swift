@@ -5,7 +5,7 @@ import Iterators
 /// A program, map or link entry: its id in its space, and where it is
 /// pinned and who holds it once `ObjectReferences` filled them in.
 public protocol ReferencedEntry: Sendable {
-    static var space: BPFObjectSpace { get }
+    static var space: BPFObjectKind { get }
     var id: UInt32 { get }
     var pinned: [[UInt8]] { get set }
     var pids: [Holder] { get set }
@@ -13,7 +13,7 @@ public protocol ReferencedEntry: Sendable {
 
 /// A loaded program, with where it is pinned and who holds it.
 public struct ProgramEntry: ReferencedEntry {
-    public static let space = BPFObjectSpace.program
+    public static let space = BPFObjectKind.program
     public var info: ProgramInfo
     /// The name as bpftool shows it: the kernel keeps 15 bytes; a name that
     /// long is completed from the program's BTF (its main function's name).
@@ -29,7 +29,7 @@ public struct ProgramEntry: ReferencedEntry {
 
 /// A map, with where it is pinned and who holds it.
 public struct MapEntry: ReferencedEntry {
-    public static let space = BPFObjectSpace.map
+    public static let space = BPFObjectKind.map
     public var info: MapInfo
     /// prog_array maps: the program type the array is bound to (fdinfo).
     public var ownerProgramType: UInt32?
@@ -42,7 +42,7 @@ public struct MapEntry: ReferencedEntry {
 
 /// A link, with where it is pinned and who holds it.
 public struct LinkEntry: ReferencedEntry {
-    public static let space = BPFObjectSpace.link
+    public static let space = BPFObjectKind.link
     public var info: LinkInfo
     /// The linked program's type (bpftool shows it for tracing links).
     public var programType: UInt32?
@@ -95,18 +95,13 @@ public struct ObjectReferences: Sendable {
         entry.pids = pids(Entry.space, entry.id)
     }
 
-    func pinned(_ space: BPFObjectSpace, _ id: UInt32) -> [[UInt8]] {
+    func pinned(_ space: BPFObjectKind, _ id: UInt32) -> [[UInt8]] {
         pins?.paths(space, id) ?? []
     }
 
-    func pids(_ space: BPFObjectSpace, _ id: UInt32) -> [Holder] {
+    func pids(_ space: BPFObjectKind, _ id: UInt32) -> [Holder] {
         guard let holders else { return [] }
-        let list: [Holder]? = switch space {
-        case .program: holders.programs[id]
-        case .map: holders.maps[id]
-        case .link: holders.links[id]
-        case .btf: holders.btfs[id]
-        }
+        let list = holders.holders(of: BPFObjectRef(space, id))
         let me = UInt32(getpid())
         return (list ?? []).filter { $0.pid != me }.sorted { $0.pid < $1.pid }
     }
@@ -199,7 +194,7 @@ public enum Objects {
     static func one<Entry: ReferencedEntry>(_ id: UInt32, _ references: ObjectReferences?,
                                             _ read: (Int32) throws(BPFError) -> Entry) throws(BPFError) -> Entry {
         let space = Entry.space
-        let noun = space.noun
+        let noun = space.name
         let fd: OwnedFD
         do {
             fd = try space.open(id)
@@ -226,17 +221,7 @@ public enum Objects {
     }
 }
 
-extension BPFObjectSpace {
-    /// "program", "map", "link", "btf".
-    public var noun: String {
-        switch self {
-        case .program: "program"
-        case .map: "map"
-        case .link: "link"
-        case .btf: "btf"
-        }
-    }
-
+extension BPFObjectKind {
     var listCommand: String {
         switch self {
         case .program: "progs"

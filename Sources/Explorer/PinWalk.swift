@@ -3,12 +3,31 @@ import Glibc
 import Iterators
 
 /// What a bpffs entry is.
-public enum PinKind: String, Sendable, Equatable {
-    case directory, program, map, link, symlink
+public enum PinKind: Sendable, Equatable {
+    case directory
+    /// A pinned program, map or link. (The kernel pins no BTF objects:
+    /// a pin that opens as one would be listed as `.other`.)
+    case object(BPFObjectKind)
+    case symlink
     /// Opens as a BPF object, but not a program, map or link.
     case other
     /// `BPF_OBJ_GET` or the object's info failed (`PinEntry.errno` says why).
     case unreadable
+
+    public static let program = PinKind.object(.program)
+    public static let map = PinKind.object(.map)
+    public static let link = PinKind.object(.link)
+
+    /// "directory", "program", "map", "link", "symlink", "other", "unreadable".
+    public var name: String {
+        switch self {
+        case .directory: "directory"
+        case .object(let kind): kind.name
+        case .symlink: "symlink"
+        case .other: "other"
+        case .unreadable: "unreadable"
+        }
+    }
 }
 
 /// Whose a pin is, by the rules bpfnav uses before it replaces or unlinks
@@ -62,13 +81,8 @@ public struct PinEntry: Sendable {
     }
 
     /// The object space of a program, map or link pin.
-    public var space: BPFObjectSpace? {
-        switch kind {
-        case .program: .program
-        case .map: .map
-        case .link: .link
-        default: nil
-        }
+    public var space: BPFObjectKind? {
+        if case .object(let kind) = kind { kind } else { nil }
     }
 }
 
@@ -272,7 +286,7 @@ public enum PinWalk {
                 entry.id = info.id
                 entry.link = info
                 var programName: String?
-                if let program = try? BPFObjectSpace.program.open(info.programID) {
+                if let program = try? BPFObjectKind.program.open(info.programID) {
                     programName = try? ProgramInfo.name(fd: program.raw)
                 }
                 entry.linkProgramName = programName
@@ -290,7 +304,7 @@ public enum PinWalk {
                         break
                     }
                 }
-            case .btf, .other:
+            case .btf, nil:
                 entry = PinEntry(path: path, kind: .other)
             }
         } catch {
@@ -361,30 +375,19 @@ public enum PinWalk {
 
 /// Where each BPF object is pinned, from a pin walk.
 public struct PinIndex: Sendable {
-    public private(set) var programs: [UInt32: [[UInt8]]] = [:]
-    public private(set) var maps: [UInt32: [[UInt8]]] = [:]
-    public private(set) var links: [UInt32: [[UInt8]]] = [:]
+    public private(set) var paths: [BPFObjectRef: [[UInt8]]] = [:]
 
     public init() {}
 
     public init(_ entries: [PinEntry]) {
         for entry in entries where entry.id != 0 {
-            switch entry.kind {
-            case .program: programs[entry.id, default: []].append(entry.path)
-            case .map: maps[entry.id, default: []].append(entry.path)
-            case .link: links[entry.id, default: []].append(entry.path)
-            default: break
-            }
+            guard let kind = entry.space else { continue }
+            paths[BPFObjectRef(kind, entry.id), default: []].append(entry.path)
         }
     }
 
-    public func paths(_ space: BPFObjectSpace, _ id: UInt32) -> [[UInt8]] {
-        switch space {
-        case .program: programs[id] ?? []
-        case .map: maps[id] ?? []
-        case .link: links[id] ?? []
-        case .btf: []
-        }
+    public func paths(_ kind: BPFObjectKind, _ id: UInt32) -> [[UInt8]] {
+        paths[BPFObjectRef(kind, id)] ?? []
     }
 }
 
@@ -405,7 +408,7 @@ final class Ownership {
         return manifestIDs[directory] == id
     }
 
-    func record(_ path: [UInt8], _ space: PinManifest.Space, _ id: UInt32) -> PinManifest.Record? {
+    func record(_ path: [UInt8], _ space: BPFObjectKind, _ id: UInt32) -> PinManifest.Record? {
         let parts = path.split(separator: 0x2f, omittingEmptySubsequences: true).map(Array.init)
         guard let name = parts.last else { return nil }
         var directory = Array(parts.dropLast())

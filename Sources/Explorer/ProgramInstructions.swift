@@ -6,7 +6,7 @@ import Glibc
 /// /proc/kallsyms and the program's JIT symbols), maps by id.
 public enum ProgramInstructions {
     public static func lines(programID id: UInt32) throws(BPFError) -> [XlatedLine] {
-        let fd = try BPFObjectSpace.program.open(id)
+        let fd = try BPFObjectKind.program.open(id)
         let bytes = try ProgramInfo.xlated(fd: fd.raw)
         let instructions: [XlatedInstruction]
         do {

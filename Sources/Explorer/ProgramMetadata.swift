@@ -16,7 +16,7 @@ public enum ProgramMetadata {
     /// cannot be read.
     public static func read(mapIDs: [UInt32]) -> [(String, BTFValue)] {
         for id in mapIDs {
-            guard let fd = try? BPFObjectSpace.map.open(id),
+            guard let fd = try? BPFObjectKind.map.open(id),
                   let info = try? MapInfo(fd: fd.raw, withFDInfo: false),
                   // bpftool's test: a one-entry array with an int key,
                   // BTF for its value, and ".rodata" in its name.

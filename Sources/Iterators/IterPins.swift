@@ -89,7 +89,7 @@ public struct IterPins: Sendable {
         case .pin: break
         }
         guard let pinned = try? dir.object(name) else { return .foreign("not a BPF object bpfnav can open") }
-        guard pinned.kind == .link else { return .foreign("a pinned \(pinned.kind.rawValue)") }
+        guard pinned.kind == .link else { return .foreign("a pinned \(pinned.kindName)") }
         guard let info = try? IterLinkInfo(linkFD: pinned.fd.raw), info.isIter else {
             return .foreign("a link that is not an iterator")
         }
@@ -414,12 +414,7 @@ extension IterPins {
     /// demo directory or one of its temporaries), if it is the demo's.
     public static func demoRecord(_ name: String, in sub: PinDirectory, manifest: PinManifest) -> PinManifest.Record? {
         guard sub.entryKind(name) == .pin, let pinned = try? sub.object(name) else { return nil }
-        let space: PinManifest.Space
-        switch pinned.kind {
-        case .link: space = .link
-        case .map: space = .map
-        default: return nil
-        }
+        guard let space = pinned.kind, space == .link || space == .map else { return nil }
         guard let id = try? ObjectIdentity.id(of: pinned.fd.raw, kind: pinned.kind),
               let record = manifest.record(space, id), record.role == .demo,
               record.name == "\(demoName)/\(name)" else { return nil }

@@ -79,10 +79,10 @@ public struct Knobs: Equatable, Sendable {
     /// from its `.rodata.knobs` map: on kernels without link parameters the
     /// pid/tid of a pinned iterator lives there, not in the link.
     public static func of(programID: UInt32) -> Knobs? {
-        guard let program = try? BPFObjectSpace.program.open(programID),
+        guard let program = try? BPFObjectKind.program.open(programID),
               let info = try? ProgramInfo(fd: program.raw) else { return nil }
         for id in info.mapIDs {
-            guard let map = try? BPFObjectSpace.map.open(id),
+            guard let map = try? BPFObjectKind.map.open(id),
                   let mapInfo = try? MapInfo(fd: map.raw, withFDInfo: false), mapInfo.name == section,
                   mapInfo.valueSize == UInt32(MemoryLayout<bpfnav_knobs>.size) else { continue }
             guard let value = try? MapElements(fd: map.raw).lookup(UInt32(0), as: bpfnav_knobs.self) else { return nil }

@@ -64,11 +64,23 @@ public final class PinManifest {
         }
     }
 
-    public enum Space: UInt64, Sendable {
-        case program = 1, map = 2, link = 3
+    /// A key's space number, on disk in every manifest: never renumber.
+    /// (bpfnav records no BTF object; 4 only keeps the mapping total.)
+    static func spaceNumber(_ kind: BPFObjectKind) -> UInt64 {
+        switch kind {
+        case .program: 1
+        case .map: 2
+        case .link: 3
+        case .btf: 4
+        }
     }
 
-    public static func key(_ space: Space, _ id: UInt32) -> UInt64 { space.rawValue << 32 | UInt64(id) }
+    /// The kind a key's space number stands for; nil for 0 (the journal).
+    static func kind(spaceNumber: UInt64) -> BPFObjectKind? {
+        BPFObjectKind.allCases.first { Self.spaceNumber($0) == spaceNumber }
+    }
+
+    public static func key(_ kind: BPFObjectKind, _ id: UInt32) -> UInt64 { spaceNumber(kind) << 32 | UInt64(id) }
 
     public let fd: OwnedFD
     let directory: PinDirectory
@@ -126,26 +138,26 @@ public final class PinManifest {
 
     // MARK: - Records
 
-    public func record(_ space: Space, _ id: UInt32) -> Record? {
+    public func record(_ space: BPFObjectKind, _ id: UInt32) -> Record? {
         guard let bytes = try? elements.lookup(Self.key(space, id), size: Self.valueSize) else { return nil }
         return Self.decode(bytes)
     }
 
-    public func set(_ space: Space, _ id: UInt32, _ record: Record) throws(BPFError) {
+    public func set(_ space: BPFObjectKind, _ id: UInt32, _ record: Record) throws(BPFError) {
         try write(Self.key(space, id), Self.encode(record))
     }
 
-    public func remove(_ space: Space, _ id: UInt32) {
+    public func remove(_ space: BPFObjectKind, _ id: UInt32) {
         try? elements.delete(Self.key(space, id))
     }
 
     /// Every record, by key.
-    public func all() -> [(space: Space, id: UInt32, record: Record)] {
-        var result: [(Space, UInt32, Record)] = []
+    public func all() -> [(space: BPFObjectKind, id: UInt32, record: Record)] {
+        var result: [(BPFObjectKind, UInt32, Record)] = []
         var key: UInt64?
         while let next = try? elements.nextKey(after: key) {
             key = next
-            guard next != 0, let space = Space(rawValue: next >> 32) else { continue }
+            guard next != 0, let space = Self.kind(spaceNumber: next >> 32) else { continue }
             guard let bytes = try? elements.lookup(next, size: Self.valueSize),
                   let record = Self.decode(bytes) else { continue }
             result.append((space, UInt32(truncatingIfNeeded: next), record))
@@ -180,7 +192,7 @@ public final class PinManifest {
 
     /// The record of the object at `name`, if it is the one bpfnav pinned
     /// there: same id, same name and, for a link, the same program.
-    public func proves(_ name: String, space: Space, id: UInt32, programID: UInt32 = 0) -> Record? {
+    public func proves(_ name: String, space: BPFObjectKind, id: UInt32, programID: UInt32 = 0) -> Record? {
         guard let record = record(space, id), record.name == name || record.temporary == name else { return nil }
         if space == .link, record.programID != programID { return nil }
         return record

@@ -87,7 +87,7 @@ public struct ProgramCache: Sendable {
 
     /// Pins `fd` at `entry` of `sub` through a temporary name, recorded
     /// first; the object it replaces loses its record.
-    static func place(_ fd: Int32, id: UInt32, space: PinManifest.Space, entry: String,
+    static func place(_ fd: Int32, id: UInt32, space: BPFObjectKind, entry: String,
                       record: PinManifest.Record, in sub: PinDirectory, manifest: PinManifest) {
         let temporary = "tmp-\(getpid())-\(entry)"
         var record = record
@@ -115,14 +115,11 @@ public struct ProgramCache: Sendable {
         if let replaced, replaced.id != id { manifest.remove(replaced.space, replaced.id) }
     }
 
-    static func existingID(_ entry: String, in sub: PinDirectory) -> (space: PinManifest.Space, id: UInt32)? {
-        guard let pinned = try? sub.object(entry), let id = try? ObjectIdentity.id(of: pinned.fd.raw, kind: pinned.kind) else { return nil }
-        switch pinned.kind {
-        case .program: return (.program, id)
-        case .map: return (.map, id)
-        case .link: return (.link, id)
-        default: return nil
-        }
+    static func existingID(_ entry: String, in sub: PinDirectory) -> (space: BPFObjectKind, id: UInt32)? {
+        // ObjectIdentity refuses BTF: only programs, maps and links are recorded.
+        guard let pinned = try? sub.object(entry), let kind = pinned.kind,
+              let id = try? ObjectIdentity.id(of: pinned.fd.raw, kind: kind) else { return nil }
+        return (kind, id)
     }
 
     /// The names of the cache directories in `dir` (never a symlink).

@@ -49,11 +49,6 @@ public struct FileRecord: IterRecord, Equatable {
     public static var fixedSize: Int { MemoryLayout<bpfnav_file_rec>.size }
     public static var hasPath: Bool { true }
 
-    /// A BPF object behind an fd.
-    public enum BPFObject: Equatable, Sendable {
-        case program(UInt32), map(UInt32), link(UInt32), btf(UInt32)
-    }
-
     public var pid: UInt32
     public var fd: UInt32
     /// `f_flags` (O_*), as fdinfo's `flags:` shows in octal.
@@ -68,12 +63,13 @@ public struct FileRecord: IterRecord, Equatable {
     public var pathError: Int32
     /// Exact bytes of the path, as the kernel's d_path() gives it.
     public var path: [UInt8]
-    public var bpfObject: BPFObject?
+    /// The BPF object behind the fd, if it is one.
+    public var bpfObject: BPFObjectRef?
     /// Where `path` came from: `.dPath`, `.name`, or `.fd`.
     public var pathSource: PathSource
 
     public init(pid: UInt32, fd: UInt32, flags: UInt32, mode: UInt32, dev: UInt32, pos: UInt64, inode: UInt64,
-                pathError: Int32 = 0, path: [UInt8], bpfObject: BPFObject? = nil, pathSource: PathSource = .dPath) {
+                pathError: Int32 = 0, path: [UInt8], bpfObject: BPFObjectRef? = nil, pathSource: PathSource = .dPath) {
         self.pid = pid; self.fd = fd; self.flags = flags; self.mode = mode; self.dev = dev
         self.pos = pos; self.inode = inode; self.pathError = pathError; self.path = path
         self.bpfObject = bpfObject; self.pathSource = pathSource
@@ -101,13 +97,14 @@ public struct FileRecord: IterRecord, Equatable {
 
     public init(fixed: UnsafeRawBufferPointer, tail: UnsafeRawBufferPointer) {
         let r = fixed.loadUnaligned(as: bpfnav_file_rec.self)
-        let object: BPFObject? = switch UInt32(r.obj_kind) {
-        case BPFNAV_OBJ_PROG.rawValue: .program(r.obj_id)
-        case BPFNAV_OBJ_MAP.rawValue: .map(r.obj_id)
-        case BPFNAV_OBJ_LINK.rawValue: .link(r.obj_id)
-        case BPFNAV_OBJ_BTF.rawValue: .btf(r.obj_id)
+        let kind: BPFObjectKind? = switch UInt32(r.obj_kind) {
+        case BPFNAV_OBJ_PROG.rawValue: .program
+        case BPFNAV_OBJ_MAP.rawValue: .map
+        case BPFNAV_OBJ_LINK.rawValue: .link
+        case BPFNAV_OBJ_BTF.rawValue: .btf
         default: nil
         }
+        let object = kind.map { BPFObjectRef($0, r.obj_id) }
         self.init(pid: r.pid, fd: r.fd, flags: r.f_flags, mode: r.mode, dev: r.dev, pos: r.pos,
                   inode: r.inode, pathError: pathErrno(r.path_err), path: Array(tail), bpfObject: object,
                   pathSource: PathSource(wire: r.path_source))

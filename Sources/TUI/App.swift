@@ -77,18 +77,23 @@ public final class App {
             lists[section] = ListState()
             tables[section] = Table(columns: [], rows: [], emptyText: "")
         }
-        if let start {
-            section = App.section(of: start)
+        if let start, let section = App.section(of: start) {
+            self.section = section
             // The list keeps the cursor on its selected row when rows arrive.
             lists[section]?.selected = start
         }
     }
 
-    static func section(of target: BrowserTarget) -> BrowserSection {
+    /// The list `target` is a row of; nil for a BTF object (none lists them).
+    static func section(of target: BrowserTarget) -> BrowserSection? {
         switch target {
-        case .program: .programs
-        case .map: .maps
-        case .link: .links
+        case .object(let object):
+            switch object.kind {
+            case .program: .programs
+            case .map: .maps
+            case .link: .links
+            case .btf: nil
+            }
         case .pin: .pins
         case .task: .tasks
         }
@@ -213,7 +218,7 @@ public final class App {
             if let id = document.mapID, page.entries == nil { self.openEntries(page, id) }
             self.needsDraw = true
         }
-        if case .map(let id) = target, page.entries == nil { openEntries(page, id) }
+        if case .object(let object) = target, object.kind == .map, page.entries == nil { openEntries(page, object.id) }
     }
 
     /// A page made here (no source), such as one map entry.

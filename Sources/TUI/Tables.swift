@@ -112,9 +112,7 @@ enum Tables {
     static func kindName(_ kind: PinKind) -> String {
         switch kind {
         case .directory: "dir"
-        case .program: "prog"
-        case .map: "map"
-        case .link: "link"
+        case .object(let kind): kind.shortName
         case .symlink: "sym"
         case .other: "?"
         case .unreadable: "err"

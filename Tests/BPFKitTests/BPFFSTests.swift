@@ -133,12 +133,12 @@ final class BPFFSTests: XCTestCase {
         let fd = open(directory, O_RDONLY | O_DIRECTORY)
         XCTAssertGreaterThanOrEqual(fd, 0)
         defer { close(fd) }
-        XCTAssertEqual(BPFObjectKind(fd: fd), .other)
-        XCTAssertEqual(BPFObjectKind(fd: -1), .other)
+        XCTAssertNil(BPFObjectKind(fd: fd))
+        XCTAssertNil(BPFObjectKind(fd: -1))
         var pair: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&pair), 0)
         defer { close(pair[0]); close(pair[1]) }
-        XCTAssertEqual(BPFObjectKind(fd: pair[0]), .other)
+        XCTAssertNil(BPFObjectKind(fd: pair[0]))
     }
 
     func testPinnedObjectOnOrdinaryFileFails() {

@@ -747,9 +747,7 @@ enum Render {
 
     static func describe(_ target: BrowserTarget) -> String {
         switch target {
-        case .program(let id): "program \(id)"
-        case .map(let id): "map \(id)"
-        case .link(let id): "link \(id)"
+        case .object(let object): "\(object.kind.name) \(object.id)"
         case .pin(let path): "pin \(visible(path))"
         case .task(let pid): "task \(pid)"
         }

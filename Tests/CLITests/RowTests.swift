@@ -1,3 +1,4 @@
+import BPFKit
 import Foundation
 import Iterators
 import TestSupport
@@ -93,7 +94,7 @@ final class RowTests: XCTestCase {
     private let fileKeys = ["pid", "fd", "type", "path", "path_source", "flags", "pos", "inode", "dev", "mode"]
 
     private func file(fd: UInt32 = 3, flags: UInt32 = 0o100002, mode: UInt32 = 0o100644, path: String = "/var/log/syslog",
-                      pathError: Int32 = 0, object: FileRecord.BPFObject? = nil) -> FileRecord {
+                      pathError: Int32 = 0, object: BPFObjectRef? = nil) -> FileRecord {
         FileRecord(pid: 42, fd: fd, flags: flags, mode: mode, dev: 0xfe << 20 | 1, pos: 4096, inode: 131_073,
                    pathError: pathError, path: Array(path.utf8), bpfObject: object)
     }
@@ -137,13 +138,13 @@ final class RowTests: XCTestCase {
     }
 
     func testFileBPFObjects() {
-        let objects: [(FileRecord.BPFObject, String, String)] = [
+        let objects: [(BPFObjectRef, String, String)] = [
             (.map(7), "map", "anon_inode:bpf-map"), (.program(12), "prog", "anon_inode:bpf-prog"),
             (.link(3), "link", "anon_inode:bpf_link"), (.btf(99), "btf", "anon_inode:btf"),
         ]
         for (bpf, type, path) in objects {
             let json = render { FilesCommand.json(file(mode: 0o600, path: path, object: bpf), $0) }
-            let id: Int = switch bpf { case .map(let i), .program(let i), .link(let i), .btf(let i): Int(i) }
+            let id = Int(bpf.id)
             XCTAssertNotNil(json.firstRange(of: bytes(#","bpf":{"type":"\#(type)","id":\#(id)}}"#)),
                             String(decoding: json, as: UTF8.self))
             let o = object(json, keys: fileKeys + ["bpf"])

@@ -1,3 +1,4 @@
+import BPFKit
 @testable import Explorer
 import Iterators
 import XCTest
@@ -8,7 +9,7 @@ final class HoldersTests: XCTestCase {
                    startTime: 0, comm: Array(comm.utf8))
     }
 
-    private func file(_ pid: UInt32, fd: UInt32, _ object: FileRecord.BPFObject?) -> FileRecord {
+    private func file(_ pid: UInt32, fd: UInt32, _ object: BPFObjectRef?) -> FileRecord {
         FileRecord(pid: pid, fd: fd, flags: 0, mode: 0, dev: 0, pos: 0, inode: 0, path: [], bpfObject: object)
     }
 

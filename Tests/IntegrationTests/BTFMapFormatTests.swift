@@ -306,7 +306,7 @@ final class BTFMapFormatTests: BPFTestCase {
 
     /// Whether BTF object `id` is the kernel's, and its name.
     private func kernelBTFName(_ id: UInt32) -> (Bool, String)? {
-        guard let fd = try? BPFObjectSpace.btf.open(id) else { return nil }
+        guard let fd = try? BPFObjectKind.btf.open(id) else { return nil }
         let raw = fd.raw
         var info = bpf_btf_info()
         var name = [UInt8](repeating: 0, count: 64)
@@ -323,7 +323,7 @@ final class BTFMapFormatTests: BPFTestCase {
     func testKernelBTFByID() throws {
         // vmlinux's own BTF object, found by name among the kernel's BTF ids.
         var vmlinuxID: UInt32?
-        for id in try BPFObjectSpace.btf.ids() {
+        for id in try BPFObjectKind.btf.ids() {
             guard let (kernel, name) = kernelBTFName(id) else { continue }
             if kernel, name == "vmlinux" {
                 vmlinuxID = id
@@ -350,7 +350,7 @@ final class BTFMapFormatTests: BPFTestCase {
 
     func testModuleBTFIsSplitOnVmlinux() throws {
         var moduleID: UInt32?
-        for id in try BPFObjectSpace.btf.ids() {
+        for id in try BPFObjectKind.btf.ids() {
             guard let (kernel, name) = kernelBTFName(id) else { continue }
             if kernel, name != "vmlinux" {
                 moduleID = id

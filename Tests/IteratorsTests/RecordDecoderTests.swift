@@ -1,3 +1,4 @@
+import BPFKit
 import Foundation
 import Glibc
 import TestSupport
@@ -18,7 +19,7 @@ final class RecordDecoderTests: XCTestCase {
     static func sampleFile(_ i: Int, pathLength: Int? = nil) -> FileRecord {
         let length = pathLength ?? i
         let path = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
-        let objects: [FileRecord.BPFObject?] = [nil, .program(7), .map(8), .link(9), .btf(10)]
+        let objects: [BPFObjectRef?] = [nil, .program(7), .map(8), .link(9), .btf(10)]
         return FileRecord(pid: UInt32(100 + i), fd: UInt32(i), flags: 0o2_000_002, mode: 0o100_644,
                           dev: (259 << 20) | 2, pos: UInt64(i) * 4096, inode: 0xFFFF_FFFF_0000_0000 | UInt64(i),
                           path: path, bpfObject: objects[i % objects.count])
@@ -88,7 +89,7 @@ final class RecordDecoderTests: XCTestCase {
     }
 
     func testFileRecordObjectKindsAndPathError() throws {
-        let cases: [(UInt8, FileRecord.BPFObject?)] = [(0, nil), (1, .program(9)), (2, .map(9)), (3, .link(9)),
+        let cases: [(UInt8, BPFObjectRef?)] = [(0, nil), (1, .program(9)), (2, .map(9)), (3, .link(9)),
                                                       (4, .btf(9)), (5, nil), (255, nil)]
         for (kind, expected) in cases {
             var w = Wire(fixed: 56)

@@ -1,3 +1,4 @@
+import BPFKit
 @testable import Iterators
 
 /// Builds records byte by byte the way the BPF programs' bpf_seq_write() does:
@@ -68,13 +69,14 @@ struct Wire {
         w.put(f.inode, at: 32)
         w.put(rawPathError ?? -f.pathError, at: 40)
         w.put(UInt16(truncatingIfNeeded: pathLength ?? f.path.count), at: 44)
-        let (objKind, objID): (UInt8, UInt32) = switch f.bpfObject {
-        case nil: (0, 0)
-        case .program(let id)?: (1, id)
-        case .map(let id)?: (2, id)
-        case .link(let id)?: (3, id)
-        case .btf(let id)?: (4, id)
+        let objKind: UInt8 = switch f.bpfObject?.kind {
+        case nil: 0
+        case .program?: 1
+        case .map?: 2
+        case .link?: 3
+        case .btf?: 4
         }
+        let objID = f.bpfObject?.id ?? 0
         w.put(objKind, at: 46)
         w.put(f.pathSource == .name ? UInt8(1) : UInt8(0), at: 47)
         w.put(objID, at: 48)

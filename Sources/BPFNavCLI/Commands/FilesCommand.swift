@@ -59,14 +59,8 @@ enum FilesCommand {
         out.append(",\"dev\":\""); appendDev(major: f.major, minor: f.minor, to: out)
         out.append("\",\"mode\":"); out.append(f.mode)
         if let object = f.bpfObject {
-            let (type, id): (StaticString, UInt32) = switch object {
-            case .program(let id): ("prog", id)
-            case .map(let id): ("map", id)
-            case .link(let id): ("link", id)
-            case .btf(let id): ("btf", id)
-            }
-            out.append(",\"bpf\":{\"type\":\""); out.append(type)
-            out.append("\",\"id\":"); out.append(id); out.append("}")
+            out.append(",\"bpf\":{\"type\":\""); out.write(object.kind.shortName)
+            out.append("\",\"id\":"); out.append(object.id); out.append("}")
         }
         out.append("}")
     }

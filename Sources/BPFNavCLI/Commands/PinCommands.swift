@@ -243,12 +243,12 @@ enum PinTable {
         let owner = e.owner.isBPFNav ? "bpfnav" : "-"
         let detail: String = switch e.kind {
         case .directory: e.errno == 0 ? "" : "contents unreadable: \(Errno.name(e.errno))"
-        case .other: ""
-        case .program:
+        case .other, .object(.btf): ""
+        case .object(.program):
             (e.program?.typeName ?? "") + (e.owner == .demo ? " (demo)" : e.owner.isBPFNav ? " (program cache)" : "")
-        case .map:
+        case .object(.map):
             (e.map?.typeName ?? "") + (e.owner == .manifest ? " (bpfnav's record of its pins)" : "")
-        case .link:
+        case .object(.link):
             e.link.map { link in
                 Escape.terminal(Array("\(link.typeName) \(LinkSummary.text(link.details))".utf8))
             } ?? ""
@@ -257,7 +257,7 @@ enum PinTable {
         case .unreadable:
             "\(Errno.name(e.errno)): \(Errno.describe(e.errno))"
         }
-        return [Escape.terminal(e.path), e.kind.rawValue, id, name, owner, detail]
+        return [Escape.terminal(e.path), e.kind.name, id, name, owner, detail]
     }
 }
 

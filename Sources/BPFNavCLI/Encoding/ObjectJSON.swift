@@ -233,27 +233,27 @@ enum ObjectJSON {
     /// One entry of `bpfnav pins`.
     static func pin(_ e: PinEntry, _ out: Output) {
         out.append("{\"path\":"); Escape.appendJSONString(e.path, to: out)
-        out.append(",\"kind\":"); string(e.kind.rawValue, out)
+        out.append(",\"kind\":"); string(e.kind.name, out)
         switch e.kind {
         case .directory:
             if e.errno != 0 {
                 out.append(",\"errno\":"); string(Errno.name(e.errno), out)
                 out.append(",\"error\":"); string(Errno.describe(e.errno), out)
             }
-        case .program:
+        case .object(.program):
             if let p = e.program {
                 out.append(",\"id\":"); out.append(p.id)
                 out.append(",\"type\":"); string(p.typeName, out)
                 out.append(",\"name\":"); string(p.name, out)
                 out.append(",\"tag\":"); string(p.tag, out)
             }
-        case .map:
+        case .object(.map):
             if let m = e.map {
                 out.append(",\"id\":"); out.append(m.id)
                 out.append(",\"type\":"); string(m.typeName, out)
                 out.append(",\"name\":"); string(m.name, out)
             }
-        case .link:
+        case .object(.link):
             if let l = e.link {
                 out.append(",\"id\":"); out.append(l.id)
                 out.append(",\"type\":"); string(l.typeName, out)
@@ -265,7 +265,7 @@ enum ObjectJSON {
             }
         case .symlink:
             out.append(",\"target\":"); Escape.appendJSONString(e.symlinkTarget ?? [], to: out)
-        case .other:
+        case .other, .object(.btf):
             break
         case .unreadable:
             out.append(",\"errno\":"); string(Errno.name(e.errno), out)
