@@ -1,3 +1,14 @@
+// Iterators holds bpfnav's own BPF programs and what is built on them: the
+// iterator kinds (task, task_file, task_vma, bpf_map) and their embedded
+// objects (`Catalog`, from iters/*.bpf.c), the knobs a build sets per
+// kernel (`Knobs`, `Features`: probed once, cached in bpffs), loading and
+// attaching with pid/tid parameters (`IterLoader`, `ProgramCache`), the
+// record decoders (`TaskRecord`, `FileRecord`, `VMARecord`, `MapRecord`,
+// layouts from iters/bpfnav_records.h), and the pins bpfnav makes
+// (`IterPins`, `PinName`, `PinManifest`: names, ownership, the journal).
+// What does not belong here: bpf(2) and libbpf themselves (BPFKit), other
+// people's objects and how anything is shown (Explorer, BPFNavCLI, TUI).
+
 import BPFKit
 
 /// The BPF objects built from `iters/` and embedded at build time.

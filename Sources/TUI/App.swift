@@ -1,3 +1,11 @@
+// TUI is the interactive browser: a `Screen` (ncursesw, or in memory for
+// tests), keys, the list, detail and map-entry views, and the event loop
+// (`App`, driven by `Browser.run`). It sees only Explorer's browser model
+// (`BrowserSource`, `BrowserSnapshot`, documents) and never calls BPFKit,
+// Iterators or libbpf: LayeringTests checks that. What does not belong
+// here: collecting data (Explorer's `LiveBrowserSource`) and formatting
+// values that the command line prints too (Explorer).
+
 import Explorer
 import Glibc
 

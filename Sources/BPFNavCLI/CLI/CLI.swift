@@ -1,3 +1,11 @@
+// BPFNavCLI is the command line: the command table and its small parser
+// (CLI/: typed option keys, usage errors with exit status 64, did-you-mean,
+// global -v), one file per command or family of commands (Commands/), and
+// the table and JSON encoders with bpftool's field names (Encoding/). A
+// command reads what Explorer and Iterators give it and prints it; it does
+// not talk to the kernel itself. What does not belong here: kernel calls
+// (BPFKit), the model of objects (Explorer), the browser (TUI).
+
 import Glibc
 import Explorer
 import BPFKit
