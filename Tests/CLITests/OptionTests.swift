@@ -48,7 +48,7 @@ final class OptionTests: XCTestCase {
         XCTAssertEqual(try Option.mode.convert("600"), 0o600)
         XCTAssertEqual(try Option.mode.convert("0640"), 0o640)
         XCTAssertEqual(try Option.mode.convert("666"), 0o666)
-        for bad in ["", "abc", "755", "00600", "1600", "8", "-600"] {
+        for bad in ["", "abc", "755", "00600", "1600", "8", "-600", "+600", " 600", "６００"] {
             XCTAssertEqual(message(.mode, bad), "--mode takes octal read/write bits such as 600, 640 or 644, not '\(bad)'")
         }
         for ownerless in ["400", "200", "044", "0"] {

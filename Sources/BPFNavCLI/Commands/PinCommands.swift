@@ -109,7 +109,9 @@ extension OptionKey where Self == Option<mode_t> {
     /// Permissions of new pins: read and write bits, the owner's both.
     static var mode: Option<mode_t> {
         Option("mode", "MODE", "Permissions of the new pins, octal (default 600: the owner only).") { text throws(UsageError) in
-            guard !text.isEmpty, text.count <= 4, let value = mode_t(text, radix: 8), value & ~0o666 == 0 else {
+            // Octal digits only: mode_t(_:radix:) would take a sign ("+600").
+            guard !text.isEmpty, text.utf8.count <= 4, text.utf8.allSatisfy({ (0x30...0x37).contains($0) }),
+                  let value = mode_t(text, radix: 8), value & ~0o666 == 0 else {
                 throw UsageError("--mode takes octal read/write bits such as 600, 640 or 644, not '\(text)'")
             }
             guard value & 0o600 == 0o600 else {
