@@ -1,7 +1,6 @@
 import CCurses
 import Explorer
 import Glibc
-import Synchronization
 
 /// `bpfnav` with no arguments: the browser on the real terminal.
 ///
@@ -58,34 +57,14 @@ public enum Browser {
 /// key poll (the poll is cut short by the signal): the loop then leaves
 /// and the terminal is restored in the normal way.
 enum Signals {
-    private static let caught = Atomic<Int32>(0)
-
-    static var received: Int32? {
-        let signal = caught.load(ordering: .relaxed)
-        return signal == 0 ? nil : signal
-    }
+    static var received: Int32? { SignalFlag.received }
 
     static let handled = [SIGINT, SIGTERM, SIGHUP]
 
-    static func install() {
-        // Touch the flag now: a global's first use runs its initialiser,
-        // which a signal handler must not do.
-        _ = caught.load(ordering: .relaxed)
-        for signal in handled {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { signal in
-                Signals.caught.store(signal, ordering: .relaxed)
-            }
-            sigemptyset(&action.sa_mask)
-            // No SA_RESTART: the key poll returns early and sees the flag.
-            action.sa_flags = 0
-            sigaction(signal, &action, nil)
-        }
-    }
+    /// The key poll returns early on a signal and sees the flag.
+    static func install() { SignalFlag.install(handled) }
 
-    static func restore() {
-        for signal in handled { Glibc.signal(signal, SIG_DFL) }
-    }
+    static func restore() { SignalFlag.restore(handled) }
 
     static let crashes = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE]
 

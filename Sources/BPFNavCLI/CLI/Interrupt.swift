@@ -1,6 +1,5 @@
 import Explorer
 import Glibc
-import Synchronization
 
 /// SIGINT or SIGTERM during a streaming dump.
 ///
@@ -11,32 +10,16 @@ import Synchronization
 /// exits with 128 + the signal's number, as a shell reports a process killed
 /// by it.
 enum Interrupt {
-    private static let caught = Atomic<Int32>(0)
-
     static let handled = [SIGINT, SIGTERM]
 
     /// From now on SIGINT and SIGTERM set the flag instead of ending bpfnav.
     static func install() {
-        // Touch the flag now: a global's first use runs its initialiser,
-        // which a signal handler must not do.
-        _ = caught.load(ordering: .relaxed)
-        for signal in handled {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { signal in
-                Interrupt.caught.store(signal, ordering: .relaxed)
-            }
-            sigemptyset(&action.sa_mask)
-            // No SA_RESTART: a write blocked on a full pipe returns EINTR,
-            // and Output.flush writes the rest of what it holds.
-            action.sa_flags = 0
-            sigaction(signal, &action, nil)
-        }
+        SignalFlag.install(handled)
     }
 
     /// Throws `Interrupted` once a signal came.
     static func check() throws(Interrupted) {
-        let signal = caught.load(ordering: .relaxed)
-        if signal != 0 { throw Interrupted(signal: signal) }
+        if let signal = SignalFlag.received { throw Interrupted(signal: signal) }
     }
 }
 
