@@ -35,21 +35,30 @@ let package = Package(
             dependencies: ["BPFKit", "CIterRecords"],
             plugins: ["EmbedIters"]
         ),
+        // Byte-level writers: the output buffer, JSON and terminal escaping, the
+        // terminal filter. The buffer is on every row's hot path: dynamic
+        // exclusivity checks on it were 15% of a large dump's profile, and it
+        // is single-threaded, so release builds leave them out here only.
         .target(
-            name: "Explorer",
-            dependencies: ["BPFKit", "Iterators"],
-            // Output's buffer is on every row's hot path: see bpfnav below.
+            name: "Encoding",
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
-        .target(name: "TUI", dependencies: ["Explorer", "CCurses"]),
+        // Readers of the platform's text files: mountinfo, tracefs, /etc/group.
+        .target(name: "Platform"),
+        // Text for kernel data: BTF values, xlated instructions, link summaries.
+        .target(name: "Formatting", dependencies: ["BPFKit", "Encoding"]),
+        // The objects and their relations: programs, maps, links, pins, holders.
+        .target(name: "ObjectModel", dependencies: ["BPFKit", "Iterators", "Platform", "Formatting"]),
+        // The browser's model: pages, rows and documents, and their live source.
+        .target(name: "BrowserModel", dependencies: ["ObjectModel", "Formatting", "Encoding", "Platform"]),
+        .target(name: "TUI", dependencies: ["BrowserModel", "CCurses"]),
         // The commands, their parser and encoders. No argument-parsing
         // library: see Sources/BPFNavCLI/CLI/Command.swift.
         .target(
             name: "BPFNavCLI",
-            dependencies: ["BPFKit", "Iterators", "Explorer", "TUI"],
+            dependencies: ["BPFKit", "Iterators", "Encoding", "Platform", "Formatting", "ObjectModel", "BrowserModel", "TUI"],
             swiftSettings: [
-                // Dynamic exclusivity checks on the output buffer were 15% of
-                // a large dump's profile; the encoders are single-threaded.
+                // The encoders write rows into Output: see Encoding above.
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
             ]
         ),
@@ -78,14 +87,17 @@ let package = Package(
             // GoldenOutputTests reads these through #filePath: not resources.
             exclude: ["Golden"]
         ),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TestSupport"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "FormattingTests", dependencies: ["Formatting", "Encoding", "BPFKit", "TestSupport"]),
+        .testTarget(name: "ObjectModelTests", dependencies: ["ObjectModel", "Platform", "Iterators", "TestSupport"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "BrowserModel", "ObjectModel", "Formatting"]),
         // perf_event_open for the tests (a uprobe link to look at).
         .target(name: "CTestSupport", path: "Tests/CTestSupport"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "BPFKit", "CLibBPF", "Iterators", "Explorer", "BPFNavCLI", "bpfnav", "CTestSupport", "TestSupport",
+                "BPFKit", "CLibBPF", "Iterators", "Encoding", "Platform", "Formatting", "ObjectModel",
+                "BrowserModel", "BPFNavCLI", "bpfnav", "CTestSupport", "TestSupport",
             ],
             // BPF C sources the tests compile and load themselves.
             exclude: ["Fixtures"]
@@ -99,7 +111,9 @@ let package = Package(
 // instrumentation and AddressSanitizer; each harness links libFuzzer, whose
 // main() runs it.
 if Context.environment["BPFNAV_FUZZ"] == "1" {
-    let instrumented = ["BPFKit", "Iterators", "Explorer", "TUI", "BPFNavCLI"]
+    let instrumented = [
+        "BPFKit", "Iterators", "Encoding", "Platform", "Formatting", "ObjectModel", "BrowserModel", "TUI", "BPFNavCLI",
+    ]
     for target in package.targets where instrumented.contains(target.name) {
         target.swiftSettings = (target.swiftSettings ?? []) + [
             .unsafeFlags(["-sanitize=fuzzer,address"]),

@@ -10,7 +10,7 @@
 // "OPERATION SUBJECT: cause (ENAME)" with what the user can do about it.
 // What does not belong here: the BPF programs bpfnav loads and their
 // records (Iterators), and what the objects mean and how they are shown
-// (Explorer, BPFNavCLI, TUI). A layer above that needs the kernel asks for
+// (ObjectModel, Formatting, BPFNavCLI, TUI). A layer above that needs the kernel asks for
 // a function here, not for CLibBPF.
 
 import Glibc

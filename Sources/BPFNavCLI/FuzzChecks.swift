@@ -1,5 +1,6 @@
 import BPFKit
-import Explorer
+import Encoding
+import Formatting
 import Iterators
 
 /// The properties bpfnav's parsers must keep on any input, as functions of

@@ -7,7 +7,7 @@
 // layouts from iters/bpfnav_records.h), and the pins bpfnav makes
 // (`IterPins`, `PinName`, `PinManifest`: names, ownership, the journal).
 // What does not belong here: bpf(2) and libbpf themselves (BPFKit), other
-// people's objects and how anything is shown (Explorer, BPFNavCLI, TUI).
+// people's objects and how anything is shown (ObjectModel, BPFNavCLI, TUI).
 
 import BPFKit
 

@@ -380,7 +380,7 @@ struct SignalsDeferred {
 // MARK: - The demo
 
 /// `bpfnav demo`'s pins: a directory `demo/` holding the link of its
-/// tracepoint program and its maps (iters/demo.bpf.c; Explorer's `Demo`
+/// tracepoint program and its maps (iters/demo.bpf.c; ObjectModel's `Demo`
 /// creates them). They live here, beside the iterator pins, because
 /// `removeAll()` must remove them too, and they are recorded in the same
 /// manifest (role `demo`, names `demo/link`, `demo/counts`, …): a demo

@@ -1,12 +1,14 @@
 // TUI is the interactive browser: a `Screen` (ncursesw, or in memory for
 // tests), keys, the list, detail and map-entry views, and the event loop
-// (`App`, driven by `Browser.run`). It sees only Explorer's browser model
-// (`BrowserSource`, `BrowserSnapshot`, documents) and never calls BPFKit,
+// (`App`, driven by `Browser.run`). It sees only the browser's model
+// (BrowserModel: `BrowserSource`, `BrowserSnapshot`, documents) and the
+// formatting beneath it, and never calls BPFKit,
 // Iterators or libbpf: LayeringTests checks that. What does not belong
-// here: collecting data (Explorer's `LiveBrowserSource`) and formatting
-// values that the command line prints too (Explorer).
+// here: collecting data (BrowserModel's `LiveBrowserSource`) and formatting
+// values that the command line prints too (Formatting, ObjectModel).
 
-import Explorer
+import BrowserModel
+import Formatting
 import Glibc
 
 /// The browser's state and behaviour, apart from the terminal: keys go in

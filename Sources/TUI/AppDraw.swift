@@ -1,4 +1,4 @@
-import Explorer
+import BrowserModel
 
 /// The frame: header, navigator, the lists or the open page, footer, and
 /// the help over them.

@@ -1,4 +1,4 @@
-import Explorer
+import BrowserModel
 
 /// A map page's entries: opening the map, reading the pages in view, and
 /// the walk to the end (`End`), all on the content lane.

@@ -1,4 +1,4 @@
-import Explorer
+import BrowserModel
 
 /// What each key does (the `?` overlay lists them).
 extension App {

@@ -1,5 +1,6 @@
 import CCurses
-import Explorer
+import BrowserModel
+import Platform
 import Glibc
 
 /// `bpfnav` with no arguments: the browser on the real terminal.

@@ -1,4 +1,4 @@
-import Explorer
+import BrowserModel
 
 /// A document: fields with their keys aligned, section headings, lines
 /// that open something (Enter follows them), code and iterator output as

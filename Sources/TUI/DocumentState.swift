@@ -1,4 +1,4 @@
-import Explorer
+import BrowserModel
 
 /// A document's position and filter. The cursor moves over every line
 /// shown (`visible`); Enter follows the line's target when it has one.

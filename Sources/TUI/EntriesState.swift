@@ -1,4 +1,4 @@
-import Explorer
+import BrowserModel
 import Synchronization
 
 /// A map's entries as far as they have been read: how many entries each

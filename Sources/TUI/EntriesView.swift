@@ -1,4 +1,5 @@
-import Explorer
+import BrowserModel
+import Formatting
 
 /// A map's entries, one per row: formatted through BTF (`key = value`), or
 /// their bytes in hex (`x` switches). Rows not read yet say "loading…".

@@ -1,4 +1,4 @@
-import Explorer
+import BrowserModel
 
 /// One list's position, sort order and filter; `visible` holds the rows
 /// shown, as indices into the table, filtered then sorted.

@@ -1,4 +1,3 @@
-import Explorer
 
 /// Where a view draws: rows and columns of the screen.
 struct Rect: Equatable {

@@ -1,4 +1,4 @@
-import Explorer
+import BrowserModel
 
 /// A list as the browser draws it: columns, and rows of cells already safe
 /// for the terminal, with the keys they sort by.

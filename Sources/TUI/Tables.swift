@@ -1,4 +1,7 @@
-import Explorer
+import BrowserModel
+import Encoding
+import Formatting
+import ObjectModel
 
 /// The five lists, built from a snapshot.
 enum Tables {

@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 
 /// The layering the README's Architecture section describes, checked on the
-/// sources: only BPFKit talks to libbpf and bpf(2), and the browser sees
-/// only Explorer's model. A new `import CLibBPF` elsewhere fails here
-/// rather than in a review.
+/// sources: only BPFKit talks to libbpf and bpf(2), each module imports
+/// only the modules beneath it, and the browser sees only the model. A new
+/// `import CLibBPF` elsewhere fails here rather than in a review.
 final class LayeringTests: XCTestCase {
     /// Sources/, from this file's place in Tests/BPFKitTests.
     private let sources = URL(fileURLWithPath: #filePath)
@@ -42,10 +42,40 @@ final class LayeringTests: XCTestCase {
         }
     }
 
+    /// The project's modules, each with those it may import (system modules
+    /// such as Glibc are not listed). The order is the README's picture,
+    /// bottom up.
+    static let allowed: [String: Set<String>] = [
+        "CLibBPF": [], "CCurses": [], "CIterRecords": [],
+        "BPFKit": ["CLibBPF"],
+        "Iterators": ["BPFKit", "CIterRecords"],
+        "Encoding": [],
+        "Platform": [],
+        "Formatting": ["BPFKit", "Encoding"],
+        "ObjectModel": ["BPFKit", "Iterators", "Platform", "Formatting"],
+        "BrowserModel": ["BPFKit", "Iterators", "Platform", "Formatting", "Encoding", "ObjectModel"],
+        "TUI": ["BrowserModel", "ObjectModel", "Formatting", "Encoding", "Platform", "CCurses"],
+        "BPFNavCLI": ["BPFKit", "Iterators", "Encoding", "Platform", "Formatting", "ObjectModel", "BrowserModel", "TUI"],
+        "bpfnav": ["BPFNavCLI", "BPFKit"],
+        "EmbedIterTool": [],
+    ]
+
+    func testEachModuleImportsOnlyWhatIsBeneathIt() throws {
+        let ours = Set(Self.allowed.keys)
+        let all = try imports()
+        for module in all.keys { XCTAssertNotNil(Self.allowed[module], "Sources/\(module) is not in the layering table") }
+        for (module, list) in all {
+            let allowed = Self.allowed[module] ?? []
+            for (file, imported) in list where ours.contains(imported) && !allowed.contains(imported) {
+                XCTFail("Sources/\(module)/\(file) imports \(imported), which is not beneath \(module)")
+            }
+        }
+    }
+
     func testTheBrowserSeesOnlyTheModel() throws {
         for (file, imported) in try imports()["TUI", default: []]
             where ["CLibBPF", "BPFKit", "Iterators", "BPFNavCLI"].contains(imported) {
-            XCTFail("Sources/TUI/\(file) imports \(imported): the browser sees only Explorer's model")
+            XCTFail("Sources/TUI/\(file) imports \(imported): the browser sees only the browser's model")
         }
     }
 }

@@ -4,7 +4,10 @@ import Iterators
 import TestSupport
 @testable import BPFKit
 @testable import BPFNavCLI
-@testable import Explorer
+@testable import BrowserModel
+@testable import Formatting
+@testable import ObjectModel
+@testable import Platform
 
 /// The fixed inputs of GoldenOutputTests: the kernel objects, pins and
 /// records a machine could have, chosen to reach every variant the

@@ -27,7 +27,10 @@ import Iterators
 import XCTest
 @testable import BPFKit
 @testable import BPFNavCLI
-@testable import Explorer
+@testable import BrowserModel
+@testable import Encoding
+@testable import Formatting
+@testable import ObjectModel
 @testable import TUI
 
 final class GoldenOutputTests: XCTestCase {

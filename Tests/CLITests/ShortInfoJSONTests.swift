@@ -4,7 +4,9 @@ import TestSupport
 import XCTest
 @testable import BPFKit
 @testable import BPFNavCLI
-@testable import Explorer
+@testable import BrowserModel
+@testable import Formatting
+@testable import ObjectModel
 
 /// Fields an older kernel does not return are left out of JSON, tables and
 /// the browser's document, as bpftool leaves out what it does not have.

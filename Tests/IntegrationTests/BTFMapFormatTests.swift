@@ -1,6 +1,6 @@
 import BPFKit
 import CLibBPF
-import Explorer
+import Formatting
 import Foundation
 import XCTest
 

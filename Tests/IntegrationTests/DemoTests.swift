@@ -1,6 +1,5 @@
 import BPFKit
 import CLibBPF
-import Explorer
 import Foundation
 import Iterators
 import TestSupport

@@ -1,6 +1,6 @@
 import BPFKit
 import CLibBPF
-import Explorer
+import BrowserModel
 import Glibc
 import XCTest
 

@@ -1,7 +1,9 @@
 @testable import BPFNavCLI
 import BPFKit
 import CLibBPF
-@testable import Explorer
+@testable import Encoding
+@testable import ObjectModel
+@testable import Platform
 import Foundation
 import Iterators
 import TestSupport

@@ -1,5 +1,5 @@
 import BPFKit
-import Explorer
+import ObjectModel
 import Foundation
 import Iterators
 import TestSupport

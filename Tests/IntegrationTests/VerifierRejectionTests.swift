@@ -1,5 +1,5 @@
 import BPFKit
-import Explorer
+import Encoding
 import Foundation
 import XCTest
 @testable import BPFNavCLI

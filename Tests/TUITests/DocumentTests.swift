@@ -1,4 +1,5 @@
-import Explorer
+import BrowserModel
+import Formatting
 import XCTest
 @testable import TUI
 

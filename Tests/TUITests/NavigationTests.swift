@@ -1,4 +1,4 @@
-import Explorer
+import BrowserModel
 import XCTest
 @testable import TUI
 

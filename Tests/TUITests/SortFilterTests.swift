@@ -1,4 +1,3 @@
-import Explorer
 import XCTest
 @testable import TUI
 

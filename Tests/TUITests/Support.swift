@@ -1,4 +1,5 @@
-import Explorer
+import BrowserModel
+import ObjectModel
 import XCTest
 @testable import TUI
 

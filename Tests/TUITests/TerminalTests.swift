@@ -1,5 +1,4 @@
 import CCurses
-import Explorer
 import XCTest
 @testable import TUI
 

@@ -2,12 +2,14 @@
 // (CLI/: typed option keys, usage errors with exit status 64, did-you-mean,
 // global -v), one file per command or family of commands (Commands/), and
 // the table and JSON encoders with bpftool's field names (Encoding/). A
-// command reads what Explorer and Iterators give it and prints it; it does
-// not talk to the kernel itself. What does not belong here: kernel calls
-// (BPFKit), the model of objects (Explorer), the browser (TUI).
+// command reads what ObjectModel and Iterators give it and prints it through
+// the Encoding module's writers; it does not talk to the kernel itself. What
+// does not belong here: kernel calls (BPFKit), the model of objects
+// (ObjectModel), text formats shared with the browser (Formatting), the
+// browser (TUI, BrowserModel).
 
 import Glibc
-import Explorer
+import Encoding
 import BPFKit
 import Iterators
 

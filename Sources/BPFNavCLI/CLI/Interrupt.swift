@@ -1,4 +1,5 @@
-import Explorer
+import Encoding
+import Platform
 import Glibc
 
 /// SIGINT or SIGTERM during a streaming dump.

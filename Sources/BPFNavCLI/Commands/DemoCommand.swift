@@ -1,5 +1,7 @@
 import BPFKit
-import Explorer
+import BrowserModel
+import Encoding
+import ObjectModel
 import Iterators
 
 extension OptionKey where Self == Flag {

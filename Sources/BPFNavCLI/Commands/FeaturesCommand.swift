@@ -1,5 +1,5 @@
 import BPFKit
-import Explorer
+import Encoding
 import Iterators
 
 extension OptionKey where Self == Flag {

@@ -1,5 +1,7 @@
 import BPFKit
-import Explorer
+import Encoding
+import Formatting
+import ObjectModel
 import Glibc
 import Iterators
 

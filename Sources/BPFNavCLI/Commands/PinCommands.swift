@@ -1,6 +1,9 @@
 import BPFKit
 import Glibc
-import Explorer
+import Encoding
+import Formatting
+import ObjectModel
+import Platform
 import Iterators
 
 enum PinCommand {
@@ -136,31 +139,12 @@ extension OptionKey where Self == Option<gid_t> {
                 }
                 return gid_t(number)
             }
-            guard let gid = groupID(named: name) else {
+            guard let gid = GroupFile.id(named: name) else {
                 throw UsageError("no group named '\(name)' in /etc/group (give a group from a directory service by number)")
             }
             return gid
         }
     }
-}
-
-/// A group's id from /etc/group. Not getgrnam: release builds are static,
-/// and a static glibc's NSS loads the system's modules at run time, which
-/// crashes when they do not match. Groups from a directory service (LDAP)
-/// are given by number.
-func groupID(named name: String) -> gid_t? {
-    if let file = fopen("/etc/group", "r") {
-        defer { fclose(file) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        while getline(&line, &capacity, file) > 0, let line {
-            // name:password:gid:members
-            let fields = String(cString: line).split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
-            if fields.count >= 3, fields[0] == name, let gid = gid_t(fields[2]) { return gid }
-        }
-    }
-    return nil
 }
 
 extension OptionKey where Self == Flag {

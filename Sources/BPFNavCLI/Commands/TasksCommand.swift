@@ -1,4 +1,4 @@
-import Explorer
+import Encoding
 import Iterators
 
 enum TasksCommand {

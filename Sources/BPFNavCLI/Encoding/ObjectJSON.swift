@@ -1,5 +1,8 @@
 import BPFKit
-import Explorer
+import Encoding
+import Formatting
+import ObjectModel
+import Platform
 import Glibc
 import Iterators
 

@@ -2,7 +2,7 @@ import BPFKit
 import Foundation
 import TestSupport
 import XCTest
-@testable import Explorer
+@testable import Formatting
 
 private func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
 

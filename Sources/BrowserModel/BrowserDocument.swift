@@ -1,3 +1,5 @@
+import Encoding
+
 /// A detail or content view as lines: what the browser shows for one
 /// program, map, link, pin or task.
 ///

@@ -2,6 +2,10 @@ import BPFKit
 import Glibc
 import Iterators
 import Synchronization
+import Encoding
+import Formatting
+import ObjectModel
+import Platform
 
 /// The browser's data from the running kernel: BPF objects by id, every
 /// bpffs, bpfnav's task iterators, map entries by batch lookups.
@@ -160,7 +164,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             return BrowserDocuments.pin(pin, in: snapshot)
         }
         var document = BrowserDocument(title: "Pin \(Escape.terminal(path)) (iterator output)")
-        let raw = PinWalk.withCPath(path) { open($0, O_RDONLY | O_CLOEXEC) }
+        let raw = FileBytes.withCPath(path) { open($0, O_RDONLY | O_CLOEXEC) }
         guard raw >= 0 else {
             let error = BPFError("open pinned iterator", Escape.terminal(path), errno: errno)
             return .failure(document.title, error.message)

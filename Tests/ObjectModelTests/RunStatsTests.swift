@@ -1,4 +1,4 @@
-@testable import Explorer
+@testable import ObjectModel
 import XCTest
 
 /// The rate math of RunStats, without privileges: counters are given, not

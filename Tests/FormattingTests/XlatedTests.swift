@@ -1,5 +1,5 @@
 import Foundation
-@testable import Explorer
+@testable import Formatting
 import TestSupport
 import XCTest
 

@@ -1,5 +1,6 @@
 import BPFKit
 import Glibc
+import Formatting
 
 /// A loaded program's translated instructions, as `bpftool prog dump
 /// xlated` shows them: helpers, kfuncs and subprograms by name (through

@@ -1,7 +1,10 @@
 import BPFKit
 import Iterators
+import Encoding
+import Formatting
+import ObjectModel
 
-/// The browser's rows from Explorer's and the iterators' records.
+/// The browser's rows from ObjectModel's and the iterators' records.
 extension LiveBrowserSource {
     static func program(_ entry: ProgramEntry, rates: [UInt32: RunStats.Rate]) -> BrowserProgram {
         let info = entry.info

@@ -1,6 +1,7 @@
 import BPFKit
 import Glibc
 import Iterators
+import Platform
 
 /// What a bpffs entry is.
 public enum PinKind: Sendable, Equatable {
@@ -88,54 +89,9 @@ public struct PinEntry: Sendable {
 
 /// Walks bpffs trees and classifies every entry.
 public enum PinWalk {
-    /// Mount points of every bpffs in `mountinfo` (the text of
-    /// /proc/self/mountinfo), as exact bytes, in order, without duplicates.
-    public static func bpffsMounts(mountinfo: [UInt8]) -> [[UInt8]] {
-        mounts(ofType: "bpf", mountinfo: mountinfo)
-    }
-
-    /// Mount points of every file system of type `type` in `mountinfo`.
-    public static func mounts(ofType type: String, mountinfo: [UInt8]) -> [[UInt8]] {
-        let type = Array(type.utf8)
-        var result: [[UInt8]] = []
-        for line in mountinfo.split(separator: 0x0a) {
-            let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
-            // id parent major:minor root mountpoint options [optional…] - fstype source superopts
-            guard fields.count >= 7, let dash = fields.firstIndex(where: { $0.elementsEqual([0x2d]) }),
-                  dash >= 5, dash + 1 < fields.count else { continue }
-            guard fields[dash + 1].elementsEqual(type) else { continue }
-            let point = unescapeMountField(Array(fields[4]))
-            if !result.contains(point) { result.append(point) }
-        }
-        return result
-    }
-
-    /// The kernel writes space, tab, newline and backslash in mountinfo as
-    /// `\040`, `\011`, `\012`, `\134`.
-    static func unescapeMountField(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == 0x5c, i + 3 < bytes.count {
-                let digits = bytes[(i + 1)...(i + 3)]
-                if digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x37 }) {
-                    let value = digits.reduce(0) { $0 * 8 + Int($1 - 0x30) }
-                    if value < 256 {
-                        out.append(UInt8(value))
-                        i += 4
-                        continue
-                    }
-                }
-            }
-            out.append(bytes[i])
-            i += 1
-        }
-        return out
-    }
-
     /// Mount points of the bpffs instances this process can see.
     public static func bpffsMounts() -> [[UInt8]] {
-        bpffsMounts(mountinfo: readWholeFile("/proc/self/mountinfo") ?? [])
+        Mountinfo.mounts(ofType: "bpf", mountinfo: FileBytes.readWhole("/proc/self/mountinfo") ?? [])
     }
 
     /// Every entry of every mounted bpffs: each mount's root, then its tree
@@ -148,7 +104,7 @@ public enum PinWalk {
         let owners = Ownership()
         for mount in bpffsMounts() {
             var st = stat()
-            guard lstatBytes(mount, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { continue }
+            guard FileBytes.lstat(mount, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { continue }
             var root = PinEntry(path: mount, kind: .directory)
             root.id = 0
             entries.append(root)
@@ -166,7 +122,7 @@ public enum PinWalk {
         var trimmed = Array(path.utf8)
         while trimmed.count > 1, trimmed.last == 0x2f { trimmed.removeLast() }
         var st = stat()
-        if lstatBytes(trimmed, &st) != 0 {
+        if FileBytes.lstat(trimmed, &st) != 0 {
             let code = errno
             // Nothing pinned yet in a directory bpfnav would create: empty.
             if code == ENOENT {
@@ -199,7 +155,7 @@ public enum PinWalk {
     /// bind mount of a directory inside itself is not walked round and round.
     static func walk(directory: [UInt8], device: dev_t, followMounts: Bool, visited: inout Set<[UInt64]>,
                      into entries: inout [PinEntry], owners: Ownership) {
-        let (listed, code) = directoryNames(directory)
+        let (listed, code) = FileBytes.directoryNames(directory)
         guard let names = listed else {
             // The directory's own entry (just appended) says why.
             if let last = entries.indices.last, entries[last].path == directory { entries[last].errno = code }
@@ -209,7 +165,7 @@ public enum PinWalk {
         for name in names {
             let path = base + [0x2f] + name
             var st = stat()
-            guard lstatBytes(path, &st) == 0 else {
+            guard FileBytes.lstat(path, &st) == 0 else {
                 var entry = PinEntry(path: path, kind: .unreadable)
                 entry.errno = errno
                 entries.append(entry)
@@ -242,7 +198,7 @@ public enum PinWalk {
         switch st.st_mode & S_IFMT {
         case S_IFLNK:
             var entry = PinEntry(path: path, kind: .symlink)
-            entry.symlinkTarget = readLink(path)
+            entry.symlinkTarget = FileBytes.readLink(path)
             return entry
         case S_IFREG:
             break
@@ -312,64 +268,6 @@ public enum PinWalk {
             entry.errno = error.errno
         }
         return entry
-    }
-
-    // MARK: - Byte paths
-
-    static func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-        var terminated = path
-        terminated.append(0)
-        return terminated.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
-        }
-    }
-
-    static func lstatBytes(_ path: [UInt8], _ st: inout stat) -> Int32 {
-        withCPath(path) { lstat($0, &st) }
-    }
-
-    static func readLink(_ path: [UInt8]) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = withCPath(path) { cpath in
-            buffer.withUnsafeMutableBytes { readlink(cpath, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
-        }
-        return n > 0 ? Array(buffer[0..<n]) : []
-    }
-
-    /// Names in a directory, exact bytes, without "." and "..", in byte order.
-    static func directoryNames(_ path: [UInt8]) -> ([[UInt8]]?, Int32) {
-        var code: Int32 = 0
-        let opened = withCPath(path) { cpath in
-            let dir = opendir(cpath)
-            if dir == nil { code = errno }
-            return dir
-        }
-        guard let dir = opened else { return (nil, code) }
-        defer { closedir(dir) }
-        var names: [[UInt8]] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if name != [0x2e], name != [0x2e, 0x2e] { names.append(name) }
-        }
-        return (names.sorted { $0.lexicographicallyPrecedes($1) }, 0)
-    }
-
-    /// A whole (small, /proc) file.
-    static func readWholeFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if n == 0 { return out }
-            out.append(contentsOf: chunk[0..<n])
-        }
     }
 }
 

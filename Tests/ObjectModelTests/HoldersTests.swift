@@ -1,5 +1,5 @@
 import BPFKit
-@testable import Explorer
+@testable import ObjectModel
 import Iterators
 import XCTest
 

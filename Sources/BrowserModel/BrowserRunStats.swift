@@ -1,5 +1,6 @@
 import BPFKit
 import Synchronization
+import ObjectModel
 
 /// bpfnav's run-time statistics (`RunStats`) as the browser's source uses
 /// them: switched on and off from one thread, sampled at every snapshot,

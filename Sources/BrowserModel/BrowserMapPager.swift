@@ -1,6 +1,7 @@
 import BPFKit
 import Glibc
 import Synchronization
+import Formatting
 
 /// Reads a map's entries a page at a time (`BrowserMapReader`).
 ///

@@ -1,3 +1,7 @@
+import Encoding
+import Formatting
+import ObjectModel
+
 /// The detail documents of the browser, built from a snapshot alone (no
 /// I/O): the preview beside a list, and the start of every content view.
 /// `LiveBrowserSource.document` adds what needs the kernel (instructions,

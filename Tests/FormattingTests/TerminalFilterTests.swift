@@ -1,4 +1,4 @@
-import Explorer
+import Encoding
 import XCTest
 
 /// `TerminalFilter`: what `bpfnav cat` does to any pin's output.

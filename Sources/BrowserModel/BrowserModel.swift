@@ -1,4 +1,14 @@
+// BrowserModel is the terminal browser's model: what each page shows, as
+// plain values (`BrowserSnapshot` rows, `BrowserDocument` pages, map entry
+// pages from `BrowserMapPager`), and where they come from (`BrowserSource`:
+// `LiveBrowserSource` reads the system through ObjectModel; tests build
+// snapshots by hand). The TUI draws only what this module gives it. What does
+// not belong here: curses, keys and layout (TUI), bpf(2) and libbpf calls
+// (BPFKit), and anything the command line prints (BPFNavCLI).
+
 import BPFKit
+import Encoding
+import ObjectModel
 
 /// What the terminal browser shows: plain values, built by a `BrowserSource`
 /// from the kernel (`LiveBrowserSource`) or by hand in tests.

@@ -1,5 +1,6 @@
 import BPFKit
 import Glibc
+import Formatting
 
 /// A map opened for reading its entries, with its BTF when it has one.
 public struct MapDump: ~Copyable {

@@ -1,5 +1,6 @@
 import BPFKit
 import Glibc
+import Formatting
 
 /// A program's metadata as bpftool shows it: the `bpf_metadata_*` variables
 /// of the read-only data map bound to it (libbpf binds an object's
