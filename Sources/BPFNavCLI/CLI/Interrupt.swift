@@ -37,4 +37,16 @@ struct Interrupted: Error {
     func report(_ what: String, count: Int, closed: String) {
         Output.standardError.write("bpfnav: \(what): interrupted by \(name) after \(count) \(count == 1 ? "entry" : "entries")\n  \(closed)\n")
     }
+
+    /// Ends a stream this signal cut short, between two whole `items`:
+    /// appends `closing` (what closes a JSON array; nil for tables and
+    /// NDJSON), flushes, says so on stderr, and returns the exit to throw.
+    func end(_ out: Output, closing: StaticString?, _ what: String, count: Int, items: String) -> Exit {
+        if let closing { out.append(closing) }
+        out.flush()
+        report(what, count: count, closed: closing != nil
+            ? "the JSON array is closed: it holds the \(items) read so far"
+            : "the \(items) read so far were printed whole")
+        return Exit(status)
+    }
 }

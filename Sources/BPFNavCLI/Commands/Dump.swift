@@ -70,12 +70,8 @@ struct Dump<Record: IterRecord> {
             return
         } catch let interrupted as Interrupted {
             // Whole records only, and a JSON array that parses.
-            if format == .json { out.append(count == 0 ? "[]\n" : "\n]\n") }
-            out.flush()
-            interrupted.report("dump \(kind.target) iterator", count: count, closed: format == .json
-                ? "the JSON array is closed: it holds the records read so far"
-                : "the records read so far were printed whole")
-            throw Exit(interrupted.status)
+            throw interrupted.end(out, closing: format == .json ? (count == 0 ? "[]\n" : "\n]\n") : nil,
+                                  "dump \(kind.target) iterator", count: count, items: "records")
         } catch {
             // What was read stays valid JSON: the array is closed and the
             // error goes to stderr. Before any record, the error is the

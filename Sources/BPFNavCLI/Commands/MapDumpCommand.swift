@@ -55,12 +55,8 @@ enum MapDumpCommand {
             return
         } catch let interrupted as Interrupted {
             // Whole entries only, and a JSON array that parses.
-            if format == .json { out.append(count == 0 ? "]\n" : "\n]\n") }
-            out.flush()
-            interrupted.report("dump map \(target)", count: count, closed: format == .json
-                ? "the JSON array is closed: it holds the entries read so far"
-                : "the entries read so far were printed whole")
-            throw Exit(interrupted.status)
+            throw interrupted.end(out, closing: format == .json ? (count == 0 ? "]\n" : "\n]\n") : nil,
+                                  "dump map \(target)", count: count, items: "entries")
         } catch {
             // What was read stays usable: the JSON array is closed first.
             if format == .json {
