@@ -6,7 +6,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/bpf.h>
+#include <stddef.h>
+
+/*
+ * The kernel's BPF ABI comes from a current kernel's uapi headers, which
+ * Sources/CLibBPF/fetch-uapi extracts from the newest Debian suite's
+ * linux-libc-dev (./dev run, ./dev test and ./dev setup call it). They are
+ * included before libbpf's headers, which include Debian 12's 6.1
+ * <linux/bpf.h>: the include guards are the same, so the first one wins and
+ * every struct, enum and constant below is the newer kernel's.
+ */
+#if !__has_include("uapi/linux/bpf.h") || !__has_include("uapi/linux/bpf_common.h")
+#error "bpfnav needs a current kernel's uapi BPF headers in Sources/CLibBPF/uapi/: run ./dev setup (or Sources/CLibBPF/fetch-uapi)"
+#endif
+#include "uapi/linux/bpf_common.h"
+#include "uapi/linux/bpf.h"
+
+/* An older header (Debian 12's is 6.1) lacks the link, map, program and
+ * attach types and the bpf_link_info members bpfnav names: say so first. */
+#define BPFNAV_UAPI_TOO_OLD "Sources/CLibBPF/uapi/linux/bpf.h is older than Linux 6.18: run Sources/CLibBPF/fetch-uapi --refresh"
+_Static_assert(__MAX_BPF_LINK_TYPE >= 15, BPFNAV_UAPI_TOO_OLD);    /* up to BPF_LINK_TYPE_SOCKMAP (6.13) */
+_Static_assert(__MAX_BPF_MAP_TYPE >= 34, BPFNAV_UAPI_TOO_OLD);     /* up to BPF_MAP_TYPE_ARENA (6.9) */
+_Static_assert(__MAX_BPF_PROG_TYPE >= 33, BPFNAV_UAPI_TOO_OLD);    /* up to BPF_PROG_TYPE_NETFILTER (6.4) */
+_Static_assert(__MAX_BPF_ATTACH_TYPE >= 58, BPFNAV_UAPI_TOO_OLD);  /* up to BPF_TRACE_UPROBE_SESSION (6.14) */
+
 #include <linux/magic.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
