@@ -204,3 +204,17 @@ public enum AttachType {
         BPF_TRACE_UPROBE_SESSION: "trace_uprobe_session",
     ] as KeyValuePairs<bpf_attach_type, String>)
 }
+
+/// `enum bpf_cgroup_iter_order`: a cgroup iterator's walk. (The header
+/// knows one more, children, which shows as "order_5".)
+public enum CgroupIterOrder {
+    public static func name(_ order: UInt32) -> String { table.name(order) }
+
+    static let table = TypeNames(unnamed: "order_", [
+        BPF_CGROUP_ITER_ORDER_UNSPEC: "order_unspec",
+        BPF_CGROUP_ITER_SELF_ONLY: "self_only",
+        BPF_CGROUP_ITER_DESCENDANTS_PRE: "descendants_pre",
+        BPF_CGROUP_ITER_DESCENDANTS_POST: "descendants_post",
+        BPF_CGROUP_ITER_ANCESTORS_UP: "ancestors_up",
+    ] as KeyValuePairs<bpf_cgroup_iter_order, String>)
+}

@@ -20,6 +20,8 @@ final class TypeNamesTests: XCTestCase {
         XCTAssertEqual(MapType.name(1000), "type_1000")
         XCTAssertEqual(LinkType.name(1000), "type_1000")
         XCTAssertEqual(AttachType.name(1000), "attach_type_1000")
+        XCTAssertEqual(CgroupIterOrder.name(BPF_CGROUP_ITER_ANCESTORS_UP.rawValue), "ancestors_up")
+        XCTAssertEqual(CgroupIterOrder.name(1000), "order_1000")
     }
 
     /// Every value from 0 to the last named one has a name: a table with a
