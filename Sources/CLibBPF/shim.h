@@ -25,10 +25,13 @@
 /* An older header (Debian 12's is 6.1) lacks the link, map, program and
  * attach types and the bpf_link_info members bpfnav names: say so first. */
 #define BPFNAV_UAPI_TOO_OLD "Sources/CLibBPF/uapi/linux/bpf.h is older than Linux 6.18: run Sources/CLibBPF/fetch-uapi --refresh"
-_Static_assert(__MAX_BPF_LINK_TYPE >= 15, BPFNAV_UAPI_TOO_OLD);    /* up to BPF_LINK_TYPE_SOCKMAP (6.13) */
-_Static_assert(__MAX_BPF_MAP_TYPE >= 34, BPFNAV_UAPI_TOO_OLD);     /* up to BPF_MAP_TYPE_ARENA (6.9) */
-_Static_assert(__MAX_BPF_PROG_TYPE >= 33, BPFNAV_UAPI_TOO_OLD);    /* up to BPF_PROG_TYPE_NETFILTER (6.4) */
-_Static_assert(__MAX_BPF_ATTACH_TYPE >= 58, BPFNAV_UAPI_TOO_OLD);  /* up to BPF_TRACE_UPROBE_SESSION (6.14) */
+#ifndef MAX_BPF_LINK_TYPE /* a macro in newer headers; in 6.1 an enum constant, and no __MAX_BPF_MAP_TYPE */
+#error "Sources/CLibBPF/uapi/linux/bpf.h is older than Linux 6.18: run Sources/CLibBPF/fetch-uapi --refresh"
+#endif
+_Static_assert(MAX_BPF_LINK_TYPE >= 15, BPFNAV_UAPI_TOO_OLD);      /* up to BPF_LINK_TYPE_SOCKMAP */
+_Static_assert(__MAX_BPF_MAP_TYPE >= 34, BPFNAV_UAPI_TOO_OLD);     /* up to BPF_MAP_TYPE_ARENA */
+_Static_assert(__MAX_BPF_PROG_TYPE >= 33, BPFNAV_UAPI_TOO_OLD);    /* up to BPF_PROG_TYPE_NETFILTER */
+_Static_assert(MAX_BPF_ATTACH_TYPE >= 58, BPFNAV_UAPI_TOO_OLD);    /* up to BPF_TRACE_UPROBE_SESSION */
 
 /*
  * Where the bpf_link_info members end that a kernel may not return even for
