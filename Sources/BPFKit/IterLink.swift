@@ -78,17 +78,19 @@ public struct IterLinkInfo: Equatable, Sendable {
         return .all
     }
 
+    /// From `LinkInfo`, the one decoder of `bpf_link_info`.
     public init(linkFD: Int32) throws(BPFError) {
-        var raw = bpfnav_iter_link_info()
-        try check("get info of link", "fd \(linkFD)") { bpfnav_iter_link_info_get(linkFD, &raw) }
-        id = raw.link_id
-        programID = raw.prog_id
-        linkType = raw.link_type
-        pid = raw.pid
-        tid = raw.tid
-        mapID = raw.map_id
-        target = withUnsafeBytes(of: raw.target) { bytes in
-            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        let info = try LinkInfo(fd: linkFD)
+        id = info.id
+        programID = info.programID
+        linkType = info.type
+        if case .iter(let target, let mapID, _, _, let tid, let pid) = info.details {
+            self.target = target
+            self.pid = pid
+            self.tid = tid
+            self.mapID = mapID
+        } else {
+            (target, pid, tid, mapID) = ("", 0, 0, 0)
         }
     }
 }

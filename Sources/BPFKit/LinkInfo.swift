@@ -1,12 +1,13 @@
 import CLibBPF
 import Glibc
 
-/// `bpf_link_info` of any link, decoded per link type.
-///
-/// Debian's uapi headers describe kernel 6.1; links gained types and fields
-/// until 6.18 (perf_event, kprobe_multi, uprobe_multi, tcx, netkit, sockmap,
-/// netfilter). bpfnav reads the info into a zeroed buffer and decodes it at
-/// the offsets of the 6.18 layout below, so no new type shows up as a number.
+/// `bpf_link_info` of any link, decoded per link type through the members
+/// of the uapi header CLibBPF includes (a current kernel's, not Debian 12's
+/// 6.1: links gained types and members until 6.18 — perf_event,
+/// kprobe_multi, uprobe_multi, tcx, netkit, sockmap, netfilter). The kernel
+/// writes min(its size, ours) bytes and returns that length; what it did not
+/// write stays zero, and the members whose zero would be a lie (they came
+/// after their link type) are nil past that length.
 public struct LinkInfo: Equatable, Sendable {
     public var id: UInt32
     public var type: UInt32
@@ -15,39 +16,23 @@ public struct LinkInfo: Equatable, Sendable {
 
     public var typeName: String { LinkType.name(type) }
 
-    /// What the kernel writes the info into, decoded at the 6.18 layout's
-    /// offsets: larger than any 6.18 layout (the kernel accepts a larger
-    /// buffer whose tail is zero).
-    typealias Raw = InlineArray<256, UInt8>
-    static let bufferSize = MemoryLayout<Raw>.size
+    /// The bytes given to the kernel: the header's whole struct.
+    static let bufferSize = MemoryLayout<bpf_link_info>.size
 
     public init(fd: Int32) throws(BPFError) {
         // First pass: the type. Second pass: with a buffer for the name the
         // type carries.
-        var info = try KernelInfo.get(fd, Raw(repeating: 0), "get info of link", "fd \(fd)")
+        var info = try KernelInfo.get(fd, bpf_link_info(), "get info of link", "fd \(fd)")
         var name: [UInt8] = []
-        let nameAt: (pointer: Int, length: Int)? = switch Self.bytes(info.value).u32(0) {
-        case 1: (16, 24)                 // raw_tracepoint: tp_name, tp_name_len
-        case 4: (16, 24)                 // iter: target_name, target_name_len
-        case 7: (24, 32)                 // perf_event: file/func/tp name, name_len
-        case 12: (16, 48)                // uprobe_multi: path, path_size
-        default: nil
+        if let point = Self.nameBuffer(type: info.value.type) {
+            (info, name) = try KernelInfo.get(fd, bpf_link_info(), filling: 4096, of: UInt8.self,
+                                              "get info of link", "fd \(fd)", point: point)
         }
-        if let nameAt {
-            (info, name) = try KernelInfo.get(fd, Raw(repeating: 0), filling: 4096, of: UInt8.self,
-                                              "get info of link", "fd \(fd)") { request, address, count in
-                withUnsafeMutableBytes(of: &request) { raw in
-                    raw.storeBytes(of: address, toByteOffset: nameAt.pointer, as: UInt64.self)
-                    raw.storeBytes(of: count, toByteOffset: nameAt.length, as: UInt32.self)
-                }
-            }
-        }
-        let raw = Self.bytes(info.value)
         let text = String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
-        type = raw.u32(0)
-        id = raw.u32(4)
-        programID = raw.u32(8)
-        details = LinkDetails(type: type, raw: raw, length: info.length, name: text)
+        type = info.value.type
+        id = info.value.id
+        programID = info.value.prog_id
+        details = LinkDetails(info, name: text)
     }
 
     public init(id: UInt32) throws(BPFError) {
@@ -63,8 +48,32 @@ public struct LinkInfo: Equatable, Sendable {
         self.details = details
     }
 
-    static func bytes(_ raw: Raw) -> [UInt8] {
-        withUnsafeBytes(of: raw) { Array($0) }
+    /// Aims the member that receives a link type's name (a pointer and its
+    /// length) at a buffer; nil for the types without one.
+    static func nameBuffer(type: UInt32) -> ((inout bpf_link_info, UInt64, UInt32) -> Void)? {
+        switch type {
+        case BPF_LINK_TYPE_RAW_TRACEPOINT.rawValue:
+            { info, address, count in info.raw_tracepoint.tp_name = address; info.raw_tracepoint.tp_name_len = count }
+        case BPF_LINK_TYPE_ITER.rawValue:
+            { info, address, count in info.iter.target_name = address; info.iter.target_name_len = count }
+        case BPF_LINK_TYPE_PERF_EVENT.rawValue:
+            // The uprobe, kprobe and tracepoint members put the file,
+            // function or tracepoint name in one place (shim.h asserts it);
+            // the kernel fills the one of the link's kind.
+            { info, address, count in info.perf_event.kprobe.func_name = address; info.perf_event.kprobe.name_len = count }
+        case BPF_LINK_TYPE_UPROBE_MULTI.rawValue:
+            { info, address, count in info.uprobe_multi.path = address; info.uprobe_multi.path_size = count }
+        default: nil
+        }
+    }
+}
+
+extension KernelInfo<bpf_link_info> {
+    /// `read`'s member if the kernel wrote all of it: it ends at `end`
+    /// (shim.h's offsetof, as Swift has no offset of a union member).
+    func given<Value>(_ end: bpfnav_link_info_end, _ read: (bpf_link_info) -> Value) -> Value? {
+        let size = MemoryLayout<Value>.size
+        return kernelWrote(offset: Int(end.rawValue) - size, size: size, length: length) ? read(value) : nil
     }
 }
 
@@ -90,30 +99,50 @@ public enum LinkDetails: Equatable, Sendable {
     case sockmap(mapID: UInt32, attachType: UInt32)
     case unknown
 
-    /// `raw`: the info, of which the kernel wrote `length` bytes.
-    init(type: UInt32, raw: [UInt8], length: Int, name: String) {
-        switch type {
-        case 1: self = .rawTracepoint(name: name)
-        case 2: self = .tracing(attachType: raw.u32(16), targetObjectID: raw.u32(20), targetBTFID: raw.u32(24))
-        case 3: self = .cgroup(cgroupID: raw.u64(16), attachType: raw.u32(24))
-        case 4:
+    /// What the kernel returned; `name` is what it wrote into the buffer
+    /// `LinkInfo.nameBuffer` aimed its member at.
+    init(_ returned: KernelInfo<bpf_link_info>, name: String) {
+        let info = returned.value
+        switch info.type {
+        case BPF_LINK_TYPE_RAW_TRACEPOINT.rawValue:
+            self = .rawTracepoint(name: name)
+        case BPF_LINK_TYPE_TRACING.rawValue:
+            self = .tracing(attachType: info.tracing.attach_type, targetObjectID: info.tracing.target_obj_id,
+                            targetBTFID: info.tracing.target_btf_id)
+        case BPF_LINK_TYPE_CGROUP.rawValue:
+            self = .cgroup(cgroupID: info.cgroup.cgroup_id, attachType: info.cgroup.attach_type)
+        case BPF_LINK_TYPE_ITER.rawValue:
             // The second union holds cgroup (id, order) or task (tid, pid).
             let isCgroup = name == "cgroup"
-            self = .iter(target: name, mapID: raw.u32(28),
-                         cgroupID: isCgroup ? raw.u64(32) : 0, order: isCgroup ? raw.u32(40) : 0,
-                         tid: isCgroup ? 0 : raw.u32(32), pid: isCgroup ? 0 : raw.u32(36))
-        case 5: self = .netns(inode: raw.u32(16), attachType: raw.u32(20))
-        case 6: self = .xdp(ifindex: raw.u32(16))
-        case 7: self = .perfEvent(PerfEventLink(raw: raw, length: length, name: name))
-        case 8: self = .kprobeMulti(count: raw.u32(24), flags: raw.u32(28), missed: raw.u64(32, within: length))
-        case 9: self = .structOps(mapID: raw.u32(16))
-        case 10: self = .netfilter(protocolFamily: raw.u32(16), hook: raw.u32(20),
-                                   priority: Int32(bitPattern: raw.u32(24)), flags: raw.u32(28))
-        case 11: self = .tcx(ifindex: raw.u32(16), attachType: raw.u32(20))
-        case 12: self = .uprobeMulti(path: name, count: raw.u32(52), flags: raw.u32(56), pid: raw.u32(60))
-        case 13: self = .netkit(ifindex: raw.u32(16), attachType: raw.u32(20))
-        case 14: self = .sockmap(mapID: raw.u32(16), attachType: raw.u32(20))
-        default: self = .unknown
+            self = .iter(target: name, mapID: info.iter.map.map_id,
+                         cgroupID: isCgroup ? info.iter.cgroup.cgroup_id : 0,
+                         order: isCgroup ? info.iter.cgroup.order : 0,
+                         tid: isCgroup ? 0 : info.iter.task.tid, pid: isCgroup ? 0 : info.iter.task.pid)
+        case BPF_LINK_TYPE_NETNS.rawValue:
+            self = .netns(inode: info.netns.netns_ino, attachType: info.netns.attach_type)
+        case BPF_LINK_TYPE_XDP.rawValue:
+            self = .xdp(ifindex: info.xdp.ifindex)
+        case BPF_LINK_TYPE_PERF_EVENT.rawValue:
+            self = .perfEvent(PerfEventLink(returned, name: name))
+        case BPF_LINK_TYPE_KPROBE_MULTI.rawValue:
+            self = .kprobeMulti(count: info.kprobe_multi.count, flags: info.kprobe_multi.flags,
+                                missed: returned.given(BPFNAV_LINK_KPROBE_MULTI_MISSED_END) { $0.kprobe_multi.missed })
+        case BPF_LINK_TYPE_STRUCT_OPS.rawValue:
+            self = .structOps(mapID: info.struct_ops.map_id)
+        case BPF_LINK_TYPE_NETFILTER.rawValue:
+            self = .netfilter(protocolFamily: info.netfilter.pf, hook: info.netfilter.hooknum,
+                              priority: info.netfilter.priority, flags: info.netfilter.flags)
+        case BPF_LINK_TYPE_TCX.rawValue:
+            self = .tcx(ifindex: info.tcx.ifindex, attachType: info.tcx.attach_type)
+        case BPF_LINK_TYPE_UPROBE_MULTI.rawValue:
+            self = .uprobeMulti(path: name, count: info.uprobe_multi.count, flags: info.uprobe_multi.flags,
+                                pid: info.uprobe_multi.pid)
+        case BPF_LINK_TYPE_NETKIT.rawValue:
+            self = .netkit(ifindex: info.netkit.ifindex, attachType: info.netkit.attach_type)
+        case BPF_LINK_TYPE_SOCKMAP.rawValue:
+            self = .sockmap(mapID: info.sockmap.map_id, attachType: info.sockmap.attach_type)
+        default:
+            self = .unknown
         }
     }
 }
@@ -131,18 +160,31 @@ public enum PerfEventLink: Equatable, Sendable {
     case notReported
     case unknown(UInt32)
 
-    /// The 6.18 layout: type at 16, then a union at 24 whose members put
-    /// the cookie at 40 (uprobe, tracepoint, event) or 56 (kprobe).
-    init(raw: [UInt8], length: Int, name: String) {
-        switch raw.u32(16) {
-        case 1, 2: self = .uprobe(file: name, offset: raw.u32(36), retprobe: raw.u32(16) == 2,
-                                  cookie: raw.u64(40, within: length), refCtrOffset: raw.u64(48, within: length))
-        case 3, 4: self = .kprobe(function: name, offset: raw.u32(36), address: raw.u64(40), missed: raw.u64(48, within: length),
-                                  retprobe: raw.u32(16) == 4, cookie: raw.u64(56, within: length))
-        case 5: self = .tracepoint(name: name, cookie: raw.u64(40, within: length))
-        case 6: self = .event(config: raw.u64(24), type: raw.u32(32), cookie: raw.u64(40, within: length))
-        case 0: self = .notReported
-        case let other: self = .unknown(other)
+    init(_ returned: KernelInfo<bpf_link_info>, name: String) {
+        let event = returned.value.perf_event
+        switch event.type {
+        case BPF_PERF_EVENT_UPROBE.rawValue, BPF_PERF_EVENT_URETPROBE.rawValue:
+            self = .uprobe(file: name, offset: event.uprobe.offset,
+                           retprobe: event.type == BPF_PERF_EVENT_URETPROBE.rawValue,
+                           cookie: returned.given(BPFNAV_LINK_UPROBE_COOKIE_END) { $0.perf_event.uprobe.cookie },
+                           refCtrOffset: returned.given(BPFNAV_LINK_UPROBE_REF_CTR_OFFSET_END) {
+                               $0.perf_event.uprobe.ref_ctr_offset
+                           })
+        case BPF_PERF_EVENT_KPROBE.rawValue, BPF_PERF_EVENT_KRETPROBE.rawValue:
+            self = .kprobe(function: name, offset: event.kprobe.offset, address: event.kprobe.addr,
+                           missed: returned.given(BPFNAV_LINK_KPROBE_MISSED_END) { $0.perf_event.kprobe.missed },
+                           retprobe: event.type == BPF_PERF_EVENT_KRETPROBE.rawValue,
+                           cookie: returned.given(BPFNAV_LINK_KPROBE_COOKIE_END) { $0.perf_event.kprobe.cookie })
+        case BPF_PERF_EVENT_TRACEPOINT.rawValue:
+            self = .tracepoint(name: name,
+                               cookie: returned.given(BPFNAV_LINK_TRACEPOINT_COOKIE_END) { $0.perf_event.tracepoint.cookie })
+        case BPF_PERF_EVENT_EVENT.rawValue:
+            self = .event(config: event.event.config, type: event.event.type,
+                          cookie: returned.given(BPFNAV_LINK_EVENT_COOKIE_END) { $0.perf_event.event.cookie })
+        case BPF_PERF_EVENT_UNSPEC.rawValue:
+            self = .notReported
+        case let other:
+            self = .unknown(other)
         }
     }
 
@@ -153,63 +195,5 @@ public enum PerfEventLink: Equatable, Sendable {
              .event(_, _, let cookie): cookie
         case .notReported, .unknown: nil
         }
-    }
-}
-
-/// Link types by libbpf's names, up to kernel 6.18.
-public enum LinkType {
-    static let names = [
-        "unspec", "raw_tracepoint", "tracing", "cgroup", "iter", "netns", "xdp", "perf_event",
-        "kprobe_multi", "struct_ops", "netfilter", "tcx", "uprobe_multi", "netkit", "sockmap",
-    ]
-
-    public static func name(_ type: UInt32) -> String {
-        Int(type) < names.count ? names[Int(type)] : "type_\(type)"
-    }
-}
-
-/// Attach types by libbpf's names, up to kernel 6.18.
-public enum AttachType {
-    static let names = [
-        "cgroup_inet_ingress", "cgroup_inet_egress", "cgroup_inet_sock_create", "cgroup_sock_ops",
-        "sk_skb_stream_parser", "sk_skb_stream_verdict", "cgroup_device", "sk_msg_verdict",
-        "cgroup_inet4_bind", "cgroup_inet6_bind", "cgroup_inet4_connect", "cgroup_inet6_connect",
-        "cgroup_inet4_post_bind", "cgroup_inet6_post_bind", "cgroup_udp4_sendmsg", "cgroup_udp6_sendmsg",
-        "lirc_mode2", "flow_dissector", "cgroup_sysctl", "cgroup_udp4_recvmsg", "cgroup_udp6_recvmsg",
-        "cgroup_getsockopt", "cgroup_setsockopt", "trace_raw_tp", "trace_fentry", "trace_fexit",
-        "modify_return", "lsm_mac", "trace_iter", "cgroup_inet4_getpeername", "cgroup_inet6_getpeername",
-        "cgroup_inet4_getsockname", "cgroup_inet6_getsockname", "xdp_devmap", "cgroup_inet_sock_release",
-        "xdp_cpumap", "sk_lookup", "xdp", "sk_skb_verdict", "sk_reuseport_select",
-        "sk_reuseport_select_or_migrate", "perf_event", "trace_kprobe_multi", "lsm_cgroup", "struct_ops",
-        "netfilter", "tcx_ingress", "tcx_egress", "trace_uprobe_multi", "cgroup_unix_connect",
-        "cgroup_unix_sendmsg", "cgroup_unix_recvmsg", "cgroup_unix_getpeername", "cgroup_unix_getsockname",
-        "netkit_primary", "netkit_peer", "trace_kprobe_session", "trace_uprobe_session",
-    ]
-
-    public static func name(_ type: UInt32) -> String {
-        Int(type) < names.count ? names[Int(type)] : "attach_type_\(type)"
-    }
-}
-
-extension [UInt8] {
-    func u32(_ offset: Int) -> UInt32 {
-        withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
-    }
-
-    func u64(_ offset: Int) -> UInt64 {
-        withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
-    }
-
-    /// The u64 at `offset` if the kernel wrote it (`length` bytes of info).
-    func u64(_ offset: Int, within length: Int) -> UInt64? {
-        kernelWrote(offset: offset, size: 8, length: length) ? u64(offset) : nil
-    }
-
-    mutating func setU32(_ offset: Int, _ value: UInt32) {
-        withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: UInt32.self) }
-    }
-
-    mutating func setU64(_ offset: Int, _ value: UInt64) {
-        withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: UInt64.self) }
     }
 }

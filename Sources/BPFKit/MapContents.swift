@@ -56,15 +56,25 @@ public struct MapContents {
     /// Why a map of this type cannot be listed entry by entry, if it cannot.
     public static func undumpableReason(type: UInt32) -> String? {
         switch type {
-        case 4: "a perf_event_array holds perf event fds, not values; read it with perf tools"
-        case 27: "a ring buffer is a stream, not a set of entries: its records are consumed by a reader"
-        case 31: "a user ring buffer is a stream from userspace to BPF, not a set of entries"
-        case 30: "a bloom filter can only answer membership queries; it has no entries to list"
-        case 22, 23: "a queue or stack can only be popped (which changes it) or peeked at one value"
-        case 24, 28, 29, 32: "local storage maps are keyed by sockets, inodes, tasks or cgroups held as fds"
-        case 26: "struct_ops maps hold kernel structures, not entries"
-        case 33: "an arena is memory mapped into BPF programs, not a set of entries"
-        case 17: "an xskmap's sockets cannot be looked up from userspace"
+        case BPF_MAP_TYPE_PERF_EVENT_ARRAY.rawValue:
+            "a perf_event_array holds perf event fds, not values; read it with perf tools"
+        case BPF_MAP_TYPE_RINGBUF.rawValue:
+            "a ring buffer is a stream, not a set of entries: its records are consumed by a reader"
+        case BPF_MAP_TYPE_USER_RINGBUF.rawValue:
+            "a user ring buffer is a stream from userspace to BPF, not a set of entries"
+        case BPF_MAP_TYPE_BLOOM_FILTER.rawValue:
+            "a bloom filter can only answer membership queries; it has no entries to list"
+        case BPF_MAP_TYPE_QUEUE.rawValue, BPF_MAP_TYPE_STACK.rawValue:
+            "a queue or stack can only be popped (which changes it) or peeked at one value"
+        case BPF_MAP_TYPE_SK_STORAGE.rawValue, BPF_MAP_TYPE_INODE_STORAGE.rawValue, BPF_MAP_TYPE_TASK_STORAGE.rawValue,
+             BPF_MAP_TYPE_CGRP_STORAGE.rawValue:
+            "local storage maps are keyed by sockets, inodes, tasks or cgroups held as fds"
+        case BPF_MAP_TYPE_STRUCT_OPS.rawValue:
+            "struct_ops maps hold kernel structures, not entries"
+        case BPF_MAP_TYPE_ARENA.rawValue:
+            "an arena is memory mapped into BPF programs, not a set of entries"
+        case BPF_MAP_TYPE_XSKMAP.rawValue:
+            "an xskmap's sockets cannot be looked up from userspace"
         default: nil
         }
     }

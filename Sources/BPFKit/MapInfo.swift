@@ -70,8 +70,11 @@ public struct MapInfo: Equatable, Sendable {
 
     /// Per-CPU maps keep one value per possible CPU.
     public var isPerCPU: Bool {
-        // percpu_hash 5, percpu_array 6, lru_percpu_hash 10, percpu_cgroup_storage 21
-        [5, 6, 10, 21].contains(type)
+        switch type {
+        case BPF_MAP_TYPE_PERCPU_HASH.rawValue, BPF_MAP_TYPE_PERCPU_ARRAY.rawValue,
+             BPF_MAP_TYPE_LRU_PERCPU_HASH.rawValue, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE.rawValue: true
+        default: false
+        }
     }
 
     /// Bytes one CPU's value takes in a lookup buffer: per-CPU values are

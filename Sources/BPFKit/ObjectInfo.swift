@@ -4,8 +4,9 @@ import Glibc
 /// What `BPF_OBJ_GET_INFO_BY_FD` gave: the info struct, and how many bytes
 /// of it the kernel wrote (the `info_len` it returns).
 ///
-/// bpfnav's structs are the 6.1 uapi's; the kernel writes min(its own
-/// size, ours) bytes. A 5.10 kernel's `bpf_prog_info` ends before
+/// bpfnav's structs are those of the current kernel's uapi header
+/// (Sources/CLibBPF/fetch-uapi); the kernel writes min(its own size, ours)
+/// bytes. A 5.10 kernel's `bpf_prog_info` ends before
 /// `recursion_misses` (5.12) and `verified_insns` (5.16): a field past
 /// `length` was not given, and `field` says nil for it, never 0. (A field
 /// inside `length` can still be one an older kernel leaves zero, when its

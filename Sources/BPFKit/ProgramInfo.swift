@@ -130,18 +130,3 @@ public struct ProgramInfo: Equatable, Sendable {
     /// a longer one is cut.
     public static let maxNameLength = Int(BPF_OBJ_NAME_LEN) - 1
 }
-
-/// BPF program types by libbpf's (and bpftool's) names, up to kernel 6.18.
-public enum ProgramType {
-    static let names = [
-        "unspec", "socket_filter", "kprobe", "sched_cls", "sched_act", "tracepoint", "xdp", "perf_event",
-        "cgroup_skb", "cgroup_sock", "lwt_in", "lwt_out", "lwt_xmit", "sock_ops", "sk_skb", "cgroup_device",
-        "sk_msg", "raw_tracepoint", "cgroup_sock_addr", "lwt_seg6local", "lirc_mode2", "sk_reuseport",
-        "flow_dissector", "cgroup_sysctl", "raw_tracepoint_writable", "cgroup_sockopt", "tracing",
-        "struct_ops", "ext", "lsm", "sk_lookup", "syscall", "netfilter",
-    ]
-
-    public static func name(_ type: UInt32) -> String {
-        Int(type) < names.count ? names[Int(type)] : "type_\(type)"
-    }
-}

@@ -6,7 +6,67 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/bpf.h>
+#include <stddef.h>
+
+/*
+ * The kernel's BPF ABI comes from a current kernel's uapi headers, which
+ * Sources/CLibBPF/fetch-uapi extracts from the newest Debian suite's
+ * linux-libc-dev (./dev run, ./dev test and ./dev setup call it). They are
+ * included before libbpf's headers, which include Debian 12's 6.1
+ * <linux/bpf.h>: the include guards are the same, so the first one wins and
+ * every struct, enum and constant below is the newer kernel's.
+ */
+#if !__has_include("uapi/linux/bpf.h") || !__has_include("uapi/linux/bpf_common.h")
+#error "bpfnav needs a current kernel's uapi BPF headers in Sources/CLibBPF/uapi/: run ./dev setup (or Sources/CLibBPF/fetch-uapi)"
+#endif
+#include "uapi/linux/bpf_common.h"
+#include "uapi/linux/bpf.h"
+
+/* An older header (Debian 12's is 6.1) lacks the link, map, program and
+ * attach types and the bpf_link_info members bpfnav names: say so first. */
+#define BPFNAV_UAPI_TOO_OLD "Sources/CLibBPF/uapi/linux/bpf.h is older than Linux 6.18: run Sources/CLibBPF/fetch-uapi --refresh"
+#ifndef MAX_BPF_LINK_TYPE /* a macro in newer headers; in 6.1 an enum constant, and no __MAX_BPF_MAP_TYPE */
+#error "Sources/CLibBPF/uapi/linux/bpf.h is older than Linux 6.18: run Sources/CLibBPF/fetch-uapi --refresh"
+#endif
+_Static_assert(MAX_BPF_LINK_TYPE >= 15, BPFNAV_UAPI_TOO_OLD);      /* up to BPF_LINK_TYPE_SOCKMAP */
+_Static_assert(__MAX_BPF_MAP_TYPE >= 34, BPFNAV_UAPI_TOO_OLD);     /* up to BPF_MAP_TYPE_ARENA */
+_Static_assert(__MAX_BPF_PROG_TYPE >= 33, BPFNAV_UAPI_TOO_OLD);    /* up to BPF_PROG_TYPE_NETFILTER */
+_Static_assert(MAX_BPF_ATTACH_TYPE >= 58, BPFNAV_UAPI_TOO_OLD);    /* up to BPF_TRACE_UPROBE_SESSION */
+
+/*
+ * Where the bpf_link_info members end that a kernel may not return even for
+ * a link type it has (they came later than the type): Swift reads one only if
+ * the info_len the kernel returned covers it. Swift cannot take the offset
+ * of a union member (MemoryLayout.offset(of:) is nil for them): offsetof can.
+ */
+#define BPFNAV_LINK_INFO_END(member) \
+	(offsetof(struct bpf_link_info, member) + sizeof(((struct bpf_link_info *)0)->member))
+enum bpfnav_link_info_end {
+	BPFNAV_LINK_KPROBE_MULTI_MISSED_END = BPFNAV_LINK_INFO_END(kprobe_multi.missed),
+	BPFNAV_LINK_KPROBE_MISSED_END = BPFNAV_LINK_INFO_END(perf_event.kprobe.missed),
+	BPFNAV_LINK_KPROBE_COOKIE_END = BPFNAV_LINK_INFO_END(perf_event.kprobe.cookie),
+	BPFNAV_LINK_UPROBE_COOKIE_END = BPFNAV_LINK_INFO_END(perf_event.uprobe.cookie),
+	BPFNAV_LINK_UPROBE_REF_CTR_OFFSET_END = BPFNAV_LINK_INFO_END(perf_event.uprobe.ref_ctr_offset),
+	BPFNAV_LINK_TRACEPOINT_COOKIE_END = BPFNAV_LINK_INFO_END(perf_event.tracepoint.cookie),
+	BPFNAV_LINK_EVENT_COOKIE_END = BPFNAV_LINK_INFO_END(perf_event.event.cookie),
+};
+
+/* The kernel's ABI does not move: a header whose layout differs is not one. */
+_Static_assert(offsetof(struct bpf_link_info, raw_tracepoint.tp_name) == 16, "bpf_link_info layout");
+_Static_assert(offsetof(struct bpf_link_info, iter.task.pid) == 36, "bpf_link_info layout");
+_Static_assert(offsetof(struct bpf_link_info, uprobe_multi.pid) == 60, "bpf_link_info layout");
+_Static_assert(BPFNAV_LINK_KPROBE_COOKIE_END == 64, "bpf_link_info layout");
+_Static_assert(sizeof(struct bpf_link_info) >= BPFNAV_LINK_KPROBE_COOKIE_END, "bpf_link_info layout");
+/* A perf_event link's name goes to one place whatever its kind (LinkInfo.swift). */
+_Static_assert(offsetof(struct bpf_link_info, perf_event.uprobe.file_name) ==
+	       offsetof(struct bpf_link_info, perf_event.kprobe.func_name), "perf_event name pointers differ");
+_Static_assert(offsetof(struct bpf_link_info, perf_event.tracepoint.tp_name) ==
+	       offsetof(struct bpf_link_info, perf_event.kprobe.func_name), "perf_event name pointers differ");
+_Static_assert(offsetof(struct bpf_link_info, perf_event.uprobe.name_len) ==
+	       offsetof(struct bpf_link_info, perf_event.kprobe.name_len), "perf_event name lengths differ");
+_Static_assert(offsetof(struct bpf_link_info, perf_event.tracepoint.name_len) ==
+	       offsetof(struct bpf_link_info, perf_event.kprobe.name_len), "perf_event name lengths differ");
+
 #include <linux/magic.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
@@ -46,42 +106,6 @@ static inline int bpfnav_iter_link_create(int prog_fd, __u32 pid, __u32 tid, __u
 		opts.iter_info_len = info_len;
 	}
 	return bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, &opts);
-}
-
-/* Iterator link parameters, as BPF_OBJ_GET_INFO_BY_FD reports them. Swift
- * imports the nested anonymous unions of struct bpf_link_info awkwardly. */
-struct bpfnav_iter_link_info {
-	__u32 link_id;
-	__u32 prog_id;
-	__u32 link_type;
-	__u32 map_id;
-	__u32 pid;
-	__u32 tid;
-	char target[64];
-};
-
-static inline int bpfnav_iter_link_info_get(int link_fd, struct bpfnav_iter_link_info *out)
-{
-	struct bpf_link_info info;
-	__u32 len = sizeof(info);
-	memset(&info, 0, sizeof(info));
-	memset(out, 0, sizeof(*out));
-	info.iter.target_name = (__u64)(unsigned long)out->target;
-	info.iter.target_name_len = sizeof(out->target);
-	int err = bpf_obj_get_info_by_fd(link_fd, &info, &len);
-	if (err)
-		return err;
-	out->link_id = info.id;
-	out->prog_id = info.prog_id;
-	out->link_type = info.type;
-	if (info.type != BPF_LINK_TYPE_ITER) {
-		out->target[0] = '\0';
-		return 0;
-	}
-	out->map_id = info.iter.map.map_id;
-	out->pid = info.iter.task.pid;
-	out->tid = info.iter.task.tid;
-	return 0;
 }
 
 /* statfs(2)'s f_type for path, or -errno. Swift's Glibc module does not

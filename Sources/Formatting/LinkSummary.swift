@@ -101,14 +101,7 @@ public enum LinkSummary {
 
     /// bpftool's names of `enum bpf_cgroup_iter_order`.
     public static func cgroupIterOrder(_ order: UInt32) -> String {
-        switch order {
-        case 0: "order_unspec"
-        case 1: "self_only"
-        case 2: "descendants_pre"
-        case 3: "descendants_post"
-        case 4: "ancestors_up"
-        default: "order_\(order)"
-        }
+        CgroupIterOrder.name(order)
     }
 
     /// The map a link is tied to, if any (iterators, struct_ops, sockmap).

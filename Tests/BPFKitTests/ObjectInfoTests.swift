@@ -66,6 +66,14 @@ final class ObjectInfoTests: XCTestCase {
         XCTAssertEqual(MapInfo(KernelInfo(value: info, length: offset(\bpf_map_info.map_extra))).id, 7)
     }
 
+    /// Bytes at the kernel's offsets as the header's struct: the offsets
+    /// below are the ABI, written independently of the header.
+    private func linkInfo(_ raw: [UInt8], length: Int) -> KernelInfo<bpf_link_info> {
+        var info = bpf_link_info()
+        withUnsafeMutableBytes(of: &info) { $0.copyBytes(from: raw.prefix($0.count)) }
+        return KernelInfo(value: info, length: length)
+    }
+
     /// perf_event links (6.6): 6.6 returns 48 bytes of bpf_link_info, so the
     /// kprobe's missed (at 48) and cookie (at 56) are absent there.
     func testLinkFieldsPastTheReturnedLength() {
@@ -75,19 +83,30 @@ final class ObjectInfoTests: XCTestCase {
         raw.setU64(40, 0xffff)    // addr
         raw.setU64(48, 9)         // missed
         raw.setU64(56, 5)         // cookie
-        XCTAssertEqual(LinkDetails(type: 7, raw: raw, length: 48, name: "f"),
+        XCTAssertEqual(LinkDetails(linkInfo(raw, length: 48), name: "f"),
                        .perfEvent(.kprobe(function: "f", offset: 0, address: 0xffff, missed: nil, retprobe: false, cookie: nil)))
-        XCTAssertEqual(LinkDetails(type: 7, raw: raw, length: 64, name: "f"),
+        XCTAssertEqual(LinkDetails(linkInfo(raw, length: 64), name: "f"),
                        .perfEvent(.kprobe(function: "f", offset: 0, address: 0xffff, missed: 9, retprobe: false, cookie: 5)))
         raw.setU32(16, 1)         // uprobe: cookie at 40, ref_ctr_offset at 48
-        XCTAssertEqual(LinkDetails(type: 7, raw: raw, length: 48, name: "/bin/x"),
+        XCTAssertEqual(LinkDetails(linkInfo(raw, length: 48), name: "/bin/x"),
                        .perfEvent(.uprobe(file: "/bin/x", offset: 0, retprobe: false, cookie: 0xffff, refCtrOffset: nil)))
-        XCTAssertNil(PerfEventLink(raw: raw, length: 40, name: "/bin/x").cookie)
+        XCTAssertNil(PerfEventLink(linkInfo(raw, length: 40), name: "/bin/x").cookie)
 
         var multi = [UInt8](repeating: 0, count: LinkInfo.bufferSize)
+        multi.setU32(0, 8)        // kprobe_multi
         multi.setU32(24, 2)
         multi.setU64(32, 4)
-        XCTAssertEqual(LinkDetails(type: 8, raw: multi, length: 32, name: ""), .kprobeMulti(count: 2, flags: 0, missed: nil))
-        XCTAssertEqual(LinkDetails(type: 8, raw: multi, length: 40, name: ""), .kprobeMulti(count: 2, flags: 0, missed: 4))
+        XCTAssertEqual(LinkDetails(linkInfo(multi, length: 32), name: ""), .kprobeMulti(count: 2, flags: 0, missed: nil))
+        XCTAssertEqual(LinkDetails(linkInfo(multi, length: 40), name: ""), .kprobeMulti(count: 2, flags: 0, missed: 4))
+    }
+}
+
+private extension [UInt8] {
+    mutating func setU32(_ offset: Int, _ value: UInt32) {
+        withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: UInt32.self) }
+    }
+
+    mutating func setU64(_ offset: Int, _ value: UInt64) {
+        withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: UInt64.self) }
     }
 }

@@ -68,6 +68,8 @@ final class ShortInfoJSONTests: XCTestCase {
         // program, the union all zeros.
         var raw = [UInt8](repeating: 0, count: 64)
         raw[0] = 7; raw[4] = 3
-        XCTAssertEqual(LinkDetails(type: 7, raw: raw, length: 16, name: ""), .perfEvent(.notReported))
+        var info = bpf_link_info()
+        withUnsafeMutableBytes(of: &info) { $0.copyBytes(from: raw.prefix($0.count)) }
+        XCTAssertEqual(LinkDetails(KernelInfo(value: info, length: 16), name: ""), .perfEvent(.notReported))
     }
 }
