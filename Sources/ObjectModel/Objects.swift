@@ -13,22 +13,6 @@ public protocol ReferencedEntry: Sendable {
     var pids: [Holder] { get set }
 }
 
-/// A loaded program, with where it is pinned and who holds it.
-public struct ProgramEntry: ReferencedEntry {
-    public static let space = BPFObjectKind.program
-    public var info: ProgramInfo
-    /// The name as bpftool shows it: the kernel keeps 15 bytes; a name that
-    /// long is completed from the program's BTF (its main function's name).
-    public var fullName: String
-    public var pinned: [[UInt8]] = []
-    public var pids: [Holder] = []
-    /// `bpf_metadata_*` variables (ProgramMetadata), as bpftool shows them.
-    public var metadata: [(String, BTFValue)] = []
-
-    public var id: UInt32 { info.id }
-    public var jited: Bool { info.bytesJited > 0 }
-}
-
 /// A map, with where it is pinned and who holds it.
 public struct MapEntry: ReferencedEntry {
     public static let space = BPFObjectKind.map

@@ -28,17 +28,9 @@ enum ProgsCommand {
         try ObjectCommands.list(args, Objects.programs, header: header, cells: cells, json: ObjectJSON.program)
     }
 
-    static let header = ["ID", "TYPE", "NAME", "TAG", "LOADED_AT", "XLATED", "JITED", "MEMLOCK", "MAPS", "PIDS", "PINNED"]
+    static var header: [String] { ProgramEntry.presentation.header(.cli) }
 
-    static func cells(_ p: ProgramEntry) -> [String] {
-        let info = p.info
-        return ["\(info.id)", info.typeName, text(p.fullName), info.tag,
-                info.loadTime == 0 ? "-" : ObjectCommands.localTime(unixTime(fromBootNanoseconds: info.loadTime)),
-                "\(info.bytesXlated)", p.jited ? "\(info.bytesJited)" : "-",
-                info.bytesMemlock.map { "\($0)" } ?? "-",
-                info.mapIDs.isEmpty ? "-" : info.mapIDs.map(String.init).joined(separator: ","),
-                ObjectCommands.pidsCell(p.pids), ObjectCommands.pinnedCell(p.pinned)]
-    }
+    static func cells(_ p: ProgramEntry) -> [String] { ProgramEntry.presentation.cells(p, .cli) }
 }
 
 enum LinksCommand {
@@ -105,31 +97,7 @@ enum ProgCommand {
     }
 
     /// The "key  value" lines of `prog ID`.
-    static func pairs(_ entry: ProgramEntry) -> [(String, String)] {
-        let info = entry.info
-        var pairs: [(String, String)] = [
-            ("id", "\(info.id)"), ("type", info.typeName), ("name", text(entry.fullName)), ("tag", info.tag),
-            ("gpl_compatible", info.gplCompatible ? "yes" : "no"),
-        ]
-        if info.runTimeNs != 0 {
-            pairs += [("run_time_ns", "\(info.runTimeNs)"), ("run_cnt", "\(info.runCount)")]
-        }
-        if let misses = info.recursionMisses, misses != 0 { pairs.append(("recursion_misses", "\(misses)")) }
-        if info.loadTime != 0 {
-            let unix = unixTime(fromBootNanoseconds: info.loadTime)
-            pairs += [("loaded_at", "\(ObjectCommands.localTime(unix)) (\(unix))"), ("uid", "\(info.uid)")]
-        }
-        pairs += [("bytes_xlated", "\(info.bytesXlated)"), ("jited", entry.jited ? "\(info.bytesJited) bytes" : "no")]
-        if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
-        if !info.mapIDs.isEmpty { pairs.append(("map_ids", info.mapIDs.map(String.init).joined(separator: ","))) }
-        if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
-        // Absent before 5.16: left out, as bpftool does.
-        if let verified = info.verifiedInstructions { pairs.append(("verified_insns", "\(verified)")) }
-        pairs += entry.metadata.map {
-            ("metadata." + Escape.terminal(Array($0.0.utf8)), Escape.terminalJSON(BTFFormatter.json($0.1)))
-        }
-        return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
-    }
+    static func pairs(_ entry: ProgramEntry) -> [(String, String)] { ProgramEntry.presentation.fields(entry, .cli) }
 }
 
 extension OptionKey where Self == Flag {

@@ -15,57 +15,89 @@ import Iterators
 /// running kernel did not return (an older kernel's shorter info struct) is
 /// left out, as bpftool leaves out what it does not have.
 enum ObjectJSON {
-    // MARK: - Programs
+    // MARK: - Any presentable object
 
-    static func program(_ p: ProgramEntry, _ out: Output) {
-        let info = p.info
-        out.append("{\"id\":"); out.append(info.id)
-        out.append(",\"type\":"); string(info.typeName, out)
-        out.append(",\"name\":"); string(p.fullName, out)
-        out.append(",\"tag\":"); string(info.tag, out)
-        out.append(",\"gpl_compatible\":"); bool(info.gplCompatible, out)
-        if info.runTimeNs != 0 {
-            // Only when kernel.bpf_stats_enabled was on, as bpftool.
-            out.append(",\"run_time_ns\":"); out.append(info.runTimeNs)
-            out.append(",\"run_cnt\":"); out.append(info.runCount)
+    /// `entry` as one JSON object: its presentation's fields in order,
+    /// those without a value left out.
+    static func object<Entry: Presentable>(_ entry: Entry, _ out: Output) {
+        out.append(byte: UInt8(ascii: "{"))
+        var first = true
+        for field in Entry.presentation.json {
+            guard let value = field.value(entry) else { continue }
+            if case .fields(let fields) = value {
+                for (name, value) in fields {
+                    guard let value else { continue }
+                    key(name, first: &first, out)
+                    self.value(value, out)
+                }
+                continue
+            }
+            key(field.key, first: &first, out)
+            self.value(value, out)
         }
-        if let misses = info.recursionMisses, misses != 0 {
-            out.append(",\"recursion_misses\":"); out.append(misses)
-        }
-        if info.loadTime != 0 {
-            out.append(",\"loaded_at\":"); out.append(unixTime(fromBootNanoseconds: info.loadTime))
-            out.append(",\"uid\":"); out.append(info.uid)
-        }
-        out.append(",\"bytes_xlated\":"); out.append(info.bytesXlated)
-        out.append(",\"jited\":"); bool(p.jited, out)
-        if p.jited {
-            out.append(",\"bytes_jited\":"); out.append(info.bytesJited)
-        }
-        if let memlock = info.bytesMemlock {
-            out.append(",\"bytes_memlock\":"); out.append(memlock)
-        }
-        if !info.mapIDs.isEmpty {
-            out.append(",\"map_ids\":[")
-            for (i, id) in info.mapIDs.enumerated() {
+        out.append(byte: UInt8(ascii: "}"))
+    }
+
+    static func program(_ p: ProgramEntry, _ out: Output) { object(p, out) }
+
+    /// `"key":`, after a comma unless it is the object's first.
+    @inline(__always)
+    static func key(_ key: StaticString, first: inout Bool, _ out: Output) {
+        if first { first = false } else { out.append(byte: 0x2c) }
+        out.append(byte: 0x22); out.append(key); out.append(byte: 0x22); out.append(byte: 0x3a)
+    }
+
+    static func value(_ value: JSONValue, _ out: Output) {
+        switch value {
+        case .string(let text): string(text, out)
+        case .bytes(let bytes): Escape.appendJSONString(bytes, to: out)
+        case .unsigned(let number): out.append(number)
+        case .signed(let number): out.append(number)
+        case .bool(let flag): bool(flag, out)
+        case .ids(let ids):
+            out.append(byte: UInt8(ascii: "["))
+            for (i, id) in ids.enumerated() {
                 if i > 0 { out.append(byte: 0x2c) }
                 out.append(id)
             }
-            out.append("]")
-        }
-        if info.btfID != 0 {
-            out.append(",\"btf_id\":"); out.append(info.btfID)
-        }
-        optional("verified_insns", info.verifiedInstructions.map(UInt64.init), out)
-        references(p.pinned, p.pids, out)
-        if !p.metadata.isEmpty {
-            out.append(",\"metadata\":{")
-            for (i, (name, value)) in p.metadata.enumerated() {
+            out.append(byte: UInt8(ascii: "]"))
+        case .byteStrings(let strings):
+            out.append(byte: UInt8(ascii: "["))
+            for (i, bytes) in strings.enumerated() {
                 if i > 0 { out.append(byte: 0x2c) }
-                string(name, out); out.append(byte: 0x3a); out.write(BTFFormatter.json(value))
+                Escape.appendJSONString(bytes, to: out)
             }
-            out.append("}")
+            out.append(byte: UInt8(ascii: "]"))
+        case .holders(let holders):
+            out.append(byte: UInt8(ascii: "["))
+            for (i, holder) in holders.enumerated() {
+                if i > 0 { out.append(byte: 0x2c) }
+                out.append("{\"pid\":"); out.append(holder.pid)
+                out.append(",\"comm\":"); Escape.appendJSONString(holder.comm, to: out)
+                out.append(byte: UInt8(ascii: "}"))
+            }
+            out.append(byte: UInt8(ascii: "]"))
+        case .json(let text): out.write(text)
+        case .array(let values):
+            out.append(byte: UInt8(ascii: "["))
+            for (i, element) in values.enumerated() {
+                if i > 0 { out.append(byte: 0x2c) }
+                self.value(element, out)
+            }
+            out.append(byte: UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(byte: UInt8(ascii: "{"))
+            var first = true
+            for (name, element) in fields {
+                guard let element else { continue }
+                if first { first = false } else { out.append(byte: 0x2c) }
+                string(name, out); out.append(byte: 0x3a)
+                self.value(element, out)
+            }
+            out.append(byte: UInt8(ascii: "}"))
+        case .fields:
+            break  // written by `fields`, into the enclosing object
         }
-        out.append("}")
     }
 
     // MARK: - Maps
