@@ -46,12 +46,9 @@ enum LinksCommand {
         try ObjectCommands.list(args, Objects.links, header: header, cells: cells, json: ObjectJSON.link)
     }
 
-    static let header = ["ID", "TYPE", "PROG", "ATTACHED", "PIDS", "PINNED"]
+    static var header: [String] { LinkEntry.presentation.header(.cli) }
 
-    static func cells(_ l: LinkEntry) -> [String] {
-        ["\(l.info.id)", l.info.typeName, "\(l.info.programID)", text(LinkSummary.text(l.info.details)),
-         ObjectCommands.pidsCell(l.pids), ObjectCommands.pinnedCell(l.pinned)]
-    }
+    static func cells(_ l: LinkEntry) -> [String] { LinkEntry.presentation.cells(l, .cli) }
 }
 
 /// The rows of `bpfnav maps` (MapsCommand runs it).
@@ -60,15 +57,9 @@ enum MapList {
         try ObjectCommands.list(args, Objects.maps, header: header, cells: cells, json: ObjectJSON.map)
     }
 
-    static let header = ["ID", "TYPE", "NAME", "FLAGS", "KEY", "VALUE", "MAX_ENTRIES", "MEMLOCK", "FROZEN", "PIDS", "PINNED"]
+    static var header: [String] { MapEntry.presentation.header(.cli) }
 
-    static func cells(_ m: MapEntry) -> [String] {
-        let info = m.info
-        return ["\(info.id)", info.typeName, text(info.name), "0x" + String(info.flags, radix: 16),
-                "\(info.keySize)", "\(info.valueSize)", "\(info.maxEntries)",
-                info.bytesMemlock.map { "\($0)" } ?? "-", info.frozen ? "yes" : "no",
-                ObjectCommands.pidsCell(m.pids), ObjectCommands.pinnedCell(m.pinned)]
-    }
+    static func cells(_ m: MapEntry) -> [String] { MapEntry.presentation.cells(m, .cli) }
 }
 
 enum ProgCommand {
@@ -175,20 +166,7 @@ enum MapCommand {
     }
 
     /// The "key  value" lines of `map ID`.
-    static func pairs(_ entry: MapEntry) -> [(String, String)] {
-        let info = entry.info
-        var pairs: [(String, String)] = [
-            ("id", "\(info.id)"), ("type", info.typeName), ("name", text(info.name)),
-            ("flags", "0x" + String(info.flags, radix: 16)), ("bytes_key", "\(info.keySize)"),
-            ("bytes_value", "\(info.valueSize)"), ("max_entries", "\(info.maxEntries)"),
-        ]
-        if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
-        if let owner = entry.ownerProgramType { pairs.append(("owner_prog_type", ProgramType.name(owner))) }
-        if let jited = entry.ownerJited { pairs.append(("owner_jited", jited ? "yes" : "no")) }
-        pairs.append(("frozen", info.frozen ? "yes" : "no"))
-        if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
-        return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
-    }
+    static func pairs(_ entry: MapEntry) -> [(String, String)] { MapEntry.presentation.fields(entry, .cli) }
 }
 
 enum LinkCommand {
@@ -210,34 +188,7 @@ enum LinkCommand {
     }
 
     /// The "key  value" lines of `link ID`.
-    static func pairs(_ entry: LinkEntry) -> [(String, String)] {
-        var pairs: [(String, String)] = [
-            ("id", "\(entry.info.id)"), ("type", entry.info.typeName), ("prog_id", "\(entry.info.programID)"),
-        ]
-        if let type = entry.programType { pairs.append(("prog_type", ProgramType.name(type))) }
-        pairs += LinkSummary.pairs(entry.info.details).map { ($0.0, text($0.1)) }
-        if let format = entry.tracepointFormat {
-            pairs.append(("format", "\(text(format.group)):\(text(format.name))" + (format.id.map { " id \($0)" } ?? "")))
-            for field in format.fields {
-                let offset = "offset \(field.offset)", size = "size \(field.size)"
-                pairs.append(("", offset.padded(10) + size.padded(8) + (field.isSigned ? "signed    " : "unsigned  ")
-                    + text(field.declaration)))
-            }
-        }
-        return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
-    }
-}
-
-fileprivate extension String {
-    /// Left-aligned in `width` columns, at least one space after.
-    func padded(_ width: Int) -> String {
-        self + String(repeating: " ", count: Swift.max(1, width - count))
-    }
-}
-
-/// A string of the kernel's (or a user's) escaped for the terminal.
-private func text(_ string: String) -> String {
-    Escape.terminal(Array(string.utf8))
+    static func pairs(_ entry: LinkEntry) -> [(String, String)] { LinkEntry.presentation.fields(entry, .cli) }
 }
 
 enum ObjectCommands {
@@ -342,31 +293,4 @@ enum ObjectCommands {
         }
         return result
     }
-
-    /// pinned and pids as detail lines: one line per path and per process.
-    static func referencePairs(_ pinned: [[UInt8]], _ pids: [Holder]) -> [(String, String)] {
-        var pairs: [(String, String)] = []
-        if pinned.isEmpty { pairs.append(("pinned", "-")) }
-        for (i, path) in pinned.enumerated() { pairs.append((i == 0 ? "pinned" : "", Escape.terminal(path))) }
-        if pids.isEmpty { pairs.append(("pids", "-")) }
-        for (i, holder) in pids.enumerated() {
-            pairs.append((i == 0 ? "pids" : "", "\(holder.pid) \(Escape.terminal(holder.comm))"))
-        }
-        return pairs
-    }
-
-    /// "comm(pid),comm(pid)" as bpftool's plain output shows holders.
-    static func pidsCell(_ pids: [Holder]) -> String {
-        pids.isEmpty ? "-" : pids.map { "\(Escape.terminal($0.comm))(\($0.pid))" }.joined(separator: ",")
-    }
-
-    static func pinnedCell(_ pinned: [[UInt8]]) -> String {
-        pinned.isEmpty ? "-" : pinned.map(Escape.terminal).joined(separator: ",")
-    }
-
-    /// Local time as bpftool prints `loaded_at`: 2024-05-01T12:34:56+0200.
-    static func localTime(_ unix: Int64) -> String {
-        BrowserFormat.localTime(unix, format: "%Y-%m-%dT%H:%M:%S%z")
-    }
 }
-

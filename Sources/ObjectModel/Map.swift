@@ -1,0 +1,59 @@
+import BPFKit
+
+/// A map, with where it is pinned and who holds it.
+public struct MapEntry: ReferencedEntry {
+    public static let space = BPFObjectKind.map
+    public var info: MapInfo
+    /// prog_array maps: the program type the array is bound to (fdinfo).
+    public var ownerProgramType: UInt32?
+    public var ownerJited: Bool?
+    public var pinned: [[UInt8]] = []
+    public var pids: [Holder] = []
+
+    public var id: UInt32 { info.id }
+}
+
+extension MapEntry: Presentable {
+    public static let presentation = Presentation<MapEntry>(
+        columns: [
+            PresentedColumn("ID", on: .cli) { "\($0.id)" },
+            PresentedColumn("TYPE", on: .cli) { $0.info.typeName },
+            PresentedColumn("NAME", on: .cli) { terminalText($0.info.name) },
+            PresentedColumn("FLAGS", on: .cli) { "0x" + String($0.info.flags, radix: 16) },
+            PresentedColumn("KEY", on: .cli) { "\($0.info.keySize)" },
+            PresentedColumn("VALUE", on: .cli) { "\($0.info.valueSize)" },
+            PresentedColumn("MAX_ENTRIES", on: .cli) { "\($0.info.maxEntries)" },
+            PresentedColumn("MEMLOCK", on: .cli) { $0.info.bytesMemlock.map { "\($0)" } ?? "-" },
+            PresentedColumn("FROZEN", on: .cli) { $0.info.frozen ? "yes" : "no" },
+        ] + ReferenceFields.columns(),
+        details: [
+            DetailField("id", on: .cli) { "\($0.id)" },
+            DetailField("type", on: .cli) { $0.info.typeName },
+            DetailField("name", on: .cli) { terminalText($0.info.name) },
+            DetailField("flags", on: .cli) { "0x" + String($0.info.flags, radix: 16) },
+            DetailField("bytes_key", on: .cli) { "\($0.info.keySize)" },
+            DetailField("bytes_value", on: .cli) { "\($0.info.valueSize)" },
+            DetailField("max_entries", on: .cli) { "\($0.info.maxEntries)" },
+            DetailField("bytes_memlock", on: .cli) { $0.info.bytesMemlock.map { "\($0)" } },
+            DetailField("owner_prog_type", on: .cli) { $0.ownerProgramType.map(ProgramType.name) },
+            DetailField("owner_jited", on: .cli) { $0.ownerJited.map { $0 ? "yes" : "no" } },
+            DetailField("frozen", on: .cli) { $0.info.frozen ? "yes" : "no" },
+            DetailField("btf_id", on: .cli) { $0.info.btfID != 0 ? "\($0.info.btfID)" : nil },
+        ] + ReferenceFields.details(),
+        json: [
+            JSONField("id") { .unsigned(UInt64($0.id)) },
+            JSONField("type") { .string($0.info.typeName) },
+            JSONField("name") { .string($0.info.name) },
+            JSONField("flags") { .unsigned(UInt64($0.info.flags)) },
+            JSONField("bytes_key") { .unsigned(UInt64($0.info.keySize)) },
+            JSONField("bytes_value") { .unsigned(UInt64($0.info.valueSize)) },
+            JSONField("max_entries") { .unsigned(UInt64($0.info.maxEntries)) },
+            JSONField("bytes_memlock") { $0.info.bytesMemlock.map(JSONValue.unsigned) },
+            JSONField("owner_prog_type") { $0.ownerProgramType.map { .string(ProgramType.name($0)) } },
+            JSONField("owner_jited") { $0.ownerJited.map(JSONValue.bool) },
+            // bpftool prints frozen as a number.
+            JSONField("frozen") { .unsigned($0.info.frozen ? 1 : 0) },
+            JSONField("btf_id") { $0.info.btfID != 0 ? .unsigned(UInt64($0.info.btfID)) : nil },
+        ] + ReferenceFields.json()
+    )
+}
