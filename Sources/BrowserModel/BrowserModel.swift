@@ -59,60 +59,6 @@ extension BrowserTarget: CustomStringConvertible {
     }
 }
 
-public struct BrowserProgram: Sendable, Equatable {
-    public var id: UInt32
-    public var type: String
-    /// The full name (completed from BTF when the kernel cut it).
-    public var name: String
-    public var tag: String
-    public var gplCompatible: Bool
-    /// Unix seconds of the load; nil when the kernel does not say.
-    public var loadedAt: Int64?
-    public var uid: UInt32
-    public var bytesXlated: UInt32
-    public var bytesJited: UInt32
-    public var bytesMemlock: UInt64?
-    public var mapIDs: [UInt32]
-    public var btfID: UInt32
-    /// nil when the kernel does not say (before 5.16).
-    public var verifiedInstructions: UInt32?
-    /// Cumulative, counted only while run stats are enabled (by anyone).
-    public var runTimeNs: UInt64
-    public var runCount: UInt64
-    /// From sampling between two refreshes while bpfnav's run stats are on.
-    public var eventsPerSecond: Double?
-    public var cpuPercent: Double?
-    public var pinned: [[UInt8]]
-    public var pids: [Holder]
-    /// `bpf_metadata_*` variables: name and value (JSON text).
-    public var metadata: [BrowserField]
-
-    public init(id: UInt32, type: String = "", name: String = "", tag: String = "", gplCompatible: Bool = false,
-                loadedAt: Int64? = nil, uid: UInt32 = 0, bytesXlated: UInt32 = 0, bytesJited: UInt32 = 0,
-                bytesMemlock: UInt64? = nil, mapIDs: [UInt32] = [], btfID: UInt32 = 0,
-                verifiedInstructions: UInt32? = nil, runTimeNs: UInt64 = 0, runCount: UInt64 = 0,
-                eventsPerSecond: Double? = nil, cpuPercent: Double? = nil,
-                pinned: [[UInt8]] = [], pids: [Holder] = [], metadata: [BrowserField] = []) {
-        self.id = id; self.type = type; self.name = name; self.tag = tag; self.gplCompatible = gplCompatible
-        self.loadedAt = loadedAt; self.uid = uid; self.bytesXlated = bytesXlated; self.bytesJited = bytesJited
-        self.bytesMemlock = bytesMemlock; self.mapIDs = mapIDs; self.btfID = btfID
-        self.verifiedInstructions = verifiedInstructions; self.runTimeNs = runTimeNs; self.runCount = runCount
-        self.eventsPerSecond = eventsPerSecond; self.cpuPercent = cpuPercent
-        self.pinned = pinned; self.pids = pids; self.metadata = metadata
-    }
-}
-
-/// A named value shown as a field (a program's metadata).
-public struct BrowserField: Sendable, Equatable {
-    public var name: String
-    public var value: String
-
-    public init(_ name: String, _ value: String) {
-        self.name = name
-        self.value = value
-    }
-}
-
 public struct BrowserMap: Sendable, Equatable {
     public var id: UInt32
     public var type: String
@@ -232,7 +178,7 @@ public struct BrowserTask: Sendable, Equatable {
 public struct BrowserSnapshot: Sendable {
     /// `uname -r`.
     public var kernelRelease: String
-    public var programs: [BrowserProgram]
+    public var programs: [ProgramEntry]
     public var maps: [BrowserMap]
     public var links: [BrowserLink]
     public var pins: [BrowserPin]
@@ -244,7 +190,7 @@ public struct BrowserSnapshot: Sendable {
     /// Whether bpfnav's run statistics were on while this was collected.
     public var runStats: Bool
 
-    public init(kernelRelease: String = "", programs: [BrowserProgram] = [], maps: [BrowserMap] = [],
+    public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [BrowserMap] = [],
                 links: [BrowserLink] = [], pins: [BrowserPin] = [], tasks: [BrowserTask] = [],
                 errors: [BrowserSection: String] = [:], notices: [String] = [], runStats: Bool = false) {
         self.kernelRelease = kernelRelease; self.programs = programs; self.maps = maps; self.links = links
@@ -261,7 +207,7 @@ public struct BrowserSnapshot: Sendable {
         }
     }
 
-    public func program(_ id: UInt32) -> BrowserProgram? { programs.first { $0.id == id } }
+    public func program(_ id: UInt32) -> ProgramEntry? { programs.first { $0.id == id } }
     public func map(_ id: UInt32) -> BrowserMap? { maps.first { $0.id == id } }
     public func link(_ id: UInt32) -> BrowserLink? { links.first { $0.id == id } }
     public func pin(_ path: [UInt8]) -> BrowserPin? { pins.first { $0.path == path } }

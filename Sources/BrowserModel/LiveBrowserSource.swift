@@ -105,12 +105,11 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         } catch {
             return .failure("Program \(id)", Self.message(error))
         }
-        var program = Self.program(entry, rates: [:])
+        var program = entry
         if let listed = snapshot.program(id) {
             program.pinned = listed.pinned
             program.pids = listed.pids
-            program.eventsPerSecond = listed.eventsPerSecond
-            program.cpuPercent = listed.cpuPercent
+            program.rate = listed.rate
         }
         var document = BrowserDocuments.program(program, in: snapshot)
         do {
@@ -272,7 +271,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         let safe = { (s: String) in Escape.terminal(Array(s.utf8)) }
         switch file.bpfObject.map({ ($0.kind, $0.id) }) {
         case (.program, let id)?:
-            let name = snapshot.program(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""
+            let name = snapshot.program(id).map { "  \(safe($0.info.typeName))  \(safe($0.fullName))" } ?? ""
             return .text("fd \(file.fd)  program \(id)\(name)", target: .program(id))
         case (.map, let id)?:
             let name = snapshot.map(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""

@@ -23,6 +23,8 @@ public struct Surfaces: OptionSet, Sendable {
     /// The terminal browser's lists and documents.
     public static let browser = Surfaces(rawValue: 2)
     public static let both: Surfaces = [.cli, .browser]
+    /// With `.browser`: only while bpfnav's run statistics are on.
+    public static let runStats = Surfaces(rawValue: 4)
 }
 
 public struct Presentation<Entry>: Sendable {
@@ -49,6 +51,12 @@ public struct Presentation<Entry>: Sendable {
         return cells
     }
 
+    /// The columns of the browser's list (the run statistics' only while
+    /// they are on).
+    public func browserColumns(runStats: Bool) -> [PresentedColumn<Entry>] {
+        columns.filter { $0.surfaces.contains(.browser) && (runStats || !$0.surfaces.contains(.runStats)) }
+    }
+
     /// The "label  value" lines of `surface`'s detail view, in order.
     public func fields(_ entry: Entry, _ surface: Surfaces) -> [(String, String)] {
         var fields: [(String, String)] = []
@@ -57,17 +65,53 @@ public struct Presentation<Entry>: Sendable {
     }
 }
 
-/// A column of a list: its title and its cell (terminal-safe text).
+/// A column of a list: its title and its cell (terminal-safe text); in
+/// the browser also its layout and what it sorts by.
 public struct PresentedColumn<Entry>: Sendable {
     public var header: String
     public var surfaces: Surfaces
     public var cell: @Sendable (Entry) -> String
+    /// The browser's layout of the column.
+    public var layout: ColumnLayout
+    /// What sorting by the column compares (the browser).
+    public var sort: (@Sendable (Entry) -> SortValue)?
 
-    public init(_ header: String, on surfaces: Surfaces = .both, _ cell: @escaping @Sendable (Entry) -> String) {
+    public init(_ header: String, on surfaces: Surfaces = .both, _ layout: ColumnLayout = ColumnLayout(),
+                sort: (@Sendable (Entry) -> SortValue)? = nil, _ cell: @escaping @Sendable (Entry) -> String) {
         self.header = header
         self.surfaces = surfaces
+        self.layout = layout
+        self.sort = sort
         self.cell = cell
     }
+}
+
+/// How the browser lays a column out.
+public struct ColumnLayout: Sendable {
+    /// Minimum width in cells.
+    public var width: Int
+    public var alignRight: Bool
+    /// Takes the width left over.
+    public var flex: Bool
+    /// Narrow terminals drop the columns with the highest numbers first.
+    public var priority: Int
+    /// Sorting by this column starts with the largest value (memory, CPU).
+    public var descendingFirst: Bool
+
+    public init(width: Int = 0, right: Bool = false, flex: Bool = false, priority: Int = 0,
+                descendingFirst: Bool = false) {
+        self.width = width
+        self.alignRight = right
+        self.flex = flex
+        self.priority = priority
+        self.descendingFirst = descendingFirst
+    }
+}
+
+/// What the browser sorts a column by.
+public enum SortValue: Sendable {
+    case number(Double)
+    case text(String)
 }
 
 /// A field of the detail view: label and value, terminal-safe; left out

@@ -1,3 +1,4 @@
+import BPFKit
 import BrowserModel
 import ObjectModel
 import XCTest
@@ -159,16 +160,19 @@ final class Harness {
 // MARK: - Data
 
 func program(_ id: UInt32, _ name: String, type: String = "tracing", maps: [UInt32] = [],
-             pids: [Holder] = []) -> BrowserProgram {
-    BrowserProgram(id: id, type: type, name: name, tag: "00112233445566\(id % 10)\(id % 10)", gplCompatible: true,
-                   loadedAt: nil, mapIDs: maps, pids: pids)
+             pids: [Holder] = []) -> ProgramEntry {
+    let types: [String: UInt32] = ["kprobe": 2, "tracepoint": 5, "xdp": 6, "tracing": 26]
+    guard let number = types[type] else { fatalError("no program type number for '\(type)' in the test table") }
+    return ProgramEntry(info: ProgramInfo(id: id, type: number, name: name, tag: "00112233445566\(id % 10)\(id % 10)",
+                                          gplCompatible: true, loadTime: 0, mapIDs: maps),
+                        pids: pids)
 }
 
 func map(_ id: UInt32, _ name: String, type: String = "hash", memory: UInt64 = 4096, entries: UInt32 = 1024) -> BrowserMap {
     BrowserMap(id: id, type: type, name: name, keySize: 4, valueSize: 8, maxEntries: entries, bytesMemlock: memory)
 }
 
-func snapshot(programs: [BrowserProgram] = [], maps: [BrowserMap] = [], links: [BrowserLink] = [],
+func snapshot(programs: [ProgramEntry] = [], maps: [BrowserMap] = [], links: [BrowserLink] = [],
               pins: [BrowserPin] = [], tasks: [BrowserTask] = []) -> BrowserSnapshot {
     BrowserSnapshot(kernelRelease: "6.18.0-test", programs: programs, maps: maps, links: links, pins: pins, tasks: tasks)
 }

@@ -24,7 +24,7 @@ final class ViewsTests: XCTestCase {
     /// whatever the program's author put in .rodata.
     func testProgramMetadata() {
         var p = program(10, "counter")
-        p.metadata = [BrowserField("owner", "\"team\u{1b}[2J\""), BrowserField("level", "3")]
+        p.metadata = [("owner", .string("team\u{1b}[2J")), ("level", .uint(3))]
         let h = Harness(snapshot(programs: [p]), rows: 30)
         XCTAssertTrue(h.screen.contains("Metadata"), h.text)
         XCTAssertTrue(h.screen.contains("level") && h.screen.contains("3"), h.text)
