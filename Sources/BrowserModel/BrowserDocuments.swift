@@ -53,7 +53,7 @@ public enum BrowserDocuments {
         if p.info.mapIDs.isEmpty { lines.append(.text("none")) }
         for id in p.info.mapIDs {
             if let map = snapshot.map(id) {
-                lines.append(.text("map \(id)  \(safe(map.type))  \(safe(map.name))", target: .map(id)))
+                lines.append(.text("map \(id)  \(safe(map.info.typeName))  \(safe(map.info.name))", target: .map(id)))
             } else {
                 lines.append(.text("map \(id)", target: .map(id)))
             }
@@ -64,18 +64,8 @@ public enum BrowserDocuments {
 
     // MARK: Maps
 
-    public static func map(_ m: BrowserMap, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [
-            .field("id", "\(m.id)"), .field("type", safe(m.type)), .field("name", safe(m.name)),
-            .field("flags", BrowserFormat.hexNumber(UInt64(m.flags))),
-            .field("key", "\(m.keySize) bytes"), .field("value", "\(m.valueSize) bytes"),
-            .field("max_entries", "\(m.maxEntries)"),
-        ]
-        if let memlock = m.bytesMemlock {
-            lines.append(.field("memory", "\(BrowserFormat.bytes(memlock)) (\(memlock) bytes)"))
-        }
-        lines.append(.field("frozen", m.frozen ? "yes" : "no"))
-        if m.btfID != 0 { lines.append(.field("btf_id", "\(m.btfID)")) }
+    public static func map(_ m: MapEntry, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines = fields(m)
         let users = snapshot.programs.filter { $0.info.mapIDs.contains(m.id) }
         lines.append(.heading("Used by programs (\(users.count))"))
         if users.isEmpty { lines.append(.text("none listed")) }
@@ -83,7 +73,7 @@ public enum BrowserDocuments {
             lines.append(.text("program \(p.id)  \(safe(p.info.typeName))  \(safe(p.fullName))", target: .program(p.id)))
         }
         lines += references(m.pinned, m.pids)
-        return BrowserDocument(title: "Map \(m.id) \(safe(m.name))", lines: lines, mapID: m.id)
+        return BrowserDocument(title: "Map \(m.id) \(safe(m.info.name))", lines: lines, mapID: m.id)
     }
 
     // MARK: Links
@@ -162,7 +152,7 @@ public enum BrowserDocuments {
             lines.append(.text("program \(p.id)  \(safe(p.info.typeName))  \(safe(p.fullName))", target: .program(p.id)))
         }
         for m in snapshot.maps where m.pids.contains(where: { $0.pid == pid }) {
-            lines.append(.text("map \(m.id)  \(safe(m.type))  \(safe(m.name))", target: .map(m.id)))
+            lines.append(.text("map \(m.id)  \(safe(m.info.typeName))  \(safe(m.info.name))", target: .map(m.id)))
         }
         for l in snapshot.links where l.pids.contains(where: { $0.pid == pid }) {
             lines.append(.text("link \(l.id)  \(safe(l.type))  \(safe(l.target))", target: .link(l.id)))

@@ -59,30 +59,6 @@ extension BrowserTarget: CustomStringConvertible {
     }
 }
 
-public struct BrowserMap: Sendable, Equatable {
-    public var id: UInt32
-    public var type: String
-    public var name: String
-    public var keySize: UInt32
-    public var valueSize: UInt32
-    public var maxEntries: UInt32
-    public var flags: UInt32
-    /// Memory the map charges (fdinfo memlock); nil when the kernel does not say.
-    public var bytesMemlock: UInt64?
-    public var frozen: Bool
-    public var btfID: UInt32
-    public var pinned: [[UInt8]]
-    public var pids: [Holder]
-
-    public init(id: UInt32, type: String = "", name: String = "", keySize: UInt32 = 0, valueSize: UInt32 = 0,
-                maxEntries: UInt32 = 0, flags: UInt32 = 0, bytesMemlock: UInt64? = nil, frozen: Bool = false,
-                btfID: UInt32 = 0, pinned: [[UInt8]] = [], pids: [Holder] = []) {
-        self.id = id; self.type = type; self.name = name; self.keySize = keySize; self.valueSize = valueSize
-        self.maxEntries = maxEntries; self.flags = flags; self.bytesMemlock = bytesMemlock; self.frozen = frozen
-        self.btfID = btfID; self.pinned = pinned; self.pids = pids
-    }
-}
-
 public struct BrowserLink: Sendable, Equatable {
     public var id: UInt32
     public var type: String
@@ -179,7 +155,7 @@ public struct BrowserSnapshot: Sendable {
     /// `uname -r`.
     public var kernelRelease: String
     public var programs: [ProgramEntry]
-    public var maps: [BrowserMap]
+    public var maps: [MapEntry]
     public var links: [BrowserLink]
     public var pins: [BrowserPin]
     public var tasks: [BrowserTask]
@@ -190,7 +166,7 @@ public struct BrowserSnapshot: Sendable {
     /// Whether bpfnav's run statistics were on while this was collected.
     public var runStats: Bool
 
-    public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [BrowserMap] = [],
+    public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [MapEntry] = [],
                 links: [BrowserLink] = [], pins: [BrowserPin] = [], tasks: [BrowserTask] = [],
                 errors: [BrowserSection: String] = [:], notices: [String] = [], runStats: Bool = false) {
         self.kernelRelease = kernelRelease; self.programs = programs; self.maps = maps; self.links = links
@@ -208,7 +184,7 @@ public struct BrowserSnapshot: Sendable {
     }
 
     public func program(_ id: UInt32) -> ProgramEntry? { programs.first { $0.id == id } }
-    public func map(_ id: UInt32) -> BrowserMap? { maps.first { $0.id == id } }
+    public func map(_ id: UInt32) -> MapEntry? { maps.first { $0.id == id } }
     public func link(_ id: UInt32) -> BrowserLink? { links.first { $0.id == id } }
     public func pin(_ path: [UInt8]) -> BrowserPin? { pins.first { $0.path == path } }
     public func task(_ pid: UInt32) -> BrowserTask? { tasks.first { $0.pid == pid } }

@@ -13,14 +13,6 @@ extension LiveBrowserSource {
         return entry
     }
 
-    static func map(_ entry: MapEntry) -> BrowserMap {
-        let info = entry.info
-        return BrowserMap(id: info.id, type: info.typeName, name: info.name, keySize: info.keySize,
-                          valueSize: info.valueSize, maxEntries: info.maxEntries, flags: info.flags,
-                          bytesMemlock: info.bytesMemlock, frozen: info.frozen, btfID: info.btfID,
-                          pinned: entry.pinned, pids: entry.pids)
-    }
-
     static func link(_ entry: LinkEntry, programs: [ProgramEntry]) -> BrowserLink {
         let info = entry.info
         var link = BrowserLink(id: info.id, type: info.typeName, programID: info.programID,

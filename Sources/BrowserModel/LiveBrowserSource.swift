@@ -56,7 +56,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             snapshot.errors[.programs] = Self.message(error)
         }
         do {
-            snapshot.maps = try Objects.maps(references: references).map(Self.map)
+            snapshot.maps = try Objects.maps(references: references)
         } catch {
             snapshot.errors[.maps] = Self.message(error)
         }
@@ -133,7 +133,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         } catch {
             return .failure("Map \(id)", Self.message(error))
         }
-        var map = Self.map(entry)
+        var map = entry
         if let listed = snapshot.map(id) {
             map.pinned = listed.pinned
             map.pids = listed.pids
@@ -274,7 +274,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             let name = snapshot.program(id).map { "  \(safe($0.info.typeName))  \(safe($0.fullName))" } ?? ""
             return .text("fd \(file.fd)  program \(id)\(name)", target: .program(id))
         case (.map, let id)?:
-            let name = snapshot.map(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""
+            let name = snapshot.map(id).map { "  \(safe($0.info.typeName))  \(safe($0.info.name))" } ?? ""
             return .text("fd \(file.fd)  map \(id)\(name)", target: .map(id))
         case (.link, let id)?:
             let name = snapshot.link(id).map { "  \(safe($0.type))  \(safe($0.target))" } ?? ""

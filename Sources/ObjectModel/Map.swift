@@ -1,4 +1,5 @@
 import BPFKit
+import Formatting
 
 /// A map, with where it is pinned and who holds it.
 public struct MapEntry: ReferencedEntry {
@@ -11,34 +12,59 @@ public struct MapEntry: ReferencedEntry {
     public var pids: [Holder] = []
 
     public var id: UInt32 { info.id }
+
+    public init(info: MapInfo, ownerProgramType: UInt32? = nil, ownerJited: Bool? = nil, pinned: [[UInt8]] = [],
+                pids: [Holder] = []) {
+        self.info = info
+        self.ownerProgramType = ownerProgramType
+        self.ownerJited = ownerJited
+        self.pinned = pinned
+        self.pids = pids
+    }
 }
 
 extension MapEntry: Presentable {
     public static let presentation = Presentation<MapEntry>(
         columns: [
-            PresentedColumn("ID", on: .cli) { "\($0.id)" },
-            PresentedColumn("TYPE", on: .cli) { $0.info.typeName },
-            PresentedColumn("NAME", on: .cli) { terminalText($0.info.name) },
+            PresentedColumn("ID", ColumnLayout(width: 5, right: true), sort: { .number(Double($0.id)) }) { "\($0.id)" },
+            PresentedColumn("TYPE", ColumnLayout(width: 13, priority: 1), sort: { .text($0.info.typeName) }) {
+                terminalText($0.info.typeName)
+            },
+            PresentedColumn("NAME", ColumnLayout(width: 16, flex: true), sort: { .text($0.info.name) }) {
+                terminalText($0.info.name)
+            },
             PresentedColumn("FLAGS", on: .cli) { "0x" + String($0.info.flags, radix: 16) },
-            PresentedColumn("KEY", on: .cli) { "\($0.info.keySize)" },
-            PresentedColumn("VALUE", on: .cli) { "\($0.info.valueSize)" },
-            PresentedColumn("MAX_ENTRIES", on: .cli) { "\($0.info.maxEntries)" },
+            PresentedColumn("KEY", ColumnLayout(width: 5, right: true, priority: 3, descendingFirst: true),
+                            sort: { .number(Double($0.info.keySize)) }) { "\($0.info.keySize)" },
+            PresentedColumn("VALUE", ColumnLayout(width: 6, right: true, priority: 3, descendingFirst: true),
+                            sort: { .number(Double($0.info.valueSize)) }) { "\($0.info.valueSize)" },
+            PresentedColumn("MAX_ENTRIES", ColumnLayout(width: 11, right: true, priority: 2, descendingFirst: true),
+                            sort: { .number(Double($0.info.maxEntries)) }) { "\($0.info.maxEntries)" },
             PresentedColumn("MEMLOCK", on: .cli) { $0.info.bytesMemlock.map { "\($0)" } ?? "-" },
+            PresentedColumn("MEMORY", on: .browser, ColumnLayout(width: 7, right: true, priority: 1, descendingFirst: true),
+                            sort: { .number(Double($0.info.bytesMemlock ?? 0)) }) {
+                $0.info.bytesMemlock.map(BrowserFormat.bytes) ?? "-"
+            },
             PresentedColumn("FROZEN", on: .cli) { $0.info.frozen ? "yes" : "no" },
         ] + ReferenceFields.columns(),
         details: [
-            DetailField("id", on: .cli) { "\($0.id)" },
-            DetailField("type", on: .cli) { $0.info.typeName },
-            DetailField("name", on: .cli) { terminalText($0.info.name) },
-            DetailField("flags", on: .cli) { "0x" + String($0.info.flags, radix: 16) },
+            DetailField("id") { "\($0.id)" },
+            DetailField("type") { terminalText($0.info.typeName) },
+            DetailField("name") { terminalText($0.info.name) },
+            DetailField("flags") { "0x" + String($0.info.flags, radix: 16) },
             DetailField("bytes_key", on: .cli) { "\($0.info.keySize)" },
+            DetailField("key", on: .browser) { "\($0.info.keySize) bytes" },
             DetailField("bytes_value", on: .cli) { "\($0.info.valueSize)" },
-            DetailField("max_entries", on: .cli) { "\($0.info.maxEntries)" },
+            DetailField("value", on: .browser) { "\($0.info.valueSize) bytes" },
+            DetailField("max_entries") { "\($0.info.maxEntries)" },
             DetailField("bytes_memlock", on: .cli) { $0.info.bytesMemlock.map { "\($0)" } },
+            DetailField("memory", on: .browser) { m in
+                m.info.bytesMemlock.map { "\(BrowserFormat.bytes($0)) (\($0) bytes)" }
+            },
             DetailField("owner_prog_type", on: .cli) { $0.ownerProgramType.map(ProgramType.name) },
             DetailField("owner_jited", on: .cli) { $0.ownerJited.map { $0 ? "yes" : "no" } },
-            DetailField("frozen", on: .cli) { $0.info.frozen ? "yes" : "no" },
-            DetailField("btf_id", on: .cli) { $0.info.btfID != 0 ? "\($0.info.btfID)" : nil },
+            DetailField("frozen") { $0.info.frozen ? "yes" : "no" },
+            DetailField("btf_id") { $0.info.btfID != 0 ? "\($0.info.btfID)" : nil },
         ] + ReferenceFields.details(),
         json: [
             JSONField("id") { .unsigned(UInt64($0.id)) },

@@ -45,24 +45,7 @@ enum Tables {
     }
 
     static func maps(_ snapshot: BrowserSnapshot) -> Table {
-        let columns = [
-            Column(title: "ID", width: 5, align: .right),
-            Column(title: "TYPE", width: 13, priority: 1),
-            Column(title: "NAME", width: 16, flex: true),
-            Column(title: "KEY", width: 5, align: .right, priority: 3, descendingFirst: true),
-            Column(title: "VALUE", width: 6, align: .right, priority: 3, descendingFirst: true),
-            Column(title: "MAX_ENTRIES", width: 11, align: .right, priority: 2, descendingFirst: true),
-            Column(title: "MEMORY", width: 7, align: .right, priority: 1, descendingFirst: true),
-        ]
-        let rows = snapshot.maps.map { m in
-            TableRow(cells: ["\(m.id)", safe(m.type), safe(m.name), "\(m.keySize)", "\(m.valueSize)", "\(m.maxEntries)",
-                             m.bytesMemlock.map(BrowserFormat.bytes) ?? "-"],
-                     keys: [.number(Double(m.id)), .text(m.type), .text(m.name), .number(Double(m.keySize)),
-                            .number(Double(m.valueSize)), .number(Double(m.maxEntries)),
-                            .number(Double(m.bytesMemlock ?? 0))],
-                     target: .map(m.id))
-        }
-        return Table(columns: columns, rows: rows, emptyText: "no BPF maps exist")
+        list(snapshot.maps, runStats: snapshot.runStats, target: { .map($0.id) }, emptyText: "no BPF maps exist")
     }
 
     static func links(_ snapshot: BrowserSnapshot) -> Table {

@@ -168,11 +168,14 @@ func program(_ id: UInt32, _ name: String, type: String = "tracing", maps: [UInt
                         pids: pids)
 }
 
-func map(_ id: UInt32, _ name: String, type: String = "hash", memory: UInt64 = 4096, entries: UInt32 = 1024) -> BrowserMap {
-    BrowserMap(id: id, type: type, name: name, keySize: 4, valueSize: 8, maxEntries: entries, bytesMemlock: memory)
+func map(_ id: UInt32, _ name: String, type: String = "hash", memory: UInt64 = 4096, entries: UInt32 = 1024) -> MapEntry {
+    let types: [String: UInt32] = ["hash": 1, "array": 2, "percpu_array": 6, "ringbuf": 27]
+    guard let number = types[type] else { fatalError("no map type number for '\(type)' in the test table") }
+    return MapEntry(info: MapInfo(id: id, type: number, name: name, keySize: 4, valueSize: 8, maxEntries: entries,
+                                  bytesMemlock: memory))
 }
 
-func snapshot(programs: [ProgramEntry] = [], maps: [BrowserMap] = [], links: [BrowserLink] = [],
+func snapshot(programs: [ProgramEntry] = [], maps: [MapEntry] = [], links: [BrowserLink] = [],
               pins: [BrowserPin] = [], tasks: [BrowserTask] = []) -> BrowserSnapshot {
     BrowserSnapshot(kernelRelease: "6.18.0-test", programs: programs, maps: maps, links: links, pins: pins, tasks: tasks)
 }

@@ -1,4 +1,6 @@
+import BPFKit
 import BrowserModel
+import ObjectModel
 import XCTest
 @testable import TUI
 
@@ -37,7 +39,7 @@ final class ViewsTests: XCTestCase {
     /// id is shown whole in every list, never cut to another number.
     func testLargeIdsAreNeverCut() {
         let h = Harness(snapshot(programs: [program(103_701, "counter"), program(4_294_967_295, "last")],
-                                 maps: [BrowserMap(id: 2_000_000_001, type: "hash", name: "big")]), rows: 30)
+                                 maps: [MapEntry(info: MapInfo(id: 2_000_000_001, type: 1, name: "big"))]), rows: 30)
         XCTAssertTrue(h.screen.contains("103701"), h.text)
         XCTAssertTrue(h.screen.contains("4294967295"), h.text)
         _ = h.press(.char("2"))
