@@ -78,20 +78,25 @@ public enum BrowserDocuments {
 
     // MARK: Links
 
-    public static func link(_ l: BrowserLink, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [.field("id", "\(l.id)"), .field("type", safe(l.type))]
-        let name = l.programName ?? snapshot.program(l.programID)?.fullName
-        lines.append(.field("prog", "\(l.programID)" + (name.map { "  " + safe($0) } ?? ""),
-                            target: .program(l.programID)))
+    public static func link(_ l: LinkEntry, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines = fields(l)
+        let programID = l.info.programID
+        let name = l.programName ?? snapshot.program(programID)?.fullName
+        lines.append(.field("prog", "\(programID)" + (name.map { "  " + safe($0) } ?? ""),
+                            target: .program(programID)))
         lines.append(.heading("Attached to"))
-        if l.details.isEmpty { lines.append(.text(l.target.isEmpty ? "(no details for this link type)" : safe(l.target))) }
-        for (key, value) in l.details {
+        let details = LinkSummary.pairs(l.info.details)
+        if details.isEmpty {
+            let summary = LinkSummary.text(l.info.details)
+            lines.append(.text(summary.isEmpty ? "(no details for this link type)" : safe(summary)))
+        }
+        for (key, value) in details {
             let target: BrowserTarget? = key == "map_id" ? UInt32(value).map(BrowserTarget.map)
                 : key == "pid" || key == "tid" ? UInt32(value).map(BrowserTarget.task) : nil
             lines.append(.field(key, safe(value), target: target))
         }
         lines += references(l.pinned, l.pids)
-        return BrowserDocument(title: "Link \(l.id) \(safe(l.type))", lines: lines)
+        return BrowserDocument(title: "Link \(l.id) \(safe(l.info.typeName))", lines: lines)
     }
 
     // MARK: Pins
@@ -155,7 +160,8 @@ public enum BrowserDocuments {
             lines.append(.text("map \(m.id)  \(safe(m.info.typeName))  \(safe(m.info.name))", target: .map(m.id)))
         }
         for l in snapshot.links where l.pids.contains(where: { $0.pid == pid }) {
-            lines.append(.text("link \(l.id)  \(safe(l.type))  \(safe(l.target))", target: .link(l.id)))
+            lines.append(.text("link \(l.id)  \(safe(l.info.typeName))  \(safe(LinkSummary.text(l.info.details)))",
+                               target: .link(l.id)))
         }
         return lines
     }

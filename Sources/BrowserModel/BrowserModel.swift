@@ -59,42 +59,6 @@ extension BrowserTarget: CustomStringConvertible {
     }
 }
 
-public struct BrowserLink: Sendable, Equatable {
-    public var id: UInt32
-    public var type: String
-    public var programID: UInt32
-    /// The linked program's name, when it could be read.
-    public var programName: String?
-    /// What the link attaches to, in one line ("task_file pid 1234").
-    public var target: String
-    /// Attach details as (bpftool field name, value).
-    public var details: [(String, String)]
-    /// Iterator links: the target and its task parameters.
-    public var iteratorTarget: String?
-    public var pid: UInt32
-    public var tid: UInt32
-    /// A map the link refers to (iterator map_id, struct_ops, sockmap).
-    public var mapID: UInt32?
-    public var pinned: [[UInt8]]
-    public var pids: [Holder]
-
-    public init(id: UInt32, type: String = "", programID: UInt32 = 0, programName: String? = nil,
-                target: String = "", details: [(String, String)] = [], iteratorTarget: String? = nil,
-                pid: UInt32 = 0, tid: UInt32 = 0, mapID: UInt32? = nil,
-                pinned: [[UInt8]] = [], pids: [Holder] = []) {
-        self.id = id; self.type = type; self.programID = programID; self.programName = programName
-        self.target = target; self.details = details; self.iteratorTarget = iteratorTarget
-        self.pid = pid; self.tid = tid; self.mapID = mapID; self.pinned = pinned; self.pids = pids
-    }
-
-    public static func == (a: BrowserLink, b: BrowserLink) -> Bool {
-        a.id == b.id && a.type == b.type && a.programID == b.programID && a.programName == b.programName
-            && a.target == b.target && a.details.elementsEqual(b.details, by: { $0 == $1 })
-            && a.iteratorTarget == b.iteratorTarget && a.pid == b.pid && a.tid == b.tid && a.mapID == b.mapID
-            && a.pinned == b.pinned && a.pids == b.pids
-    }
-}
-
 /// One entry of a bpffs tree.
 public struct BrowserPin: Sendable, Equatable {
     public var path: [UInt8]
@@ -156,7 +120,7 @@ public struct BrowserSnapshot: Sendable {
     public var kernelRelease: String
     public var programs: [ProgramEntry]
     public var maps: [MapEntry]
-    public var links: [BrowserLink]
+    public var links: [LinkEntry]
     public var pins: [BrowserPin]
     public var tasks: [BrowserTask]
     /// Why a section could not be listed (it is then empty).
@@ -167,7 +131,7 @@ public struct BrowserSnapshot: Sendable {
     public var runStats: Bool
 
     public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [MapEntry] = [],
-                links: [BrowserLink] = [], pins: [BrowserPin] = [], tasks: [BrowserTask] = [],
+                links: [LinkEntry] = [], pins: [BrowserPin] = [], tasks: [BrowserTask] = [],
                 errors: [BrowserSection: String] = [:], notices: [String] = [], runStats: Bool = false) {
         self.kernelRelease = kernelRelease; self.programs = programs; self.maps = maps; self.links = links
         self.pins = pins; self.tasks = tasks; self.errors = errors; self.notices = notices; self.runStats = runStats
@@ -185,7 +149,7 @@ public struct BrowserSnapshot: Sendable {
 
     public func program(_ id: UInt32) -> ProgramEntry? { programs.first { $0.id == id } }
     public func map(_ id: UInt32) -> MapEntry? { maps.first { $0.id == id } }
-    public func link(_ id: UInt32) -> BrowserLink? { links.first { $0.id == id } }
+    public func link(_ id: UInt32) -> LinkEntry? { links.first { $0.id == id } }
     public func pin(_ path: [UInt8]) -> BrowserPin? { pins.first { $0.path == path } }
     public func task(_ pid: UInt32) -> BrowserTask? { tasks.first { $0.pid == pid } }
 }

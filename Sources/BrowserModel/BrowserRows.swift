@@ -13,20 +13,11 @@ extension LiveBrowserSource {
         return entry
     }
 
-    static func link(_ entry: LinkEntry, programs: [ProgramEntry]) -> BrowserLink {
-        let info = entry.info
-        var link = BrowserLink(id: info.id, type: info.typeName, programID: info.programID,
-                               target: LinkSummary.text(info.details),
-                               details: LinkSummary.pairs(info.details),
-                               mapID: LinkSummary.mapID(info.details),
-                               pinned: entry.pinned, pids: entry.pids)
-        link.programName = programs.first { $0.id == info.programID }?.fullName
-            ?? (try? ProgramInfo(id: info.programID))?.name
-        if case .iter(let target, _, _, _, let tid, let pid) = info.details {
-            link.iteratorTarget = target
-            link.tid = tid
-            link.pid = pid
-        }
+    /// `entry` with its program's name: from `programs`, else the kernel.
+    static func link(_ entry: LinkEntry, programs: [ProgramEntry]) -> LinkEntry {
+        var link = entry
+        let id = entry.info.programID
+        link.programName = programs.first { $0.id == id }?.fullName ?? (try? ProgramInfo(id: id))?.name
         return link
     }
 

@@ -277,7 +277,9 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             let name = snapshot.map(id).map { "  \(safe($0.info.typeName))  \(safe($0.info.name))" } ?? ""
             return .text("fd \(file.fd)  map \(id)\(name)", target: .map(id))
         case (.link, let id)?:
-            let name = snapshot.link(id).map { "  \(safe($0.type))  \(safe($0.target))" } ?? ""
+            let name = snapshot.link(id).map {
+                "  \(safe($0.info.typeName))  \(safe(LinkSummary.text($0.info.details)))"
+            } ?? ""
             return .text("fd \(file.fd)  link \(id)\(name)", target: .link(id))
         case (.btf, let id)?:
             return .text("fd \(file.fd)  btf \(id)")

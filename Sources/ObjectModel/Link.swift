@@ -12,21 +12,43 @@ public struct LinkEntry: ReferencedEntry {
     public var tracepointFormat: TracepointFormat?
     public var pinned: [[UInt8]] = []
     public var pids: [Holder] = []
+    /// The linked program's name, when it could be read (the browser).
+    public var programName: String?
 
     public var id: UInt32 { info.id }
+
+    public init(info: LinkInfo, programType: UInt32? = nil, tracepointFormat: TracepointFormat? = nil,
+                pinned: [[UInt8]] = [], pids: [Holder] = [], programName: String? = nil) {
+        self.info = info
+        self.programType = programType
+        self.tracepointFormat = tracepointFormat
+        self.pinned = pinned
+        self.pids = pids
+        self.programName = programName
+    }
 }
 
 extension LinkEntry: Presentable {
     public static let presentation = Presentation<LinkEntry>(
         columns: [
-            PresentedColumn("ID", on: .cli) { "\($0.id)" },
-            PresentedColumn("TYPE", on: .cli) { $0.info.typeName },
+            PresentedColumn("ID", ColumnLayout(width: 5, right: true), sort: { .number(Double($0.id)) }) { "\($0.id)" },
+            PresentedColumn("TYPE", ColumnLayout(width: 14, priority: 1), sort: { .text($0.info.typeName) }) {
+                terminalText($0.info.typeName)
+            },
             PresentedColumn("PROG", on: .cli) { "\($0.info.programID)" },
+            PresentedColumn("PROGRAM", on: .browser, ColumnLayout(width: 16, flex: true, priority: 2),
+                            sort: { .number(Double($0.info.programID)) }) { l in
+                "\(l.info.programID)" + (l.programName.map { " " + terminalText($0) } ?? "")
+            },
             PresentedColumn("ATTACHED", on: .cli) { terminalText(LinkSummary.text($0.info.details)) },
+            PresentedColumn("ATTACHED TO", on: .browser, ColumnLayout(width: 20, flex: true),
+                            sort: { .text(LinkSummary.text($0.info.details)) }) {
+                terminalText(LinkSummary.text($0.info.details))
+            },
         ] + ReferenceFields.columns(),
         details: [
-            DetailField("id", on: .cli) { "\($0.id)" },
-            DetailField("type", on: .cli) { $0.info.typeName },
+            DetailField("id") { "\($0.id)" },
+            DetailField("type") { terminalText($0.info.typeName) },
             DetailField("prog_id", on: .cli) { "\($0.info.programID)" },
             DetailField("prog_type", on: .cli) { $0.programType.map(ProgramType.name) },
             DetailField(lines: .cli) { LinkSummary.pairs($0.info.details).map { ($0.0, terminalText($0.1)) } },

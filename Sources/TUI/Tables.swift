@@ -49,19 +49,7 @@ enum Tables {
     }
 
     static func links(_ snapshot: BrowserSnapshot) -> Table {
-        let columns = [
-            Column(title: "ID", width: 5, align: .right),
-            Column(title: "TYPE", width: 14, priority: 1),
-            Column(title: "PROGRAM", width: 16, flex: true, priority: 2),
-            Column(title: "ATTACHED TO", width: 20, flex: true),
-        ]
-        let rows = snapshot.links.map { l in
-            let program = "\(l.programID)" + (l.programName.map { " " + safe($0) } ?? "")
-            return TableRow(cells: ["\(l.id)", safe(l.type), program, safe(l.target)],
-                            keys: [.number(Double(l.id)), .text(l.type), .number(Double(l.programID)), .text(l.target)],
-                            target: .link(l.id))
-        }
-        return Table(columns: columns, rows: rows, emptyText: "no BPF links exist")
+        list(snapshot.links, runStats: snapshot.runStats, target: { .link($0.id) }, emptyText: "no BPF links exist")
     }
 
     static func pins(_ snapshot: BrowserSnapshot) -> Table {

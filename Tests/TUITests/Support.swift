@@ -1,4 +1,4 @@
-import BPFKit
+@testable import BPFKit
 import BrowserModel
 import ObjectModel
 import XCTest
@@ -175,7 +175,7 @@ func map(_ id: UInt32, _ name: String, type: String = "hash", memory: UInt64 = 4
                                   bytesMemlock: memory))
 }
 
-func snapshot(programs: [ProgramEntry] = [], maps: [MapEntry] = [], links: [BrowserLink] = [],
+func snapshot(programs: [ProgramEntry] = [], maps: [MapEntry] = [], links: [LinkEntry] = [],
               pins: [BrowserPin] = [], tasks: [BrowserTask] = []) -> BrowserSnapshot {
     BrowserSnapshot(kernelRelease: "6.18.0-test", programs: programs, maps: maps, links: links, pins: pins, tasks: tasks)
 }
@@ -185,9 +185,10 @@ func sampleSnapshot() -> BrowserSnapshot {
     snapshot(
         programs: [program(10, "counter", maps: [20], pids: [Holder(pid: 300, comm: Array("loader".utf8))])],
         maps: [map(20, "counts")],
-        links: [BrowserLink(id: 30, type: "iter", programID: 10, programName: "counter", target: "task_file pid 300",
-                            details: [("target_name", "task_file"), ("pid", "300")], iteratorTarget: "task_file",
-                            pid: 300)],
+        links: [LinkEntry(info: LinkInfo(id: 30, type: 4, programID: 10,
+                                         details: .iter(target: "task_file", mapID: 0, cgroupID: 0, order: 0, tid: 0,
+                                                        pid: 300)),
+                          programName: "counter")],
         pins: [BrowserPin(path: Array("/sys/fs/bpf".utf8), depth: 0, kind: .directory),
                BrowserPin(path: Array("/sys/fs/bpf/files-pid-300".utf8), depth: 1, kind: .link, id: 30,
                           objectType: "iter", name: "counter", iteratorTarget: "task_file", summary: "task_file pid 300"),
