@@ -34,14 +34,14 @@ extension MapEntry: Presentable {
                 terminalText($0.info.name)
             },
             PresentedColumn("FLAGS", on: .cli) { "0x" + String($0.info.flags, radix: 16) },
-            PresentedColumn("KEY", ColumnLayout(width: 5, right: true, priority: 3, descendingFirst: true),
+            PresentedColumn("KEY", .largestFirst(width: 5, priority: 3),
                             sort: { .number(Double($0.info.keySize)) }) { "\($0.info.keySize)" },
-            PresentedColumn("VALUE", ColumnLayout(width: 6, right: true, priority: 3, descendingFirst: true),
+            PresentedColumn("VALUE", .largestFirst(width: 6, priority: 3),
                             sort: { .number(Double($0.info.valueSize)) }) { "\($0.info.valueSize)" },
-            PresentedColumn("MAX_ENTRIES", ColumnLayout(width: 11, right: true, priority: 2, descendingFirst: true),
+            PresentedColumn("MAX_ENTRIES", .largestFirst(width: 11, priority: 2),
                             sort: { .number(Double($0.info.maxEntries)) }) { "\($0.info.maxEntries)" },
             PresentedColumn("MEMLOCK", on: .cli) { $0.info.bytesMemlock.map { "\($0)" } ?? "-" },
-            PresentedColumn("MEMORY", on: .browser, ColumnLayout(width: 7, right: true, priority: 1, descendingFirst: true),
+            PresentedColumn("MEMORY", on: .browser, .largestFirst(width: 7, priority: 1),
                             sort: { .number(Double($0.info.bytesMemlock ?? 0)) }) {
                 $0.info.bytesMemlock.map(BrowserFormat.bytes) ?? "-"
             },

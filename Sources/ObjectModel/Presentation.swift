@@ -106,6 +106,11 @@ public struct ColumnLayout: Sendable {
         self.priority = priority
         self.descendingFirst = descendingFirst
     }
+
+    /// A right-aligned number sorted from the largest (sizes, counts, rates).
+    public static func largestFirst(width: Int, priority: Int) -> ColumnLayout {
+        ColumnLayout(width: width, right: true, priority: priority, descendingFirst: true)
+    }
 }
 
 /// What the browser sorts a column by.

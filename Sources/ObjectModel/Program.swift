@@ -57,19 +57,20 @@ extension ProgramEntry: Presentable {
             PresentedColumn("MAPS", on: .cli) { p in
                 p.info.mapIDs.isEmpty ? "-" : p.info.mapIDs.map(String.init).joined(separator: ",")
             },
-            PresentedColumn("MAPS", on: .browser, ColumnLayout(width: 4, right: true, priority: 3, descendingFirst: true),
+            PresentedColumn("MAPS", on: .browser, .largestFirst(width: 4, priority: 3),
                             sort: { .number(Double($0.info.mapIDs.count)) }) { "\($0.info.mapIDs.count)" },
-            PresentedColumn("RUN TIME", on: [.browser, .runStats], ColumnLayout(width: 9, right: true, priority: 4, descendingFirst: true),
+            PresentedColumn("RUN TIME", on: [.browser, .runStats], .largestFirst(width: 9, priority: 4),
                             sort: { .number(Double($0.info.runTimeNs)) }) { p in
-                p.info.runCount == 0 && p.info.runTimeNs == 0 ? "-" : BrowserFormat.duration(nanoseconds: p.info.runTimeNs)
+                let (ns, runs) = (p.info.runTimeNs, p.info.runCount)
+                return runs == 0 && ns == 0 ? "-" : BrowserFormat.duration(nanoseconds: ns)
             },
-            PresentedColumn("RUNS", on: [.browser, .runStats], ColumnLayout(width: 10, right: true, priority: 4, descendingFirst: true),
+            PresentedColumn("RUNS", on: [.browser, .runStats], .largestFirst(width: 10, priority: 4),
                             sort: { .number(Double($0.info.runCount)) }) { "\($0.info.runCount)" },
-            PresentedColumn("EVENTS/S", on: [.browser, .runStats], ColumnLayout(width: 9, right: true, priority: 1, descendingFirst: true),
+            PresentedColumn("EVENTS/S", on: [.browser, .runStats], .largestFirst(width: 9, priority: 1),
                             sort: { .number($0.rate?.eventsPerSecond ?? -1) }) { p in
                 p.rate.map { BrowserFormat.fixed($0.eventsPerSecond, digits: 1) } ?? "-"
             },
-            PresentedColumn("CPU%", on: [.browser, .runStats], ColumnLayout(width: 6, right: true, priority: 1, descendingFirst: true),
+            PresentedColumn("CPU%", on: [.browser, .runStats], .largestFirst(width: 6, priority: 1),
                             sort: { .number($0.rate?.cpuPercent ?? -1) }) { p in
                 p.rate.map { BrowserFormat.fixed($0.cpuPercent, digits: 2) } ?? "-"
             },
@@ -106,7 +107,9 @@ extension ProgramEntry: Presentable {
                 return [("run_time", "\(BrowserFormat.duration(nanoseconds: ns)) (\(ns) ns)"), ("run_cnt", "\(runs)")]
                     + (runs > 0 ? [("avg_run", BrowserFormat.duration(nanoseconds: ns / runs))] : [])
             },
-            DetailField("events/s", on: .browser) { p in p.rate.map { BrowserFormat.fixed($0.eventsPerSecond, digits: 1) } },
+            DetailField("events/s", on: .browser) { p in
+                p.rate.map { BrowserFormat.fixed($0.eventsPerSecond, digits: 1) }
+            },
             DetailField("cpu", on: .browser) { p in p.rate.map { BrowserFormat.fixed($0.cpuPercent, digits: 2) + "%" } },
             DetailField(lines: .cli) { p in
                 p.metadata.map {
