@@ -22,7 +22,7 @@ final class ShortInfoJSONTests: XCTestCase {
     }
 
     private func json(_ entry: ProgramEntry) -> [String: Any] {
-        parseObject(render { ObjectJSON.program(entry, $0) })
+        parseObject(render { ObjectJSON.object(entry, $0) })
     }
 
     func testProgramFieldsOfOlderKernelsAreLeftOut() throws {

@@ -25,12 +25,8 @@ enum ProgsCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        try ObjectCommands.list(args, Objects.programs, header: header, cells: cells, json: ObjectJSON.program)
+        try ObjectCommands.list(args, Objects.programs)
     }
-
-    static var header: [String] { ProgramEntry.presentation.header(.cli) }
-
-    static func cells(_ p: ProgramEntry) -> [String] { ProgramEntry.presentation.cells(p, .cli) }
 }
 
 enum LinksCommand {
@@ -43,23 +39,15 @@ enum LinksCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        try ObjectCommands.list(args, Objects.links, header: header, cells: cells, json: ObjectJSON.link)
+        try ObjectCommands.list(args, Objects.links)
     }
-
-    static var header: [String] { LinkEntry.presentation.header(.cli) }
-
-    static func cells(_ l: LinkEntry) -> [String] { LinkEntry.presentation.cells(l, .cli) }
 }
 
 /// The rows of `bpfnav maps` (MapsCommand runs it).
 enum MapList {
     static func run(_ args: Arguments) throws {
-        try ObjectCommands.list(args, Objects.maps, header: header, cells: cells, json: ObjectJSON.map)
+        try ObjectCommands.list(args, Objects.maps)
     }
-
-    static var header: [String] { MapEntry.presentation.header(.cli) }
-
-    static func cells(_ m: MapEntry) -> [String] { MapEntry.presentation.cells(m, .cli) }
 }
 
 enum ProgCommand {
@@ -84,11 +72,8 @@ enum ProgCommand {
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.program(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json], writeJSON: ObjectJSON.program) { pairs(entry) }
+        ObjectCommands.printOne(entry, json: args[.json])
     }
-
-    /// The "key  value" lines of `prog ID`.
-    static func pairs(_ entry: ProgramEntry) -> [(String, String)] { ProgramEntry.presentation.fields(entry, .cli) }
 }
 
 extension OptionKey where Self == Flag {
@@ -162,11 +147,8 @@ enum MapCommand {
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.map(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json], writeJSON: ObjectJSON.map) { pairs(entry) }
+        ObjectCommands.printOne(entry, json: args[.json])
     }
-
-    /// The "key  value" lines of `map ID`.
-    static func pairs(_ entry: MapEntry) -> [(String, String)] { MapEntry.presentation.fields(entry, .cli) }
 }
 
 enum LinkCommand {
@@ -184,11 +166,8 @@ enum LinkCommand {
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.link(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json], writeJSON: ObjectJSON.link) { pairs(entry) }
+        ObjectCommands.printOne(entry, json: args[.json])
     }
-
-    /// The "key  value" lines of `link ID`.
-    static func pairs(_ entry: LinkEntry) -> [(String, String)] { LinkEntry.presentation.fields(entry, .cli) }
 }
 
 enum ObjectCommands {
@@ -222,16 +201,25 @@ enum ObjectCommands {
 
     /// `progs`, `maps`, `links`: the objects, then where they are pinned and
     /// (for JSON, or with --pids) who holds them, printed in `args`' format.
-    static func list<Entry: ReferencedEntry>(_ args: Arguments, _ objects: (ObjectReferences?) throws(BPFError) -> [Entry],
-                                             header: [String], cells: (Entry) -> [String],
-                                             json: (Entry, Output) -> Void) throws {
+    static func list<Entry: ReferencedEntry & Presentable>(
+        _ args: Arguments, _ objects: (ObjectReferences?) throws(BPFError) -> [Entry]
+    ) throws {
         let format = try DumpFormat(args)
         let pids = wantsPids(args, format)
         // The objects first: a listing that fails costs no fd-table pass.
         var entries = try objects(nil)
         let refs = references(holders: pids)
         for i in entries.indices { refs.apply(to: &entries[i]) }
-        printList(entries, format: format, header: header, cells: cells, json: json, pids: pids)
+        printList(entries, format: format, pids: pids)
+    }
+
+    /// Objects as a table (their presentation's CLI columns), one JSON
+    /// array or NDJSON (its JSON fields).
+    static func printList<Entry: Presentable>(_ entries: [Entry], format: DumpFormat, pids: Bool = true,
+                                              out: Output = .standardOutput) {
+        let presentation = Entry.presentation
+        printList(entries, format: format, header: presentation.header(.cli), cells: { presentation.cells($0, .cli) },
+                  json: ObjectJSON.object, pids: pids, out: out)
     }
 
     /// A list as a table, one JSON array or NDJSON.
@@ -274,6 +262,10 @@ enum ObjectCommands {
     }
 
     /// One object as JSON, or as "key  value" lines.
+    static func printOne<Entry: Presentable>(_ entry: Entry, json: Bool, out: Output = .standardOutput) {
+        printOne(entry, json: json, writeJSON: ObjectJSON.object, out: out) { Entry.presentation.fields(entry, .cli) }
+    }
+
     static func printOne<Entry>(_ entry: Entry, json: Bool, writeJSON: (Entry, Output) -> Void,
                                 out: Output = .standardOutput, pairs: () -> [(String, String)]) {
         if json {

@@ -38,7 +38,6 @@ enum ObjectJSON {
         out.append(byte: UInt8(ascii: "}"))
     }
 
-    static func program(_ p: ProgramEntry, _ out: Output) { object(p, out) }
 
     /// `"key":`, after a comma unless it is the object's first.
     @inline(__always)
@@ -100,13 +99,7 @@ enum ObjectJSON {
         }
     }
 
-    // MARK: - Maps
-
-    static func map(_ m: MapEntry, _ out: Output) { object(m, out) }
-
     // MARK: - Links
-
-    static func link(_ l: LinkEntry, _ out: Output) { object(l, out) }
 
     /// The per-type fields of a link, each starting with a comma.
     static func linkDetails(_ details: LinkDetails, programType: UInt32?, tracepointFormat: TracepointFormat?,
