@@ -48,7 +48,7 @@ let package = Package(
         // Text for kernel data: BTF values, xlated instructions, link summaries.
         .target(name: "Formatting", dependencies: ["BPFKit", "Encoding"]),
         // The objects and their relations: programs, maps, links, pins, holders.
-        .target(name: "ObjectModel", dependencies: ["BPFKit", "Iterators", "Platform", "Formatting"]),
+        .target(name: "ObjectModel", dependencies: ["BPFKit", "Iterators", "Platform", "Encoding", "Formatting"]),
         // The browser's model: pages, rows and documents, and their live source.
         .target(name: "BrowserModel", dependencies: ["ObjectModel", "Formatting", "Encoding", "Platform"]),
         .target(name: "TUI", dependencies: ["BrowserModel", "CCurses"]),
@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "FormattingTests", dependencies: ["Formatting", "Encoding", "BPFKit", "TestSupport"]),
         .testTarget(name: "ObjectModelTests", dependencies: ["ObjectModel", "Platform", "Iterators", "TestSupport"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "BrowserModel", "ObjectModel", "Formatting"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "BrowserModel", "ObjectModel", "Formatting", "BPFKit"]),
         // perf_event_open for the tests (a uprobe link to look at).
         .target(name: "CTestSupport", path: "Tests/CTestSupport"),
         .testTarget(

@@ -23,6 +23,16 @@ public struct MapInfo: Equatable, Sendable {
 
     public var typeName: String { MapType.name(type) }
 
+    /// Info as given, without the kernel (the browser's tests, fixtures).
+    public init(id: UInt32, type: UInt32 = 0, name: String = "", keySize: UInt32 = 0, valueSize: UInt32 = 0,
+                maxEntries: UInt32 = 0, flags: UInt32 = 0, btfID: UInt32 = 0, bytesMemlock: UInt64? = nil,
+                frozen: Bool = false) {
+        self.id = id; self.type = type; self.name = name; self.keySize = keySize; self.valueSize = valueSize
+        self.maxEntries = maxEntries; self.flags = flags; self.btfID = btfID
+        self.btfKeyTypeID = 0; self.btfValueTypeID = 0; self.btfVmlinuxValueTypeID = 0
+        self.bytesMemlock = bytesMemlock; self.frozen = frozen
+    }
+
     /// `withFDInfo`: also read memlock and frozen from fdinfo (a file to
     /// open and parse; callers that only need the id or name skip it).
     public init(fd: Int32, withFDInfo: Bool = true) throws(BPFError) {

@@ -29,6 +29,18 @@ public struct ProgramInfo: Equatable, Sendable {
 
     public var typeName: String { ProgramType.name(type) }
 
+    /// Info as given, without the kernel (the browser's tests, fixtures).
+    public init(id: UInt32, type: UInt32 = 0, name: String = "", tag: String = "", gplCompatible: Bool = false,
+                loadTime: UInt64 = 0, uid: UInt32 = 0, bytesXlated: UInt32 = 0, bytesJited: UInt32 = 0,
+                mapIDs: [UInt32] = [], btfID: UInt32 = 0, runTimeNs: UInt64 = 0, runCount: UInt64 = 0,
+                recursionMisses: UInt64? = nil, verifiedInstructions: UInt32? = nil, bytesMemlock: UInt64? = nil) {
+        self.id = id; self.type = type; self.name = name; self.tag = tag; self.gplCompatible = gplCompatible
+        self.loadTime = loadTime; self.uid = uid; self.bytesXlated = bytesXlated; self.bytesJited = bytesJited
+        self.mapIDs = mapIDs; self.btfID = btfID; self.runTimeNs = runTimeNs; self.runCount = runCount
+        self.recursionMisses = recursionMisses; self.verifiedInstructions = verifiedInstructions
+        self.bytesMemlock = bytesMemlock
+    }
+
     public init(fd: Int32) throws(BPFError) {
         try self.init(KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)"), fd: fd)
     }

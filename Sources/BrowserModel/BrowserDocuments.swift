@@ -40,85 +40,63 @@ public enum BrowserDocuments {
 
     // MARK: Programs
 
-    public static func program(_ p: BrowserProgram, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [
-            .field("id", "\(p.id)"), .field("type", safe(p.type)), .field("name", safe(p.name)),
-            .field("tag", safe(p.tag)), .field("gpl_compatible", p.gplCompatible ? "yes" : "no"),
-        ]
-        if let loaded = p.loadedAt { lines.append(.field("loaded_at", BrowserFormat.localTime(loaded))) }
-        lines.append(.field("uid", "\(p.uid)"))
-        lines.append(.field("xlated", "\(p.bytesXlated) bytes"))
-        lines.append(.field("jited", p.bytesJited > 0 ? "\(p.bytesJited) bytes" : "no"))
-        if let memlock = p.bytesMemlock { lines.append(.field("memlock", BrowserFormat.bytes(memlock))) }
-        if p.btfID != 0 { lines.append(.field("btf_id", "\(p.btfID)")) }
-        if let verified = p.verifiedInstructions { lines.append(.field("verified_insns", "\(verified)")) }
-        if p.runCount != 0 || p.runTimeNs != 0 {
-            lines.append(.field("run_time", "\(BrowserFormat.duration(nanoseconds: p.runTimeNs)) (\(p.runTimeNs) ns)"))
-            lines.append(.field("run_cnt", "\(p.runCount)"))
-            if p.runCount > 0 {
-                lines.append(.field("avg_run", BrowserFormat.duration(nanoseconds: p.runTimeNs / p.runCount)))
-            }
-        }
-        if let rate = p.eventsPerSecond { lines.append(.field("events/s", BrowserFormat.fixed(rate, digits: 1))) }
-        if let cpu = p.cpuPercent { lines.append(.field("cpu", BrowserFormat.fixed(cpu, digits: 2) + "%")) }
+    public static func program(_ p: ProgramEntry, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines = fields(p)
         if !p.metadata.isEmpty {
             lines.append(.heading("Metadata"))
             // Values are JSON (BTFFormatter.json): escaped as JSON.
-            for field in p.metadata { lines.append(.field(safe(field.name), Escape.terminalJSON(field.value))) }
+            for (name, value) in p.metadata {
+                lines.append(.field(safe(name), Escape.terminalJSON(BTFFormatter.json(value))))
+            }
         }
-        lines.append(.heading("Maps (\(p.mapIDs.count))"))
-        if p.mapIDs.isEmpty { lines.append(.text("none")) }
-        for id in p.mapIDs {
+        lines.append(.heading("Maps (\(p.info.mapIDs.count))"))
+        if p.info.mapIDs.isEmpty { lines.append(.text("none")) }
+        for id in p.info.mapIDs {
             if let map = snapshot.map(id) {
-                lines.append(.text("map \(id)  \(safe(map.type))  \(safe(map.name))", target: .map(id)))
+                lines.append(.text("map \(id)  \(safe(map.info.typeName))  \(safe(map.info.name))", target: .map(id)))
             } else {
                 lines.append(.text("map \(id)", target: .map(id)))
             }
         }
         lines += references(p.pinned, p.pids)
-        return BrowserDocument(title: "Program \(p.id) \(safe(p.name))", lines: lines)
+        return BrowserDocument(title: "Program \(p.id) \(safe(p.fullName))", lines: lines)
     }
 
     // MARK: Maps
 
-    public static func map(_ m: BrowserMap, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [
-            .field("id", "\(m.id)"), .field("type", safe(m.type)), .field("name", safe(m.name)),
-            .field("flags", BrowserFormat.hexNumber(UInt64(m.flags))),
-            .field("key", "\(m.keySize) bytes"), .field("value", "\(m.valueSize) bytes"),
-            .field("max_entries", "\(m.maxEntries)"),
-        ]
-        if let memlock = m.bytesMemlock {
-            lines.append(.field("memory", "\(BrowserFormat.bytes(memlock)) (\(memlock) bytes)"))
-        }
-        lines.append(.field("frozen", m.frozen ? "yes" : "no"))
-        if m.btfID != 0 { lines.append(.field("btf_id", "\(m.btfID)")) }
-        let users = snapshot.programs.filter { $0.mapIDs.contains(m.id) }
+    public static func map(_ m: MapEntry, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines = fields(m)
+        let users = snapshot.programs.filter { $0.info.mapIDs.contains(m.id) }
         lines.append(.heading("Used by programs (\(users.count))"))
         if users.isEmpty { lines.append(.text("none listed")) }
         for p in users {
-            lines.append(.text("program \(p.id)  \(safe(p.type))  \(safe(p.name))", target: .program(p.id)))
+            lines.append(.text("program \(p.id)  \(safe(p.info.typeName))  \(safe(p.fullName))", target: .program(p.id)))
         }
         lines += references(m.pinned, m.pids)
-        return BrowserDocument(title: "Map \(m.id) \(safe(m.name))", lines: lines, mapID: m.id)
+        return BrowserDocument(title: "Map \(m.id) \(safe(m.info.name))", lines: lines, mapID: m.id)
     }
 
     // MARK: Links
 
-    public static func link(_ l: BrowserLink, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [.field("id", "\(l.id)"), .field("type", safe(l.type))]
-        let name = l.programName ?? snapshot.program(l.programID)?.name
-        lines.append(.field("prog", "\(l.programID)" + (name.map { "  " + safe($0) } ?? ""),
-                            target: .program(l.programID)))
+    public static func link(_ l: LinkEntry, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines = fields(l)
+        let programID = l.info.programID
+        let name = l.programName ?? snapshot.program(programID)?.fullName
+        lines.append(.field("prog", "\(programID)" + (name.map { "  " + safe($0) } ?? ""),
+                            target: .program(programID)))
         lines.append(.heading("Attached to"))
-        if l.details.isEmpty { lines.append(.text(l.target.isEmpty ? "(no details for this link type)" : safe(l.target))) }
-        for (key, value) in l.details {
+        let details = LinkSummary.pairs(l.info.details)
+        if details.isEmpty {
+            let summary = LinkSummary.text(l.info.details)
+            lines.append(.text(summary.isEmpty ? "(no details for this link type)" : safe(summary)))
+        }
+        for (key, value) in details {
             let target: BrowserTarget? = key == "map_id" ? UInt32(value).map(BrowserTarget.map)
                 : key == "pid" || key == "tid" ? UInt32(value).map(BrowserTarget.task) : nil
             lines.append(.field(key, safe(value), target: target))
         }
         lines += references(l.pinned, l.pids)
-        return BrowserDocument(title: "Link \(l.id) \(safe(l.type))", lines: lines)
+        return BrowserDocument(title: "Link \(l.id) \(safe(l.info.typeName))", lines: lines)
     }
 
     // MARK: Pins
@@ -176,18 +154,24 @@ public enum BrowserDocuments {
     static func heldObjects(_ pid: UInt32, in snapshot: BrowserSnapshot) -> [BrowserLine] {
         var lines: [BrowserLine] = []
         for p in snapshot.programs where p.pids.contains(where: { $0.pid == pid }) {
-            lines.append(.text("program \(p.id)  \(safe(p.type))  \(safe(p.name))", target: .program(p.id)))
+            lines.append(.text("program \(p.id)  \(safe(p.info.typeName))  \(safe(p.fullName))", target: .program(p.id)))
         }
         for m in snapshot.maps where m.pids.contains(where: { $0.pid == pid }) {
-            lines.append(.text("map \(m.id)  \(safe(m.type))  \(safe(m.name))", target: .map(m.id)))
+            lines.append(.text("map \(m.id)  \(safe(m.info.typeName))  \(safe(m.info.name))", target: .map(m.id)))
         }
         for l in snapshot.links where l.pids.contains(where: { $0.pid == pid }) {
-            lines.append(.text("link \(l.id)  \(safe(l.type))  \(safe(l.target))", target: .link(l.id)))
+            lines.append(.text("link \(l.id)  \(safe(l.info.typeName))  \(safe(LinkSummary.text(l.info.details)))",
+                               target: .link(l.id)))
         }
         return lines
     }
 
     // MARK: Common
+
+    /// The browser's detail fields of `entry`, from its presentation.
+    static func fields<Entry: Presentable>(_ entry: Entry) -> [BrowserLine] {
+        Entry.presentation.fields(entry, .browser).map { .field($0.0, $0.1) }
+    }
 
     /// Pinned paths and holder processes.
     static func references(_ pinned: [[UInt8]], _ pids: [Holder]) -> [BrowserLine] {

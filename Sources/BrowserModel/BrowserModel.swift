@@ -59,120 +59,6 @@ extension BrowserTarget: CustomStringConvertible {
     }
 }
 
-public struct BrowserProgram: Sendable, Equatable {
-    public var id: UInt32
-    public var type: String
-    /// The full name (completed from BTF when the kernel cut it).
-    public var name: String
-    public var tag: String
-    public var gplCompatible: Bool
-    /// Unix seconds of the load; nil when the kernel does not say.
-    public var loadedAt: Int64?
-    public var uid: UInt32
-    public var bytesXlated: UInt32
-    public var bytesJited: UInt32
-    public var bytesMemlock: UInt64?
-    public var mapIDs: [UInt32]
-    public var btfID: UInt32
-    /// nil when the kernel does not say (before 5.16).
-    public var verifiedInstructions: UInt32?
-    /// Cumulative, counted only while run stats are enabled (by anyone).
-    public var runTimeNs: UInt64
-    public var runCount: UInt64
-    /// From sampling between two refreshes while bpfnav's run stats are on.
-    public var eventsPerSecond: Double?
-    public var cpuPercent: Double?
-    public var pinned: [[UInt8]]
-    public var pids: [Holder]
-    /// `bpf_metadata_*` variables: name and value (JSON text).
-    public var metadata: [BrowserField]
-
-    public init(id: UInt32, type: String = "", name: String = "", tag: String = "", gplCompatible: Bool = false,
-                loadedAt: Int64? = nil, uid: UInt32 = 0, bytesXlated: UInt32 = 0, bytesJited: UInt32 = 0,
-                bytesMemlock: UInt64? = nil, mapIDs: [UInt32] = [], btfID: UInt32 = 0,
-                verifiedInstructions: UInt32? = nil, runTimeNs: UInt64 = 0, runCount: UInt64 = 0,
-                eventsPerSecond: Double? = nil, cpuPercent: Double? = nil,
-                pinned: [[UInt8]] = [], pids: [Holder] = [], metadata: [BrowserField] = []) {
-        self.id = id; self.type = type; self.name = name; self.tag = tag; self.gplCompatible = gplCompatible
-        self.loadedAt = loadedAt; self.uid = uid; self.bytesXlated = bytesXlated; self.bytesJited = bytesJited
-        self.bytesMemlock = bytesMemlock; self.mapIDs = mapIDs; self.btfID = btfID
-        self.verifiedInstructions = verifiedInstructions; self.runTimeNs = runTimeNs; self.runCount = runCount
-        self.eventsPerSecond = eventsPerSecond; self.cpuPercent = cpuPercent
-        self.pinned = pinned; self.pids = pids; self.metadata = metadata
-    }
-}
-
-/// A named value shown as a field (a program's metadata).
-public struct BrowserField: Sendable, Equatable {
-    public var name: String
-    public var value: String
-
-    public init(_ name: String, _ value: String) {
-        self.name = name
-        self.value = value
-    }
-}
-
-public struct BrowserMap: Sendable, Equatable {
-    public var id: UInt32
-    public var type: String
-    public var name: String
-    public var keySize: UInt32
-    public var valueSize: UInt32
-    public var maxEntries: UInt32
-    public var flags: UInt32
-    /// Memory the map charges (fdinfo memlock); nil when the kernel does not say.
-    public var bytesMemlock: UInt64?
-    public var frozen: Bool
-    public var btfID: UInt32
-    public var pinned: [[UInt8]]
-    public var pids: [Holder]
-
-    public init(id: UInt32, type: String = "", name: String = "", keySize: UInt32 = 0, valueSize: UInt32 = 0,
-                maxEntries: UInt32 = 0, flags: UInt32 = 0, bytesMemlock: UInt64? = nil, frozen: Bool = false,
-                btfID: UInt32 = 0, pinned: [[UInt8]] = [], pids: [Holder] = []) {
-        self.id = id; self.type = type; self.name = name; self.keySize = keySize; self.valueSize = valueSize
-        self.maxEntries = maxEntries; self.flags = flags; self.bytesMemlock = bytesMemlock; self.frozen = frozen
-        self.btfID = btfID; self.pinned = pinned; self.pids = pids
-    }
-}
-
-public struct BrowserLink: Sendable, Equatable {
-    public var id: UInt32
-    public var type: String
-    public var programID: UInt32
-    /// The linked program's name, when it could be read.
-    public var programName: String?
-    /// What the link attaches to, in one line ("task_file pid 1234").
-    public var target: String
-    /// Attach details as (bpftool field name, value).
-    public var details: [(String, String)]
-    /// Iterator links: the target and its task parameters.
-    public var iteratorTarget: String?
-    public var pid: UInt32
-    public var tid: UInt32
-    /// A map the link refers to (iterator map_id, struct_ops, sockmap).
-    public var mapID: UInt32?
-    public var pinned: [[UInt8]]
-    public var pids: [Holder]
-
-    public init(id: UInt32, type: String = "", programID: UInt32 = 0, programName: String? = nil,
-                target: String = "", details: [(String, String)] = [], iteratorTarget: String? = nil,
-                pid: UInt32 = 0, tid: UInt32 = 0, mapID: UInt32? = nil,
-                pinned: [[UInt8]] = [], pids: [Holder] = []) {
-        self.id = id; self.type = type; self.programID = programID; self.programName = programName
-        self.target = target; self.details = details; self.iteratorTarget = iteratorTarget
-        self.pid = pid; self.tid = tid; self.mapID = mapID; self.pinned = pinned; self.pids = pids
-    }
-
-    public static func == (a: BrowserLink, b: BrowserLink) -> Bool {
-        a.id == b.id && a.type == b.type && a.programID == b.programID && a.programName == b.programName
-            && a.target == b.target && a.details.elementsEqual(b.details, by: { $0 == $1 })
-            && a.iteratorTarget == b.iteratorTarget && a.pid == b.pid && a.tid == b.tid && a.mapID == b.mapID
-            && a.pinned == b.pinned && a.pids == b.pids
-    }
-}
-
 /// One entry of a bpffs tree.
 public struct BrowserPin: Sendable, Equatable {
     public var path: [UInt8]
@@ -232,9 +118,9 @@ public struct BrowserTask: Sendable, Equatable {
 public struct BrowserSnapshot: Sendable {
     /// `uname -r`.
     public var kernelRelease: String
-    public var programs: [BrowserProgram]
-    public var maps: [BrowserMap]
-    public var links: [BrowserLink]
+    public var programs: [ProgramEntry]
+    public var maps: [MapEntry]
+    public var links: [LinkEntry]
     public var pins: [BrowserPin]
     public var tasks: [BrowserTask]
     /// Why a section could not be listed (it is then empty).
@@ -244,8 +130,8 @@ public struct BrowserSnapshot: Sendable {
     /// Whether bpfnav's run statistics were on while this was collected.
     public var runStats: Bool
 
-    public init(kernelRelease: String = "", programs: [BrowserProgram] = [], maps: [BrowserMap] = [],
-                links: [BrowserLink] = [], pins: [BrowserPin] = [], tasks: [BrowserTask] = [],
+    public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [MapEntry] = [],
+                links: [LinkEntry] = [], pins: [BrowserPin] = [], tasks: [BrowserTask] = [],
                 errors: [BrowserSection: String] = [:], notices: [String] = [], runStats: Bool = false) {
         self.kernelRelease = kernelRelease; self.programs = programs; self.maps = maps; self.links = links
         self.pins = pins; self.tasks = tasks; self.errors = errors; self.notices = notices; self.runStats = runStats
@@ -261,9 +147,9 @@ public struct BrowserSnapshot: Sendable {
         }
     }
 
-    public func program(_ id: UInt32) -> BrowserProgram? { programs.first { $0.id == id } }
-    public func map(_ id: UInt32) -> BrowserMap? { maps.first { $0.id == id } }
-    public func link(_ id: UInt32) -> BrowserLink? { links.first { $0.id == id } }
+    public func program(_ id: UInt32) -> ProgramEntry? { programs.first { $0.id == id } }
+    public func map(_ id: UInt32) -> MapEntry? { maps.first { $0.id == id } }
+    public func link(_ id: UInt32) -> LinkEntry? { links.first { $0.id == id } }
     public func pin(_ path: [UInt8]) -> BrowserPin? { pins.first { $0.path == path } }
     public func task(_ pid: UInt32) -> BrowserTask? { tasks.first { $0.pid == pid } }
 }

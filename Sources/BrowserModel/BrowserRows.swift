@@ -6,42 +6,18 @@ import ObjectModel
 
 /// The browser's rows from ObjectModel's and the iterators' records.
 extension LiveBrowserSource {
-    static func program(_ entry: ProgramEntry, rates: [UInt32: RunStats.Rate]) -> BrowserProgram {
-        let info = entry.info
-        let rate = rates[info.id]
-        return BrowserProgram(
-            id: info.id, type: info.typeName, name: entry.fullName, tag: info.tag, gplCompatible: info.gplCompatible,
-            loadedAt: info.loadTime == 0 ? nil : unixTime(fromBootNanoseconds: info.loadTime), uid: info.uid,
-            bytesXlated: info.bytesXlated, bytesJited: info.bytesJited, bytesMemlock: info.bytesMemlock,
-            mapIDs: info.mapIDs, btfID: info.btfID, verifiedInstructions: info.verifiedInstructions,
-            runTimeNs: info.runTimeNs, runCount: info.runCount,
-            eventsPerSecond: rate?.eventsPerSecond, cpuPercent: rate?.cpuPercent,
-            pinned: entry.pinned, pids: entry.pids,
-            metadata: entry.metadata.map { BrowserField($0.0, BTFFormatter.json($0.1)) })
+    /// `entry` with its run rate from `rates`.
+    static func program(_ entry: ProgramEntry, rates: [UInt32: RunStats.Rate]) -> ProgramEntry {
+        var entry = entry
+        entry.rate = rates[entry.id]
+        return entry
     }
 
-    static func map(_ entry: MapEntry) -> BrowserMap {
-        let info = entry.info
-        return BrowserMap(id: info.id, type: info.typeName, name: info.name, keySize: info.keySize,
-                          valueSize: info.valueSize, maxEntries: info.maxEntries, flags: info.flags,
-                          bytesMemlock: info.bytesMemlock, frozen: info.frozen, btfID: info.btfID,
-                          pinned: entry.pinned, pids: entry.pids)
-    }
-
-    static func link(_ entry: LinkEntry, programs: [BrowserProgram]) -> BrowserLink {
-        let info = entry.info
-        var link = BrowserLink(id: info.id, type: info.typeName, programID: info.programID,
-                               target: LinkSummary.text(info.details),
-                               details: LinkSummary.pairs(info.details),
-                               mapID: LinkSummary.mapID(info.details),
-                               pinned: entry.pinned, pids: entry.pids)
-        link.programName = programs.first { $0.id == info.programID }?.name
-            ?? (try? ProgramInfo(id: info.programID))?.name
-        if case .iter(let target, _, _, _, let tid, let pid) = info.details {
-            link.iteratorTarget = target
-            link.tid = tid
-            link.pid = pid
-        }
+    /// `entry` with its program's name: from `programs`, else the kernel.
+    static func link(_ entry: LinkEntry, programs: [ProgramEntry]) -> LinkEntry {
+        var link = entry
+        let id = entry.info.programID
+        link.programName = programs.first { $0.id == id }?.fullName ?? (try? ProgramInfo(id: id))?.name
         return link
     }
 

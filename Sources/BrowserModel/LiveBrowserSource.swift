@@ -56,7 +56,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             snapshot.errors[.programs] = Self.message(error)
         }
         do {
-            snapshot.maps = try Objects.maps(references: references).map(Self.map)
+            snapshot.maps = try Objects.maps(references: references)
         } catch {
             snapshot.errors[.maps] = Self.message(error)
         }
@@ -105,12 +105,11 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         } catch {
             return .failure("Program \(id)", Self.message(error))
         }
-        var program = Self.program(entry, rates: [:])
+        var program = entry
         if let listed = snapshot.program(id) {
             program.pinned = listed.pinned
             program.pids = listed.pids
-            program.eventsPerSecond = listed.eventsPerSecond
-            program.cpuPercent = listed.cpuPercent
+            program.rate = listed.rate
         }
         var document = BrowserDocuments.program(program, in: snapshot)
         do {
@@ -134,7 +133,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         } catch {
             return .failure("Map \(id)", Self.message(error))
         }
-        var map = Self.map(entry)
+        var map = entry
         if let listed = snapshot.map(id) {
             map.pinned = listed.pinned
             map.pids = listed.pids
@@ -272,13 +271,15 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         let safe = { (s: String) in Escape.terminal(Array(s.utf8)) }
         switch file.bpfObject.map({ ($0.kind, $0.id) }) {
         case (.program, let id)?:
-            let name = snapshot.program(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""
+            let name = snapshot.program(id).map { "  \(safe($0.info.typeName))  \(safe($0.fullName))" } ?? ""
             return .text("fd \(file.fd)  program \(id)\(name)", target: .program(id))
         case (.map, let id)?:
-            let name = snapshot.map(id).map { "  \(safe($0.type))  \(safe($0.name))" } ?? ""
+            let name = snapshot.map(id).map { "  \(safe($0.info.typeName))  \(safe($0.info.name))" } ?? ""
             return .text("fd \(file.fd)  map \(id)\(name)", target: .map(id))
         case (.link, let id)?:
-            let name = snapshot.link(id).map { "  \(safe($0.type))  \(safe($0.target))" } ?? ""
+            let name = snapshot.link(id).map {
+                "  \(safe($0.info.typeName))  \(safe(LinkSummary.text($0.info.details)))"
+            } ?? ""
             return .text("fd \(file.fd)  link \(id)\(name)", target: .link(id))
         case (.btf, let id)?:
             return .text("fd \(file.fd)  btf \(id)")

@@ -103,15 +103,6 @@ public enum LinkSummary {
     public static func cgroupIterOrder(_ order: UInt32) -> String {
         CgroupIterOrder.name(order)
     }
-
-    /// The map a link is tied to, if any (iterators, struct_ops, sockmap).
-    public static func mapID(_ details: LinkDetails) -> UInt32? {
-        switch details {
-        case .iter(_, let mapID, _, _, _, _) where mapID != 0: mapID
-        case .structOps(let mapID), .sockmap(let mapID, _): mapID
-        default: nil
-        }
-    }
 }
 
 /// bpftool's names of perf event types and configs (`perf_type_name`,

@@ -13,49 +13,6 @@ public protocol ReferencedEntry: Sendable {
     var pids: [Holder] { get set }
 }
 
-/// A loaded program, with where it is pinned and who holds it.
-public struct ProgramEntry: ReferencedEntry {
-    public static let space = BPFObjectKind.program
-    public var info: ProgramInfo
-    /// The name as bpftool shows it: the kernel keeps 15 bytes; a name that
-    /// long is completed from the program's BTF (its main function's name).
-    public var fullName: String
-    public var pinned: [[UInt8]] = []
-    public var pids: [Holder] = []
-    /// `bpf_metadata_*` variables (ProgramMetadata), as bpftool shows them.
-    public var metadata: [(String, BTFValue)] = []
-
-    public var id: UInt32 { info.id }
-    public var jited: Bool { info.bytesJited > 0 }
-}
-
-/// A map, with where it is pinned and who holds it.
-public struct MapEntry: ReferencedEntry {
-    public static let space = BPFObjectKind.map
-    public var info: MapInfo
-    /// prog_array maps: the program type the array is bound to (fdinfo).
-    public var ownerProgramType: UInt32?
-    public var ownerJited: Bool?
-    public var pinned: [[UInt8]] = []
-    public var pids: [Holder] = []
-
-    public var id: UInt32 { info.id }
-}
-
-/// A link, with where it is pinned and who holds it.
-public struct LinkEntry: ReferencedEntry {
-    public static let space = BPFObjectKind.link
-    public var info: LinkInfo
-    /// The linked program's type (bpftool shows it for tracing links).
-    public var programType: UInt32?
-    /// perf_event tracepoint links: the tracepoint's record layout.
-    public var tracepointFormat: TracepointFormat?
-    public var pinned: [[UInt8]] = []
-    public var pids: [Holder] = []
-
-    public var id: UInt32 { info.id }
-}
-
 /// Where objects are pinned and which processes hold them: the expensive
 /// part of a listing (a walk of every bpffs; one pass of the task and
 /// task_file iterators), computed only when asked for.

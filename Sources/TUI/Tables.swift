@@ -16,76 +16,40 @@ enum Tables {
     }
 
     static func programs(_ snapshot: BrowserSnapshot) -> Table {
-        var columns = [
-            Column(title: "ID", width: 5, align: .right),
-            Column(title: "TYPE", width: 14, priority: 2),
-            Column(title: "NAME", width: 16, flex: true),
-            Column(title: "TAG", width: 16, priority: 6),
-            Column(title: "LOADED AT", width: 19, priority: 5),
-            Column(title: "MAPS", width: 4, align: .right, priority: 3, descendingFirst: true),
-        ]
-        let stats = snapshot.runStats
-        if stats {
-            columns += [
-                Column(title: "RUN TIME", width: 9, align: .right, priority: 4, descendingFirst: true),
-                Column(title: "RUNS", width: 10, align: .right, priority: 4, descendingFirst: true),
-                Column(title: "EVENTS/S", width: 9, align: .right, priority: 1, descendingFirst: true),
-                Column(title: "CPU%", width: 6, align: .right, priority: 1, descendingFirst: true),
-            ]
+        list(snapshot.programs, runStats: snapshot.runStats, target: { .program($0.id) },
+             emptyText: "no BPF programs are loaded")
+    }
+
+    /// A list from the entries' presentation: its browser columns, cells
+    /// and sort keys.
+    static func list<Entry: Presentable>(_ entries: [Entry], runStats: Bool, target: (Entry) -> BrowserTarget,
+                                         emptyText: String) -> Table {
+        let presented = Entry.presentation.browserColumns(runStats: runStats)
+        let columns = presented.map { column in
+            let layout = column.layout
+            return Column(title: column.header, width: layout.width, align: layout.alignRight ? .right : .left,
+                          flex: layout.flex, priority: layout.priority, descendingFirst: layout.descendingFirst)
         }
-        let rows = snapshot.programs.map { p in
-            var cells = ["\(p.id)", safe(p.type), safe(p.name), safe(p.tag),
-                         p.loadedAt.map { BrowserFormat.localTime($0) } ?? "-", "\(p.mapIDs.count)"]
-            var keys: [SortKey] = [.number(Double(p.id)), .text(p.type), .text(p.name), .text(p.tag),
-                                   .number(Double(p.loadedAt ?? 0)), .number(Double(p.mapIDs.count))]
-            if stats {
-                cells += [p.runCount == 0 && p.runTimeNs == 0 ? "-" : BrowserFormat.duration(nanoseconds: p.runTimeNs),
-                          "\(p.runCount)",
-                          p.eventsPerSecond.map { BrowserFormat.fixed($0, digits: 1) } ?? "-",
-                          p.cpuPercent.map { BrowserFormat.fixed($0, digits: 2) } ?? "-"]
-                keys += [.number(Double(p.runTimeNs)), .number(Double(p.runCount)),
-                         .number(p.eventsPerSecond ?? -1), .number(p.cpuPercent ?? -1)]
-            }
-            return TableRow(cells: cells, keys: keys, target: .program(p.id))
+        let rows = entries.map { entry in
+            TableRow(cells: presented.map { $0.cell(entry) },
+                     keys: presented.map { column in
+                         switch column.sort?(entry) {
+                         case .number(let value): .number(value)
+                         case .text(let text): .text(text)
+                         case nil: .text(column.cell(entry))
+                         }
+                     },
+                     target: target(entry))
         }
-        return Table(columns: columns, rows: rows, emptyText: "no BPF programs are loaded")
+        return Table(columns: columns, rows: rows, emptyText: emptyText)
     }
 
     static func maps(_ snapshot: BrowserSnapshot) -> Table {
-        let columns = [
-            Column(title: "ID", width: 5, align: .right),
-            Column(title: "TYPE", width: 13, priority: 1),
-            Column(title: "NAME", width: 16, flex: true),
-            Column(title: "KEY", width: 5, align: .right, priority: 3, descendingFirst: true),
-            Column(title: "VALUE", width: 6, align: .right, priority: 3, descendingFirst: true),
-            Column(title: "MAX_ENTRIES", width: 11, align: .right, priority: 2, descendingFirst: true),
-            Column(title: "MEMORY", width: 7, align: .right, priority: 1, descendingFirst: true),
-        ]
-        let rows = snapshot.maps.map { m in
-            TableRow(cells: ["\(m.id)", safe(m.type), safe(m.name), "\(m.keySize)", "\(m.valueSize)", "\(m.maxEntries)",
-                             m.bytesMemlock.map(BrowserFormat.bytes) ?? "-"],
-                     keys: [.number(Double(m.id)), .text(m.type), .text(m.name), .number(Double(m.keySize)),
-                            .number(Double(m.valueSize)), .number(Double(m.maxEntries)),
-                            .number(Double(m.bytesMemlock ?? 0))],
-                     target: .map(m.id))
-        }
-        return Table(columns: columns, rows: rows, emptyText: "no BPF maps exist")
+        list(snapshot.maps, runStats: snapshot.runStats, target: { .map($0.id) }, emptyText: "no BPF maps exist")
     }
 
     static func links(_ snapshot: BrowserSnapshot) -> Table {
-        let columns = [
-            Column(title: "ID", width: 5, align: .right),
-            Column(title: "TYPE", width: 14, priority: 1),
-            Column(title: "PROGRAM", width: 16, flex: true, priority: 2),
-            Column(title: "ATTACHED TO", width: 20, flex: true),
-        ]
-        let rows = snapshot.links.map { l in
-            let program = "\(l.programID)" + (l.programName.map { " " + safe($0) } ?? "")
-            return TableRow(cells: ["\(l.id)", safe(l.type), program, safe(l.target)],
-                            keys: [.number(Double(l.id)), .text(l.type), .number(Double(l.programID)), .text(l.target)],
-                            target: .link(l.id))
-        }
-        return Table(columns: columns, rows: rows, emptyText: "no BPF links exist")
+        list(snapshot.links, runStats: snapshot.runStats, target: { .link($0.id) }, emptyText: "no BPF links exist")
     }
 
     static func pins(_ snapshot: BrowserSnapshot) -> Table {

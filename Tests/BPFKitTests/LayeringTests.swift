@@ -52,7 +52,7 @@ final class LayeringTests: XCTestCase {
         "Encoding": [],
         "Platform": [],
         "Formatting": ["BPFKit", "Encoding"],
-        "ObjectModel": ["BPFKit", "Iterators", "Platform", "Formatting"],
+        "ObjectModel": ["BPFKit", "Iterators", "Platform", "Encoding", "Formatting"],
         "BrowserModel": ["BPFKit", "Iterators", "Platform", "Formatting", "Encoding", "ObjectModel"],
         "TUI": ["BrowserModel", "ObjectModel", "Formatting", "Encoding", "Platform", "CCurses"],
         "BPFNavCLI": ["BPFKit", "Iterators", "Encoding", "Platform", "Formatting", "ObjectModel", "BrowserModel", "TUI"],

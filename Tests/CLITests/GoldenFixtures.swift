@@ -534,7 +534,7 @@ enum Fixtures {
         let links = Self.links
         precondition(links.allSatisfy { link in programs.contains { $0.id == link.info.programID } })
         return BrowserSnapshot(
-            kernelRelease: "6.18.0-golden", programs: programs, maps: maps.map(LiveBrowserSource.map),
+            kernelRelease: "6.18.0-golden", programs: programs, maps: maps,
             links: links.map { LiveBrowserSource.link($0, programs: programs) },
             pins: LiveBrowserSource.pins(pins, mounts: mounts), tasks: LiveBrowserSource.processes(tasks))
     }

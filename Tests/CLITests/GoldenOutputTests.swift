@@ -37,23 +37,28 @@ final class GoldenOutputTests: XCTestCase {
     // MARK: - Commands: progs, maps, links, pins
 
     func testProgsList() {
-        lists("progs", Fixtures.programs, header: ProgsCommand.header, cells: ProgsCommand.cells, json: ObjectJSON.program,
-              pidsColumn: true)
+        presented("progs", Fixtures.programs)
     }
 
     func testMapsList() {
-        lists("maps", Fixtures.maps, header: MapList.header, cells: MapList.cells, json: ObjectJSON.map,
-              pidsColumn: true)
+        presented("maps", Fixtures.maps)
     }
 
     func testLinksList() {
-        lists("links", Fixtures.links, header: LinksCommand.header, cells: LinksCommand.cells, json: ObjectJSON.link,
-              pidsColumn: true)
+        presented("links", Fixtures.links)
     }
 
     func testPinsList() {
         lists("pins", Fixtures.pins, header: PinTable.header, cells: PinTable.cells, json: ObjectJSON.pin,
               pidsColumn: false)
+    }
+
+    /// A list of objects from their presentation (`ObjectCommands.list`).
+    private func presented<Entry: Presentable>(_ command: String, _ entries: [Entry],
+                                               file: StaticString = #filePath, line: UInt = #line) {
+        let presentation = Entry.presentation
+        lists(command, entries, header: presentation.header(.cli), cells: { presentation.cells($0, .cli) },
+              json: ObjectJSON.object, pidsColumn: true, file: file, line: line)
     }
 
     /// The three formats of one list, as `ObjectCommands.printList` prints
@@ -95,30 +100,29 @@ final class GoldenOutputTests: XCTestCase {
     // MARK: - Commands: prog|map|link ID
 
     func testProgDetail() {
-        details("prog", Fixtures.programs, id: \.info.id, json: ObjectJSON.program, pairs: ProgCommand.pairs)
+        details("prog", Fixtures.programs, id: \.info.id)
     }
 
     func testMapDetail() {
-        details("map", Fixtures.maps, id: \.info.id, json: ObjectJSON.map, pairs: MapCommand.pairs)
+        details("map", Fixtures.maps, id: \.info.id)
     }
 
     func testLinkDetail() {
-        details("link", Fixtures.links, id: \.info.id, json: ObjectJSON.link, pairs: LinkCommand.pairs)
+        details("link", Fixtures.links, id: \.info.id)
     }
 
     /// `prog|map|link ID` and `… ID --json` of each entry, through
     /// `ObjectCommands.printOne`.
-    private func details<Entry>(_ command: String, _ entries: [Entry], id: KeyPath<Entry, UInt32>,
-                                json: (Entry, Output) -> Void, pairs: (Entry) -> [(String, String)],
-                                file: StaticString = #filePath, line: UInt = #line) {
+    private func details<Entry: Presentable>(_ command: String, _ entries: [Entry], id: KeyPath<Entry, UInt32>,
+                                             file: StaticString = #filePath, line: UInt = #line) {
         var text = GoldenText(), objects = GoldenText()
         for entry in entries {
             let title = "bpfnav \(command) \(entry[keyPath: id])"
             text.section(title, LoadTimes.masked {
-                capture { out in ObjectCommands.printOne(entry, json: false, writeJSON: json, out: out) { pairs(entry) } }
+                capture { out in ObjectCommands.printOne(entry, json: false, out: out) }
             })
             objects.section(title + " --json", LoadTimes.masked {
-                capture { out in ObjectCommands.printOne(entry, json: true, writeJSON: json, out: out) { pairs(entry) } }
+                capture { out in ObjectCommands.printOne(entry, json: true, out: out) }
             })
         }
         Golden.check("\(command)-detail.txt", text.bytes, file: file, line: line)

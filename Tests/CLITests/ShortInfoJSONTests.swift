@@ -22,7 +22,7 @@ final class ShortInfoJSONTests: XCTestCase {
     }
 
     private func json(_ entry: ProgramEntry) -> [String: Any] {
-        parseObject(render { ObjectJSON.program(entry, $0) })
+        parseObject(render { ObjectJSON.object(entry, $0) })
     }
 
     func testProgramFieldsOfOlderKernelsAreLeftOut() throws {
@@ -36,9 +36,9 @@ final class ShortInfoJSONTests: XCTestCase {
     }
 
     func testBrowserDocumentLeavesOutWhatIsAbsent() {
-        let without = BrowserDocuments.program(BrowserProgram(id: 1, verifiedInstructions: nil), in: BrowserSnapshot())
+        let without = BrowserDocuments.program(ProgramEntry(info: ProgramInfo(id: 1, verifiedInstructions: nil)), in: BrowserSnapshot())
         XCTAssertFalse(without.lines.contains { "\($0)".contains("verified_insns") })
-        let with = BrowserDocuments.program(BrowserProgram(id: 1, verifiedInstructions: 9), in: BrowserSnapshot())
+        let with = BrowserDocuments.program(ProgramEntry(info: ProgramInfo(id: 1, verifiedInstructions: 9)), in: BrowserSnapshot())
         XCTAssertTrue(with.lines.contains { "\($0)".contains("verified_insns") })
     }
 

@@ -1,4 +1,5 @@
 import BrowserModel
+import ObjectModel
 import XCTest
 @testable import TUI
 
@@ -163,10 +164,9 @@ final class NavigationTests: XCTestCase {
         let h = Harness(sampleSnapshot())
         XCTAssertTrue(h.screen.line(0).contains("stats off"), h.screen.line(0))
         XCTAssertFalse(h.screen.contains("EVENTS/S"))
-        h.source.current.programs[0].runTimeNs = 1_500_000
-        h.source.current.programs[0].runCount = 300
-        h.source.current.programs[0].eventsPerSecond = 12.5
-        h.source.current.programs[0].cpuPercent = 0.25
+        h.source.current.programs[0].info.runTimeNs = 1_500_000
+        h.source.current.programs[0].info.runCount = 300
+        h.source.current.programs[0].rate = RunStats.Rate(eventsPerSecond: 12.5, cpuPercent: 0.25)
         h.press(.char("S"))
         XCTAssertEqual(h.source.statsCalls, [true])
         XCTAssertTrue(h.screen.line(0).contains("stats on"), h.screen.line(0))

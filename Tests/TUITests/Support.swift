@@ -1,3 +1,4 @@
+@testable import BPFKit
 import BrowserModel
 import ObjectModel
 import XCTest
@@ -159,16 +160,22 @@ final class Harness {
 // MARK: - Data
 
 func program(_ id: UInt32, _ name: String, type: String = "tracing", maps: [UInt32] = [],
-             pids: [Holder] = []) -> BrowserProgram {
-    BrowserProgram(id: id, type: type, name: name, tag: "00112233445566\(id % 10)\(id % 10)", gplCompatible: true,
-                   loadedAt: nil, mapIDs: maps, pids: pids)
+             pids: [Holder] = []) -> ProgramEntry {
+    let types: [String: UInt32] = ["kprobe": 2, "tracepoint": 5, "xdp": 6, "tracing": 26]
+    guard let number = types[type] else { fatalError("no program type number for '\(type)' in the test table") }
+    return ProgramEntry(info: ProgramInfo(id: id, type: number, name: name, tag: "00112233445566\(id % 10)\(id % 10)",
+                                          gplCompatible: true, loadTime: 0, mapIDs: maps),
+                        pids: pids)
 }
 
-func map(_ id: UInt32, _ name: String, type: String = "hash", memory: UInt64 = 4096, entries: UInt32 = 1024) -> BrowserMap {
-    BrowserMap(id: id, type: type, name: name, keySize: 4, valueSize: 8, maxEntries: entries, bytesMemlock: memory)
+func map(_ id: UInt32, _ name: String, type: String = "hash", memory: UInt64 = 4096, entries: UInt32 = 1024) -> MapEntry {
+    let types: [String: UInt32] = ["hash": 1, "array": 2, "percpu_array": 6, "ringbuf": 27]
+    guard let number = types[type] else { fatalError("no map type number for '\(type)' in the test table") }
+    return MapEntry(info: MapInfo(id: id, type: number, name: name, keySize: 4, valueSize: 8, maxEntries: entries,
+                                  bytesMemlock: memory))
 }
 
-func snapshot(programs: [BrowserProgram] = [], maps: [BrowserMap] = [], links: [BrowserLink] = [],
+func snapshot(programs: [ProgramEntry] = [], maps: [MapEntry] = [], links: [LinkEntry] = [],
               pins: [BrowserPin] = [], tasks: [BrowserTask] = []) -> BrowserSnapshot {
     BrowserSnapshot(kernelRelease: "6.18.0-test", programs: programs, maps: maps, links: links, pins: pins, tasks: tasks)
 }
@@ -178,9 +185,10 @@ func sampleSnapshot() -> BrowserSnapshot {
     snapshot(
         programs: [program(10, "counter", maps: [20], pids: [Holder(pid: 300, comm: Array("loader".utf8))])],
         maps: [map(20, "counts")],
-        links: [BrowserLink(id: 30, type: "iter", programID: 10, programName: "counter", target: "task_file pid 300",
-                            details: [("target_name", "task_file"), ("pid", "300")], iteratorTarget: "task_file",
-                            pid: 300)],
+        links: [LinkEntry(info: LinkInfo(id: 30, type: 4, programID: 10,
+                                         details: .iter(target: "task_file", mapID: 0, cgroupID: 0, order: 0, tid: 0,
+                                                        pid: 300)),
+                          programName: "counter")],
         pins: [BrowserPin(path: Array("/sys/fs/bpf".utf8), depth: 0, kind: .directory),
                BrowserPin(path: Array("/sys/fs/bpf/files-pid-300".utf8), depth: 1, kind: .link, id: 30,
                           objectType: "iter", name: "counter", iteratorTarget: "task_file", summary: "task_file pid 300"),

@@ -1,4 +1,6 @@
+import BPFKit
 import BrowserModel
+import ObjectModel
 import XCTest
 @testable import TUI
 
@@ -24,7 +26,7 @@ final class ViewsTests: XCTestCase {
     /// whatever the program's author put in .rodata.
     func testProgramMetadata() {
         var p = program(10, "counter")
-        p.metadata = [BrowserField("owner", "\"team\u{1b}[2J\""), BrowserField("level", "3")]
+        p.metadata = [("owner", .string("team\u{1b}[2J")), ("level", .uint(3))]
         let h = Harness(snapshot(programs: [p]), rows: 30)
         XCTAssertTrue(h.screen.contains("Metadata"), h.text)
         XCTAssertTrue(h.screen.contains("level") && h.screen.contains("3"), h.text)
@@ -37,7 +39,7 @@ final class ViewsTests: XCTestCase {
     /// id is shown whole in every list, never cut to another number.
     func testLargeIdsAreNeverCut() {
         let h = Harness(snapshot(programs: [program(103_701, "counter"), program(4_294_967_295, "last")],
-                                 maps: [BrowserMap(id: 2_000_000_001, type: "hash", name: "big")]), rows: 30)
+                                 maps: [MapEntry(info: MapInfo(id: 2_000_000_001, type: 1, name: "big"))]), rows: 30)
         XCTAssertTrue(h.screen.contains("103701"), h.text)
         XCTAssertTrue(h.screen.contains("4294967295"), h.text)
         _ = h.press(.char("2"))

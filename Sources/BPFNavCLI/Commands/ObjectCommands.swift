@@ -25,19 +25,7 @@ enum ProgsCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        try ObjectCommands.list(args, Objects.programs, header: header, cells: cells, json: ObjectJSON.program)
-    }
-
-    static let header = ["ID", "TYPE", "NAME", "TAG", "LOADED_AT", "XLATED", "JITED", "MEMLOCK", "MAPS", "PIDS", "PINNED"]
-
-    static func cells(_ p: ProgramEntry) -> [String] {
-        let info = p.info
-        return ["\(info.id)", info.typeName, text(p.fullName), info.tag,
-                info.loadTime == 0 ? "-" : ObjectCommands.localTime(unixTime(fromBootNanoseconds: info.loadTime)),
-                "\(info.bytesXlated)", p.jited ? "\(info.bytesJited)" : "-",
-                info.bytesMemlock.map { "\($0)" } ?? "-",
-                info.mapIDs.isEmpty ? "-" : info.mapIDs.map(String.init).joined(separator: ","),
-                ObjectCommands.pidsCell(p.pids), ObjectCommands.pinnedCell(p.pinned)]
+        try ObjectCommands.list(args, Objects.programs)
     }
 }
 
@@ -51,31 +39,14 @@ enum LinksCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        try ObjectCommands.list(args, Objects.links, header: header, cells: cells, json: ObjectJSON.link)
-    }
-
-    static let header = ["ID", "TYPE", "PROG", "ATTACHED", "PIDS", "PINNED"]
-
-    static func cells(_ l: LinkEntry) -> [String] {
-        ["\(l.info.id)", l.info.typeName, "\(l.info.programID)", text(LinkSummary.text(l.info.details)),
-         ObjectCommands.pidsCell(l.pids), ObjectCommands.pinnedCell(l.pinned)]
+        try ObjectCommands.list(args, Objects.links)
     }
 }
 
 /// The rows of `bpfnav maps` (MapsCommand runs it).
 enum MapList {
     static func run(_ args: Arguments) throws {
-        try ObjectCommands.list(args, Objects.maps, header: header, cells: cells, json: ObjectJSON.map)
-    }
-
-    static let header = ["ID", "TYPE", "NAME", "FLAGS", "KEY", "VALUE", "MAX_ENTRIES", "MEMLOCK", "FROZEN", "PIDS", "PINNED"]
-
-    static func cells(_ m: MapEntry) -> [String] {
-        let info = m.info
-        return ["\(info.id)", info.typeName, text(info.name), "0x" + String(info.flags, radix: 16),
-                "\(info.keySize)", "\(info.valueSize)", "\(info.maxEntries)",
-                info.bytesMemlock.map { "\($0)" } ?? "-", info.frozen ? "yes" : "no",
-                ObjectCommands.pidsCell(m.pids), ObjectCommands.pinnedCell(m.pinned)]
+        try ObjectCommands.list(args, Objects.maps)
     }
 }
 
@@ -101,34 +72,7 @@ enum ProgCommand {
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.program(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json], writeJSON: ObjectJSON.program) { pairs(entry) }
-    }
-
-    /// The "key  value" lines of `prog ID`.
-    static func pairs(_ entry: ProgramEntry) -> [(String, String)] {
-        let info = entry.info
-        var pairs: [(String, String)] = [
-            ("id", "\(info.id)"), ("type", info.typeName), ("name", text(entry.fullName)), ("tag", info.tag),
-            ("gpl_compatible", info.gplCompatible ? "yes" : "no"),
-        ]
-        if info.runTimeNs != 0 {
-            pairs += [("run_time_ns", "\(info.runTimeNs)"), ("run_cnt", "\(info.runCount)")]
-        }
-        if let misses = info.recursionMisses, misses != 0 { pairs.append(("recursion_misses", "\(misses)")) }
-        if info.loadTime != 0 {
-            let unix = unixTime(fromBootNanoseconds: info.loadTime)
-            pairs += [("loaded_at", "\(ObjectCommands.localTime(unix)) (\(unix))"), ("uid", "\(info.uid)")]
-        }
-        pairs += [("bytes_xlated", "\(info.bytesXlated)"), ("jited", entry.jited ? "\(info.bytesJited) bytes" : "no")]
-        if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
-        if !info.mapIDs.isEmpty { pairs.append(("map_ids", info.mapIDs.map(String.init).joined(separator: ","))) }
-        if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
-        // Absent before 5.16: left out, as bpftool does.
-        if let verified = info.verifiedInstructions { pairs.append(("verified_insns", "\(verified)")) }
-        pairs += entry.metadata.map {
-            ("metadata." + Escape.terminal(Array($0.0.utf8)), Escape.terminalJSON(BTFFormatter.json($0.1)))
-        }
-        return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
+        ObjectCommands.printOne(entry, json: args[.json])
     }
 }
 
@@ -203,23 +147,7 @@ enum MapCommand {
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.map(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json], writeJSON: ObjectJSON.map) { pairs(entry) }
-    }
-
-    /// The "key  value" lines of `map ID`.
-    static func pairs(_ entry: MapEntry) -> [(String, String)] {
-        let info = entry.info
-        var pairs: [(String, String)] = [
-            ("id", "\(info.id)"), ("type", info.typeName), ("name", text(info.name)),
-            ("flags", "0x" + String(info.flags, radix: 16)), ("bytes_key", "\(info.keySize)"),
-            ("bytes_value", "\(info.valueSize)"), ("max_entries", "\(info.maxEntries)"),
-        ]
-        if let memlock = info.bytesMemlock { pairs.append(("bytes_memlock", "\(memlock)")) }
-        if let owner = entry.ownerProgramType { pairs.append(("owner_prog_type", ProgramType.name(owner))) }
-        if let jited = entry.ownerJited { pairs.append(("owner_jited", jited ? "yes" : "no")) }
-        pairs.append(("frozen", info.frozen ? "yes" : "no"))
-        if info.btfID != 0 { pairs.append(("btf_id", "\(info.btfID)")) }
-        return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
+        ObjectCommands.printOne(entry, json: args[.json])
     }
 }
 
@@ -238,38 +166,8 @@ enum LinkCommand {
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.link(id: id)
         ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json], writeJSON: ObjectJSON.link) { pairs(entry) }
+        ObjectCommands.printOne(entry, json: args[.json])
     }
-
-    /// The "key  value" lines of `link ID`.
-    static func pairs(_ entry: LinkEntry) -> [(String, String)] {
-        var pairs: [(String, String)] = [
-            ("id", "\(entry.info.id)"), ("type", entry.info.typeName), ("prog_id", "\(entry.info.programID)"),
-        ]
-        if let type = entry.programType { pairs.append(("prog_type", ProgramType.name(type))) }
-        pairs += LinkSummary.pairs(entry.info.details).map { ($0.0, text($0.1)) }
-        if let format = entry.tracepointFormat {
-            pairs.append(("format", "\(text(format.group)):\(text(format.name))" + (format.id.map { " id \($0)" } ?? "")))
-            for field in format.fields {
-                let offset = "offset \(field.offset)", size = "size \(field.size)"
-                pairs.append(("", offset.padded(10) + size.padded(8) + (field.isSigned ? "signed    " : "unsigned  ")
-                    + text(field.declaration)))
-            }
-        }
-        return pairs + ObjectCommands.referencePairs(entry.pinned, entry.pids)
-    }
-}
-
-fileprivate extension String {
-    /// Left-aligned in `width` columns, at least one space after.
-    func padded(_ width: Int) -> String {
-        self + String(repeating: " ", count: Swift.max(1, width - count))
-    }
-}
-
-/// A string of the kernel's (or a user's) escaped for the terminal.
-private func text(_ string: String) -> String {
-    Escape.terminal(Array(string.utf8))
 }
 
 enum ObjectCommands {
@@ -303,16 +201,25 @@ enum ObjectCommands {
 
     /// `progs`, `maps`, `links`: the objects, then where they are pinned and
     /// (for JSON, or with --pids) who holds them, printed in `args`' format.
-    static func list<Entry: ReferencedEntry>(_ args: Arguments, _ objects: (ObjectReferences?) throws(BPFError) -> [Entry],
-                                             header: [String], cells: (Entry) -> [String],
-                                             json: (Entry, Output) -> Void) throws {
+    static func list<Entry: ReferencedEntry & Presentable>(
+        _ args: Arguments, _ objects: (ObjectReferences?) throws(BPFError) -> [Entry]
+    ) throws {
         let format = try DumpFormat(args)
         let pids = wantsPids(args, format)
         // The objects first: a listing that fails costs no fd-table pass.
         var entries = try objects(nil)
         let refs = references(holders: pids)
         for i in entries.indices { refs.apply(to: &entries[i]) }
-        printList(entries, format: format, header: header, cells: cells, json: json, pids: pids)
+        printList(entries, format: format, pids: pids)
+    }
+
+    /// Objects as a table (their presentation's CLI columns), one JSON
+    /// array or NDJSON (its JSON fields).
+    static func printList<Entry: Presentable>(_ entries: [Entry], format: DumpFormat, pids: Bool = true,
+                                              out: Output = .standardOutput) {
+        let presentation = Entry.presentation
+        printList(entries, format: format, header: presentation.header(.cli), cells: { presentation.cells($0, .cli) },
+                  json: ObjectJSON.object, pids: pids, out: out)
     }
 
     /// A list as a table, one JSON array or NDJSON.
@@ -355,6 +262,10 @@ enum ObjectCommands {
     }
 
     /// One object as JSON, or as "key  value" lines.
+    static func printOne<Entry: Presentable>(_ entry: Entry, json: Bool, out: Output = .standardOutput) {
+        printOne(entry, json: json, writeJSON: ObjectJSON.object, out: out) { Entry.presentation.fields(entry, .cli) }
+    }
+
     static func printOne<Entry>(_ entry: Entry, json: Bool, writeJSON: (Entry, Output) -> Void,
                                 out: Output = .standardOutput, pairs: () -> [(String, String)]) {
         if json {
@@ -374,31 +285,4 @@ enum ObjectCommands {
         }
         return result
     }
-
-    /// pinned and pids as detail lines: one line per path and per process.
-    static func referencePairs(_ pinned: [[UInt8]], _ pids: [Holder]) -> [(String, String)] {
-        var pairs: [(String, String)] = []
-        if pinned.isEmpty { pairs.append(("pinned", "-")) }
-        for (i, path) in pinned.enumerated() { pairs.append((i == 0 ? "pinned" : "", Escape.terminal(path))) }
-        if pids.isEmpty { pairs.append(("pids", "-")) }
-        for (i, holder) in pids.enumerated() {
-            pairs.append((i == 0 ? "pids" : "", "\(holder.pid) \(Escape.terminal(holder.comm))"))
-        }
-        return pairs
-    }
-
-    /// "comm(pid),comm(pid)" as bpftool's plain output shows holders.
-    static func pidsCell(_ pids: [Holder]) -> String {
-        pids.isEmpty ? "-" : pids.map { "\(Escape.terminal($0.comm))(\($0.pid))" }.joined(separator: ",")
-    }
-
-    static func pinnedCell(_ pinned: [[UInt8]]) -> String {
-        pinned.isEmpty ? "-" : pinned.map(Escape.terminal).joined(separator: ",")
-    }
-
-    /// Local time as bpftool prints `loaded_at`: 2024-05-01T12:34:56+0200.
-    static func localTime(_ unix: Int64) -> String {
-        BrowserFormat.localTime(unix, format: "%Y-%m-%dT%H:%M:%S%z")
-    }
 }
-

@@ -15,220 +15,101 @@ import Iterators
 /// running kernel did not return (an older kernel's shorter info struct) is
 /// left out, as bpftool leaves out what it does not have.
 enum ObjectJSON {
-    // MARK: - Programs
+    // MARK: - Any presentable object
 
-    static func program(_ p: ProgramEntry, _ out: Output) {
-        let info = p.info
-        out.append("{\"id\":"); out.append(info.id)
-        out.append(",\"type\":"); string(info.typeName, out)
-        out.append(",\"name\":"); string(p.fullName, out)
-        out.append(",\"tag\":"); string(info.tag, out)
-        out.append(",\"gpl_compatible\":"); bool(info.gplCompatible, out)
-        if info.runTimeNs != 0 {
-            // Only when kernel.bpf_stats_enabled was on, as bpftool.
-            out.append(",\"run_time_ns\":"); out.append(info.runTimeNs)
-            out.append(",\"run_cnt\":"); out.append(info.runCount)
+    /// `entry` as one JSON object: its presentation's fields in order,
+    /// those without a value left out.
+    static func object<Entry: Presentable>(_ entry: Entry, _ out: Output) {
+        out.append(byte: UInt8(ascii: "{"))
+        var first = true
+        for field in Entry.presentation.json {
+            guard let value = field.value(entry) else { continue }
+            if case .fields(let fields) = value {
+                for (name, value) in fields {
+                    guard let value else { continue }
+                    key(name, first: &first, out)
+                    self.value(value, out)
+                }
+                continue
+            }
+            key(field.key, first: &first, out)
+            self.value(value, out)
         }
-        if let misses = info.recursionMisses, misses != 0 {
-            out.append(",\"recursion_misses\":"); out.append(misses)
-        }
-        if info.loadTime != 0 {
-            out.append(",\"loaded_at\":"); out.append(unixTime(fromBootNanoseconds: info.loadTime))
-            out.append(",\"uid\":"); out.append(info.uid)
-        }
-        out.append(",\"bytes_xlated\":"); out.append(info.bytesXlated)
-        out.append(",\"jited\":"); bool(p.jited, out)
-        if p.jited {
-            out.append(",\"bytes_jited\":"); out.append(info.bytesJited)
-        }
-        if let memlock = info.bytesMemlock {
-            out.append(",\"bytes_memlock\":"); out.append(memlock)
-        }
-        if !info.mapIDs.isEmpty {
-            out.append(",\"map_ids\":[")
-            for (i, id) in info.mapIDs.enumerated() {
+        out.append(byte: UInt8(ascii: "}"))
+    }
+
+
+    /// `"key":`, after a comma unless it is the object's first.
+    @inline(__always)
+    static func key(_ key: StaticString, first: inout Bool, _ out: Output) {
+        if first { first = false } else { out.append(byte: 0x2c) }
+        out.append(byte: 0x22); out.append(key); out.append(byte: 0x22); out.append(byte: 0x3a)
+    }
+
+    static func value(_ value: JSONValue, _ out: Output) {
+        switch value {
+        case .string(let text): string(text, out)
+        case .bytes(let bytes): Escape.appendJSONString(bytes, to: out)
+        case .unsigned(let number): out.append(number)
+        case .signed(let number): out.append(number)
+        case .bool(let flag): bool(flag, out)
+        case .ids(let ids):
+            out.append(byte: UInt8(ascii: "["))
+            for (i, id) in ids.enumerated() {
                 if i > 0 { out.append(byte: 0x2c) }
                 out.append(id)
             }
-            out.append("]")
-        }
-        if info.btfID != 0 {
-            out.append(",\"btf_id\":"); out.append(info.btfID)
-        }
-        optional("verified_insns", info.verifiedInstructions.map(UInt64.init), out)
-        references(p.pinned, p.pids, out)
-        if !p.metadata.isEmpty {
-            out.append(",\"metadata\":{")
-            for (i, (name, value)) in p.metadata.enumerated() {
+            out.append(byte: UInt8(ascii: "]"))
+        case .byteStrings(let strings):
+            out.append(byte: UInt8(ascii: "["))
+            for (i, bytes) in strings.enumerated() {
                 if i > 0 { out.append(byte: 0x2c) }
-                string(name, out); out.append(byte: 0x3a); out.write(BTFFormatter.json(value))
+                Escape.appendJSONString(bytes, to: out)
             }
-            out.append("}")
+            out.append(byte: UInt8(ascii: "]"))
+        case .holders(let holders):
+            out.append(byte: UInt8(ascii: "["))
+            for (i, holder) in holders.enumerated() {
+                if i > 0 { out.append(byte: 0x2c) }
+                out.append("{\"pid\":"); out.append(holder.pid)
+                out.append(",\"comm\":"); Escape.appendJSONString(holder.comm, to: out)
+                out.append(byte: UInt8(ascii: "}"))
+            }
+            out.append(byte: UInt8(ascii: "]"))
+        case .json(let text): out.write(text)
+        case .array(let values):
+            out.append(byte: UInt8(ascii: "["))
+            for (i, element) in values.enumerated() {
+                if i > 0 { out.append(byte: 0x2c) }
+                self.value(element, out)
+            }
+            out.append(byte: UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(byte: UInt8(ascii: "{"))
+            var first = true
+            for (name, element) in fields {
+                guard let element else { continue }
+                if first { first = false } else { out.append(byte: 0x2c) }
+                string(name, out); out.append(byte: 0x3a)
+                self.value(element, out)
+            }
+            out.append(byte: UInt8(ascii: "}"))
+        case .fields:
+            break  // written by `fields`, into the enclosing object
         }
-        out.append("}")
-    }
-
-    // MARK: - Maps
-
-    static func map(_ m: MapEntry, _ out: Output) {
-        let info = m.info
-        out.append("{\"id\":"); out.append(info.id)
-        out.append(",\"type\":"); string(info.typeName, out)
-        out.append(",\"name\":"); string(info.name, out)
-        out.append(",\"flags\":"); out.append(info.flags)
-        out.append(",\"bytes_key\":"); out.append(info.keySize)
-        out.append(",\"bytes_value\":"); out.append(info.valueSize)
-        out.append(",\"max_entries\":"); out.append(info.maxEntries)
-        if let memlock = info.bytesMemlock {
-            out.append(",\"bytes_memlock\":"); out.append(memlock)
-        }
-        if let owner = m.ownerProgramType {
-            out.append(",\"owner_prog_type\":"); string(ProgramType.name(owner), out)
-        }
-        if let jited = m.ownerJited {
-            out.append(",\"owner_jited\":"); bool(jited, out)
-        }
-        out.append(",\"frozen\":"); out.append(UInt64(info.frozen ? 1 : 0))
-        if info.btfID != 0 {
-            out.append(",\"btf_id\":"); out.append(info.btfID)
-        }
-        references(m.pinned, m.pids, out)
-        out.append("}")
     }
 
     // MARK: - Links
 
-    static func link(_ l: LinkEntry, _ out: Output) {
-        let info = l.info
-        out.append("{\"id\":"); out.append(info.id)
-        out.append(",\"type\":"); string(info.typeName, out)
-        out.append(",\"prog_id\":"); out.append(info.programID)
-        linkDetails(info.details, programType: l.programType, tracepointFormat: l.tracepointFormat, out)
-        references(l.pinned, l.pids, out)
-        out.append("}")
-    }
-
     /// The per-type fields of a link, each starting with a comma.
     static func linkDetails(_ details: LinkDetails, programType: UInt32?, tracepointFormat: TracepointFormat?,
                             _ out: Output) {
-        switch details {
-        case .rawTracepoint(let name):
-            out.append(",\"tp_name\":"); string(name, out)
-        case .tracing(let attachType, let targetObjectID, let targetBTFID):
-            if let programType {
-                out.append(",\"prog_type\":"); string(ProgramType.name(programType), out)
-            }
-            attach(attachType, out)
-            out.append(",\"target_obj_id\":"); out.append(targetObjectID)
-            out.append(",\"target_btf_id\":"); out.append(targetBTFID)
-        case .cgroup(let cgroupID, let attachType):
-            out.append(",\"cgroup_id\":"); out.append(cgroupID)
-            attach(attachType, out)
-        case .iter(let target, let mapID, let cgroupID, let order, let tid, let pid):
-            out.append(",\"target_name\":"); string(target, out)
-            if target == "bpf_map_elem" || target == "bpf_sk_storage_map" {
-                out.append(",\"map_id\":"); out.append(mapID)
-            } else if target == "task" || target == "task_file" || target == "task_vma" {
-                if tid != 0 {
-                    out.append(",\"tid\":"); out.append(tid)
-                } else if pid != 0 {
-                    out.append(",\"pid\":"); out.append(pid)
-                }
-            }
-            if target == "cgroup" {
-                out.append(",\"cgroup_id\":"); out.append(cgroupID)
-                out.append(",\"order\":"); string(LinkSummary.cgroupIterOrder(order), out)
-            }
-        case .netns(let inode, let attachType):
-            out.append(",\"netns_ino\":"); out.append(inode)
-            attach(attachType, out)
-        case .xdp(let ifindex):
-            device(ifindex, out)
-        case .structOps(let mapID):
-            out.append(",\"map_id\":"); out.append(mapID)
-        case .netfilter(let family, let hook, let priority, let flags):
-            out.append(",\"pf\":"); out.append(family)
-            out.append(",\"hook\":"); out.append(hook)
-            out.append(",\"prio\":"); out.append(Int64(priority))
-            out.append(",\"flags\":"); out.append(flags)
-        case .kprobeMulti(let count, let flags, let missed):
-            out.append(",\"retprobe\":"); bool(flags & 1 != 0, out)
-            out.append(",\"func_cnt\":"); out.append(count)
-            optional("missed", missed, out)
-        case .uprobeMulti(let path, let count, let flags, let pid):
-            out.append(",\"retprobe\":"); bool(flags & 1 != 0, out)
-            out.append(",\"path\":"); string(path, out)
-            out.append(",\"func_cnt\":"); out.append(count)
-            out.append(",\"pid\":"); out.append(pid)
-        case .perfEvent(let event):
-            switch event {
-            case .kprobe(let function, let offset, let address, let missed, let retprobe, _):
-                out.append(",\"retprobe\":"); bool(retprobe, out)
-                out.append(",\"addr\":"); out.append(address)
-                out.append(",\"func\":"); string(function, out)
-                out.append(",\"offset\":"); out.append(offset)
-                optional("missed", missed, out)
-            case .uprobe(let file, let offset, let retprobe, _, let refCtrOffset):
-                out.append(",\"retprobe\":"); bool(retprobe, out)
-                out.append(",\"file\":"); string(file, out)
-                out.append(",\"offset\":"); out.append(offset)
-                optional("ref_ctr_offset", refCtrOffset, out)
-            case .tracepoint(let name, _):
-                out.append(",\"tracepoint\":"); string(name, out)
-                if let tracepointFormat { format(tracepointFormat, out) }
-            case .event(let config, let type, _):
-                out.append(",\"event_type\":")
-                if let name = PerfEventNames.type(type) { string(name, out) } else { out.append(type) }
-                out.append(",\"event_config\":")
-                if let name = PerfEventNames.config(type: type, config: config) { string(name, out) } else { out.append(config) }
-            case .notReported:
-                break  // nothing known: no fields, as for info the kernel did not return
-            case .unknown(let type):
-                out.append(",\"perf_event_type\":"); out.append(type)
-            }
-            optional("cookie", event.cookie, out)
-        case .tcx(let ifindex, let attachType), .netkit(let ifindex, let attachType):
-            device(ifindex, out)
-            attach(attachType, out)
-        case .sockmap(let mapID, let attachType):
-            out.append(",\"map_id\":"); out.append(mapID)
-            attach(attachType, out)
-        case .unknown:
-            break
+        for (key, value) in LinkEntry.jsonFields(details, programType: programType, tracepointFormat: tracepointFormat) {
+            guard let value else { continue }
+            out.append(byte: 0x2c); out.append(byte: 0x22); out.append(key); out.append(byte: 0x22)
+            out.append(byte: 0x3a)
+            self.value(value, out)
         }
-    }
-
-    static func attach(_ attachType: UInt32, _ out: Output) {
-        out.append(",\"attach_type\":"); string(AttachType.name(attachType), out)
-    }
-
-    /// bpftool's `devname` + `ifindex`: "(detached)" for index 0,
-    /// "(unknown)" when no interface has the index.
-    static func device(_ ifindex: UInt32, _ out: Output) {
-        out.append(",\"devname\":"); string(LinkSummary.deviceName(ifindex), out)
-        out.append(",\"ifindex\":"); out.append(ifindex)
-    }
-
-
-
-    /// The tracepoint's record layout from tracefs.
-    static func format(_ f: TracepointFormat, _ out: Output) {
-        out.append(",\"format\":{\"group\":"); string(f.group, out)
-        out.append(",\"name\":"); string(f.name, out)
-        if let id = f.id {
-            out.append(",\"id\":"); out.append(id)
-        }
-        out.append(",\"fields\":[")
-        for (i, field) in f.fields.enumerated() {
-            if i > 0 { out.append(byte: 0x2c) }
-            out.append("{\"name\":"); string(field.name, out)
-            out.append(",\"declaration\":"); string(field.declaration, out)
-            out.append(",\"offset\":"); out.append(field.offset)
-            out.append(",\"size\":"); out.append(field.size)
-            out.append(",\"signed\":"); bool(field.isSigned, out)
-            out.append("}")
-        }
-        out.append("]}")
     }
 
     // MARK: - Pins
@@ -315,31 +196,8 @@ enum ObjectJSON {
         }
     }
 
-    /// `"pinned":[paths…],"pids":[{"pid":N,"comm":"…"}…]`, exact bytes.
-    static func references(_ pinned: [[UInt8]], _ pids: [Holder], _ out: Output) {
-        out.append(",\"pinned\":[")
-        for (i, path) in pinned.enumerated() {
-            if i > 0 { out.append(byte: 0x2c) }
-            Escape.appendJSONString(path, to: out)
-        }
-        out.append("],\"pids\":[")
-        for (i, holder) in pids.enumerated() {
-            if i > 0 { out.append(byte: 0x2c) }
-            out.append("{\"pid\":"); out.append(holder.pid)
-            out.append(",\"comm\":"); Escape.appendJSONString(holder.comm, to: out)
-            out.append("}")
-        }
-        out.append("]")
-    }
-
     static func string(_ text: String, _ out: Output) {
         Escape.appendJSONString(Array(text.utf8), to: out)
-    }
-
-    /// `,"key":value`, or nothing when the kernel did not return the field.
-    static func optional(_ key: String, _ value: UInt64?, _ out: Output) {
-        guard let value else { return }
-        out.append(byte: 0x2c); string(key, out); out.append(byte: 0x3a); out.append(value)
     }
 
     static func bool(_ value: Bool, _ out: Output) {
