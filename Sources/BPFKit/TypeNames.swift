@@ -27,8 +27,12 @@ struct TypeNames: Sendable {
     }
 
     func name(_ value: UInt32) -> String {
-        if Int(value) < names.count, let name = names[Int(value)] { return name }
-        return unnamed + String(value)
+        lookup(UInt64(value)) ?? unnamed + String(value)
+    }
+
+    /// The name of `value`, or nil when the table has none.
+    func lookup(_ value: UInt64) -> String? {
+        value < UInt64(names.count) ? names[Int(value)] : nil
     }
 }
 

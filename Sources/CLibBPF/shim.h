@@ -68,6 +68,8 @@ _Static_assert(offsetof(struct bpf_link_info, perf_event.tracepoint.name_len) ==
 	       offsetof(struct bpf_link_info, perf_event.kprobe.name_len), "perf_event name lengths differ");
 
 #include <linux/magic.h>
+#include <linux/perf_event.h>
+#include <linux/btf.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <fcntl.h>

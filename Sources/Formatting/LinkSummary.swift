@@ -104,34 +104,3 @@ public enum LinkSummary {
         CgroupIterOrder.name(order)
     }
 }
-
-/// bpftool's names of perf event types and configs (`perf_type_name`,
-/// `event_symbols_hw`, `event_symbols_sw`).
-public enum PerfEventNames {
-    public static let types = ["hardware", "software", "tracepoint", "hw-cache", "raw", "breakpoint"]
-    public static let hardware = ["cpu-cycles", "instructions", "cache-references", "cache-misses", "branch-instructions",
-                           "branch-misses", "bus-cycles", "stalled-cycles-frontend", "stalled-cycles-backend",
-                           "ref-cycles"]
-    public static let software = ["cpu-clock", "task-clock", "page-faults", "context-switches", "cpu-migrations",
-                           "minor-faults", "major-faults", "alignment-faults", "emulation-faults", "dummy",
-                           "bpf-output", "cgroup-switches"]
-    public static let cacheIDs = ["L1-dcache", "L1-icache", "LLC", "dTLB", "iTLB", "branch", "node"]
-    public static let cacheOps = ["load", "store", "prefetch"]
-    public static let cacheResults = ["refs", "misses"]
-
-    public static func type(_ type: UInt32) -> String? {
-        Int(type) < types.count ? types[Int(type)] : nil
-    }
-
-    public static func config(type: UInt32, config: UInt64) -> String? {
-        switch type {
-        case 0: return config < UInt64(hardware.count) ? hardware[Int(config)] : nil
-        case 1: return config < UInt64(software.count) ? software[Int(config)] : nil
-        case 3:
-            let id = Int(config & 0xff), op = Int((config >> 8) & 0xff), result = Int((config >> 16) & 0xff)
-            guard id < cacheIDs.count, op < cacheOps.count, result < cacheResults.count else { return nil }
-            return "\(cacheIDs[id])-\(cacheOps[op])-\(cacheResults[result])"
-        default: return nil
-        }
-    }
-}

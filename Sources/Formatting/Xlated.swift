@@ -13,6 +13,8 @@
 // - map pointers in ld_imm64 are replaced by map ids (src 1) or map ids plus
 //   a value offset in the second half's imm (src 2).
 
+import BPFKit
+
 /// One 8-byte `struct bpf_insn`.
 public struct XlatedInstruction: Equatable, Sendable {
     public var code: UInt8
@@ -136,7 +138,7 @@ public enum Xlated {
 
     // MARK: - Encoding constants
 
-    static let ldImm64: UInt8 = 0x18 // BPF_LD | BPF_IMM | BPF_DW
+    static let ldImm64 = Op.loadImm64
 
     private static let sizeNames = ["u32", "u16", "u8", "u64"] // by BPF_SIZE >> 3
     private static let signedSizeNames: [String?] = ["s32", "s16", "s8", nil]
@@ -150,41 +152,44 @@ public enum Xlated {
 
     // MARK: - Instruction text
 
+    private typealias Op = BPFOpcode
+
     static func describe(_ insn: XlatedInstruction, resolver: XlatedResolver) -> String? {
-        switch insn.code & 0x07 {
-        case 0x04, 0x07: alu(insn)
-        case 0x05, 0x06: jump(insn, resolver: resolver)
-        case 0x03: storeRegister(insn)
-        case 0x02: storeImmediate(insn)
-        case 0x01: loadRegister(insn)
+        switch insn.code & Op.classMask {
+        case Op.alu, Op.alu64: alu(insn)
+        case Op.jmp, Op.jmp32: jump(insn, resolver: resolver)
+        case Op.stx: storeRegister(insn)
+        case Op.st: storeImmediate(insn)
+        case Op.ldx: loadRegister(insn)
         default: legacyLoad(insn)
         }
     }
 
     private static func alu(_ insn: XlatedInstruction) -> String? {
-        let is64 = insn.code & 0x07 == 0x07
-        let op = insn.code & 0xf0
-        let isX = insn.code & 0x08 != 0
+        let is64 = insn.code & Op.classMask == Op.alu64
+        let op = insn.code & Op.opMask
+        let isX = insn.code & Op.x != 0
         let r = is64 ? "r" : "w"
         let dst = "\(r)\(insn.dst)"
-        if op == 0xd0 { // BPF_END
+        if op == Op.end {
             return is64 ? "r\(insn.dst) = bswap\(insn.imm) r\(insn.dst)"
-                : "r\(insn.dst) = \(isX ? "be" : "le")\(insn.imm) r\(insn.dst)"
+                : "r\(insn.dst) = \(insn.code & Op.toBigEndian != 0 ? "be" : "le")\(insn.imm) r\(insn.dst)"
         }
-        if op == 0x80 { return "\(dst) = -\(dst)" } // BPF_NEG
-        if insn.code == 0xbf && insn.off == 1 { // BPF_ADDR_SPACE_CAST
+        if op == Op.neg { return "\(dst) = -\(dst)" }
+        let mov64X = Op.alu64 | Op.mov | Op.x
+        if insn.code == mov64X && insn.off == 1 { // BPF_ADDR_SPACE_CAST
             let imm = UInt32(bitPattern: insn.imm)
             return "r\(insn.dst) = addr_space_cast(r\(insn.src), \(imm >> 16), \(imm & 0xffff))"
         }
-        if insn.code == 0xbf && insn.off == -1 { // internal per-CPU address mov
+        if insn.code == mov64X && insn.off == -1 { // internal per-CPU address mov
             return "r\(insn.dst) = &(void __percpu *)(r\(insn.src))"
         }
         guard var name = aluOps[Int(op >> 4)] else { return nil }
-        if insn.off == 1 && op == 0x30 { name = "s/=" }
-        if insn.off == 1 && op == 0x90 { name = "s%=" }
+        if insn.off == 1 && op == Op.div { name = "s/=" }
+        if insn.off == 1 && op == Op.mod { name = "s%=" }
         guard isX else { return "\(dst) \(name) \(insn.imm)" }
         var cast = ""
-        if op == 0xb0 {
+        if op == Op.mov {
             switch insn.off {
             case 8: cast = "(s8)"
             case 16: cast = "(s16)"
@@ -196,19 +201,19 @@ public enum Xlated {
     }
 
     private static func jump(_ insn: XlatedInstruction, resolver: XlatedResolver) -> String? {
-        let op = insn.code & 0xf0
-        if op == 0x80 { return call(insn, resolver: resolver) }
+        let op = insn.code & Op.opMask
+        if op == Op.call { return call(insn, resolver: resolver) }
         switch insn.code {
-        case 0x05: return "goto pc\(signed(insn.off))"
-        case 0x0d: return "gotox r\(insn.dst)" // indirect jump, kernel 6.19+
-        case 0xe5 where insn.src == 0: return "may_goto pc\(signed(insn.off))"
-        case 0x06: return "gotol pc\(signed(insn.imm))"
-        case 0x95: return "exit"
+        case Op.jmp | Op.ja: return "goto pc\(signed(insn.off))"
+        case Op.jmp | Op.ja | Op.x: return "gotox r\(insn.dst)" // indirect jump, kernel 6.19+
+        case Op.jmp | Op.jcond where insn.src == 0: return "may_goto pc\(signed(insn.off))"
+        case Op.jmp32 | Op.ja: return "gotol pc\(signed(insn.imm))"
+        case Op.jmp | Op.exit: return "exit"
         default: break
         }
         guard let name = jumpOps[Int(op >> 4)] else { return nil }
-        let r = insn.code & 0x07 == 0x06 ? "w" : "r"
-        if insn.code & 0x08 != 0 {
+        let r = insn.code & Op.classMask == Op.jmp32 ? "w" : "r"
+        if insn.code & Op.x != 0 {
             return "if \(r)\(insn.dst) \(name) \(r)\(insn.src) goto pc\(signed(insn.off))"
         }
         return "if \(r)\(insn.dst) \(name) 0x\(String(UInt32(bitPattern: insn.imm), radix: 16)) goto pc\(signed(insn.off))"
@@ -216,13 +221,13 @@ public enum Xlated {
 
     private static func call(_ insn: XlatedInstruction, resolver: XlatedResolver) -> String {
         switch insn.src {
-        case 1: // BPF_PSEUDO_CALL: off is the relative jump, imm the subprogram
+        case Op.pseudoCall: // off is the relative jump, imm the subprogram
             if let name = resolver.subprogName(insn.imm) { return "call pc\(signed(insn.off))#\(name)" }
             return "call pc\(signed(insn.off))"
         case 0:
             let name = helperName(id: insn.imm) ?? resolver.helperName(insn.imm) ?? "unknown"
             return "call \(name)#\(insn.imm)"
-        case 2: // BPF_PSEUDO_KFUNC_CALL
+        case Op.pseudoKfuncCall:
             return "call \(resolver.kfuncName(insn.imm) ?? "kernel-function")#\(insn.imm)"
         default:
             return "call \(resolver.helperName(insn.imm) ?? "unknown")#\(insn.imm)"
@@ -235,26 +240,31 @@ public enum Xlated {
 
     private static func storeRegister(_ insn: XlatedInstruction) -> String? {
         let size = sizeNames[Int(insn.code >> 3 & 0x03)]
-        let mode = insn.code & 0xe0
-        if mode == 0x60 { // BPF_MEM
+        let mode = insn.code & Op.modeMask
+        if mode == Op.mem {
             return "*\(memory(size, insn.dst, insn.off)) = r\(insn.src)"
         }
-        guard mode == 0xc0 else { return nil } // BPF_ATOMIC
-        let width = insn.code & 0x18 == 0x18 ? "64" : ""
+        guard mode == Op.atomic else { return nil }
+        let width = insn.code & Op.sizeMask == Op.dw ? "64" : ""
         let place = memory(size, insn.dst, insn.off)
         switch insn.imm {
-        case 0x00, 0x40, 0x50, 0xa0: // add, or, and, xor
+        case Op.atomicAdd, Op.atomicOr, Op.atomicAnd, Op.atomicXor:
             return "lock *\(place) \(aluOps[Int(insn.imm >> 4)]!) r\(insn.src)"
-        case 0x01, 0x41, 0x51, 0xa1: // ... | BPF_FETCH
-            let name = switch insn.imm { case 0x01: "add"; case 0x41: "or"; case 0x51: "and"; default: "xor" }
+        case Op.atomicAdd | Op.fetch, Op.atomicOr | Op.fetch, Op.atomicAnd | Op.fetch, Op.atomicXor | Op.fetch:
+            let name = switch insn.imm & ~Op.fetch {
+            case Op.atomicAdd: "add"
+            case Op.atomicOr: "or"
+            case Op.atomicAnd: "and"
+            default: "xor"
+            }
             return "r\(insn.src) = atomic\(width)_fetch_\(name)(\(place), r\(insn.src))"
-        case 0xf1: // BPF_CMPXCHG
+        case Op.cmpxchg:
             return "r0 = atomic\(width)_cmpxchg(\(place), r0, r\(insn.src))"
-        case 0xe1: // BPF_XCHG
+        case Op.xchg:
             return "r\(insn.src) = atomic\(width)_xchg(\(place), r\(insn.src))"
-        case 0x100: // BPF_LOAD_ACQ
+        case Op.loadAcquire:
             return "r\(insn.dst) = load_acquire(\(memory(size, insn.src, insn.off)))"
-        case 0x110: // BPF_STORE_REL
+        case Op.storeRelease:
             return "store_release(\(place), r\(insn.src))"
         default:
             return nil
@@ -262,9 +272,9 @@ public enum Xlated {
     }
 
     private static func storeImmediate(_ insn: XlatedInstruction) -> String? {
-        switch insn.code & 0xe0 {
-        case 0x60: "*\(memory(sizeNames[Int(insn.code >> 3 & 0x03)], insn.dst, insn.off)) = \(insn.imm)"
-        case 0xc0: "nospec" // BPF_NOSPEC, internal
+        switch insn.code & Op.modeMask {
+        case Op.mem: "*\(memory(sizeNames[Int(insn.code >> 3 & 0x03)], insn.dst, insn.off)) = \(insn.imm)"
+        case Op.atomic: "nospec" // BPF_ST | BPF_NOSPEC (0xc0), the kernel's own, not in uapi
         default: nil
         }
     }
@@ -272,9 +282,9 @@ public enum Xlated {
     private static func loadRegister(_ insn: XlatedInstruction) -> String? {
         let sizeIndex = Int(insn.code >> 3 & 0x03)
         let size: String?
-        switch insn.code & 0xe0 {
-        case 0x60: size = sizeNames[sizeIndex] // BPF_MEM
-        case 0x80: size = signedSizeNames[sizeIndex] // BPF_MEMSX
+        switch insn.code & Op.modeMask {
+        case Op.mem: size = sizeNames[sizeIndex]
+        case Op.memsx: size = signedSizeNames[sizeIndex]
         default: size = nil
         }
         guard let size else { return nil }
@@ -283,9 +293,9 @@ public enum Xlated {
 
     private static func legacyLoad(_ insn: XlatedInstruction) -> String? {
         let size = sizeNames[Int(insn.code >> 3 & 0x03)]
-        switch insn.code & 0xe0 {
-        case 0x20: return "r0 = *(\(size) *)skb[\(insn.imm)]" // BPF_ABS
-        case 0x40: return "r0 = *(\(size) *)skb[r\(insn.src) + \(insn.imm)]" // BPF_IND
+        switch insn.code & Op.modeMask {
+        case Op.abs: return "r0 = *(\(size) *)skb[\(insn.imm)]"
+        case Op.ind: return "r0 = *(\(size) *)skb[r\(insn.src) + \(insn.imm)]"
         default: return nil // ld_imm64 (0x18) is handled by format
         }
     }
@@ -295,9 +305,9 @@ public enum Xlated {
         let high = UInt32(bitPattern: next.imm)
         let value: String
         switch insn.src {
-        case 1: value = "map[id:\(low)]" // BPF_PSEUDO_MAP_FD, id in xlated code
-        case 2: value = "map[id:\(low)][0]+\(high)" // BPF_PSEUDO_MAP_VALUE
-        case 4: value = "subprog[\(signed(insn.imm))]" // BPF_PSEUDO_FUNC
+        case Op.pseudoMapFD: value = "map[id:\(low)]" // the map's id in xlated code
+        case Op.pseudoMapValue: value = "map[id:\(low)][0]+\(high)"
+        case Op.pseudoFunc: value = "subprog[\(signed(insn.imm))]"
         default: value = "0x" + String(UInt64(high) << 32 | UInt64(low), radix: 16)
         }
         return "r\(insn.dst) = \(value)"

@@ -15,6 +15,38 @@ final class TypeNamesTests: XCTestCase {
         XCTAssertEqual(AttachType.name(BPF_TRACE_UPROBE_SESSION.rawValue), "trace_uprobe_session")
     }
 
+    /// BTFKind's raw values are the header's `BTF_KIND_*` (a Swift enum's
+    /// raw values must be literals, so they are checked here).
+    func testBTFKindsAreTheHeadersConstants() {
+        let header: [BTFKind: Int] = [
+            .unknown: Int(BTF_KIND_UNKN), .int: Int(BTF_KIND_INT), .ptr: Int(BTF_KIND_PTR),
+            .array: Int(BTF_KIND_ARRAY), .struct: Int(BTF_KIND_STRUCT), .union: Int(BTF_KIND_UNION),
+            .enum: Int(BTF_KIND_ENUM), .fwd: Int(BTF_KIND_FWD), .typedef: Int(BTF_KIND_TYPEDEF),
+            .volatile: Int(BTF_KIND_VOLATILE), .const: Int(BTF_KIND_CONST), .restrict: Int(BTF_KIND_RESTRICT),
+            .function: Int(BTF_KIND_FUNC), .functionProto: Int(BTF_KIND_FUNC_PROTO), .variable: Int(BTF_KIND_VAR),
+            .datasec: Int(BTF_KIND_DATASEC), .float: Int(BTF_KIND_FLOAT), .declTag: Int(BTF_KIND_DECL_TAG),
+            .typeTag: Int(BTF_KIND_TYPE_TAG), .enum64: Int(BTF_KIND_ENUM64),
+        ]
+        XCTAssertEqual(header.count, BTFKind.allCases.count)
+        for kind in BTFKind.allCases { XCTAssertEqual(Int(kind.rawValue), header[kind], "\(kind)") }
+    }
+
+    func testPerfEventNamesByConstant() {
+        XCTAssertEqual(PerfEventNames.type(PERF_TYPE_HW_CACHE.rawValue), "hw-cache")
+        XCTAssertNil(PerfEventNames.type(1000))
+        XCTAssertEqual(PerfEventNames.config(type: PERF_TYPE_SOFTWARE.rawValue,
+                                             config: UInt64(PERF_COUNT_SW_CGROUP_SWITCHES.rawValue)), "cgroup-switches")
+        XCTAssertEqual(PerfEventNames.config(type: PERF_TYPE_HARDWARE.rawValue,
+                                             config: UInt64(PERF_COUNT_HW_REF_CPU_CYCLES.rawValue)), "ref-cycles")
+        let llcPrefetchMiss = UInt64(PERF_COUNT_HW_CACHE_LL.rawValue) | UInt64(PERF_COUNT_HW_CACHE_OP_PREFETCH.rawValue) << 8
+            | UInt64(PERF_COUNT_HW_CACHE_RESULT_MISS.rawValue) << 16
+        XCTAssertEqual(PerfEventNames.config(type: PERF_TYPE_HW_CACHE.rawValue, config: llcPrefetchMiss),
+                       "LLC-prefetch-misses")
+        XCTAssertNil(PerfEventNames.config(type: PERF_TYPE_HW_CACHE.rawValue, config: 3 << 8))
+        XCTAssertNil(PerfEventNames.config(type: PERF_TYPE_SOFTWARE.rawValue, config: 1000))
+        XCTAssertNil(PerfEventNames.config(type: PERF_TYPE_RAW.rawValue, config: 0))
+    }
+
     func testUnnamedValuesAreNumbers() {
         XCTAssertEqual(ProgramType.name(1000), "type_1000")
         XCTAssertEqual(MapType.name(1000), "type_1000")
