@@ -183,17 +183,26 @@ public struct BTF: Sendable {
         var kind: BTFKind { BTFKind(rawValue: UInt8((info >> 24) & 0x1f)) ?? .unknown }
         var vlen: Int { Int(info & 0xffff) }
         var kindFlag: Bool { info >> 31 != 0 }
-        var data: Int { offset + 12 }
+        var data: Int { offset + MemoryLayout<btf_type>.size }
     }
 
     func header(_ id: UInt32) -> Header? {
         guard id != 0, let (l, o) = locate(id) else { return nil }
-        return layers[l].bytes.withUnsafeBytes { raw in
-            Header(layer: l, offset: o,
-                   nameOff: raw.loadUnaligned(fromByteOffset: o, as: UInt32.self),
-                   info: raw.loadUnaligned(fromByteOffset: o + 4, as: UInt32.self),
-                   sizeType: raw.loadUnaligned(fromByteOffset: o + 8, as: UInt32.self))
+        let type = layers[l].bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: o, as: btf_type.self) }
+        return Header(layer: l, offset: o, nameOff: type.name_off, info: type.info, sizeType: type.size)
+    }
+
+    /// The `vlen` records after type `h` (a struct's `btf_member`s, an enum's
+    /// `btf_enum`s, …), each made into what `make` returns.
+    func records<T, R>(_: T.Type, of h: Header, _ make: (T) -> R) -> [R] {
+        layers[h.layer].bytes.withUnsafeBytes { raw in
+            (0..<h.vlen).map { make(raw.loadUnaligned(fromByteOffset: h.data + $0 * MemoryLayout<T>.size, as: T.self)) }
         }
+    }
+
+    /// The one record after type `h` (`btf_array`, `btf_var`, `btf_decl_tag`).
+    func record<T>(_: T.Type, of h: Header) -> T {
+        layers[h.layer].bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: h.data, as: T.self) }
     }
 
     /// The string at `offset` in the string sections ("" when out of range).

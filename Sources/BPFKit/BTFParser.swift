@@ -1,3 +1,4 @@
+import CLibBPF
 import Glibc
 
 /// Parsing and validating a BTF blob: everything is checked once, here.
@@ -9,21 +10,21 @@ extension BTF {
     }
 
     /// Bytes of kind-specific data after `struct btf_type`, or nil for an
-    /// unknown kind.
+    /// unknown kind: sizes of the records <linux/btf.h> declares.
     @inline(__always)
-    static func extraBytes(kind: UInt32, vlen: Int) -> Int? {
+    static func extraBytes(kind: BTFKind, vlen: Int) -> Int? {
         switch kind {
-        case 1: 4                               // INT
-        case 2, 7, 8, 9, 10, 11, 12, 16, 18: 0  // PTR FWD TYPEDEF VOLATILE CONST RESTRICT FUNC FLOAT TYPE_TAG
-        case 3: 12                              // ARRAY
-        case 4, 5: 12 * vlen                    // STRUCT UNION
-        case 6: 8 * vlen                        // ENUM
-        case 13: 8 * vlen                       // FUNC_PROTO
-        case 14: 4                              // VAR
-        case 15: 12 * vlen                      // DATASEC
-        case 17: 4                              // DECL_TAG
-        case 19: 12 * vlen                      // ENUM64
-        default: nil
+        case .int: MemoryLayout<UInt32>.size // BTF_INT_ENCODING | BTF_INT_OFFSET | BTF_INT_BITS
+        case .ptr, .fwd, .typedef, .volatile, .const, .restrict, .function, .float, .typeTag: 0
+        case .array: MemoryLayout<btf_array>.size
+        case .struct, .union: MemoryLayout<btf_member>.size * vlen
+        case .enum: MemoryLayout<btf_enum>.size * vlen
+        case .functionProto: MemoryLayout<btf_param>.size * vlen
+        case .variable: MemoryLayout<btf_var>.size
+        case .datasec: MemoryLayout<btf_var_secinfo>.size * vlen
+        case .declTag: MemoryLayout<btf_decl_tag>.size
+        case .enum64: MemoryLayout<btf_enum64>.size * vlen
+        case .unknown: nil
         }
     }
 
@@ -38,20 +39,24 @@ extension BTF {
         let n = raw.count
         @inline(__always) func u32(_ at: Int) -> UInt32 { raw.loadUnaligned(fromByteOffset: at, as: UInt32.self) }
 
-        guard n >= 24 else { return .failure(invalid("header (\(n) bytes, need 24)")) }
-        let magic = raw.loadUnaligned(fromByteOffset: 0, as: UInt16.self)
-        guard magic == 0xEB9F else {
-            return .failure(invalid(magic == 0x9FEB
+        let minHeader = MemoryLayout<btf_header>.size
+        guard n >= minHeader else { return .failure(invalid("header (\(n) bytes, need \(minHeader))")) }
+        let header = raw.loadUnaligned(fromByteOffset: 0, as: btf_header.self)
+        let magic = UInt16(BTF_MAGIC)
+        guard header.magic == magic else {
+            return .failure(invalid(header.magic == magic.byteSwapped
                 ? "header (BTF of the other byte order is not supported)"
-                : "header (bad magic 0x\(String(magic, radix: 16)))"))
+                : "header (bad magic 0x\(String(header.magic, radix: 16)))"))
         }
-        guard raw[2] == 1 else { return .failure(invalid("header (version \(raw[2]), expected 1)")) }
-        let hdrLen = Int(u32(4))
-        guard hdrLen >= 24, hdrLen <= n else {
+        guard header.version == BTF_VERSION else {
+            return .failure(invalid("header (version \(header.version), expected \(BTF_VERSION))"))
+        }
+        let hdrLen = Int(header.hdr_len)
+        guard hdrLen >= minHeader, hdrLen <= n else {
             return .failure(invalid("header (header length \(hdrLen) of \(n) bytes)"))
         }
-        let typeStart = hdrLen + Int(u32(8)), typeEnd = typeStart + Int(u32(12))
-        let strStart = hdrLen + Int(u32(16)), strLen = Int(u32(20)), strEnd = strStart + strLen
+        let typeStart = hdrLen + Int(header.type_off), typeEnd = typeStart + Int(header.type_len)
+        let strStart = hdrLen + Int(header.str_off), strLen = Int(header.str_len), strEnd = strStart + strLen
         guard typeEnd <= n else {
             return .failure(invalid("type section (\(typeStart)..<\(typeEnd) past the end, \(n) bytes)"))
         }
@@ -78,17 +83,20 @@ extension BTF {
         var p = typeStart
         while p < typeEnd {
             let id = Int(firstID) + offsets.count
-            guard p + 12 <= typeEnd else { return .failure(invalid("type [\(id)] (truncated)")) }
-            let nameOff = u32(p), info = u32(p + 4), sizeType = u32(p + 8)
-            let kind = (info >> 24) & 0x1f
+            guard p + MemoryLayout<btf_type>.size <= typeEnd else {
+                return .failure(invalid("type [\(id)] (truncated)"))
+            }
+            let type = raw.loadUnaligned(fromByteOffset: p, as: btf_type.self)
+            let nameOff = type.name_off, info = type.info, sizeType = type.size
+            let rawKind = UInt8(truncatingIfNeeded: (info >> 24) & 0x1f)
             let vlen = Int(info & 0xffff)
             let kflag = info >> 31 != 0
-            guard let extra = extraBytes(kind: kind, vlen: vlen) else {
-                return .failure(invalid("type [\(id)] (unknown kind \(kind))"))
+            guard let kind = BTFKind(rawValue: rawKind), let extra = extraBytes(kind: kind, vlen: vlen) else {
+                return .failure(invalid("type [\(id)] (unknown kind \(rawKind))"))
             }
-            let d = p + 12
+            let d = p + MemoryLayout<btf_type>.size
             guard d + extra <= typeEnd else {
-                return .failure(invalid("type [\(id)] (\(BTFKind(rawValue: UInt8(kind))!) data runs past the type section)"))
+                return .failure(invalid("type [\(id)] (\(kind) data runs past the type section)"))
             }
             guard Int(nameOff) < endString else {
                 return .failure(invalid("type [\(id)] (name offset \(nameOff) past the strings)"))
@@ -96,65 +104,68 @@ extension BTF {
             @inline(__always) func ref(_ t: UInt32) {
                 if t > maxRef { maxRef = t; refAt = id }
             }
+            /// Record `i` of the kind's data, as <linux/btf.h> declares it.
+            @inline(__always) func record<T>(_ i: Int, _: T.Type) -> T {
+                raw.loadUnaligned(fromByteOffset: d + i * MemoryLayout<T>.size, as: T.self)
+            }
+            /// The first name offset of the `vlen` records past the strings.
+            @inline(__always) func nameOutside<T: BTFNamedRecord>(_: T.Type) -> UInt32? {
+                for i in 0..<vlen where Int(record(i, T.self).name_off) >= endString {
+                    return record(i, T.self).name_off
+                }
+                return nil
+            }
             switch kind {
-            case 1: // INT
+            case .int:
+                // BTF_INT_BITS, BTF_INT_OFFSET and BTF_INT_ENCODING (macros Swift cannot import).
                 let v = u32(d)
                 let bits = Int(v & 0xff), offset = Int((v >> 16) & 0xff), encoding = (v >> 24) & 0x0f
                 guard [1, 2, 4, 8, 16].contains(sizeType), bits > 0, bits <= 128,
                       offset + bits <= Int(sizeType) * 8 else {
                     return .failure(invalid("type [\(id)] (INT of size \(sizeType) with \(bits) bits at \(offset))"))
                 }
-                guard encoding == 0 || encoding == 1 || encoding == 2 || encoding == 4 else {
+                guard encoding == 0 || BTFInt.Encoding.known.contains(UInt8(encoding)) else {
                     return .failure(invalid("type [\(id)] (INT encoding \(encoding))"))
                 }
-            case 2, 8, 9, 10, 11, 12, 14, 18: // PTR TYPEDEF VOLATILE CONST RESTRICT FUNC VAR TYPE_TAG
+            case .ptr, .typedef, .volatile, .const, .restrict, .function, .variable, .typeTag:
                 ref(sizeType)
-            case 17: // DECL_TAG
+            case .declTag:
                 ref(sizeType)
-                guard Int32(bitPattern: u32(d)) >= -1 else {
-                    return .failure(invalid("type [\(id)] (DECL_TAG component index \(Int32(bitPattern: u32(d))))"))
+                let component = record(0, btf_decl_tag.self).component_idx
+                guard component >= -1 else {
+                    return .failure(invalid("type [\(id)] (DECL_TAG component index \(component))"))
                 }
-            case 3: // ARRAY
-                ref(u32(d))
-                ref(u32(d + 4))
-            case 4, 5: // STRUCT UNION
-                var m = d
-                for _ in 0..<vlen {
-                    guard Int(u32(m)) < endString else {
-                        return .failure(invalid("type [\(id)] (member name offset \(u32(m)) past the strings)"))
+            case .array:
+                let array = record(0, btf_array.self)
+                ref(array.type)
+                ref(array.index_type)
+            case .struct, .union:
+                for i in 0..<vlen {
+                    let member = record(i, btf_member.self)
+                    guard Int(member.name_off) < endString else {
+                        return .failure(invalid("type [\(id)] (member name offset \(member.name_off) past the strings)"))
                     }
-                    ref(u32(m + 4))
-                    if kflag, u32(m + 8) >> 24 > 128 {
-                        return .failure(invalid("type [\(id)] (bitfield of \(u32(m + 8) >> 24) bits)"))
+                    ref(member.type)
+                    if kflag, member.offset >> 24 > 128 { // BTF_MEMBER_BITFIELD_SIZE
+                        return .failure(invalid("type [\(id)] (bitfield of \(member.offset >> 24) bits)"))
                     }
-                    m += 12
                 }
-            case 6, 19: // ENUM ENUM64
-                let step = kind == 6 ? 8 : 12
-                var m = d
-                for _ in 0..<vlen {
-                    guard Int(u32(m)) < endString else {
-                        return .failure(invalid("type [\(id)] (enumerator name offset \(u32(m)) past the strings)"))
-                    }
-                    m += step
+            case .enum, .enum64:
+                if let bad = kind == .enum ? nameOutside(btf_enum.self) : nameOutside(btf_enum64.self) {
+                    return .failure(invalid("type [\(id)] (enumerator name offset \(bad) past the strings)"))
                 }
-            case 13: // FUNC_PROTO
+            case .functionProto:
                 ref(sizeType)
-                var m = d
-                for _ in 0..<vlen {
-                    guard Int(u32(m)) < endString else {
-                        return .failure(invalid("type [\(id)] (parameter name offset \(u32(m)) past the strings)"))
+                for i in 0..<vlen {
+                    let param = record(i, btf_param.self)
+                    guard Int(param.name_off) < endString else {
+                        return .failure(invalid("type [\(id)] (parameter name offset \(param.name_off) past the strings)"))
                     }
-                    ref(u32(m + 4))
-                    m += 8
+                    ref(param.type)
                 }
-            case 15: // DATASEC
-                var m = d
-                for _ in 0..<vlen {
-                    ref(u32(m))
-                    m += 12
-                }
-            default: // FWD FLOAT
+            case .datasec:
+                for i in 0..<vlen { ref(record(i, btf_var_secinfo.self).type) }
+            case .fwd, .float, .unknown:
                 break
             }
             offsets.append(UInt32(truncatingIfNeeded: p))
@@ -171,3 +182,8 @@ extension BTF {
                               strStart: strStart, strLen: strLen, firstString: firstString))
     }
 }
+
+/// The enumerators of <linux/btf.h>, 32- and 64-bit.
+protocol BTFNamedRecord { var name_off: UInt32 { get } }
+extension btf_enum: BTFNamedRecord {}
+extension btf_enum64: BTFNamedRecord {}

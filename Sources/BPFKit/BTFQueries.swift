@@ -1,3 +1,5 @@
+import CLibBPF
+
 /// What callers ask a parsed BTF: kinds, names, types, sizes, lookups by
 /// name and C-like descriptions.
 extension BTF {
@@ -28,38 +30,26 @@ extension BTF {
         case .ptr:
             details = .ptr(to: h.sizeType)
         case .array:
-            details = .array(BTFArray(element: u32(l, d), index: u32(l, d + 4), count: u32(l, d + 8)))
+            let array = record(btf_array.self, of: h)
+            details = .array(BTFArray(element: array.type, index: array.index_type, count: array.nelems))
         case .struct, .union:
-            var members: [BTFMember] = []
-            members.reserveCapacity(h.vlen)
-            for i in 0..<h.vlen {
-                let m = d + 12 * i
-                let offset = u32(l, m + 8)
-                members.append(BTFMember(
-                    name: string(at: u32(l, m)), type: u32(l, m + 4),
-                    bitOffset: Int(h.kindFlag ? offset & 0xff_ffff : offset),
-                    bitfieldSize: h.kindFlag ? Int(offset >> 24) : 0))
+            let members = records(btf_member.self, of: h) { m in
+                BTFMember(name: string(at: m.name_off), type: m.type,
+                          bitOffset: Int(h.kindFlag ? m.offset & 0xff_ffff : m.offset), // BTF_MEMBER_BIT_OFFSET
+                          bitfieldSize: h.kindFlag ? Int(m.offset >> 24) : 0)          // BTF_MEMBER_BITFIELD_SIZE
             }
             details = h.kind == .struct ? .struct(size: Int(h.sizeType), members: members)
                 : .union(size: Int(h.sizeType), members: members)
         case .enum:
-            var values: [BTFEnumerator] = []
-            values.reserveCapacity(h.vlen)
-            for i in 0..<h.vlen {
-                let m = d + 8 * i
-                let raw = u32(l, m + 4)
-                values.append(BTFEnumerator(
-                    name: string(at: u32(l, m)),
-                    value: h.kindFlag ? Int64(Int32(bitPattern: raw)) : Int64(raw)))
+            let values = records(btf_enum.self, of: h) { e in
+                BTFEnumerator(name: string(at: e.name_off),
+                              value: h.kindFlag ? Int64(e.val) : Int64(UInt32(bitPattern: e.val)))
             }
             details = .enum(size: Int(h.sizeType), signed: h.kindFlag, values: values)
         case .enum64:
-            var values: [BTFEnumerator] = []
-            values.reserveCapacity(h.vlen)
-            for i in 0..<h.vlen {
-                let m = d + 12 * i
-                let bits = UInt64(u32(l, m + 4)) | UInt64(u32(l, m + 8)) << 32
-                values.append(BTFEnumerator(name: string(at: u32(l, m)), value: Int64(bitPattern: bits)))
+            let values = records(btf_enum64.self, of: h) { e in
+                BTFEnumerator(name: string(at: e.name_off),
+                              value: Int64(bitPattern: UInt64(e.val_lo32) | UInt64(e.val_hi32) << 32))
             }
             details = .enum64(size: Int(h.sizeType), signed: h.kindFlag, values: values)
         case .fwd:
@@ -75,27 +65,19 @@ extension BTF {
         case .function:
             details = .function(proto: h.sizeType, linkage: BTFLinkage(raw: UInt32(h.vlen)))
         case .functionProto:
-            var params: [BTFParam] = []
-            params.reserveCapacity(h.vlen)
-            for i in 0..<h.vlen {
-                let m = d + 8 * i
-                params.append(BTFParam(name: string(at: u32(l, m)), type: u32(l, m + 4)))
-            }
+            let params = records(btf_param.self, of: h) { BTFParam(name: string(at: $0.name_off), type: $0.type) }
             details = .functionProto(returns: h.sizeType, params: params)
         case .variable:
-            details = .variable(type: h.sizeType, linkage: BTFLinkage(raw: u32(l, d)))
+            details = .variable(type: h.sizeType, linkage: BTFLinkage(raw: record(btf_var.self, of: h).linkage))
         case .datasec:
-            var variables: [BTFVarSecInfo] = []
-            variables.reserveCapacity(h.vlen)
-            for i in 0..<h.vlen {
-                let m = d + 12 * i
-                variables.append(BTFVarSecInfo(type: u32(l, m), offset: Int(u32(l, m + 4)), size: Int(u32(l, m + 8))))
+            let variables = records(btf_var_secinfo.self, of: h) {
+                BTFVarSecInfo(type: $0.type, offset: Int($0.offset), size: Int($0.size))
             }
             details = .datasec(size: Int(h.sizeType), variables: variables)
         case .float:
             details = .float(size: Int(h.sizeType))
         case .declTag:
-            details = .declTag(target: h.sizeType, componentIndex: Int32(bitPattern: u32(l, d)))
+            details = .declTag(target: h.sizeType, componentIndex: record(btf_decl_tag.self, of: h).component_idx)
         case .typeTag:
             details = .typeTag(h.sizeType)
         }

@@ -1,3 +1,5 @@
+import CLibBPF
+
 /// The types a BTF blob holds, as `BTF.type(_:)` returns them.
 
 /// The kind of a BTF type (`BTF_KIND_*`). Raw values are the kernel's.
@@ -39,9 +41,11 @@ public struct BTFInt: Equatable, Sendable {
     public struct Encoding: OptionSet, Equatable, Sendable {
         public let rawValue: UInt8
         public init(rawValue: UInt8) { self.rawValue = rawValue }
-        public static let signed = Encoding(rawValue: 1)
-        public static let char = Encoding(rawValue: 2)
-        public static let bool = Encoding(rawValue: 4)
+        public static let signed = Encoding(rawValue: UInt8(BTF_INT_SIGNED))
+        public static let char = Encoding(rawValue: UInt8(BTF_INT_CHAR))
+        public static let bool = Encoding(rawValue: UInt8(BTF_INT_BOOL))
+        /// The encodings the kernel accepts, one at a time.
+        static let known: [UInt8] = [signed.rawValue, char.rawValue, bool.rawValue]
     }
 
     /// Bytes of storage (1, 2, 4, 8 or 16).
@@ -140,9 +144,9 @@ public enum BTFLinkage: Equatable, Sendable {
 
     init(raw: UInt32) {
         switch raw {
-        case 0: self = .static
-        case 1: self = .global
-        case 2: self = .extern
+        case BTF_FUNC_STATIC.rawValue: self = .static
+        case BTF_FUNC_GLOBAL.rawValue: self = .global
+        case BTF_FUNC_EXTERN.rawValue: self = .extern
         default: self = .other(raw)
         }
     }

@@ -17,6 +17,24 @@ final class TypeNamesTests: XCTestCase {
 
     /// BTFKind's raw values are the header's `BTF_KIND_*` (a Swift enum's
     /// raw values must be literals, so they are checked here).
+    /// The BTF parser reads the records <linux/btf.h> declares; their sizes
+    /// are the format's (Documentation/bpf/btf.rst), whatever header is used.
+    func testBTFRecordsHaveTheFormatsSizes() {
+        XCTAssertEqual(MemoryLayout<btf_header>.size, 24)
+        XCTAssertEqual(MemoryLayout<btf_type>.size, 12)
+        XCTAssertEqual(MemoryLayout<btf_array>.size, 12)
+        XCTAssertEqual(MemoryLayout<btf_member>.size, 12)
+        XCTAssertEqual(MemoryLayout<btf_enum>.size, 8)
+        XCTAssertEqual(MemoryLayout<btf_enum64>.size, 12)
+        XCTAssertEqual(MemoryLayout<btf_param>.size, 8)
+        XCTAssertEqual(MemoryLayout<btf_var>.size, 4)
+        XCTAssertEqual(MemoryLayout<btf_var_secinfo>.size, 12)
+        XCTAssertEqual(MemoryLayout<btf_decl_tag>.size, 4)
+        XCTAssertEqual(BTF_MAGIC, 0xEB9F)
+        XCTAssertEqual(BTFLinkage(raw: UInt32(BTF_VAR_GLOBAL_EXTERN)), .extern)
+        XCTAssertEqual(BTFInt.Encoding.known, [1, 2, 4])
+    }
+
     func testBTFKindsAreTheHeadersConstants() {
         let header: [BTFKind: Int] = [
             .unknown: Int(BTF_KIND_UNKN), .int: Int(BTF_KIND_INT), .ptr: Int(BTF_KIND_PTR),
