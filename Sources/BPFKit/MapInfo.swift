@@ -87,6 +87,11 @@ public struct MapInfo: Equatable, Sendable {
         }
     }
 
+    /// Maps of maps: a value is the id of an inner map.
+    public var holdsMaps: Bool {
+        type == BPF_MAP_TYPE_ARRAY_OF_MAPS.rawValue || type == BPF_MAP_TYPE_HASH_OF_MAPS.rawValue
+    }
+
     /// Bytes one CPU's value takes in a lookup buffer: per-CPU values are
     /// each rounded up to 8 bytes; other maps have one value of valueSize.
     public var valueSlot: Int {

@@ -11,4 +11,8 @@ public struct MapType: RawRepresentable, Hashable, Sendable {
     public static let hash = MapType(rawValue: BPF_MAP_TYPE_HASH.rawValue)
     public static let array = MapType(rawValue: BPF_MAP_TYPE_ARRAY.rawValue)
     public static let progArray = MapType(rawValue: BPF_MAP_TYPE_PROG_ARRAY.rawValue)
+    public static let percpuHash = MapType(rawValue: BPF_MAP_TYPE_PERCPU_HASH.rawValue)
+    public static let percpuArray = MapType(rawValue: BPF_MAP_TYPE_PERCPU_ARRAY.rawValue)
+    public static let devmap = MapType(rawValue: BPF_MAP_TYPE_DEVMAP.rawValue)
+    public static let ringbuf = MapType(rawValue: BPF_MAP_TYPE_RINGBUF.rawValue)
 }
