@@ -134,7 +134,7 @@ final class PortabilityTests: BPFTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("held file").path
-        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
         // A file, a pipe and a socket (the last two have no name of their own).
         let child = spawn(try Child(shell: """
             exec python3 -c 'import os, socket, sys, time

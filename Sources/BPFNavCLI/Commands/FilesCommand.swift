@@ -3,21 +3,11 @@ import BPFKit
 import Iterators
 
 enum FilesCommand {
-    static let spec = CommandSpec(
-        name: "files",
+    static let spec = Dump<FileRecord>.command(
+        "files",
         abstract: "Every open file of every process, from the task_file iterator (like lsof).",
         discussion: "With --pid or --tid, the fd table of that process only. FLAGS is octal, as /proc/PID/fdinfo shows it.",
-        options: taskFilterOptions + formatOptions,
-        run: run
-    )
-
-    static func run(_ args: Arguments) throws {
-        try Dump<FileRecord>(
-            kind: .taskFile, params: try args.taskParams(), format: DumpFormat(args),
-            header: header,
-            writeRow: row, writeJSON: json
-        ).run()
-    }
+        kind: .taskFile, header: header, row: row, json: json)
 
     static let header: StaticString = "    PID    FD TYPE        FLAGS        POS      INODE PATH"
 

@@ -23,49 +23,26 @@ enum MapDumpCommand {
         let limit = try args[.limit]
         let dump = try MapDump(target: target)
         let contents = dump.contents
-        let out = Output.standardOutput
-        var count = 0
+        var stream = RecordStream(format, bracketFirst: true)
         Interrupt.install()
         do {
-            if format == .json { out.append(byte: UInt8(ascii: "[")) }
             try contents.forEach(limit: limit) { key, value in
                 try Interrupt.check()
-                switch format {
-                case .json:
-                    out.append(count == 0 ? "\n" : ",\n")
-                    writeJSON(dump, contents, key, value, out)
-                case .ndjson:
-                    writeJSON(dump, contents, key, value, out)
-                    out.append(byte: 0x0a)
-                case .table:
-                    writeRow(dump, contents, key, value, out)
-                }
-                count += 1
-                out.flushIfFull()
-                try out.check()
+                try stream.append(json: { writeJSON(dump, contents, key, value, $0) },
+                                  lines: { writeRow(dump, contents, key, value, $0) })
             }
-            switch format {
-            case .json: out.append(count == 0 ? "]\n" : "\n]\n")
-            case .table: out.write("Found \(count) element\(count == 1 ? "" : "s")\n")
-            case .ndjson: break
+            if format == .table {
+                stream.out.write("Found \(stream.count) element\(stream.count == 1 ? "" : "s")\n")
             }
-            out.flush()
-            try out.check()
+            try stream.finish()
         } catch is OutputClosed {
             return
         } catch let interrupted as Interrupted {
             // Whole entries only, and a JSON array that parses.
-            throw interrupted.end(out, closing: format == .json ? (count == 0 ? "]\n" : "\n]\n") : nil,
-                                  "dump map \(target)", count: count, items: "entries")
+            throw stream.interrupted(interrupted, "dump map \(target)", items: "entries")
         } catch {
             // What was read stays usable: the JSON array is closed first.
-            if format == .json {
-                out.append(count == 0 ? "]\n" : "\n]\n")
-                out.flush()
-                CLI.report(error, json: false)
-                throw Exit(1)
-            }
-            throw error
+            throw stream.failed(error)
         }
     }
 
@@ -79,7 +56,7 @@ enum MapDumpCommand {
         if !info.isPerCPU {
             out.append(",\"value\":")
             appendHexArray(value, out)
-            if [12, 13].contains(info.type), value.count >= 4 { // array_of_maps, hash_of_maps
+            if info.holdsMaps, value.count >= 4 {
                 out.append(",\"inner_map_id\":")
                 out.append(UInt64(value.loadUnaligned(as: UInt32.self)))
             }

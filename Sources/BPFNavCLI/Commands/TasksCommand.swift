@@ -2,21 +2,10 @@ import Encoding
 import Iterators
 
 enum TasksCommand {
-    static let spec = CommandSpec(
-        name: "tasks",
+    static let spec = Dump<TaskRecord>.command(
+        "tasks",
         abstract: "Every thread, from the task iterator (like ps -eLo pid,tid,ppid,uid,stat,comm).",
-        discussion: "",
-        options: taskFilterOptions + formatOptions,
-        run: run
-    )
-
-    static func run(_ args: Arguments) throws {
-        try Dump<TaskRecord>(
-            kind: .task, params: try args.taskParams(), format: DumpFormat(args),
-            header: header,
-            writeRow: row, writeJSON: json
-        ).run()
-    }
+        kind: .task, header: header, row: row, json: json)
 
     static let header: StaticString = "    PID     TID    PPID    UID S COMM"
 

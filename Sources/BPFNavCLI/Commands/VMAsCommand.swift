@@ -3,21 +3,11 @@ import BPFKit
 import Iterators
 
 enum VMAsCommand {
-    static let spec = CommandSpec(
-        name: "vmas",
+    static let spec = Dump<VMARecord>.command(
+        "vmas",
         abstract: "Every memory mapping of every process, from the task_vma iterator (like /proc/PID/maps).",
         discussion: "With --pid or --tid, that process's address space only.",
-        options: taskFilterOptions + formatOptions,
-        run: run
-    )
-
-    static func run(_ args: Arguments) throws {
-        try Dump<VMARecord>(
-            kind: .taskVMA, params: try args.taskParams(), format: DumpFormat(args),
-            header: header,
-            writeRow: row, writeJSON: json
-        ).run()
-    }
+        kind: .taskVMA, header: header, row: row, json: json)
 
     static let header: StaticString = "    PID START-END                         PERM   OFFSET DEV   INODE      PATH"
 
