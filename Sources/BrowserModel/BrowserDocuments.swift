@@ -135,13 +135,8 @@ public enum BrowserDocuments {
 
     // MARK: Tasks
 
-    public static func task(_ t: BrowserTask, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [
-            .field("pid", "\(t.pid)"), .field("ppid", "\(t.ppid)", target: t.ppid != 0 ? .task(t.ppid) : nil),
-            .field("uid", "\(t.uid)"), .field("state", String(t.state)), .field("comm", safe(t.comm)),
-            .field("threads", "\(t.threads)"),
-        ]
-        if t.isKernelThread { lines.append(.field("kthread", "yes")) }
+    public static func task(_ t: TaskEntry, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines = fields(t, targets: t.ppid != 0 ? ["ppid": .task(t.ppid)] : [:])
         lines.append(.heading("BPF objects held"))
         let held = heldObjects(t.pid, in: snapshot)
         if held.isEmpty { lines.append(.text("none")) }
@@ -168,9 +163,10 @@ public enum BrowserDocuments {
 
     // MARK: Common
 
-    /// The browser's detail fields of `entry`, from its presentation.
-    static func fields<Entry: Presentable>(_ entry: Entry) -> [BrowserLine] {
-        Entry.presentation.fields(entry, .browser).map { .field($0.0, $0.1) }
+    /// The browser's detail fields of `entry`, from its presentation; a
+    /// field named in `targets` opens its target.
+    static func fields<Entry: Presentable>(_ entry: Entry, targets: [String: BrowserTarget] = [:]) -> [BrowserLine] {
+        Entry.presentation.fields(entry, .browser).map { .field($0.0, $0.1, target: targets[$0.0]) }
     }
 
     /// Pinned paths and holder processes.

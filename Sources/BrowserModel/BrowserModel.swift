@@ -94,26 +94,6 @@ public struct BrowserPin: Sendable, Equatable {
     }
 }
 
-/// One process (thread group), from the task iterator.
-public struct BrowserTask: Sendable, Equatable {
-    public var pid: UInt32
-    public var ppid: UInt32
-    public var uid: UInt32
-    /// `ps` state letter of the leader thread.
-    public var state: Character
-    public var comm: [UInt8]
-    public var threads: Int
-    public var isKernelThread: Bool
-    /// ns since boot.
-    public var startTime: UInt64
-
-    public init(pid: UInt32, ppid: UInt32 = 0, uid: UInt32 = 0, state: Character = "S", comm: [UInt8] = [],
-                threads: Int = 1, isKernelThread: Bool = false, startTime: UInt64 = 0) {
-        self.pid = pid; self.ppid = ppid; self.uid = uid; self.state = state; self.comm = comm
-        self.threads = threads; self.isKernelThread = isKernelThread; self.startTime = startTime
-    }
-}
-
 /// Everything the lists show, collected in one go.
 public struct BrowserSnapshot: Sendable {
     /// `uname -r`.
@@ -122,7 +102,7 @@ public struct BrowserSnapshot: Sendable {
     public var maps: [MapEntry]
     public var links: [LinkEntry]
     public var pins: [BrowserPin]
-    public var tasks: [BrowserTask]
+    public var tasks: [TaskEntry]
     /// Why a section could not be listed (it is then empty).
     public var errors: [BrowserSection: String]
     /// Notes that do not empty a section ("pids unavailable: …").
@@ -131,7 +111,7 @@ public struct BrowserSnapshot: Sendable {
     public var runStats: Bool
 
     public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [MapEntry] = [],
-                links: [LinkEntry] = [], pins: [BrowserPin] = [], tasks: [BrowserTask] = [],
+                links: [LinkEntry] = [], pins: [BrowserPin] = [], tasks: [TaskEntry] = [],
                 errors: [BrowserSection: String] = [:], notices: [String] = [], runStats: Bool = false) {
         self.kernelRelease = kernelRelease; self.programs = programs; self.maps = maps; self.links = links
         self.pins = pins; self.tasks = tasks; self.errors = errors; self.notices = notices; self.runStats = runStats
@@ -151,5 +131,5 @@ public struct BrowserSnapshot: Sendable {
     public func map(_ id: UInt32) -> MapEntry? { maps.first { $0.id == id } }
     public func link(_ id: UInt32) -> LinkEntry? { links.first { $0.id == id } }
     public func pin(_ path: [UInt8]) -> BrowserPin? { pins.first { $0.path == path } }
-    public func task(_ pid: UInt32) -> BrowserTask? { tasks.first { $0.pid == pid } }
+    public func task(_ pid: UInt32) -> TaskEntry? { tasks.first { $0.pid == pid } }
 }

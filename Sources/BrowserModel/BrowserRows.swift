@@ -21,28 +21,6 @@ extension LiveBrowserSource {
         return link
     }
 
-    /// One row per process: the leader's fields and the number of threads.
-    static func processes(_ records: [TaskRecord]) -> [BrowserTask] {
-        var order: [UInt32] = []
-        var rows: [UInt32: BrowserTask] = [:]
-        for record in records {
-            if var row = rows[record.pid] {
-                row.threads += 1
-                if record.tid == record.pid { row = task(record, threads: row.threads) }
-                rows[record.pid] = row
-            } else {
-                order.append(record.pid)
-                rows[record.pid] = task(record, threads: 1)
-            }
-        }
-        return order.compactMap { rows[$0] }
-    }
-
-    static func task(_ r: TaskRecord, threads: Int) -> BrowserTask {
-        BrowserTask(pid: r.pid, ppid: r.ppid, uid: r.uid, state: r.state, comm: r.comm, threads: threads,
-                    isKernelThread: r.isKernelThread, startTime: r.startTime)
-    }
-
     /// Pin entries with their depth below their mount point.
     static func pins(_ entries: [PinEntry], mounts: [[UInt8]]) -> [BrowserPin] {
         var mount: [UInt8] = []

@@ -87,23 +87,7 @@ enum Tables {
     }
 
     static func tasks(_ snapshot: BrowserSnapshot) -> Table {
-        let columns = [
-            Column(title: "PID", width: 7, align: .right),
-            Column(title: "PPID", width: 7, align: .right, priority: 2),
-            Column(title: "UID", width: 6, align: .right, priority: 3),
-            Column(title: "S", width: 1, priority: 1),
-            Column(title: "THR", width: 4, align: .right, priority: 2, descendingFirst: true),
-            Column(title: "COMM", width: 16, flex: true),
-        ]
-        let rows = snapshot.tasks.map { t in
-            // Kernel threads in brackets, as ps shows them.
-            let comm = t.isKernelThread ? "[" + safe(t.comm) + "]" : safe(t.comm)
-            return TableRow(cells: ["\(t.pid)", "\(t.ppid)", "\(t.uid)", String(t.state), "\(t.threads)", comm],
-                            keys: [.number(Double(t.pid)), .number(Double(t.ppid)), .number(Double(t.uid)),
-                                   .text(String(t.state)), .number(Double(t.threads)), .text(comm)],
-                            target: .task(t.pid))
-        }
-        return Table(columns: columns, rows: rows, emptyText: "no tasks")
+        list(snapshot.tasks, runStats: snapshot.runStats, target: { .task($0.pid) }, emptyText: "no tasks")
     }
 
     static func safe(_ text: String) -> String { Escape.terminal(Array(text.utf8)) }

@@ -176,7 +176,7 @@ func map(_ id: UInt32, _ name: String, type: String = "hash", memory: UInt64 = 4
 }
 
 func snapshot(programs: [ProgramEntry] = [], maps: [MapEntry] = [], links: [LinkEntry] = [],
-              pins: [BrowserPin] = [], tasks: [BrowserTask] = []) -> BrowserSnapshot {
+              pins: [BrowserPin] = [], tasks: [TaskEntry] = []) -> BrowserSnapshot {
     BrowserSnapshot(kernelRelease: "6.18.0-test", programs: programs, maps: maps, links: links, pins: pins, tasks: tasks)
 }
 
@@ -194,5 +194,5 @@ func sampleSnapshot() -> BrowserSnapshot {
                           objectType: "iter", name: "counter", iteratorTarget: "task_file", summary: "task_file pid 300"),
                BrowserPin(path: Array("/sys/fs/bpf/counts".utf8), depth: 1, kind: .map, id: 20, objectType: "hash",
                           name: "counts")],
-        tasks: [BrowserTask(pid: 300, ppid: 1, uid: 0, state: "S", comm: Array("loader".utf8), threads: 2)])
+        tasks: [TaskEntry(pid: 300, ppid: 1, uid: 0, state: "S", comm: Array("loader".utf8), threads: 2)])
 }
