@@ -101,13 +101,8 @@ public enum BrowserDocuments {
 
     // MARK: Pins
 
-    public static func pin(_ p: BrowserPin, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [.field("path", safe(p.path)), .field("kind", p.kind.name)]
-        if p.id != 0 { lines.append(.field("id", "\(p.id)", target: p.opens == .pin(p.path) ? nil : p.opens)) }
-        if !p.objectType.isEmpty { lines.append(.field("type", safe(p.objectType))) }
-        if !p.name.isEmpty { lines.append(.field(p.kind == .link ? "prog" : "name", safe(p.name))) }
-        if !p.summary.isEmpty { lines.append(.field("detail", safe(p.summary))) }
-        if p.isBPFNav { lines.append(.field("owner", "bpfnav")) }
+    public static func pin(_ p: PinEntry, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines = fields(p, targets: p.opens == .pin(p.path) ? [:] : ["id": p.opens])
         if let error = p.error { lines.append(.error(error)) }
         switch p.kind {
         case .directory:
@@ -186,7 +181,7 @@ public enum BrowserDocuments {
     static func safe(_ bytes: [UInt8]) -> String { Escape.terminal(bytes) }
 }
 
-extension BrowserPin {
+extension PinEntry {
     /// What Enter on this pin opens: the pinned program or map itself, an
     /// iterator's output or a directory's contents (the pin), a link's details.
     public var opens: BrowserTarget {

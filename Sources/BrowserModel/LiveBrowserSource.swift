@@ -43,7 +43,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         let mounts = PinWalk.bpffsMounts()
         let entries = PinWalk.walkAll()
         references.pins = PinIndex(entries)
-        snapshot.pins = Self.pins(entries, mounts: mounts)
+        snapshot.pins = PinEntry.tree(entries, mounts: mounts)
         if mounts.isEmpty {
             snapshot.errors[.pins] = "no bpffs is mounted: mount -t bpf bpf /sys/fs/bpf"
         }

@@ -29,6 +29,17 @@ public enum PinKind: Sendable, Equatable {
         case .unreadable: "unreadable"
         }
     }
+
+    /// "dir", "prog", "map", "link", "sym", "?", "err": the browser's column.
+    public var shortName: String {
+        switch self {
+        case .directory: "dir"
+        case .object(let kind): kind.shortName
+        case .symlink: "sym"
+        case .other: "?"
+        case .unreadable: "err"
+        }
+    }
 }
 
 /// Whose a pin is, by the rules bpfnav uses before it replaces or unlinks
@@ -55,6 +66,9 @@ public struct PinEntry: Sendable {
     /// The path's exact bytes.
     public var path: [UInt8]
     public var kind: PinKind
+    /// Directories below its mount point (the mount itself is 0): the
+    /// browser's tree (`PinEntry.tree`).
+    public var depth = 0
     /// The object's id (0 for directories and what could not be read).
     public var id: UInt32 = 0
     public var program: ProgramInfo?
@@ -86,6 +100,12 @@ public struct PinEntry: Sendable {
         if case .object(let kind) = kind { kind } else { nil }
     }
 
+    /// The last path component.
+    public var lastComponent: [UInt8] {
+        guard let slash = path.lastIndex(of: 0x2f), slash + 1 < path.count else { return path }
+        return Array(path[(slash + 1)...])
+    }
+
     /// "hash", "tracing", "iter": the pinned object's type ("" for anything
     /// else, or when its info could not be read).
     public var objectType: String { readType ?? "" }
@@ -93,6 +113,12 @@ public struct PinEntry: Sendable {
     /// The pinned object's type; nil for anything else, or when its info
     /// could not be read.
     var readType: String? { info(program: { $0.typeName }, map: { $0.typeName }, link: { $0.typeName }) }
+
+    /// Pinned iterator links: the iterator target ("task_file").
+    public var iteratorTarget: String? {
+        guard kind == .link, case .iter(let target, _, _, _, _, _)? = link?.details else { return nil }
+        return target
+    }
 
     /// One line about the object: a map's sizes, what a link attaches,
     /// where a symlink points ("-> target", escaped).
@@ -119,20 +145,58 @@ public struct PinEntry: Sendable {
     public var error: String? {
         failure.map { "\(Errno.name($0)): \(Errno.describe($0))" }
     }
+
+    /// `entries` (a walk of every bpffs: each mount, then its tree) with
+    /// their depth below their mount point.
+    public static func tree(_ entries: [PinEntry], mounts: [[UInt8]]) -> [PinEntry] {
+        var mount: [UInt8] = []
+        return entries.map { entry in
+            var entry = entry
+            if mounts.contains(entry.path) { mount = entry.path }
+            entry.depth = entry.path.starts(with: mount) && entry.path.count > mount.count
+                ? entry.path[mount.count...].filter { $0 == 0x2f }.count : 0
+            return entry
+        }
+    }
 }
 
 extension PinEntry: Presentable {
-    /// `bpfnav pins` (a list: no command shows one pin).
+    /// `bpfnav pins` (a list: no command shows one pin) and the browser's
+    /// Pins list (a tree below each mount point) and documents.
     public static let presentation = Presentation<PinEntry>(
         columns: [
             PresentedColumn("PATH", on: .cli) { Escape.terminal($0.path) },
+            PresentedColumn("PATH", on: .browser, ColumnLayout(width: 24, flex: true), sort: { .text($0.flatPath) },
+                            flat: { $0.flatPath }) { p in
+                let name = p.depth == 0 ? Escape.terminal(p.path) : Escape.terminal(p.lastComponent)
+                return String(repeating: "  ", count: p.depth) + name + (p.kind == .directory ? "/" : "")
+            },
             PresentedColumn("KIND", on: .cli) { $0.kind.name },
+            PresentedColumn("KIND", on: .browser, ColumnLayout(width: 4, priority: 1)) { $0.kind.shortName },
             PresentedColumn("ID", on: .cli) { $0.id == 0 ? "-" : "\($0.id)" },
+            PresentedColumn("ID", on: .browser, ColumnLayout(width: 5, right: true, priority: 2),
+                            sort: { .number(Double($0.id)) }) { $0.id == 0 ? "" : "\($0.id)" },
             PresentedColumn("NAME", on: .cli) { $0.name.isEmpty ? "-" : terminalText($0.name) },
+            PresentedColumn("TYPE", on: .browser, ColumnLayout(width: 12, priority: 3),
+                            sort: { .text($0.objectType) }) { terminalText($0.objectType) },
             PresentedColumn("OWNER", on: .cli) { $0.owner.isBPFNav ? "bpfnav" : "-" },
             PresentedColumn("DETAIL", on: .cli) { $0.detail },
+            PresentedColumn("DETAIL", on: .browser, ColumnLayout(width: 20, flex: true, priority: 4)) { p in
+                p.error.map(terminalText)
+                    ?? [p.name, p.summary].filter { !$0.isEmpty }.map(terminalText).joined(separator: "  ")
+            },
         ],
-        details: [],
+        details: [
+            DetailField("path") { Escape.terminal($0.path) },
+            DetailField("kind") { $0.kind.name },
+            DetailField("id") { $0.id != 0 ? "\($0.id)" : nil },
+            DetailField("type") { $0.objectType.isEmpty ? nil : terminalText($0.objectType) },
+            DetailField(lines: .both) { p in
+                p.name.isEmpty ? [] : [(p.kind == .link ? "prog" : "name", terminalText(p.name))]
+            },
+            DetailField("detail") { $0.summary.isEmpty ? nil : terminalText($0.summary) },
+            DetailField("owner") { $0.owner.isBPFNav ? "bpfnav" : nil },
+        ],
         json: [
             JSONField("path") { .bytes($0.path) },
             JSONField("kind") { .string($0.kind.name) },
@@ -169,6 +233,10 @@ extension PinEntry: Presentable {
         default: nil
         }
     }
+
+    /// The full path, a directory's with a slash: the browser's PATH when
+    /// its list is not in its natural order or is filtered.
+    var flatPath: String { Escape.terminal(path) + (kind == .directory ? "/" : "") }
 
     /// The DETAIL of `bpfnav pins`.
     var detail: String {
