@@ -101,13 +101,8 @@ public enum BrowserDocuments {
 
     // MARK: Pins
 
-    public static func pin(_ p: BrowserPin, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [.field("path", safe(p.path)), .field("kind", p.kind.name)]
-        if p.id != 0 { lines.append(.field("id", "\(p.id)", target: p.opens == .pin(p.path) ? nil : p.opens)) }
-        if !p.objectType.isEmpty { lines.append(.field("type", safe(p.objectType))) }
-        if !p.name.isEmpty { lines.append(.field(p.kind == .link ? "prog" : "name", safe(p.name))) }
-        if !p.summary.isEmpty { lines.append(.field("detail", safe(p.summary))) }
-        if p.isBPFNav { lines.append(.field("owner", "bpfnav")) }
+    public static func pin(_ p: PinEntry, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines = fields(p, targets: p.opens == .pin(p.path) ? [:] : ["id": p.opens])
         if let error = p.error { lines.append(.error(error)) }
         switch p.kind {
         case .directory:
@@ -135,13 +130,8 @@ public enum BrowserDocuments {
 
     // MARK: Tasks
 
-    public static func task(_ t: BrowserTask, in snapshot: BrowserSnapshot) -> BrowserDocument {
-        var lines: [BrowserLine] = [
-            .field("pid", "\(t.pid)"), .field("ppid", "\(t.ppid)", target: t.ppid != 0 ? .task(t.ppid) : nil),
-            .field("uid", "\(t.uid)"), .field("state", String(t.state)), .field("comm", safe(t.comm)),
-            .field("threads", "\(t.threads)"),
-        ]
-        if t.isKernelThread { lines.append(.field("kthread", "yes")) }
+    public static func task(_ t: TaskEntry, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        var lines = fields(t, targets: t.ppid != 0 ? ["ppid": .task(t.ppid)] : [:])
         lines.append(.heading("BPF objects held"))
         let held = heldObjects(t.pid, in: snapshot)
         if held.isEmpty { lines.append(.text("none")) }
@@ -168,9 +158,10 @@ public enum BrowserDocuments {
 
     // MARK: Common
 
-    /// The browser's detail fields of `entry`, from its presentation.
-    static func fields<Entry: Presentable>(_ entry: Entry) -> [BrowserLine] {
-        Entry.presentation.fields(entry, .browser).map { .field($0.0, $0.1) }
+    /// The browser's detail fields of `entry`, from its presentation; a
+    /// field named in `targets` opens its target.
+    static func fields<Entry: Presentable>(_ entry: Entry, targets: [String: BrowserTarget] = [:]) -> [BrowserLine] {
+        Entry.presentation.fields(entry, .browser).map { .field($0.0, $0.1, target: targets[$0.0]) }
     }
 
     /// Pinned paths and holder processes.
@@ -190,7 +181,7 @@ public enum BrowserDocuments {
     static func safe(_ bytes: [UInt8]) -> String { Escape.terminal(bytes) }
 }
 
-extension BrowserPin {
+extension PinEntry {
     /// What Enter on this pin opens: the pinned program or map itself, an
     /// iterator's output or a directory's contents (the pin), a link's details.
     public var opens: BrowserTarget {

@@ -59,61 +59,6 @@ extension BrowserTarget: CustomStringConvertible {
     }
 }
 
-/// One entry of a bpffs tree.
-public struct BrowserPin: Sendable, Equatable {
-    public var path: [UInt8]
-    /// Directories below the mount point (the mount itself is 0).
-    public var depth: Int
-    public var kind: PinKind
-    public var id: UInt32
-    /// "hash", "tracing", "iter": the object's type.
-    public var objectType: String
-    /// The program's or map's name; for links the linked program's.
-    public var name: String
-    /// Pinned iterator links: the iterator target ("task_file").
-    public var iteratorTarget: String?
-    /// One line about the object ("iter task_file pid 1234", "-> target").
-    public var summary: String
-    /// Why it could not be read (errno name and text).
-    public var error: String?
-    /// One of bpfnav's own pins (iterator or program cache).
-    public var isBPFNav: Bool
-
-    public init(path: [UInt8], depth: Int = 0, kind: PinKind, id: UInt32 = 0, objectType: String = "",
-                name: String = "", iteratorTarget: String? = nil, summary: String = "", error: String? = nil,
-                isBPFNav: Bool = false) {
-        self.path = path; self.depth = depth; self.kind = kind; self.id = id; self.objectType = objectType
-        self.name = name; self.iteratorTarget = iteratorTarget; self.summary = summary; self.error = error
-        self.isBPFNav = isBPFNav
-    }
-
-    /// The last path component.
-    public var lastComponent: [UInt8] {
-        guard let slash = path.lastIndex(of: 0x2f), slash + 1 < path.count else { return path }
-        return Array(path[(slash + 1)...])
-    }
-}
-
-/// One process (thread group), from the task iterator.
-public struct BrowserTask: Sendable, Equatable {
-    public var pid: UInt32
-    public var ppid: UInt32
-    public var uid: UInt32
-    /// `ps` state letter of the leader thread.
-    public var state: Character
-    public var comm: [UInt8]
-    public var threads: Int
-    public var isKernelThread: Bool
-    /// ns since boot.
-    public var startTime: UInt64
-
-    public init(pid: UInt32, ppid: UInt32 = 0, uid: UInt32 = 0, state: Character = "S", comm: [UInt8] = [],
-                threads: Int = 1, isKernelThread: Bool = false, startTime: UInt64 = 0) {
-        self.pid = pid; self.ppid = ppid; self.uid = uid; self.state = state; self.comm = comm
-        self.threads = threads; self.isKernelThread = isKernelThread; self.startTime = startTime
-    }
-}
-
 /// Everything the lists show, collected in one go.
 public struct BrowserSnapshot: Sendable {
     /// `uname -r`.
@@ -121,8 +66,8 @@ public struct BrowserSnapshot: Sendable {
     public var programs: [ProgramEntry]
     public var maps: [MapEntry]
     public var links: [LinkEntry]
-    public var pins: [BrowserPin]
-    public var tasks: [BrowserTask]
+    public var pins: [PinEntry]
+    public var tasks: [TaskEntry]
     /// Why a section could not be listed (it is then empty).
     public var errors: [BrowserSection: String]
     /// Notes that do not empty a section ("pids unavailable: …").
@@ -131,7 +76,7 @@ public struct BrowserSnapshot: Sendable {
     public var runStats: Bool
 
     public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [MapEntry] = [],
-                links: [LinkEntry] = [], pins: [BrowserPin] = [], tasks: [BrowserTask] = [],
+                links: [LinkEntry] = [], pins: [PinEntry] = [], tasks: [TaskEntry] = [],
                 errors: [BrowserSection: String] = [:], notices: [String] = [], runStats: Bool = false) {
         self.kernelRelease = kernelRelease; self.programs = programs; self.maps = maps; self.links = links
         self.pins = pins; self.tasks = tasks; self.errors = errors; self.notices = notices; self.runStats = runStats
@@ -150,6 +95,6 @@ public struct BrowserSnapshot: Sendable {
     public func program(_ id: UInt32) -> ProgramEntry? { programs.first { $0.id == id } }
     public func map(_ id: UInt32) -> MapEntry? { maps.first { $0.id == id } }
     public func link(_ id: UInt32) -> LinkEntry? { links.first { $0.id == id } }
-    public func pin(_ path: [UInt8]) -> BrowserPin? { pins.first { $0.path == path } }
-    public func task(_ pid: UInt32) -> BrowserTask? { tasks.first { $0.pid == pid } }
+    public func pin(_ path: [UInt8]) -> PinEntry? { pins.first { $0.path == path } }
+    public func task(_ pid: UInt32) -> TaskEntry? { tasks.first { $0.pid == pid } }
 }

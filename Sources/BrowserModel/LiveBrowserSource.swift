@@ -30,7 +30,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
                 snapshot.errors[.tasks] = "list tasks: \(Self.message(error))"
             }
         }
-        snapshot.tasks = Self.processes(tasks)
+        snapshot.tasks = TaskEntry.processes(tasks)
 
         // Holders before the walk: their iterators may pin bpfnav's program
         // cache, which the walk then sees.
@@ -43,7 +43,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         let mounts = PinWalk.bpffsMounts()
         let entries = PinWalk.walkAll()
         references.pins = PinIndex(entries)
-        snapshot.pins = Self.pins(entries, mounts: mounts)
+        snapshot.pins = PinEntry.tree(entries, mounts: mounts)
         if mounts.isEmpty {
             snapshot.errors[.pins] = "no bpffs is mounted: mount -t bpf bpf /sys/fs/bpf"
         }
@@ -199,7 +199,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
     private struct OutputLimit: Error {}
 
     private func taskDocument(_ pid: UInt32, _ snapshot: BrowserSnapshot) -> BrowserDocument {
-        let task = snapshot.task(pid) ?? BrowserTask(pid: pid, state: "?")
+        let task = snapshot.task(pid) ?? TaskEntry(pid: pid, state: "?")
         var document = BrowserDocuments.task(task, in: snapshot)
         // The held objects come from this process's own fd table below.
         if let start = document.lines.firstIndex(of: .heading("BPF objects held")) {

@@ -75,13 +75,18 @@ public struct PresentedColumn<Entry>: Sendable {
     public var layout: ColumnLayout
     /// What sorting by the column compares (the browser).
     public var sort: (@Sendable (Entry) -> SortValue)?
+    /// The cell the browser shows instead while its list is not in its
+    /// natural order or is filtered (the pins' tree shows full paths then).
+    public var flat: (@Sendable (Entry) -> String)?
 
     public init(_ header: String, on surfaces: Surfaces = .both, _ layout: ColumnLayout = ColumnLayout(),
-                sort: (@Sendable (Entry) -> SortValue)? = nil, _ cell: @escaping @Sendable (Entry) -> String) {
+                sort: (@Sendable (Entry) -> SortValue)? = nil, flat: (@Sendable (Entry) -> String)? = nil,
+                _ cell: @escaping @Sendable (Entry) -> String) {
         self.header = header
         self.surfaces = surfaces
         self.layout = layout
         self.sort = sort
+        self.flat = flat
         self.cell = cell
     }
 }

@@ -21,15 +21,16 @@ enum Tables {
     }
 
     /// A list from the entries' presentation: its browser columns, cells
-    /// and sort keys.
+    /// (and flat cells) and sort keys.
     static func list<Entry: Presentable>(_ entries: [Entry], runStats: Bool, target: (Entry) -> BrowserTarget,
-                                         emptyText: String) -> Table {
+                                         opens: ((Entry) -> BrowserTarget)? = nil, emptyText: String) -> Table {
         let presented = Entry.presentation.browserColumns(runStats: runStats)
         let columns = presented.map { column in
             let layout = column.layout
             return Column(title: column.header, width: layout.width, align: layout.alignRight ? .right : .left,
                           flex: layout.flex, priority: layout.priority, descendingFirst: layout.descendingFirst)
         }
+        let flat = presented.contains { $0.flat != nil }
         let rows = entries.map { entry in
             TableRow(cells: presented.map { $0.cell(entry) },
                      keys: presented.map { column in
@@ -39,7 +40,8 @@ enum Tables {
                          case nil: .text(column.cell(entry))
                          }
                      },
-                     target: target(entry))
+                     target: target(entry), opens: opens?(entry),
+                     flatCells: flat ? presented.map { ($0.flat ?? $0.cell)(entry) } : nil)
         }
         return Table(columns: columns, rows: rows, emptyText: emptyText)
     }
@@ -53,57 +55,12 @@ enum Tables {
     }
 
     static func pins(_ snapshot: BrowserSnapshot) -> Table {
-        let columns = [
-            Column(title: "PATH", width: 24, flex: true),
-            Column(title: "KIND", width: 4, priority: 1),
-            Column(title: "ID", width: 5, align: .right, priority: 2),
-            Column(title: "TYPE", width: 12, priority: 3),
-            Column(title: "DETAIL", width: 20, flex: true, priority: 4),
-        ]
-        let rows = snapshot.pins.map { p in
-            let name = p.depth == 0 ? safe(p.path) : safe(p.lastComponent)
-            let tree = String(repeating: "  ", count: p.depth) + name + (p.kind == .directory ? "/" : "")
-            let path = safe(p.path) + (p.kind == .directory ? "/" : "")
-            var detail = [p.name, p.summary].filter { !$0.isEmpty }.map(safe).joined(separator: "  ")
-            if let error = p.error { detail = safe(error) }
-            let id = p.id == 0 ? "" : "\(p.id)"
-            let kind = kindName(p.kind)
-            return TableRow(cells: [tree, kind, id, safe(p.objectType), detail],
-                            keys: [.text(path), .text(kind), .number(Double(p.id)), .text(p.objectType), .text(detail)],
-                            target: .pin(p.path), opens: p.opens,
-                            flatCells: [path, kind, id, safe(p.objectType), detail])
-        }
-        return Table(columns: columns, rows: rows, emptyText: "no bpffs is mounted, or nothing is pinned")
-    }
-
-    static func kindName(_ kind: PinKind) -> String {
-        switch kind {
-        case .directory: "dir"
-        case .object(let kind): kind.shortName
-        case .symlink: "sym"
-        case .other: "?"
-        case .unreadable: "err"
-        }
+        list(snapshot.pins, runStats: snapshot.runStats, target: { .pin($0.path) }, opens: \.opens,
+             emptyText: "no bpffs is mounted, or nothing is pinned")
     }
 
     static func tasks(_ snapshot: BrowserSnapshot) -> Table {
-        let columns = [
-            Column(title: "PID", width: 7, align: .right),
-            Column(title: "PPID", width: 7, align: .right, priority: 2),
-            Column(title: "UID", width: 6, align: .right, priority: 3),
-            Column(title: "S", width: 1, priority: 1),
-            Column(title: "THR", width: 4, align: .right, priority: 2, descendingFirst: true),
-            Column(title: "COMM", width: 16, flex: true),
-        ]
-        let rows = snapshot.tasks.map { t in
-            // Kernel threads in brackets, as ps shows them.
-            let comm = t.isKernelThread ? "[" + safe(t.comm) + "]" : safe(t.comm)
-            return TableRow(cells: ["\(t.pid)", "\(t.ppid)", "\(t.uid)", String(t.state), "\(t.threads)", comm],
-                            keys: [.number(Double(t.pid)), .number(Double(t.ppid)), .number(Double(t.uid)),
-                                   .text(String(t.state)), .number(Double(t.threads)), .text(comm)],
-                            target: .task(t.pid))
-        }
-        return Table(columns: columns, rows: rows, emptyText: "no tasks")
+        list(snapshot.tasks, runStats: snapshot.runStats, target: { .task($0.pid) }, emptyText: "no tasks")
     }
 
     static func safe(_ text: String) -> String { Escape.terminal(Array(text.utf8)) }

@@ -536,6 +536,6 @@ enum Fixtures {
         return BrowserSnapshot(
             kernelRelease: "6.18.0-golden", programs: programs, maps: maps,
             links: links.map { LiveBrowserSource.link($0, programs: programs) },
-            pins: LiveBrowserSource.pins(pins, mounts: mounts), tasks: LiveBrowserSource.processes(tasks))
+            pins: PinEntry.tree(pins, mounts: mounts), tasks: TaskEntry.processes(tasks))
     }
 }

@@ -49,16 +49,15 @@ final class GoldenOutputTests: XCTestCase {
     }
 
     func testPinsList() {
-        lists("pins", Fixtures.pins, header: PinTable.header, cells: PinTable.cells, json: ObjectJSON.pin,
-              pidsColumn: false)
+        presented("pins", Fixtures.pins, pidsColumn: false)
     }
 
     /// A list of objects from their presentation (`ObjectCommands.list`).
-    private func presented<Entry: Presentable>(_ command: String, _ entries: [Entry],
+    private func presented<Entry: Presentable>(_ command: String, _ entries: [Entry], pidsColumn: Bool = true,
                                                file: StaticString = #filePath, line: UInt = #line) {
         let presentation = Entry.presentation
         lists(command, entries, header: presentation.header(.cli), cells: { presentation.cells($0, .cli) },
-              json: ObjectJSON.object, pidsColumn: true, file: file, line: line)
+              json: ObjectJSON.object, pidsColumn: pidsColumn, file: file, line: line)
     }
 
     /// The three formats of one list, as `ObjectCommands.printList` prints

@@ -29,7 +29,7 @@ final class DocumentTests: XCTestCase {
         XCTAssertEqual(data.pins[1].opens, .pin(Array("/sys/fs/bpf/files-pid-300".utf8)), "an iterator: its output")
         XCTAssertEqual(data.pins[2].opens, .map(20))
         var link = data.pins[1]
-        link.iteratorTarget = nil
+        link.link?.details = .unknown
         XCTAssertEqual(link.opens, .link(30))
     }
 

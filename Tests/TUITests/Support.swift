@@ -176,23 +176,32 @@ func map(_ id: UInt32, _ name: String, type: String = "hash", memory: UInt64 = 4
 }
 
 func snapshot(programs: [ProgramEntry] = [], maps: [MapEntry] = [], links: [LinkEntry] = [],
-              pins: [BrowserPin] = [], tasks: [BrowserTask] = []) -> BrowserSnapshot {
+              pins: [PinEntry] = [], tasks: [TaskEntry] = []) -> BrowserSnapshot {
     BrowserSnapshot(kernelRelease: "6.18.0-test", programs: programs, maps: maps, links: links, pins: pins, tasks: tasks)
+}
+
+func pin(_ path: String, depth: Int, kind: PinKind, _ fill: (inout PinEntry) -> Void = { _ in }) -> PinEntry {
+    var entry = PinEntry(path: Array(path.utf8), kind: kind)
+    entry.depth = depth
+    fill(&entry)
+    return entry
 }
 
 /// One of everything.
 func sampleSnapshot() -> BrowserSnapshot {
-    snapshot(
+    let link = LinkEntry(info: LinkInfo(id: 30, type: 4, programID: 10,
+                                        details: .iter(target: "task_file", mapID: 0, cgroupID: 0, order: 0, tid: 0,
+                                                       pid: 300)),
+                         programName: "counter")
+    let counts = map(20, "counts")
+    return snapshot(
         programs: [program(10, "counter", maps: [20], pids: [Holder(pid: 300, comm: Array("loader".utf8))])],
-        maps: [map(20, "counts")],
-        links: [LinkEntry(info: LinkInfo(id: 30, type: 4, programID: 10,
-                                         details: .iter(target: "task_file", mapID: 0, cgroupID: 0, order: 0, tid: 0,
-                                                        pid: 300)),
-                          programName: "counter")],
-        pins: [BrowserPin(path: Array("/sys/fs/bpf".utf8), depth: 0, kind: .directory),
-               BrowserPin(path: Array("/sys/fs/bpf/files-pid-300".utf8), depth: 1, kind: .link, id: 30,
-                          objectType: "iter", name: "counter", iteratorTarget: "task_file", summary: "task_file pid 300"),
-               BrowserPin(path: Array("/sys/fs/bpf/counts".utf8), depth: 1, kind: .map, id: 20, objectType: "hash",
-                          name: "counts")],
-        tasks: [BrowserTask(pid: 300, ppid: 1, uid: 0, state: "S", comm: Array("loader".utf8), threads: 2)])
+        maps: [counts],
+        links: [link],
+        pins: [pin("/sys/fs/bpf", depth: 0, kind: .directory),
+               pin("/sys/fs/bpf/files-pid-300", depth: 1, kind: .link) {
+                   $0.id = 30; $0.link = link.info; $0.linkProgramName = "counter"
+               },
+               pin("/sys/fs/bpf/counts", depth: 1, kind: .map) { $0.id = 20; $0.map = counts.info }],
+        tasks: [TaskEntry(pid: 300, ppid: 1, uid: 0, state: "S", comm: Array("loader".utf8), threads: 2)])
 }

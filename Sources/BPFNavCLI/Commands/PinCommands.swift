@@ -214,36 +214,7 @@ enum PinsCommand {
         if !args.positionals.isEmpty, dir != nil { throw UsageError("give PATH or --dir, not both") }
         let path = args.positionals.first ?? dir
         let entries = try path.map { path throws(BPFError) in try PinWalk.walk(path) } ?? PinWalk.walkAll()
-        ObjectCommands.printList(entries, format: format, header: PinTable.header, cells: PinTable.cells,
-                                 json: ObjectJSON.pin)
-    }
-}
-
-/// The `bpfnav pins` table.
-enum PinTable {
-    static let header = ["PATH", "KIND", "ID", "NAME", "OWNER", "DETAIL"]
-
-    static func cells(_ e: PinEntry) -> [String] {
-        let id = e.id == 0 ? "-" : "\(e.id)"
-        let name = e.name.isEmpty ? "-" : Escape.terminal(Array(e.name.utf8))
-        let owner = e.owner.isBPFNav ? "bpfnav" : "-"
-        let detail: String = switch e.kind {
-        case .directory: e.errno == 0 ? "" : "contents unreadable: \(Errno.name(e.errno))"
-        case .other, .object(.btf): ""
-        case .object(.program):
-            (e.program?.typeName ?? "") + (e.owner == .demo ? " (demo)" : e.owner.isBPFNav ? " (program cache)" : "")
-        case .object(.map):
-            (e.map?.typeName ?? "") + (e.owner == .manifest ? " (bpfnav's record of its pins)" : "")
-        case .object(.link):
-            e.link.map { link in
-                Escape.terminal(Array("\(link.typeName) \(LinkSummary.text(link.details))".utf8))
-            } ?? ""
-        case .symlink:
-            "-> " + Escape.terminal(e.symlinkTarget ?? [])
-        case .unreadable:
-            "\(Errno.name(e.errno)): \(Errno.describe(e.errno))"
-        }
-        return [Escape.terminal(e.path), e.kind.name, id, name, owner, detail]
+        ObjectCommands.printList(entries, format: format)
     }
 }
 

@@ -4,7 +4,6 @@ import Formatting
 import ObjectModel
 import Platform
 import Glibc
-import Iterators
 
 /// Programs, maps, links and pins as JSON, with bpftool's field names and
 /// shapes (`bpftool prog|map|link show -j`), so jq scripts carry over.
@@ -112,89 +111,7 @@ enum ObjectJSON {
         }
     }
 
-    // MARK: - Pins
-
-    /// One entry of `bpfnav pins`.
-    static func pin(_ e: PinEntry, _ out: Output) {
-        out.append("{\"path\":"); Escape.appendJSONString(e.path, to: out)
-        out.append(",\"kind\":"); string(e.kind.name, out)
-        switch e.kind {
-        case .directory:
-            if e.errno != 0 {
-                out.append(",\"errno\":"); string(Errno.name(e.errno), out)
-                out.append(",\"error\":"); string(Errno.describe(e.errno), out)
-            }
-        case .object(.program):
-            if let p = e.program {
-                out.append(",\"id\":"); out.append(p.id)
-                out.append(",\"type\":"); string(p.typeName, out)
-                out.append(",\"name\":"); string(p.name, out)
-                out.append(",\"tag\":"); string(p.tag, out)
-            }
-        case .object(.map):
-            if let m = e.map {
-                out.append(",\"id\":"); out.append(m.id)
-                out.append(",\"type\":"); string(m.typeName, out)
-                out.append(",\"name\":"); string(m.name, out)
-            }
-        case .object(.link):
-            if let l = e.link {
-                out.append(",\"id\":"); out.append(l.id)
-                out.append(",\"type\":"); string(l.typeName, out)
-                out.append(",\"prog_id\":"); out.append(l.programID)
-                if let name = e.linkProgramName {
-                    out.append(",\"prog_name\":"); string(name, out)
-                }
-                linkDetails(l.details, programType: nil, tracepointFormat: nil, out)
-            }
-        case .symlink:
-            out.append(",\"target\":"); Escape.appendJSONString(e.symlinkTarget ?? [], to: out)
-        case .other, .object(.btf):
-            break
-        case .unreadable:
-            out.append(",\"errno\":"); string(Errno.name(e.errno), out)
-            out.append(",\"error\":"); string(Errno.describe(e.errno), out)
-        }
-        if e.kind != .directory {
-            out.append(",\"owner\":"); string(e.owner.isBPFNav ? "bpfnav" : "foreign", out)
-        }
-        switch e.owner {
-        case .foreign:
-            break
-        case .iterator(let kind, let format, let params):
-            out.append(",\"bpfnav\":{\"kind\":"); string(kind.pinPrefix, out)
-            out.append(",\"target\":"); string(kind.target, out)
-            out.append(",\"format\":"); string(formatName(format), out)
-            switch params {
-            case .pid(let pid): out.append(",\"pid\":"); out.append(pid)
-            case .tid(let tid): out.append(",\"tid\":"); out.append(tid)
-            case .all, .mapFD: break
-            }
-            out.append("}")
-        case .programCache(let kind, let format):
-            out.append(",\"bpfnav\":{\"kind\":"); string(kind.pinPrefix, out)
-            out.append(",\"target\":"); string(kind.target, out)
-            out.append(",\"format\":"); string(formatName(format), out)
-            out.append(",\"cache\":true}")
-        case .demo:
-            out.append(",\"bpfnav\":{\"demo\":true}")
-        case .featureCache:
-            out.append(",\"bpfnav\":{\"features\":true,\"cache\":true}")
-        case .manifest:
-            out.append(",\"bpfnav\":{\"manifest\":true}")
-        }
-        out.append("}")
-    }
-
     // MARK: - Pieces
-
-    static func formatName(_ format: IterFormat) -> String {
-        switch format {
-        case .text: "text"
-        case .records: "records"
-        case .bpfObjects: "bpf_objects"
-        }
-    }
 
     static func string(_ text: String, _ out: Output) {
         Escape.appendJSONString(Array(text.utf8), to: out)
