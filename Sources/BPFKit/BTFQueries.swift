@@ -40,18 +40,19 @@ extension BTF {
             }
             details = h.kind == .struct ? .struct(size: Int(h.sizeType), members: members)
                 : .union(size: Int(h.sizeType), members: members)
-        case .enum:
-            let values = records(btf_enum.self, of: h) { e in
-                BTFEnumerator(name: string(at: e.name_off),
-                              value: h.kindFlag ? Int64(e.val) : Int64(UInt32(bitPattern: e.val)))
-            }
-            details = .enum(size: Int(h.sizeType), signed: h.kindFlag, values: values)
-        case .enum64:
-            let values = records(btf_enum64.self, of: h) { e in
-                BTFEnumerator(name: string(at: e.name_off),
-                              value: Int64(bitPattern: UInt64(e.val_lo32) | UInt64(e.val_hi32) << 32))
-            }
-            details = .enum64(size: Int(h.sizeType), signed: h.kindFlag, values: values)
+        case .enum, .enum64:
+            let values = h.kind == .enum
+                ? records(btf_enum.self, of: h) { e in
+                    BTFEnumerator(name: string(at: e.name_off),
+                                  value: h.kindFlag ? Int64(e.val) : Int64(UInt32(bitPattern: e.val)))
+                }
+                : records(btf_enum64.self, of: h) { e in
+                    BTFEnumerator(name: string(at: e.name_off),
+                                  value: Int64(bitPattern: UInt64(e.val_lo32) | UInt64(e.val_hi32) << 32))
+                }
+            let size = Int(h.sizeType)
+            details = h.kind == .enum ? .enum(size: size, signed: h.kindFlag, values: values)
+                : .enum64(size: size, signed: h.kindFlag, values: values)
         case .fwd:
             details = .fwd(union: h.kindFlag)
         case .typedef:
