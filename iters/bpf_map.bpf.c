@@ -5,7 +5,6 @@
 #include <bpf/bpf_core_read.h>
 #include "bpfnav_records.h"
 #include "iter_common.h"
-#include "compat.h"
 #include "knobs.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -59,10 +58,8 @@ static const char map_type_names[MAP_TYPE_NAMES][24] = {
 static __always_inline void collect_map(struct bpf_map *map,
 					struct bpfnav_map_rec *r)
 {
-	__builtin_memset(r, 0, sizeof(*r));
+	REC_START(r, BPFNAV_REC_MAP);
 	r->hdr.size = sizeof(*r);
-	r->hdr.kind = BPFNAV_REC_MAP;
-	r->hdr.version = BPFNAV_REC_VERSION;
 	r->id = map->id;
 	r->type = map->map_type;
 	r->key_size = map->key_size;
@@ -77,20 +74,13 @@ static __always_inline void collect_map(struct bpf_map *map,
 SEC("iter/bpf_map")
 int bpfnav_map_txt(struct bpf_iter__bpf_map *ctx)
 {
-	struct bpf_iter_meta *meta = ctx->meta;
 	struct bpf_map *map = ctx->map;
 	struct bpfnav_map_rec r;
 	struct seq_file *seq;
 	__u32 type;
 
-	if (!meta)
-		return 0;
-	seq = meta->seq;
-	if (!seq)
-		return 0;
-	/* Before the NULL check: an empty walk still gets its header. */
-	SEQ_HEADER(meta, seq, "     ID TYPE                    KEY  VALUE  MAX_ENTRIES      FLAGS NAME\n");
-	if (!map)
+	seq = SEQ_WITH_HEADER(ctx->meta, "     ID TYPE                    KEY  VALUE  MAX_ENTRIES      FLAGS NAME\n");
+	if (!seq || !map)
 		return 0;
 
 	collect_map(map, &r);

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Helpers every text iterator program uses. Include after kernel_types.h and
- * <bpf/bpf_helpers.h>.
+ * Helpers every iterator program uses. Include after kernel_types.h,
+ * <bpf/bpf_helpers.h> and bpfnav_records.h.
  */
 #ifndef BPFNAV_ITER_COMMON_H
 #define BPFNAV_ITER_COMMON_H
 
+#include "compat.h"
+
 #ifndef BPF_ANY
 #define BPF_ANY 0
 #endif
+#define EBUSY			16
+#define EINVAL			22
 
 /* Constant text without a printf: no format parsing, no argument array. */
 #define SEQ_PUTS(seq, str)                                                    \
@@ -48,10 +52,34 @@ static __always_inline void seq_header_once(struct bpf_iter_meta *meta,
 	bpf_seq_write(seq, str, len);
 }
 
-#define SEQ_HEADER(meta, seq, str)                                            \
-	({                                                                    \
-		static const char ___h[] = str;                               \
-		seq_header_once(meta, seq, ___h, sizeof(___h) - 1);           \
+/* *r zeroed, with its header's kind and version; the size is the caller's. */
+#define REC_START(r, rec_kind)						\
+	({								\
+		__builtin_memset(r, 0, sizeof(*(r)));			\
+		(r)->hdr.kind = (rec_kind);				\
+		(r)->hdr.version = BPFNAV_REC_VERSION;			\
+	})
+
+/* The seq_file to write this call's object to, or NULL. */
+static __always_inline struct seq_file *iter_seq(struct bpf_iter_meta *meta)
+{
+	return meta ? meta->seq : 0;
+}
+
+/*
+ * A text program's iter_seq(), after its header (once per session): called
+ * before the object is looked at, so an empty walk still gets its header.
+ */
+#define SEQ_WITH_HEADER(meta, str)					\
+	({								\
+		static const char ___h[] = str;				\
+		struct bpf_iter_meta *___m = (meta);			\
+		struct seq_file *___seq = iter_seq(___m);		\
+									\
+		if (___seq)						\
+			seq_header_once(___m, ___seq, ___h,		\
+					sizeof(___h) - 1);		\
+		___seq;							\
 	})
 
 /*
@@ -315,5 +343,79 @@ static __always_inline void seq_write_name(struct seq_file *seq, char name[16])
 		bpf_seq_write(seq, &out[j], width);
 	}
 }
+
+/*
+ * Programs with a path (task_file, task_vma). The record and its path are
+ * contiguous in a scratch slot, so one bpf_seq_write() emits both. Too big
+ * for the 512-byte stack, hence a one-slot per-CPU array, whose value
+ * struct starts with __u64 takers (slot_take() in compat.h, readers on this
+ * CPU holding the slot) and has a struct bpfnav_*_rec rec followed by
+ * PATH_SCRATCH.
+ */
+#define SCRATCH_MAP(name, value_type)					\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);		\
+		__uint(max_entries, 1);					\
+		__type(key, __u32);					\
+		__type(value, value_type);				\
+	} name SEC(".maps")
+
+/*
+ * The path after the record; 8 spare bytes let the zero padding after a
+ * maximal path stay in bounds. Then the text program's escaped path
+ * (ESC_COPY).
+ */
+#define PATH_SCRATCH							\
+	char path[BPFNAV_PATH_MAX + 8];					\
+	char esc[4 * BPFNAV_PATH_MAX + 4]
+
+/* The scratch slot of a SCRATCH_MAP, taken; NULL when it is busy. */
+static __always_inline void *scratch_take(void *map)
+{
+	__u32 zero = 0;
+	__u64 *takers = bpf_map_lookup_elem(map, &zero);
+
+	if (!takers || !slot_take(takers))
+		return 0;
+	return takers;
+}
+
+/*
+ * The length of the path that bpf_d_path() or bpf_probe_read_kernel_str()
+ * (both count the NUL) returned ret for into path[], bounded for the
+ * verifier (path_len_bound()), with zero padding after it; 0 and the error
+ * in *err when there is none.
+ */
+static __always_inline __u32 path_fetched(long ret, char *path, __s32 *err)
+{
+	__u32 len = 0;
+
+	if (ret > 0 && ret <= BPFNAV_PATH_MAX)
+		len = ret - 1;
+	else
+		*err = ret < 0 ? ret : -EINVAL;
+	len = path_len_bound(len);
+	/* Padding must be zeros, not leftovers of a longer path. */
+	*(__u64 *)&path[len] = 0;
+	return len;
+}
+
+/* A record's size with its path of len bytes, padded to 8. */
+#define REC_SIZE_WITH_PATH(r, len)	((sizeof(*(r)) + (len) + 7) & ~7U)
+
+/*
+ * Writes the path of record r from scratch slot s, escaped: anyone names
+ * files. Only the file's name is known: say so, never pass it off as the
+ * path. The 8 zero bytes after the path are path_fetched()'s.
+ */
+#define SEQ_WRITE_PATH(seq, s, r)					\
+	({								\
+		if ((r)->path_source == BPFNAV_PATH_NAME)		\
+			SEQ_PUTS(seq, "\u2026/");			\
+		bpf_seq_write(seq, (s)->esc,				\
+			      ESC_COPY((s)->esc, (s)->path,		\
+				       BPFNAV_PATH_MAX, (r)->path_len,	\
+				       BPFNAV_PATH_MAX));		\
+	})
 
 #endif /* BPFNAV_ITER_COMMON_H */

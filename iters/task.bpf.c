@@ -5,7 +5,6 @@
 #include <bpf/bpf_core_read.h>
 #include "bpfnav_records.h"
 #include "iter_common.h"
-#include "compat.h"
 #include "knobs.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -23,10 +22,8 @@ static __always_inline void collect_task(struct task_struct *task,
 {
 	struct cred *cred = task->cred;
 
-	__builtin_memset(r, 0, sizeof(*r));
+	REC_START(r, BPFNAV_REC_TASK);
 	r->hdr.size = sizeof(*r);
-	r->hdr.kind = BPFNAV_REC_TASK;
-	r->hdr.version = BPFNAV_REC_VERSION;
 	r->pid = task->tgid;
 	r->tid = task->pid;
 	r->ppid = task->real_parent->tgid;
@@ -79,20 +76,13 @@ static __always_inline char state_letter(__u32 raw)
 SEC("iter/task")
 int bpfnav_task_txt(struct bpf_iter__task *ctx)
 {
-	struct bpf_iter_meta *meta = ctx->meta;
 	struct task_struct *task = ctx->task;
 	struct bpfnav_task_rec r;
 	struct seq_file *seq;
 	char state[2];
 
-	if (!meta)
-		return 0;
-	seq = meta->seq;
-	if (!seq)
-		return 0;
-	/* Before the NULL check: an empty walk still gets its header. */
-	SEQ_HEADER(meta, seq, "    PID     TID    PPID    UID S COMM\n");
-	if (!task || !task_wanted(task))
+	seq = SEQ_WITH_HEADER(ctx->meta, "    PID     TID    PPID    UID S COMM\n");
+	if (!seq || !task || !task_wanted(task))
 		return 0;
 
 	collect_task(task, &r);

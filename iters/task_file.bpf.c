@@ -5,7 +5,6 @@
 #include <bpf/bpf_core_read.h>
 #include "bpfnav_records.h"
 #include "iter_common.h"
-#include "compat.h"
 #include "knobs.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -13,44 +12,15 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define O_CLOEXEC		02000000
 #define ANON_INODE_FS_MAGIC	0x09041934
-#define EBUSY			16
-#define EINVAL			22
 
-/*
- * The record and its path, contiguous so one bpf_seq_write() emits both.
- * Too big for the 512-byte stack, hence a one-slot per-CPU array. The 8
- * spare bytes let the zero padding after a maximal path stay in bounds.
- */
+/* The record and its path (SCRATCH_MAP in iter_common.h). */
 struct file_scratch {
-	/* slot_take() in compat.h: readers on this CPU holding the slot. */
 	__u64 takers;
 	struct bpfnav_file_rec rec;
-	char path[BPFNAV_PATH_MAX + 8];
-	/* The text program's escaped path (ESC_COPY in iter_common.h). */
-	char esc[4 * BPFNAV_PATH_MAX + 4];
+	PATH_SCRATCH;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct file_scratch);
-} bpfnav_fscratch SEC(".maps");
-
-static __always_inline struct file_scratch *scratch_acquire(void)
-{
-	__u32 zero = 0;
-	struct file_scratch *s = bpf_map_lookup_elem(&bpfnav_fscratch, &zero);
-
-	if (!s || !slot_take(&s->takers))
-		return 0;
-	return s;
-}
-
-static __always_inline void scratch_release(struct file_scratch *s)
-{
-	slot_give(&s->takers);
-}
+SCRATCH_MAP(bpfnav_fscratch, struct file_scratch);
 
 /* Compares a NUL-padded 16-byte name with a literal of at most 15 chars. */
 static __always_inline int name_is(const char *name, const char *lit)
@@ -118,9 +88,7 @@ static __always_inline __u32 collect_file(struct task_struct *task, __u32 fd,
 	__u32 len = 0;
 	long ret;
 
-	__builtin_memset(r, 0, sizeof(*r));
-	r->hdr.kind = BPFNAV_REC_FILE;
-	r->hdr.version = BPFNAV_REC_VERSION;
+	REC_START(r, BPFNAV_REC_FILE);
 	r->pid = task->tgid;
 	r->fd = fd;
 	r->f_flags = file->f_flags;
@@ -146,16 +114,10 @@ static __always_inline __u32 collect_file(struct task_struct *task, __u32 fd,
 				BPF_CORE_READ(file, f_path.dentry, d_name.name));
 			r->path_source = BPFNAV_PATH_NAME;
 		}
-		if (ret > 0 && ret <= BPFNAV_PATH_MAX)
-			len = ret - 1;
-		else
-			r->path_err = ret < 0 ? ret : -EINVAL;
-		len = path_len_bound(len);
-		/* Padding must be zeros, not leftovers of a longer path. */
-		*(__u64 *)&path[len] = 0;
+		len = path_fetched(ret, path, &r->path_err);
 	}
 	r->path_len = len;
-	r->hdr.size = (sizeof(*r) + len + 7) & ~7U;
+	r->hdr.size = REC_SIZE_WITH_PATH(r, len);
 	return r->hdr.size;
 }
 
@@ -180,7 +142,6 @@ static __always_inline void fmt_octal(char out[12], __u32 v)
 SEC("iter/task_file")
 int bpfnav_file_txt(struct bpf_iter__task_file *ctx)
 {
-	struct bpf_iter_meta *meta = ctx->meta;
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
 	struct bpfnav_file_rec busy_rec, *r = &busy_rec;
@@ -189,17 +150,11 @@ int bpfnav_file_txt(struct bpf_iter__task_file *ctx)
 	char oct[12];
 	int start;
 
-	if (!meta)
-		return 0;
-	seq = meta->seq;
-	if (!seq)
-		return 0;
-	/* Before the NULL check: an empty walk still gets its header. */
-	SEQ_HEADER(meta, seq, "    PID    FD    FLAGS        POS      INODE PATH\n");
-	if (!task || !file || !group_wanted(task) || shares_files(task))
+	seq = SEQ_WITH_HEADER(ctx->meta, "    PID    FD    FLAGS        POS      INODE PATH\n");
+	if (!seq || !task || !file || !group_wanted(task) || shares_files(task))
 		return 0;
 
-	s = scratch_acquire();
+	s = scratch_take(&bpfnav_fscratch);
 	if (s) {
 		r = &s->rec;
 		collect_file(task, ctx->fd, file, r, s->path);
@@ -217,21 +172,13 @@ int bpfnav_file_txt(struct bpf_iter__task_file *ctx)
 		start = 0;
 	BPF_SEQ_PRINTF(seq, "%7u %5u %s %10lld %10llu ", r->pid, r->fd,
 		       oct + start, r->pos, r->inode);
-	if (s && !r->path_err) {
-		/* Only the file's name is known: say so, never pass it off
-		 * as the path. */
-		if (r->path_source == BPFNAV_PATH_NAME)
-			SEQ_PUTS(seq, "\u2026/");
-		/* Anyone names files: escaped (iter_common.h). 8 zero
-		 * bytes follow the path (collect_*()). */
-		bpf_seq_write(seq, s->esc,
-			      ESC_COPY(s->esc, s->path, BPFNAV_PATH_MAX,
-				       r->path_len, BPFNAV_PATH_MAX));
-	} else
+	if (s && !r->path_err)
+		SEQ_WRITE_PATH(seq, s, r);
+	else
 		BPF_SEQ_PRINTF(seq, "?(%d)", r->path_err);
 	SEQ_PUTS(seq, "\n");
 	if (s)
-		scratch_release(s);
+		slot_give(&s->takers);
 	return 0;
 }
 
@@ -252,7 +199,7 @@ int bpfnav_file_rec(struct bpf_iter__task_file *ctx)
 	if (!seq)
 		return 0;
 
-	s = scratch_acquire();
+	s = scratch_take(&bpfnav_fscratch);
 	if (!s) {
 		collect_file(task, ctx->fd, file, &busy_rec, 0);
 		bpf_seq_write(seq, &busy_rec, sizeof(busy_rec));
@@ -260,7 +207,7 @@ int bpfnav_file_rec(struct bpf_iter__task_file *ctx)
 	}
 	size = collect_file(task, ctx->fd, file, &s->rec, s->path);
 	bpf_seq_write(seq, &s->rec, size);
-	scratch_release(s);
+	slot_give(&s->takers);
 	return 0;
 }
 

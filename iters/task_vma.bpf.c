@@ -5,7 +5,6 @@
 #include <bpf/bpf_core_read.h>
 #include "bpfnav_records.h"
 #include "iter_common.h"
-#include "compat.h"
 #include "knobs.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -17,12 +16,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define VM_MAYSHARE	0x80
 /* vm_pgoff is in pages; /proc/PID/maps shows bytes. x86 and most arches. */
 #define PAGE_SHIFT	12
-#define EBUSY		16
-#define EINVAL		22
 
-/* Same layout and reasons as in task_file.bpf.c. */
+/* The record and its path (SCRATCH_MAP in iter_common.h). */
 struct vma_scratch {
-	/* slot_take() in compat.h */
 	__u64 takers;
 	/*
 	 * The path in path[] belongs to this file of the previous object of
@@ -40,32 +36,10 @@ struct vma_scratch {
 	__s32 last_err;
 	__u32 last_len;
 	struct bpfnav_vma_rec rec;
-	char path[BPFNAV_PATH_MAX + 8];
-	/* The text program's escaped path (ESC_COPY in iter_common.h). */
-	char esc[4 * BPFNAV_PATH_MAX + 4];
+	PATH_SCRATCH;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct vma_scratch);
-} bpfnav_vscratch SEC(".maps");
-
-static __always_inline struct vma_scratch *scratch_acquire(void)
-{
-	__u32 zero = 0;
-	struct vma_scratch *s = bpf_map_lookup_elem(&bpfnav_vscratch, &zero);
-
-	if (!s || !slot_take(&s->takers))
-		return 0;
-	return s;
-}
-
-static __always_inline void scratch_release(struct vma_scratch *s)
-{
-	slot_give(&s->takers);
-}
+SCRATCH_MAP(bpfnav_vscratch, struct vma_scratch);
 
 /*
  * The names /proc/PID/maps gives file-less mappings, in its order (vdso is
@@ -154,9 +128,7 @@ static __always_inline __u32 collect_vma(struct bpf_iter_meta *meta,
 	__u32 len = 0;
 	long ret;
 
-	__builtin_memset(r, 0, sizeof(*r));
-	r->hdr.kind = BPFNAV_REC_VMA;
-	r->hdr.version = BPFNAV_REC_VERSION;
+	REC_START(r, BPFNAV_REC_VMA);
 	r->pid = task->tgid;
 	r->start = vma->vm_start;
 	r->end = vma->vm_end;
@@ -195,13 +167,7 @@ static __always_inline __u32 collect_vma(struct bpf_iter_meta *meta,
 				/* Counts the NUL, as bpf_d_path() does. */
 				ret = bpf_probe_read_kernel_str(path, BPFNAV_PATH_MAX,
 					BPF_CORE_READ(file, f_path.dentry, d_name.name));
-			if (ret > 0 && ret <= BPFNAV_PATH_MAX)
-				len = ret - 1;
-			else
-				r->path_err = ret < 0 ? ret : -EINVAL;
-			len = path_len_bound(len);
-			/* Padding must be zeros, not leftovers of a longer path. */
-			*(__u64 *)&path[len] = 0;
+			len = path_fetched(ret, path, &r->path_err);
 		}
 		if (!bpfnav_knobs.vma_d_path || user)
 			r->path_source = BPFNAV_PATH_NAME;
@@ -215,7 +181,7 @@ static __always_inline __u32 collect_vma(struct bpf_iter_meta *meta,
 		s->last_len = len;
 	}
 	r->path_len = len;
-	r->hdr.size = (sizeof(*r) + len + 7) & ~7U;
+	r->hdr.size = REC_SIZE_WITH_PATH(r, len);
 	return r->hdr.size;
 }
 
@@ -231,17 +197,11 @@ int bpfnav_vma_txt(struct bpf_iter__task_vma *ctx)
 	char perms[5];
 	__u64 dev;
 
-	if (!meta)
-		return 0;
-	seq = meta->seq;
-	if (!seq)
-		return 0;
-	/* Before the NULL check: an empty walk still gets its header. */
-	SEQ_HEADER(meta, seq, "    PID START-END                         PERM   OFFSET DEV   INODE      PATH\n");
-	if (!task || !vma || !group_wanted(task) || shares_mm(task))
+	seq = SEQ_WITH_HEADER(meta, "    PID START-END                         PERM   OFFSET DEV   INODE      PATH\n");
+	if (!seq || !task || !vma || !group_wanted(task) || shares_mm(task))
 		return 0;
 
-	s = scratch_acquire();
+	s = scratch_take(&bpfnav_vscratch);
 	if (s) {
 		r = &s->rec;
 		collect_vma(meta, task, vma, r, s);
@@ -263,15 +223,7 @@ int bpfnav_vma_txt(struct bpf_iter__task_vma *ctx)
 		BPF_SEQ_PRINTF(seq, "%-10llu ?(%d)\n", r->inode, r->path_err);
 	} else if (r->path_len && s) {
 		BPF_SEQ_PRINTF(seq, "%-10llu ", r->inode);
-		/* Only the file's name is known: say so, never pass it off
-		 * as the path. */
-		if (r->path_source == BPFNAV_PATH_NAME)
-			SEQ_PUTS(seq, "\u2026/");
-		/* Anyone names files: escaped (iter_common.h). 8 zero
-		 * bytes follow the path (collect_*()). */
-		bpf_seq_write(seq, s->esc,
-			      ESC_COPY(s->esc, s->path, BPFNAV_PATH_MAX,
-				       r->path_len, BPFNAV_PATH_MAX));
+		SEQ_WRITE_PATH(seq, s, r);
 		SEQ_PUTS(seq, "\n");
 	} else if (r->special == BPFNAV_VMA_HEAP) {
 		BPF_SEQ_PRINTF(seq, "%-10llu [heap]\n", r->inode);
@@ -283,7 +235,7 @@ int bpfnav_vma_txt(struct bpf_iter__task_vma *ctx)
 		BPF_SEQ_PRINTF(seq, "%llu\n", r->inode);
 	}
 	if (s)
-		scratch_release(s);
+		slot_give(&s->takers);
 	return 0;
 }
 
@@ -304,7 +256,7 @@ int bpfnav_vma_rec(struct bpf_iter__task_vma *ctx)
 	if (!seq)
 		return 0;
 
-	s = scratch_acquire();
+	s = scratch_take(&bpfnav_vscratch);
 	if (!s) {
 		collect_vma(meta, task, vma, &busy_rec, 0);
 		bpf_seq_write(seq, &busy_rec, sizeof(busy_rec));
@@ -312,6 +264,6 @@ int bpfnav_vma_rec(struct bpf_iter__task_vma *ctx)
 	}
 	size = collect_vma(meta, task, vma, &s->rec, s);
 	bpf_seq_write(seq, &s->rec, size);
-	scratch_release(s);
+	slot_give(&s->takers);
 	return 0;
 }

@@ -137,22 +137,12 @@ final class BTFTests: XCTestCase {
         XCTAssertEqual(btf.resolve(id["struct"]!), id["struct"]!)
         XCTAssertEqual(btf.resolve(0), 0)
 
-        XCTAssertEqual(btf.size(id["int"]!), 4)
-        XCTAssertEqual(btf.size(id["const"]!), 4)
-        XCTAssertEqual(btf.size(id["ptr"]!), 8)
-        XCTAssertEqual(btf.size(id["array"]!), 16)
-        XCTAssertEqual(btf.size(id["matrix"]!), 32)
-        XCTAssertEqual(btf.size(id["struct"]!), 24)
-        XCTAssertEqual(btf.size(id["enum"]!), 4)
-        XCTAssertEqual(btf.size(id["enum64"]!), 8)
-        XCTAssertEqual(btf.size(id["var"]!), 4)
-        XCTAssertEqual(btf.size(id["datasec"]!), 4)
-        XCTAssertEqual(btf.size(id["float"]!), 8)
-        XCTAssertEqual(btf.size(id["u128"]!), 16)
+        let sizes: KeyValuePairs<String, Int?> = [
+            "int": 4, "const": 4, "ptr": 8, "array": 16, "matrix": 32, "struct": 24, "enum": 4, "enum64": 8,
+            "var": 4, "datasec": 4, "float": 8, "u128": 16, "fwd": nil, "func": nil, "proto": nil,
+        ]
+        for (key, size) in sizes { XCTAssertEqual(btf.size(id[key]!), size, key) }
         XCTAssertNil(btf.size(0))
-        XCTAssertNil(btf.size(id["fwd"]!))
-        XCTAssertNil(btf.size(id["func"]!))
-        XCTAssertNil(btf.size(id["proto"]!))
 
         XCTAssertEqual(btf.find(named: "foo"), id["struct"]!)
         XCTAssertEqual(btf.find(named: "foo", kind: .struct), id["struct"]!)
@@ -397,13 +387,9 @@ final class BTFTests: XCTestCase {
 
     /// Every accessor on every id of a blob that parsed.
     func exercise(_ btf: BTF) {
+        let accessors: [(UInt32) -> Any] = [btf.type, btf.name, btf.resolve, btf.size, btf.describe, btf.kind]
         for id in 0...UInt32(btf.count + 1) {
-            _ = btf.type(id)
-            _ = btf.name(id)
-            _ = btf.resolve(id)
-            _ = btf.size(id)
-            _ = btf.describe(id)
-            _ = btf.kind(id)
+            for accessor in accessors { _ = accessor(id) }
         }
         _ = btf.find(named: "int")
         _ = btf.find(named: "s", kind: .struct)

@@ -100,7 +100,7 @@ final class EscapeTests: XCTestCase {
             XCTAssertFalse(encoded.contains { $0 < 0x20 }, "raw control byte for \(context)")
 
             // (2) Always decodes back to the exact bytes.
-            XCTAssertEqual(decoded { try decodeJSONString(encoded) }, bytes,
+            XCTAssertEqual(decoded { try JSONText.decode(encoded) }, bytes,
                            "decoding \(String(decoding: encoded, as: UTF8.self)) of \(context)")
 
             // (1) Without \udc escapes it is standard JSON, and the input was UTF-8.
@@ -137,12 +137,12 @@ final class EscapeTests: XCTestCase {
 
     func testDecoderUsedByTheRoundTripCanFail() {
         // The round trip above is only as good as its decoder.
-        XCTAssertThrowsError(try decodeJSONString(Array(#""\udc41""#.utf8)), "\\udc41 is no surrogateescape byte")
-        XCTAssertThrowsError(try decodeJSONString(Array(#""\ud800""#.utf8)))
-        XCTAssertThrowsError(try decodeJSONString([0x22, 0x0a, 0x22]))
-        XCTAssertThrowsError(try decodeJSONString(Array(#""a"b""#.utf8)))
-        XCTAssertThrowsError(try decodeJSONString(Array(#""\x41""#.utf8)))
-        XCTAssertEqual(try decodeJSONString(Array(#""\ud83d\ude00\udcff\u00e9\/""#.utf8)), [0xf0, 0x9f, 0x98, 0x80, 0xff, 0xc3, 0xa9, 0x2f])
+        XCTAssertThrowsError(try JSONText.decode(Array(#""\udc41""#.utf8)), "\\udc41 is no surrogateescape byte")
+        XCTAssertThrowsError(try JSONText.decode(Array(#""\ud800""#.utf8)))
+        XCTAssertThrowsError(try JSONText.decode([0x22, 0x0a, 0x22]))
+        XCTAssertThrowsError(try JSONText.decode(Array(#""a"b""#.utf8)))
+        XCTAssertThrowsError(try JSONText.decode(Array(#""\x41""#.utf8)))
+        XCTAssertEqual(try JSONText.decode(Array(#""\ud83d\ude00\udcff\u00e9\/""#.utf8)), [0xf0, 0x9f, 0x98, 0x80, 0xff, 0xc3, 0xa9, 0x2f])
     }
 
     // MARK: - JSON: python3's json + surrogateescape

@@ -85,7 +85,7 @@ final class RowTests: XCTestCase {
         XCTAssertEqual(topLevelKeys(json), taskKeys)
         let range = try XCTUnwrap(json.firstRange(of: bytes(#""comm":"#)))
         let value = Array(json[range.upperBound...].prefix(while: { $0 != UInt8(ascii: ",") }))
-        XCTAssertEqual(try decodeJSONString(value), comm)
+        XCTAssertEqual(try JSONText.decode(value), comm)
         XCTAssertEqual(renderText { TasksCommand.row(task(comm: comm), $0) }, #"   1234    1235       1   1000 S a\xff"\\\n"#)
     }
 
@@ -200,7 +200,7 @@ final class RowTests: XCTestCase {
         XCTAssertEqual(topLevelKeys(json), fileKeys)
         let range = try XCTUnwrap(json.firstRange(of: bytes(#""path":"#)))
         let value = Array(json[range.upperBound...].prefix(while: { $0 != UInt8(ascii: ",") }))
-        XCTAssertEqual(try decodeJSONString(value), path)
+        XCTAssertEqual(try JSONText.decode(value), path)
         let row = render { FilesCommand.row(record, $0) }
         XCTAssertFalse(row.contains { $0 < 0x20 || $0 == 0x7f })
         XCTAssertTrue(String(decoding: row, as: UTF8.self).hasSuffix(#"/tmp/\x1b[2J\u{202e}\xff\xc0\x80"#))

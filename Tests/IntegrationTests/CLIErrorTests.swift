@@ -37,16 +37,8 @@ final class CLIErrorTests: BPFTestCase {
     }
 
     func testThreadGivenAsPid() throws {
-        let tidBox = TidBox()
-        let release = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            tidBox.set(currentTID())
-            release.wait()
-        }
-        thread.start()
-        defer { release.signal() }
-        XCTAssertTrue(waitUntil { tidBox.get() != nil })
-        let tid = try XCTUnwrap(tidBox.get())
+        let (tid, release) = try parkThread()
+        defer { release() }
         try assertFails(["pin", "tasks", "--pid", "\(tid)", "--dir", pinDirectory],
                         mentions: ["is a thread of process \(getpid())", "--tid \(tid)"])
     }

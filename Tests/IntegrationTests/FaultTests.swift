@@ -27,6 +27,19 @@ final class FaultTests: BPFTestCase {
         Set(try BPFFS.entries(of: pinDirectory).filter { !$0.hasPrefix("progs-") && $0 != "bpfnav-manifest" })
     }
 
+    /// After a replacement that failed under `plan`: the pins are `before`'s
+    /// names, each the very same pin (inode), and each reads.
+    private func assertOldPinsKept(_ before: [String: UInt64], _ plan: String,
+                                   file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try pinNames(), Set(before.keys), "\(plan): the same names, no temporary ones", file: file, line: line)
+        for name in before.keys.sorted() {
+            XCTAssertEqual(inode(name), before[name], "\(plan): \(name) is the old pin", file: file, line: line)
+            let read = try runCommand("/bin/cat", ["\(pinDirectory)/\(name)"])
+            XCTAssertEqual(read.status, 0, "\(plan): \(name): \(read.stderr)", file: file, line: line)
+            XCTAssertFalse(read.stdout.isEmpty, "\(plan): \(name)", file: file, line: line)
+        }
+    }
+
     private func inode(_ name: String) -> UInt64 {
         var st = stat()
         XCTAssertEqual(stat("\(pinDirectory)/\(name)", &st), 0, name)
@@ -70,13 +83,7 @@ final class FaultTests: BPFTestCase {
             let result = try bpfnav(["pin", "--dir", pinDirectory],
                                     environment: ["BPFNAV_FAULTS": plan, "BPFNAV_NO_CACHE": "1"])
             XCTAssertEqual(result.status, 1, plan)
-            XCTAssertEqual(try pinNames(), kinds, "\(plan): the same names, no temporary ones")
-            for kind in kinds {
-                XCTAssertEqual(inode(kind), before[kind], "\(plan): \(kind) is the old pin")
-                let read = try runCommand("/bin/cat", ["\(pinDirectory)/\(kind)"])
-                XCTAssertEqual(read.status, 0, "\(plan): \(kind): \(read.stderr)")
-                XCTAssertFalse(read.stdout.isEmpty, "\(plan): \(kind)")
-            }
+            try assertOldPinsKept(before, plan)
         }
 
         // Without a fault the set is replaced: new objects, old ones gone.
@@ -104,13 +111,7 @@ final class FaultTests: BPFTestCase {
                                     environment: ["BPFNAV_FAULTS": "\(noExchange),\(plan)", "BPFNAV_NO_CACHE": "1"])
             XCTAssertEqual(result.status, 1, plan)
             XCTAssertTrue(result.stderr.contains("(\(plan.hasPrefix("rename") ? "EIO" : "ENOSPC"))"), "\(plan): \(result.stderr)")
-            XCTAssertEqual(try pinNames(), names, "\(plan): the same names, no temporary ones")
-            for name in names {
-                XCTAssertEqual(inode(name), before[name], "\(plan): \(name) is the old pin")
-                let read = try runCommand("/bin/cat", ["\(pinDirectory)/\(name)"])
-                XCTAssertEqual(read.status, 0, "\(plan): \(name): \(read.stderr)")
-                XCTAssertFalse(read.stdout.isEmpty, "\(plan): \(name)")
-            }
+            try assertOldPinsKept(before, plan)
         }
 
         let again = try bpfnav(["pin", "--dir", pinDirectory], environment: ["BPFNAV_FAULTS": noExchange])

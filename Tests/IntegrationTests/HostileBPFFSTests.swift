@@ -43,6 +43,17 @@ final class HostileBPFFSTests: BPFTestCase {
         XCTAssertEqual(try? String(contentsOfFile: victim.path, encoding: .utf8), "secret\n", file: file, line: line)
     }
 
+    /// Runs bpfnav with `arguments`, which must fail (status 1) with each of
+    /// `texts` in its stderr.
+    private func assertRefused(_ arguments: String..., saying texts: [String] = [],
+                               file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try bpfnav(arguments)
+        XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
+        for text in texts {
+            XCTAssertTrue(result.stderr.contains(text), "stderr lacks '\(text)': \(result.stderr)", file: file, line: line)
+        }
+    }
+
     /// Runs a shell script as nobody, without capabilities, in the background.
     private func asNobody(_ script: String) throws -> Process {
         let process = Process()
@@ -135,17 +146,13 @@ final class HostileBPFFSTests: BPFTestCase {
         let own = "\(shared)/bpfnav-\(geteuid())"
 
         XCTAssertEqual(symlink(victimDir, own), 0)
-        let viaSymlink = try bpfnav("pin", "tasks", "--dir", shared, "--shared")
-        XCTAssertEqual(viaSymlink.status, 1, viaSymlink.stderr)
-        XCTAssertTrue(viaSymlink.stderr.contains("symlink") && viaSymlink.stderr.contains("(ELOOP)"), viaSymlink.stderr)
+        try assertRefused("pin", "tasks", "--dir", shared, "--shared", saying: ["symlink", "(ELOOP)"])
         XCTAssertEqual(try BPFFS.entries(of: victimDir), [], "nothing pinned through the symlink")
         XCTAssertEqual(unlink(own), 0)
 
         XCTAssertEqual(mkdir(own, 0o700), 0)
         XCTAssertEqual(chown(own, 65534, 65534), 0)
-        let theirs = try bpfnav("pin", "tasks", "--dir", shared, "--shared")
-        XCTAssertEqual(theirs.status, 1, theirs.stderr)
-        XCTAssertTrue(theirs.stderr.contains("owned by uid 65534"), theirs.stderr)
+        try assertRefused("pin", "tasks", "--dir", shared, "--shared", saying: ["owned by uid 65534"])
         XCTAssertEqual(try BPFFS.entries(of: own), [])
     }
 
@@ -155,9 +162,7 @@ final class HostileBPFFSTests: BPFTestCase {
         XCTAssertEqual(mkdir(real, 0o700), 0)
         XCTAssertEqual(symlink(real, "\(pinDirectory)/link"), 0)
         for target in ["\(pinDirectory)/link", "\(pinDirectory)/link/sub"] {
-            let result = try bpfnav("pin", "tasks", "--dir", target)
-            XCTAssertEqual(result.status, 1, result.stderr)
-            XCTAssertTrue(result.stderr.contains("\(pinDirectory)/link") && result.stderr.contains("(ELOOP)"), result.stderr)
+            try assertRefused("pin", "tasks", "--dir", target, saying: ["\(pinDirectory)/link", "(ELOOP)"])
         }
         XCTAssertEqual(try BPFFS.entries(of: real), [])
     }
@@ -218,14 +223,9 @@ final class HostileBPFFSTests: BPFTestCase {
             let row = listed.text.split(separator: "\n").first { $0.hasPrefix("\(pinDirectory)/\(name) ") }
             XCTAssertTrue(row?.contains(" symlink ") == true && row?.contains("-> ") == true, "\(name): \(listed.text)")
         }
-        let pin = try bpfnav("pin", "tasks", "--dir", pinDirectory)
-        XCTAssertEqual(pin.status, 1, pin.stderr)
-        XCTAssertTrue(pin.stderr.contains("symlink") && pin.stderr.contains("(EEXIST)"), pin.stderr)
-        let unpin = try bpfnav("unpin", "tasks", "--dir", pinDirectory)
-        XCTAssertEqual(unpin.status, 1, unpin.stderr)
-        XCTAssertTrue(unpin.stderr.contains("symlink"), unpin.stderr)
-        let demoAgain = try bpfnav("demo", "--no-browse", "--dir", pinDirectory)
-        XCTAssertEqual(demoAgain.status, 1, demoAgain.stderr)
+        try assertRefused("pin", "tasks", "--dir", pinDirectory, saying: ["symlink", "(EEXIST)"])
+        try assertRefused("unpin", "tasks", "--dir", pinDirectory, saying: ["symlink"])
+        try assertRefused("demo", "--no-browse", "--dir", pinDirectory)
         XCTAssertEqual(try treeListing(victim), before)
     }
 
@@ -257,12 +257,8 @@ final class HostileBPFFSTests: BPFTestCase {
             let tasks = try XCTUnwrap(entries.first { $0["path"] as? String == pins.path("tasks") })
             XCTAssertEqual(tasks["owner"] as? String, "foreign", "manifest \(withManifest)")
 
-            let unpin = try bpfnav("unpin", "tasks", "--dir", pinDirectory)
-            XCTAssertEqual(unpin.status, 1, unpin.stderr)
-            XCTAssertTrue(unpin.stderr.contains("bpfnav did not pin") && unpin.stderr.contains("(EPERM)"), unpin.stderr)
-            let pin = try bpfnav("pin", "tasks", "--dir", pinDirectory)
-            XCTAssertEqual(pin.status, 1, pin.stderr)
-            XCTAssertTrue(pin.stderr.contains("(EEXIST)"), pin.stderr)
+            try assertRefused("unpin", "tasks", "--dir", pinDirectory, saying: ["bpfnav did not pin", "(EPERM)"])
+            try assertRefused("pin", "tasks", "--dir", pinDirectory, saying: ["(EEXIST)"])
             let all = try bpfnav("unpin", "--all", "--dir", pinDirectory)
             XCTAssertEqual(all.status, 0, all.stderr)
             XCTAssertFalse(all.text.contains("/tasks\n"), all.text)

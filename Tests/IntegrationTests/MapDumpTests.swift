@@ -25,16 +25,23 @@ final class MapDumpTests: BPFTestCase {
         })
     }
 
+    /// `map dump ID --json` by bpfnav and by bpftool, both succeeding: their
+    /// entries, and bpfnav's output.
+    private func dumps(_ id: UInt32, file: StaticString = #filePath, line: UInt = #line) throws
+        -> (ours: Set<[String]>, theirs: Set<[String]>, oursText: String) {
+        let ours = try bpfnav("map", "dump", "\(id)", "--json")
+        XCTAssertEqual(ours.status, 0, ours.stderr, file: file, line: line)
+        let theirs = try runCommand("/usr/sbin/bpftool", ["map", "dump", "id", "\(id)", "-j"])
+        XCTAssertEqual(theirs.status, 0, theirs.stderr, file: file, line: line)
+        return (entries(try JSONSerialization.jsonObject(with: Data(ours.stdout))),
+                entries(try JSONSerialization.jsonObject(with: Data(theirs.stdout))), ours.text)
+    }
+
     func testHashMapDumpsLikeBpftool() throws {
         let map = try BPFMap(type: BPF_MAP_TYPE_HASH, name: uniqueName("nav_dump"), keySize: 8, valueSize: 24, maxEntries: 5000)
         fill(map.fd.raw, count: 3000, keySize: 8, valueSize: 24)
         let id = try map.id()
-        let ours = try bpfnav("map", "dump", "\(id)", "--json")
-        XCTAssertEqual(ours.status, 0, ours.stderr)
-        let theirs = try runCommand("/usr/sbin/bpftool", ["map", "dump", "id", "\(id)", "-j"])
-        XCTAssertEqual(theirs.status, 0, theirs.stderr)
-        let a = entries(try JSONSerialization.jsonObject(with: Data(ours.stdout)))
-        let b = entries(try JSONSerialization.jsonObject(with: Data(theirs.stdout)))
+        let (a, b, _) = try dumps(id)
         XCTAssertEqual(a.count, 3000)
         XCTAssertEqual(a, b)
 
@@ -132,15 +139,10 @@ final class MapDumpTests: BPFTestCase {
             var value = UInt32(loopback)
             XCTAssertEqual(bpf_map_update_elem(map.fd.raw, &key, &value, 0), 0, "slot \(slot): \(String(cString: strerror(errno)))")
         }
-        let id = try map.id()
-        let ours = try bpfnav("map", "dump", "\(id)", "--json")
-        XCTAssertEqual(ours.status, 0, ours.stderr)
-        let theirs = try runCommand("/usr/sbin/bpftool", ["map", "dump", "id", "\(id)", "-j"])
-        XCTAssertEqual(theirs.status, 0, theirs.stderr)
-        let a = entries(try JSONSerialization.jsonObject(with: Data(ours.stdout)))
-        XCTAssertEqual(a.count, 3, ours.text)
+        let (a, theirs, text) = try dumps(try map.id())
+        XCTAssertEqual(a.count, 3, text)
         // bpftool lists the empty slots too, as {"error": "No such file or directory"}.
-        XCTAssertEqual(a, entries(try JSONSerialization.jsonObject(with: Data(theirs.stdout))).filter { $0[1] != "" })
+        XCTAssertEqual(a, theirs.filter { $0[1] != "" })
         XCTAssertTrue(a.contains(["0x03 0x00 0x00 0x00", withUnsafeBytes(of: loopback.littleEndian) { $0.map { String(format: "0x%02x", $0) }.joined(separator: " ") }]), "\(a)")
     }
 

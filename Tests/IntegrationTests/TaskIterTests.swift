@@ -64,16 +64,8 @@ final class TaskIterTests: BPFTestCase {
 
     func testTidPinShowsOnlyThatThread() throws {
         // A second thread of this process, parked until the test ends.
-        let tidBox = TidBox()
-        let release = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            tidBox.set(currentTID())
-            release.wait()
-        }
-        thread.start()
-        defer { release.signal() }
-        XCTAssertTrue(waitUntil { tidBox.get() != nil })
-        let tid = try XCTUnwrap(tidBox.get())
+        let (tid, release) = try parkThread()
+        defer { release() }
         XCTAssertNotEqual(tid, UInt32(getpid()))
 
         let spec = PinSpec(kind: .task, params: .tid(tid))
@@ -92,11 +84,4 @@ final class TaskIterTests: BPFTestCase {
         XCTAssertEqual(Set(all.map(\.tid)).count, all.count)
         XCTAssertGreaterThan(all.count, 1)
     }
-}
-
-final class TidBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var tid: UInt32?
-    func set(_ value: UInt32) { lock.withLock { tid = value } }
-    func get() -> UInt32? { lock.withLock { tid } }
 }

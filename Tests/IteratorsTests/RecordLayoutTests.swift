@@ -54,65 +54,36 @@ final class RecordLayoutTests: XCTestCase {
 
     func testHeaderOffsets() {
         typealias H = bpfnav_rec_hdr
-        XCTAssertEqual(MemoryLayout<H>.offset(of: \H.size), 0)
-        XCTAssertEqual(MemoryLayout<H>.offset(of: \H.kind), 2)
-        XCTAssertEqual(MemoryLayout<H>.offset(of: \H.version), 3)
+        assertOffsets(H.self, [(\H.size, 0), (\H.kind, 2), (\H.version, 3)])
         XCTAssertEqual(MemoryLayout.size(ofValue: H().size), 2)
     }
 
     func testTaskOffsets() {
         typealias T = bpfnav_task_rec
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.hdr), 0)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.hdr.kind), 2)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.pid), 4)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.tid), 8)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.ppid), 12)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.uid), 16)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.ruid), 20)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.gid), 24)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.state), 28)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.flags), 32)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T._pad0), 36)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.start_time), 40)
-        XCTAssertEqual(MemoryLayout<T>.offset(of: \T.comm), 48)
+        assertOffsets(T.self, [
+            (\T.hdr, 0), (\T.hdr.kind, 2), (\T.pid, 4), (\T.tid, 8), (\T.ppid, 12), (\T.uid, 16), (\T.ruid, 20),
+            (\T.gid, 24), (\T.state, 28), (\T.flags, 32), (\T._pad0, 36), (\T.start_time, 40), (\T.comm, 48)
+        ])
         XCTAssertEqual(MemoryLayout.size(ofValue: T().comm), 16)
     }
 
     func testFileOffsets() {
         typealias F = bpfnav_file_rec
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.hdr), 0)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.pid), 4)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.fd), 8)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.f_flags), 12)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.mode), 16)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.dev), 20)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.pos), 24)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.inode), 32)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.path_err), 40)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.path_len), 44)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.obj_kind), 46)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.path_source), 47)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F.obj_id), 48)
-        XCTAssertEqual(MemoryLayout<F>.offset(of: \F._pad1), 52)
+        assertOffsets(F.self, [
+            (\F.hdr, 0), (\F.pid, 4), (\F.fd, 8), (\F.f_flags, 12), (\F.mode, 16), (\F.dev, 20), (\F.pos, 24),
+            (\F.inode, 32), (\F.path_err, 40), (\F.path_len, 44), (\F.obj_kind, 46), (\F.path_source, 47),
+            (\F.obj_id, 48), (\F._pad1, 52)
+        ])
         XCTAssertEqual(MemoryLayout.size(ofValue: F().path_len), 2)
         XCTAssertEqual(MemoryLayout.size(ofValue: F().path_err), 4)
     }
 
     func testVMAOffsets() {
         typealias V = bpfnav_vma_rec
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.hdr), 0)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.pid), 4)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.start), 8)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.end), 16)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.pgoff), 24)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.inode), 32)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.vm_flags), 40)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.dev), 48)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.path_err), 52)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.path_len), 56)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.special), 58)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V.path_source), 59)
-        XCTAssertEqual(MemoryLayout<V>.offset(of: \V._pad0), 60)
+        assertOffsets(V.self, [
+            (\V.hdr, 0), (\V.pid, 4), (\V.start, 8), (\V.end, 16), (\V.pgoff, 24), (\V.inode, 32), (\V.vm_flags, 40),
+            (\V.dev, 48), (\V.path_err, 52), (\V.path_len, 56), (\V.special, 58), (\V.path_source, 59), (\V._pad0, 60)
+        ])
         XCTAssertEqual(MemoryLayout.size(ofValue: V()._pad0), 4)
         XCTAssertEqual(BPFNAV_PATH_D_PATH.rawValue, 0)
         XCTAssertEqual(BPFNAV_PATH_NAME.rawValue, 1)
@@ -123,23 +94,17 @@ final class RecordLayoutTests: XCTestCase {
     func testKnobsOffsets() {
         typealias K = bpfnav_knobs
         XCTAssertEqual(MemoryLayout<K>.size, 16)
-        XCTAssertEqual(MemoryLayout<K>.offset(of: \K.filter_tgid), 0)
-        XCTAssertEqual(MemoryLayout<K>.offset(of: \K.filter_tid), 4)
-        XCTAssertEqual(MemoryLayout<K>.offset(of: \K.vma_d_path), 8)
-        XCTAssertEqual(MemoryLayout<K>.offset(of: \K.file_d_path), 9)
-        XCTAssertEqual(MemoryLayout<K>.offset(of: \K.backing_mode), 12)
+        assertOffsets(K.self, [
+            (\K.filter_tgid, 0), (\K.filter_tid, 4), (\K.vma_d_path, 8), (\K.file_d_path, 9), (\K.backing_mode, 12)
+        ])
     }
 
     func testMapOffsets() {
         typealias M = bpfnav_map_rec
-        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.hdr), 0)
-        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.id), 4)
-        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.type), 8)
-        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.key_size), 12)
-        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.value_size), 16)
-        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.max_entries), 20)
-        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.flags), 24)
-        XCTAssertEqual(MemoryLayout<M>.offset(of: \M.name), 32)
+        assertOffsets(M.self, [
+            (\M.hdr, 0), (\M.id, 4), (\M.type, 8), (\M.key_size, 12), (\M.value_size, 16), (\M.max_entries, 20),
+            (\M.flags, 24), (\M.name, 32)
+        ])
         XCTAssertEqual(MemoryLayout.size(ofValue: M().name), 16)
     }
 
@@ -158,5 +123,12 @@ final class RecordLayoutTests: XCTestCase {
                                          inode: 0xA0B0_C0D0_E0F0_0102, path: Array("/etc/".utf8),
                                          bpfObject: .map(99)))
         XCTAssertEqual(built, expected)
+    }
+
+    /// Each field's offset in T: one assertion a field.
+    private func assertOffsets<T>(_: T.Type, _ expected: [(PartialKeyPath<T>, Int)], file: StaticString = #filePath, line: UInt = #line) {
+        for (path, offset) in expected {
+            XCTAssertEqual(MemoryLayout<T>.offset(of: path), offset, "\(T.self) field at \(offset)", file: file, line: line)
+        }
     }
 }

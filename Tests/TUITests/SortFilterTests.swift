@@ -14,18 +14,18 @@ final class SortFilterTests: XCTestCase {
         let h = Harness(snapshot(programs: programs))
         let all = ["alpha", "bravo", "charlie"]
         XCTAssertEqual(names(h, all), ["bravo", "alpha", "charlie"], "the source's order first")
-        h.press(.char("s"))
-        XCTAssertTrue(h.screen.contains("ID▲"), h.text)
-        XCTAssertEqual(names(h, all), ["bravo", "alpha", "charlie"])
-        h.press(.char("s"))
-        XCTAssertTrue(h.screen.contains("TYPE▲"), h.text)
-        XCTAssertEqual(names(h, all), ["bravo", "charlie", "alpha"], "kprobe, tracepoint, xdp")
-        h.press(.char("s"))
-        XCTAssertTrue(h.screen.contains("NAME▲"), h.text)
-        XCTAssertEqual(names(h, all), ["alpha", "bravo", "charlie"])
-        h.press(.char("i"))
-        XCTAssertTrue(h.screen.contains("NAME▼"), h.text)
-        XCTAssertEqual(names(h, all), ["charlie", "bravo", "alpha"])
+        // A key, the column it marks as the sort, and the order that gives.
+        let steps: [(key: Character, column: String, order: [String])] = [
+            ("s", "ID▲", ["bravo", "alpha", "charlie"]),
+            ("s", "TYPE▲", ["bravo", "charlie", "alpha"]), // kprobe, tracepoint, xdp
+            ("s", "NAME▲", ["alpha", "bravo", "charlie"]),
+            ("i", "NAME▼", ["charlie", "bravo", "alpha"]),
+        ]
+        for step in steps {
+            h.press(.char(step.key))
+            XCTAssertTrue(h.screen.contains(step.column), h.text)
+            XCTAssertEqual(names(h, all), step.order, step.column)
+        }
         h.press(.char("<"), .char("<"))
         XCTAssertTrue(h.screen.contains("ID▲"), h.text)
         h.press(.char("<"))

@@ -62,44 +62,87 @@ public enum JSONText {
         return unescape(object, from: start)
     }
 
-    /// Decodes the string body starting at `index` (after the quote).
+    /// Decodes the string body starting at `index` (after the quote), as
+    /// decode() does; nil where that fails or the string does not end.
     public static func unescape(_ bytes: [UInt8], from index: Int) -> [UInt8]? {
-        var out: [UInt8] = []
         var i = index
-        func hex4(_ at: Int) -> UInt32? {
-            guard at + 4 <= bytes.count else { return nil }
-            return UInt32(String(decoding: bytes[at..<(at + 4)], as: UTF8.self), radix: 16)
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+        guard index > 0, i < bytes.count else { return nil }
+        return try? decode(Array(bytes[(index - 1)...i]))
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Unescapes one JSON string literal (quotes included) to bytes, with
+    /// surrogateescape: \udc80...\udcff is the byte 0x80...0xff; any other
+    /// lone surrogate, bad escape, raw control byte or raw quote is an error.
+    public static func decode(_ s: [UInt8]) throws -> [UInt8] {
+        guard s.count >= 2, s.first == 0x22, s.last == 0x22 else { throw Failure("not quoted") }
+        var out: [UInt8] = []
+        var i = 1
+        let end = s.count - 1
+        func hex4(_ at: Int) throws -> UInt32 {
+            guard at + 4 <= end else { throw Failure("short \\u escape") }
+            var v: UInt32 = 0
+            for b in s[at..<(at + 4)] {
+                let d: UInt32
+                switch b {
+                case 0x30...0x39: d = UInt32(b - 0x30)
+                case 0x61...0x66: d = UInt32(b - 0x61 + 10)
+                case 0x41...0x46: d = UInt32(b - 0x41 + 10)
+                default: throw Failure("bad hex digit")
+                }
+                v = v << 4 | d
+            }
+            return v
         }
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == UInt8(ascii: "\"") { return out }
-            if b != UInt8(ascii: "\\") { out.append(b); i += 1; continue }
-            guard i + 1 < bytes.count else { return nil }
-            let e = bytes[i + 1]
+        func appendScalar(_ v: UInt32) throws {
+            guard let scalar = Unicode.Scalar(v) else { throw Failure("bad scalar \(v)") }
+            out += Array(String(Character(scalar)).utf8)
+        }
+        while i < end {
+            let b = s[i]
+            if b == 0x22 { throw Failure("unescaped quote at \(i)") }
+            if b < 0x20 { throw Failure("raw control byte at \(i)") }
+            if b != 0x5c { out.append(b); i += 1; continue }
+            guard i + 1 < end else { throw Failure("dangling backslash") }
+            let e = s[i + 1]
             i += 2
             switch e {
-            case UInt8(ascii: "n"): out.append(0x0a)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "r"): out.append(0x0d)
+            case 0x22: out.append(0x22)
+            case 0x5c: out.append(0x5c)
+            case 0x2f: out.append(0x2f)
             case UInt8(ascii: "b"): out.append(0x08)
             case UInt8(ascii: "f"): out.append(0x0c)
+            case UInt8(ascii: "n"): out.append(0x0a)
+            case UInt8(ascii: "r"): out.append(0x0d)
+            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
-                guard var scalar = hex4(i) else { return nil }
+                let u = try hex4(i)
                 i += 4
-                if (0xdc80...0xdcff).contains(scalar) {
-                    out.append(UInt8(scalar & 0xff))
-                    continue
-                }
-                if (0xd800...0xdbff).contains(scalar), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"),
-                   let low = hex4(i + 2) {
-                    scalar = 0x10000 + ((scalar - 0xd800) << 10) + (low - 0xdc00)
+                switch u {
+                case 0xd800...0xdbff:
+                    guard i + 6 <= end, s[i] == 0x5c, s[i + 1] == UInt8(ascii: "u") else {
+                        throw Failure("lone high surrogate")
+                    }
+                    let low = try hex4(i + 2)
+                    guard (0xdc00...0xdfff).contains(low) else { throw Failure("high surrogate without low") }
                     i += 6
+                    try appendScalar(0x10000 + ((u - 0xd800) << 10) + (low - 0xdc00))
+                case 0xdc80...0xdcff:
+                    out.append(UInt8(u - 0xdc00))
+                case 0xdc00...0xdfff:
+                    throw Failure("lone low surrogate \\u\(String(u, radix: 16)) is not a surrogateescape byte")
+                default:
+                    try appendScalar(u)
                 }
-                guard let u = Unicode.Scalar(scalar) else { return nil }
-                out.append(contentsOf: Array(String(Character(u)).utf8))
-            default: out.append(e)
+            default:
+                throw Failure("bad escape \\\(Character(Unicode.Scalar(e)))")
             }
         }
-        return nil
+        return out
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import TestSupport
+import XCTest
 
 /// A child process started with posix_spawn: stdin/stdout/stderr on
 /// /dev/null and every other fd of the test process closed, so the test knows
@@ -114,4 +115,30 @@ let bpfnavBinary: String = {
 func currentTID() -> UInt32 {
     let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")) ?? ""
     return UInt32(link.split(separator: "/").last ?? "") ?? 0
+}
+
+/// Starts another thread of this process, parked until `release` is called:
+/// its tid, which is not the process's pid, and `release`.
+func parkThread(file: StaticString = #filePath, line: UInt = #line) throws -> (tid: UInt32, release: () -> Void) {
+    let tidBox = TidBox()
+    let release = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        tidBox.set(currentTID())
+        release.wait()
+    }
+    thread.start()
+    XCTAssertTrue(waitUntil { tidBox.get() != nil }, file: file, line: line)
+    do {
+        return (try XCTUnwrap(tidBox.get(), file: file, line: line), { release.signal() })
+    } catch {
+        release.signal()
+        throw error
+    }
+}
+
+private final class TidBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tid: UInt32?
+    func set(_ value: UInt32) { lock.withLock { tid = value } }
+    func get() -> UInt32? { lock.withLock { tid } }
 }
