@@ -20,11 +20,6 @@ public struct BPFMap: ~Copyable {
         self.name = name
     }
 
-    public init(type: bpf_map_type, name: String, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32) throws(BPFError) {
-        try self.init(type: MapType(rawValue: type.rawValue), name: name, keySize: keySize, valueSize: valueSize,
-                      maxEntries: maxEntries)
-    }
-
     public init(adopting fd: consuming OwnedFD, name: String) {
         self.fd = fd
         self.name = name

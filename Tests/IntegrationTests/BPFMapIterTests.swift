@@ -7,7 +7,7 @@ import XCTest
 final class BPFMapIterTests: BPFTestCase {
     func testListsAMapTheTestCreated() throws {
         let name = uniqueName("nav_map")
-        let map = try BPFMap(type: BPF_MAP_TYPE_HASH, name: name, keySize: 12, valueSize: 40, maxEntries: 77)
+        let map = try BPFMap(type: .hash, name: name, keySize: 12, valueSize: 40, maxEntries: 77)
         let id = try map.id()
 
         let records = try IterLoader().records(MapRecord.self, .bpfMap)

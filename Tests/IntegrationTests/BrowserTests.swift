@@ -17,7 +17,7 @@ final class BrowserTests: BPFTestCase {
 
     func testFindAMapByFilterAndSeeItsEntry() throws {
         let name = uniqueName("navbr")
-        let map = try BPFMap(type: BPF_MAP_TYPE_HASH, name: name, keySize: 4, valueSize: 8, maxEntries: 8)
+        let map = try BPFMap(type: .hash, name: name, keySize: 4, valueSize: 8, maxEntries: 8)
         var key: UInt32 = 0x2a
         var value: UInt64 = 0x4433_2211
         XCTAssertEqual(bpf_map_update_elem(map.fd.raw, &key, &value, 0), 0)
@@ -47,7 +47,7 @@ final class BrowserTests: BPFTestCase {
         let binary = dir + "/" + comm
         try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: binary)
         let held = dir + "/held-by-the-task"
-        FileManager.default.createFile(atPath: held, contents: Data("x".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: held, contents: Data("x".utf8)))
         let child = spawn(try Child(shell: "exec 5<\"$1\"; exec \"$2\" 1000", arguments: [held, binary]))
         XCTAssertTrue(child.waitForExec(comm))
         let spec = PinSpec(kind: .task, params: .pid(UInt32(child.pid)))

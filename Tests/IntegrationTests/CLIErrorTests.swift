@@ -70,7 +70,7 @@ final class CLIErrorTests: BPFTestCase {
     func testCatOfWhatIsNotAPinnedIterator() throws {
         try assertFails(["cat", pinDirectory], mentions: ["EISDIR", "bpfnav pins \(pinDirectory)"])
         try assertFails(["cat", "/proc/self/status"], mentions: ["EINVAL", "not on a bpffs"])
-        let map = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: "bpfnav_catmap", keySize: 4, valueSize: 4, maxEntries: 1)
+        let map = try BPFMap(type: .array, name: "bpfnav_catmap", keySize: 4, valueSize: 4, maxEntries: 1)
         try map.pin(at: pinDirectory + "/a-map")
         let result = try bpfnav("cat", pinDirectory + "/a-map")
         XCTAssertEqual(result.status, 1, result.stderr)
@@ -79,7 +79,7 @@ final class CLIErrorTests: BPFTestCase {
     }
 
     func testExistingForeignPinIsNotReplaced() throws {
-        let map = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("nav_own"), keySize: 4, valueSize: 4, maxEntries: 1)
+        let map = try BPFMap(type: .array, name: uniqueName("nav_own"), keySize: 4, valueSize: 4, maxEntries: 1)
         try map.pin(at: pins.path("tasks"))
         try assertFails(["pin", "tasks", "--dir", pinDirectory], mentions: ["pinned map", "bpfnav did not create it", "EEXIST"])
         XCTAssertEqual(try PinnedObject(path: pins.path("tasks")).kind, .map)

@@ -181,7 +181,7 @@ final class DemoTests: BPFTestCase {
         _ = try runDemo()
         let programID = try link().programID
         // Someone else's map beside it, which bpfnav must leave.
-        let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("keep"), keySize: 4, valueSize: 4, maxEntries: 1)
+        let foreign = try BPFMap(type: .array, name: uniqueName("keep"), keySize: 4, valueSize: 4, maxEntries: 1)
         try foreign.pin(at: "\(pinDirectory)/keep")
 
         let result = try bpfnav("unpin", "--all", "--dir", pinDirectory)
@@ -222,7 +222,7 @@ final class DemoTests: BPFTestCase {
 
     func testDemoLeavesAForeignDemoDirectoryAlone() throws {
         XCTAssertEqual(mkdir(demoDirectory, 0o700), 0)
-        let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("other"), keySize: 4, valueSize: 4, maxEntries: 1)
+        let foreign = try BPFMap(type: .array, name: uniqueName("other"), keySize: 4, valueSize: 4, maxEntries: 1)
         try foreign.pin(at: "\(demoDirectory)/counts")
 
         let result = try bpfnav("demo", "--no-browse", "--dir", pinDirectory)
@@ -238,7 +238,7 @@ final class DemoTests: BPFTestCase {
     }
 
     func testDemoRefusesAPinNamedDemo() throws {
-        let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("other"), keySize: 4, valueSize: 4, maxEntries: 1)
+        let foreign = try BPFMap(type: .array, name: uniqueName("other"), keySize: 4, valueSize: 4, maxEntries: 1)
         try foreign.pin(at: demoDirectory)
         let result = try bpfnav("demo", "--no-browse", "--dir", pinDirectory)
         XCTAssertEqual(result.status, 1)

@@ -8,14 +8,14 @@ import XCTest
 final class DumpTests: BPFTestCase {
     private func jsonArray(_ result: RunResult, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
         XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
-        let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout))
+        let parsed = try JSONText.parse(result.stdout)
         return try XCTUnwrap(parsed as? [[String: Any]], "not an array of objects: \(result.text.prefix(300))", file: file, line: line)
     }
 
     private func ndjsonLines(_ result: RunResult, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
         XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
         return try result.text.split(separator: "\n").map { row in
-            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any], String(row), file: file, line: line)
+            try XCTUnwrap(try JSONText.parse(row.utf8) as? [String: Any], String(row), file: file, line: line)
         }
     }
 
@@ -199,7 +199,7 @@ final class DumpTests: BPFTestCase {
             for kind in onThisKernel(["tasks", "files", "vmas"]) {
                 let result = try bpfnav(kind, "--json")
                 XCTAssertEqual(result.status, 0, "\(kind): \(result.stderr)")
-                XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(result.stdout)), kind)
+                XCTAssertNoThrow(try JSONText.parse(result.stdout), kind)
             }
         }
         // A --pid process that exits before the dump: a clean error before,
@@ -219,7 +219,7 @@ final class DumpTests: BPFTestCase {
         XCTAssertEqual(result.status, 0)
         let lines = result.text.split(separator: "\n")
         XCTAssertEqual(lines.count, 2, result.text)
-        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)))
+        XCTAssertNoThrow(try JSONText.parse(lines[0].utf8))
         XCTAssertEqual(lines.last, "status=0")
         XCTAssertEqual(result.stderr, "", "no message for a reader that went away")
     }

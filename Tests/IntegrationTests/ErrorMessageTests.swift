@@ -86,7 +86,7 @@ final class ErrorMessageTests: BPFTestCase {
     }
 
     func testCatOfAMapPinSuggestsMapDump() throws {
-        let map = try BPFMap(type: BPF_MAP_TYPE_HASH, name: uniqueName("nav_cat"), keySize: 4, valueSize: 4, maxEntries: 4)
+        let map = try BPFMap(type: .hash, name: uniqueName("nav_cat"), keySize: 4, valueSize: 4, maxEntries: 4)
         let path = pinDirectory + "/a-map"
         try map.pin(at: path)
         try assertFails(["cat", path], mentions: ["open pinned iterator \(path)", "a pinned map, not an iterator",
@@ -159,7 +159,7 @@ final class ErrorMessageTests: BPFTestCase {
 
     func testSIGINTDuringMapDumpClosesTheJSON() throws {
         let entries: UInt32 = 100_000
-        let map = try BPFMap(type: BPF_MAP_TYPE_HASH, name: uniqueName("nav_int"), keySize: 4, valueSize: 8,
+        let map = try BPFMap(type: .hash, name: uniqueName("nav_int"), keySize: 4, valueSize: 8,
                              maxEntries: entries)
         for i in 0..<entries {
             var key = i, value = UInt64(i) * 3

@@ -244,7 +244,7 @@ final class FeaturesTests: BPFTestCase {
     func testForeignObjectAtTheCachePathIsLeftAlone() throws {
         let cache = ProgramCache(base: pinDirectory)
         try BPFFS.makeDirectory(cache.directory)
-        let theirs = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("nav_fc"), keySize: 4, valueSize: 32, maxEntries: 1)
+        let theirs = try BPFMap(type: .array, name: uniqueName("nav_fc"), keySize: 4, valueSize: 32, maxEntries: 1)
         try theirs.pin(at: cachePath)
         let id = try theirs.id()
         let set = Features.detect(cache: cache)

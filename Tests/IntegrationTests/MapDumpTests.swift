@@ -38,7 +38,7 @@ final class MapDumpTests: BPFTestCase {
     }
 
     func testHashMapDumpsLikeBpftool() throws {
-        let map = try BPFMap(type: BPF_MAP_TYPE_HASH, name: uniqueName("nav_dump"), keySize: 8, valueSize: 24, maxEntries: 5000)
+        let map = try BPFMap(type: .hash, name: uniqueName("nav_dump"), keySize: 8, valueSize: 24, maxEntries: 5000)
         fill(map.fd.raw, count: 3000, keySize: 8, valueSize: 24)
         let id = try map.id()
         let (a, b, _) = try dumps(id)
@@ -55,7 +55,7 @@ final class MapDumpTests: BPFTestCase {
     }
 
     func testPerCPUValuesAndPinPaths() throws {
-        let map = try BPFMap(type: BPF_MAP_TYPE_PERCPU_ARRAY, name: uniqueName("nav_pcpu"), keySize: 4, valueSize: 4, maxEntries: 3)
+        let map = try BPFMap(type: .percpuArray, name: uniqueName("nav_pcpu"), keySize: 4, valueSize: 4, maxEntries: 3)
         try map.pin(at: pins.path("pcpu"))
         let result = try bpfnav("map", "dump", pins.path("pcpu"), "--json")
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -106,11 +106,11 @@ final class MapDumpTests: BPFTestCase {
         guard probe.status == 70 else {
             throw XCTSkip("this bpfnav build ignores BPFNAV_FAULTS (a release build): it cannot be made to read key by key")
         }
-        let hash = try BPFMap(type: BPF_MAP_TYPE_HASH, name: uniqueName("nav_kbk_h"), keySize: 8, valueSize: 24, maxEntries: 3000)
+        let hash = try BPFMap(type: .hash, name: uniqueName("nav_kbk_h"), keySize: 8, valueSize: 24, maxEntries: 3000)
         fill(hash.fd.raw, count: 2000, keySize: 8, valueSize: 24)
-        let perCPUHash = try BPFMap(type: BPF_MAP_TYPE_PERCPU_HASH, name: uniqueName("nav_kbk_ph"), keySize: 4, valueSize: 12, maxEntries: 600)
+        let perCPUHash = try BPFMap(type: .percpuHash, name: uniqueName("nav_kbk_ph"), keySize: 4, valueSize: 12, maxEntries: 600)
         fillPerCPU(perCPUHash.fd.raw, count: 500, valueSize: 12)
-        let perCPUArray = try BPFMap(type: BPF_MAP_TYPE_PERCPU_ARRAY, name: uniqueName("nav_kbk_pa"), keySize: 4, valueSize: 12, maxEntries: 300)
+        let perCPUArray = try BPFMap(type: .percpuArray, name: uniqueName("nav_kbk_pa"), keySize: 4, valueSize: 12, maxEntries: 300)
         fillPerCPU(perCPUArray.fd.raw, count: 300, valueSize: 12)
         for (id, count) in [(try hash.id(), 2000), (try perCPUHash.id(), 500), (try perCPUArray.id(), 300)] {
             let batch = try bpfnav("map", "dump", "\(id)", "--json")
@@ -131,7 +131,7 @@ final class MapDumpTests: BPFTestCase {
     /// A devmap never has batch lookups: key by key for real, on every
     /// kernel, empty slots skipped, as bpftool shows it.
     func testMapWithoutBatchLookups() throws {
-        let map = try BPFMap(type: BPF_MAP_TYPE_DEVMAP, name: uniqueName("nav_devmap"), keySize: 4, valueSize: 4, maxEntries: 8)
+        let map = try BPFMap(type: .devmap, name: uniqueName("nav_devmap"), keySize: 4, valueSize: 4, maxEntries: 8)
         let loopback = if_nametoindex("lo")
         XCTAssertGreaterThan(loopback, 0)
         for slot: UInt32 in [1, 3, 6] {
@@ -164,7 +164,7 @@ final class MapDumpTests: BPFTestCase {
     }
 
     func testMapsThatCannotBeDumpedSaySo() throws {
-        let ring = try BPFMap(type: BPF_MAP_TYPE_RINGBUF, name: uniqueName("nav_ring"), keySize: 0, valueSize: 0, maxEntries: 4096)
+        let ring = try BPFMap(type: .ringbuf, name: uniqueName("nav_ring"), keySize: 0, valueSize: 0, maxEntries: 4096)
         let result = try bpfnav("map", "dump", "\(try ring.id())")
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("ring buffer"), result.stderr)

@@ -37,7 +37,7 @@ final class ObjectTests: BPFTestCase {
 
     private func makeFixture() throws -> Fixture {
         let mapName = uniqueName("nav_obj")
-        let map = try BPFMap(type: BPF_MAP_TYPE_HASH, name: mapName, keySize: 8, valueSize: 16, maxEntries: 33)
+        let map = try BPFMap(type: .hash, name: mapName, keySize: 8, valueSize: 16, maxEntries: 33)
         let mapPath = pins.path("objmap")
         try map.pin(at: mapPath)
         let loader = IterLoader()
@@ -491,7 +491,7 @@ final class ObjectTests: BPFTestCase {
         XCTAssertEqual(features["owner"] as? String, "bpfnav")
         XCTAssertEqual((features["bpfnav"] as? [String: Any])?["features"] as? Bool, true)
         // A map of someone else's with the same name elsewhere is not.
-        let theirs = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: "bpfnav_features", keySize: 4, valueSize: 32, maxEntries: 1)
+        let theirs = try BPFMap(type: .array, name: "bpfnav_features", keySize: 4, valueSize: 32, maxEntries: 1)
         try theirs.pin(at: pins.path("features"))
         let again = try jsonArray(try bpfnav("pins", pinDirectory, "--json"))
         XCTAssertEqual(again.first { $0["path"] as? String == pins.path("features") }?["owner"] as? String, "foreign")

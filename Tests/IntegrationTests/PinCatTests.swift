@@ -58,7 +58,7 @@ final class PinCatTests: BPFTestCase {
     }
 
     func testMapIteratorReadsTheSameEveryWay() throws {
-        let map = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("nav_cat"), keySize: 4, valueSize: 8, maxEntries: 3)
+        let map = try BPFMap(type: .array, name: uniqueName("nav_cat"), keySize: 4, valueSize: 8, maxEntries: 3)
         try pins.create([PinSpec(kind: .bpfMap, params: .all)])
         let path = pins.path("maps")
         // Other programs on the machine may create or free maps between two

@@ -32,7 +32,7 @@ final class ProgramCacheTests: BPFTestCase {
         // nothing, so it is kept too.
         let mixed = "\(pinDirectory)/progs-1111111111111111"
         try BPFFS.makeDirectory(mixed)
-        let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("nav_cf"), keySize: 4, valueSize: 4, maxEntries: 1)
+        let foreign = try BPFMap(type: .array, name: uniqueName("nav_cf"), keySize: 4, valueSize: 4, maxEntries: 1)
         try foreign.pin(at: "\(mixed)/theirs")
         let planted = "\(pinDirectory)/progs-2222222222222222"
         try BPFFS.makeDirectory(planted)

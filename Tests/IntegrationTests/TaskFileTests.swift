@@ -82,7 +82,7 @@ final class TaskFileTests: BPFTestCase {
     }
 
     func testBPFMapFdsAreRecognised() throws {
-        let map = try BPFMap(type: BPF_MAP_TYPE_HASH, name: uniqueName("nav_fd"), keySize: 8, valueSize: 8, maxEntries: 4)
+        let map = try BPFMap(type: .hash, name: uniqueName("nav_fd"), keySize: 8, valueSize: 8, maxEntries: 4)
         let id = try map.id()
         let records = try IterLoader().records(FileRecord.self, .taskFile, params: .pid(UInt32(getpid())))
         let mine = try XCTUnwrap(records.first { $0.fd == UInt32(map.fd.raw) })

@@ -6,7 +6,7 @@ import XCTest
 
 final class UnpinTests: BPFTestCase {
     func testUnpinAllLeavesForeignPinsAlone() throws {
-        let foreign = try BPFMap(type: BPF_MAP_TYPE_ARRAY, name: uniqueName("nav_frn"), keySize: 4, valueSize: 4, maxEntries: 1)
+        let foreign = try BPFMap(type: .array, name: uniqueName("nav_frn"), keySize: 4, valueSize: 4, maxEntries: 1)
         try foreign.pin(at: pins.path("foreign"))
         let child = spawn(try Child(shell: "exec sleep 1000"))
         XCTAssertTrue(child.waitForExec("sleep"))

@@ -71,6 +71,26 @@ public enum JSONText {
         return try? decode(Array(bytes[(index - 1)...i]))
     }
 
+    /// A whole document, which may hold bytes of paths and names that are
+    /// not UTF-8 (`\udc80`…`\udcff`), parsed by Foundation: each such escape
+    /// is read as U+0080…U+00FF (bpfnav writes no surrogate pairs: other
+    /// characters are raw UTF-8), so that a dump of the whole system parses
+    /// whatever the machine has open, while every other error still fails.
+    public static func parse(_ document: some Collection<UInt8>) throws -> Any {
+        var bytes = Array(document)
+        var i = 0
+        while i + 5 < bytes.count {
+            guard bytes[i] == UInt8(ascii: "\\") else { i += 1; continue }
+            if bytes[i + 1] == UInt8(ascii: "u"), bytes[i + 2] | 0x20 == UInt8(ascii: "d"),
+               bytes[i + 3] | 0x20 == UInt8(ascii: "c"), (bytes[i + 4] | 0x20) >= UInt8(ascii: "8") {
+                bytes[i + 2] = UInt8(ascii: "0")
+                bytes[i + 3] = UInt8(ascii: "0")
+            }
+            i += 2
+        }
+        return try JSONSerialization.jsonObject(with: Data(bytes))
+    }
+
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
         init(_ description: String) { self.description = description }
