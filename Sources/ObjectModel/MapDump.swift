@@ -7,6 +7,7 @@ public struct MapDump: ~Copyable {
     public let fd: OwnedFD
     public let info: MapInfo
     public let btf: BTF?
+    private let programNames = ProgramNames()
 
     /// `target` is a map id or a pinned map's path.
     public init(target: String) throws(BPFError) {
@@ -56,6 +57,12 @@ public struct MapDump: ~Copyable {
     }
 
     public var contents: MapContents { MapContents(fd: fd.raw, info: info) }
+
+    /// What the value refers to: inner map, program, device or CPU queue
+    /// (`MapValueTargets`); nothing for other maps.
+    public func targets(_ value: UnsafeRawBufferPointer) -> [(StaticString, JSONValue)] {
+        MapValueTargets.fields(info.valueReference, value, programName: programNames.name)
+    }
 
     /// The key through BTF, when the map has a key type.
     public func formatKey(_ key: UnsafeRawBufferPointer) -> BTFValue? {

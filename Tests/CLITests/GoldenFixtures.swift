@@ -471,6 +471,16 @@ enum Fixtures {
                            ]),
             MapDumpFixture(info: map(29, 1, key: 4, value: 24, keyType: pid, valueType: stats, btf: true), btf: btf,
                            about: "empty", entries: []),
+            // What values name; program ids no program has, so no prog_name.
+            MapDumpFixture(info: map(30, 3, key: 4, value: 4, btf: false), btf: nil, about: "prog_array", entries: [
+                (le(UInt32(1)), le(UInt32(0xffff_fff0))),
+            ]),
+            MapDumpFixture(info: map(31, 14, key: 4, value: 8, btf: false), btf: nil, about: "devmap, bpf_devmap_val",
+                           entries: [(le(UInt32(0)), le(UInt32(3)) + le(UInt32(0)))]),
+            MapDumpFixture(info: map(32, 25, key: 4, value: 4, btf: false), btf: nil, about: "devmap_hash, bare ifindex",
+                           entries: [(le(UInt32(9)), le(UInt32(4)))]),
+            MapDumpFixture(info: map(33, 16, key: 4, value: 8, btf: false), btf: nil, about: "cpumap, bpf_cpumap_val",
+                           entries: [(le(UInt32(1)), le(UInt32(2048)) + le(UInt32(0xffff_fff1)))]),
         ]
     }
 
