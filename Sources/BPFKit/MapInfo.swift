@@ -114,6 +114,27 @@ public struct MapInfo: Equatable, Sendable {
         }
     }
 
+    /// Whether values are formatted through the kernel's own BTF: a
+    /// struct_ops map's value is `struct bpf_struct_ops_<name>` of vmlinux
+    /// (btf_vmlinux_value_type_id, 5.6).
+    public var valueInVmlinuxBTF: Bool { btfVmlinuxValueTypeID != 0 }
+
+    /// The BTF type of a value, as bpftool picks it: vmlinux's for
+    /// struct_ops maps, else the map's own; 0 for none.
+    public var valueTypeIDForFormatting: UInt32 { valueInVmlinuxBTF ? btfVmlinuxValueTypeID : btfValueTypeID }
+
+    /// The BTF type of a key, in the map's own BTF; none where the value is
+    /// vmlinux's (struct_ops keys are a bare index 0).
+    public var keyTypeIDForFormatting: UInt32 { valueInVmlinuxBTF ? 0 : btfKeyTypeID }
+
+    /// The BTF the key and value types are in: vmlinux for struct_ops
+    /// maps, else the map's own; nil when there is none (a dump is then
+    /// complete, in hex only).
+    public func formattingBTF() -> BTF? {
+        if valueInVmlinuxBTF { return try? BTF.vmlinux() }
+        return btfID != 0 ? try? BTF.load(id: btfID) : nil
+    }
+
     /// Bytes one CPU's value takes in a lookup buffer: per-CPU values are
     /// each rounded up to 8 bytes; other maps have one value of valueSize.
     public var valueSlot: Int {

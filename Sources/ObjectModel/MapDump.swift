@@ -24,8 +24,7 @@ public struct MapDump: ~Copyable {
             fd = pinned.takeFD()
         }
         info = try MapInfo(fd: fd.raw)
-        // Without BTF the dump is still complete, in hex only.
-        btf = info.btfID != 0 ? try? BTF.load(id: info.btfID) : nil
+        btf = info.formattingBTF()
         self.fd = fd
     }
 
@@ -66,13 +65,14 @@ public struct MapDump: ~Copyable {
 
     /// The key through BTF, when the map has a key type.
     public func formatKey(_ key: UnsafeRawBufferPointer) -> BTFValue? {
-        guard let btf, info.btfKeyTypeID != 0 else { return nil }
-        return BTFFormatter.format(Array(key), type: info.btfKeyTypeID, btf: btf)
+        guard let btf, info.keyTypeIDForFormatting != 0 else { return nil }
+        return BTFFormatter.format(Array(key), type: info.keyTypeIDForFormatting, btf: btf)
     }
 
-    /// The value (one CPU's slot for per-CPU maps) through BTF.
+    /// The value (one CPU's slot for per-CPU maps) through BTF; a
+    /// struct_ops map's through vmlinux's (its programs as ids).
     public func formatValue(_ value: UnsafeRawBufferPointer) -> BTFValue? {
-        guard let btf, info.btfValueTypeID != 0 else { return nil }
-        return BTFFormatter.format(Array(value), type: info.btfValueTypeID, btf: btf)
+        guard let btf, info.valueTypeIDForFormatting != 0 else { return nil }
+        return BTFFormatter.format(Array(value), type: info.valueTypeIDForFormatting, btf: btf)
     }
 }

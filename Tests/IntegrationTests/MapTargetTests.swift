@@ -1,11 +1,11 @@
-import BPFKit
+@testable import BPFKit
 import CLibBPF
 import Foundation
 import XCTest
 
 /// Issue #13 item 6: `map dump` of the map kinds whose values name other
 /// objects (programs, devices, CPU queues, inner maps), compared with what
-/// the test wrote and with bpftool.
+/// the test wrote and with bpftool; struct_ops maps through vmlinux BTF.
 final class MapTargetTests: BPFTestCase {
     private func update(_ map: borrowing BPFMap, _ key: UInt32, _ value: [UInt32], file: StaticString = #filePath, line: UInt = #line) {
         var key = key
@@ -88,5 +88,41 @@ final class MapTargetTests: BPFTestCase {
             XCTAssertTrue(agree, "\(ours)")
             XCTAssertEqual(ours[1]?["inner_map_id"] as? Int, Int(innerID), "\(type)")
         }
+    }
+
+    /// A struct_ops map (a tcp_congestion_ops registered while the test
+    /// holds it) dumps as bpftool dumps it: key 0, the kernel's value,
+    /// formatted through vmlinux BTF as `struct bpf_struct_ops_tcp_congestion_ops`,
+    /// the operations' programs as ids. Lookups of struct_ops maps from
+    /// userspace are there since 5.6, as struct_ops are.
+    func testStructOpsMapsDumpThroughVmlinuxBTF() throws {
+        let object = try BPFObject(elf: try Fixture.compile("struct_ops_cc.bpf.c"), name: "struct_ops_cc")
+        try object.load()
+        let map = try XCTUnwrap(bpf_object__find_map_by_name(object.object, "bpfnav_cc"))
+        guard let link = bpf_map__attach_struct_ops(map) else {
+            return XCTFail("register tcp_congestion_ops bpfnav_cc: \(String(cString: strerror(errno)))")
+        }
+        defer { bpf_link__destroy(link) }
+        let id = try ObjectIdentity.id(of: bpf_map__fd(map), kind: .map)
+        let ssthresh = try ObjectIdentity.id(of: try object.programFD("bpfnav_ssthresh"), kind: .program)
+
+        let (ours, agree) = try dump(id)
+        XCTAssertTrue(agree, "\(ours)")
+        let entry = try XCTUnwrap(ours[0], "\(ours)")
+        let formatted = try XCTUnwrap(entry["formatted"] as? [String: Any], "\(entry)")
+        XCTAssertNil(formatted["key"], "struct_ops keys have no BTF type")
+        let value = try XCTUnwrap(formatted["value"] as? [String: Any], "\(formatted)")
+        let data = try XCTUnwrap(value["data"] as? [String: Any], "\(value)")
+        XCTAssertEqual(data["name"] as? String, "bpfnav_cc")
+        XCTAssertEqual(data["ssthresh"] as? Int, Int(ssthresh))
+        // The state is in `common` on kernels with bpf_struct_ops_common_value (2024), a member of its own before.
+        let state = (value["common"] as? [String: Any])?["state"] ?? value["state"]
+        XCTAssertEqual(state as? String, "BPF_STRUCT_OPS_STATE_INUSE", "\(value)")
+
+        // bpftool's formatted value, whole.
+        let theirs = try runCommand("/usr/sbin/bpftool", ["map", "dump", "id", "\(id)", "-j"])
+        let their = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(theirs.stdout)) as? [[String: Any]])
+        XCTAssertEqual(their.count, 1)
+        XCTAssertEqual(NSDictionary(dictionary: formatted), their.first?["formatted"] as? NSDictionary)
     }
 }

@@ -56,4 +56,19 @@ final class MapValueTargetsTests: XCTestCase {
             XCTAssertEqual(MapInfo(id: 1, type: type.rawValue).valueReference, reference, "\(type)")
         }
     }
+
+    /// struct_ops maps: the value through vmlinux's type, no key type (as
+    /// bpftool picks them); other maps: their own types.
+    func testStructOpsValuesAreFormattedThroughVmlinuxTypes() {
+        var info = MapInfo(id: 1, type: MapType.structOps.rawValue, btfID: 9)
+        info.btfKeyTypeID = 3
+        info.btfValueTypeID = 4
+        XCTAssertEqual(info.keyTypeIDForFormatting, 3)
+        XCTAssertEqual(info.valueTypeIDForFormatting, 4)
+        info.btfVmlinuxValueTypeID = 70_000
+        XCTAssertTrue(info.valueInVmlinuxBTF)
+        XCTAssertEqual(info.keyTypeIDForFormatting, 0)
+        XCTAssertEqual(info.valueTypeIDForFormatting, 70_000)
+        XCTAssertNil(MapContents.undumpableReason(type: MapType.structOps.rawValue), "struct_ops maps dump")
+    }
 }
