@@ -83,8 +83,11 @@ extension KernelInfo<bpf_link_info> {
 /// `ref_ctr_offset`, the attach cookie). Iterator links' tid/pid (6.1) read
 /// 0 from an older kernel, which is what they mean there: no parameter.
 public enum LinkDetails: Equatable, Sendable {
-    case rawTracepoint(name: String)
-    case tracing(attachType: UInt32, targetObjectID: UInt32, targetBTFID: UInt32)
+    /// `cookie`: nil where the kernel's bpf_link_info ends before it (5.10's
+    /// is 32 bytes); 0 from a kernel that returns the bytes but has no
+    /// cookie for the type, as bpftool shows it.
+    case rawTracepoint(name: String, cookie: UInt64?)
+    case tracing(attachType: UInt32, targetObjectID: UInt32, targetBTFID: UInt32, cookie: UInt64?)
     case cgroup(cgroupID: UInt64, attachType: UInt32)
     case iter(target: String, mapID: UInt32, cgroupID: UInt64, order: UInt32, tid: UInt32, pid: UInt32)
     case netns(inode: UInt32, attachType: UInt32)
@@ -105,10 +108,12 @@ public enum LinkDetails: Equatable, Sendable {
         let info = returned.value
         switch info.type {
         case BPF_LINK_TYPE_RAW_TRACEPOINT.rawValue:
-            self = .rawTracepoint(name: name)
+            self = .rawTracepoint(name: name,
+                                  cookie: returned.given(BPFNAV_LINK_RAW_TRACEPOINT_COOKIE_END) { $0.raw_tracepoint.cookie })
         case BPF_LINK_TYPE_TRACING.rawValue:
             self = .tracing(attachType: info.tracing.attach_type, targetObjectID: info.tracing.target_obj_id,
-                            targetBTFID: info.tracing.target_btf_id)
+                            targetBTFID: info.tracing.target_btf_id,
+                            cookie: returned.given(BPFNAV_LINK_TRACING_COOKIE_END) { $0.tracing.cookie })
         case BPF_LINK_TYPE_CGROUP.rawValue:
             self = .cgroup(cgroupID: info.cgroup.cgroup_id, attachType: info.cgroup.attach_type)
         case BPF_LINK_TYPE_ITER.rawValue:

@@ -69,8 +69,6 @@ public struct MapContents {
         case BPF_MAP_TYPE_SK_STORAGE.rawValue, BPF_MAP_TYPE_INODE_STORAGE.rawValue, BPF_MAP_TYPE_TASK_STORAGE.rawValue,
              BPF_MAP_TYPE_CGRP_STORAGE.rawValue:
             "local storage maps are keyed by sockets, inodes, tasks or cgroups held as fds"
-        case BPF_MAP_TYPE_STRUCT_OPS.rawValue:
-            "struct_ops maps hold kernel structures, not entries"
         case BPF_MAP_TYPE_ARENA.rawValue:
             "an arena is memory mapped into BPF programs, not a set of entries"
         case BPF_MAP_TYPE_XSKMAP.rawValue:

@@ -1,6 +1,21 @@
 import CLibBPF
 import Glibc
 
+/// What a map's values refer to, read from userspace.
+public enum MapValueReference: Sendable {
+    case none
+    /// Maps of maps: the inner map's id.
+    case mapID
+    /// Prog arrays: the program's id.
+    case programID
+    /// Devmaps: `struct bpf_devmap_val` {ifindex, program id} (5.8), or
+    /// a bare ifindex when the value is 4 bytes.
+    case device
+    /// Cpumaps: `struct bpf_cpumap_val` {qsize, program id} (5.9), or a
+    /// bare queue size when the value is 4 bytes.
+    case cpu
+}
+
 /// `bpf_map_info` of a map, in the shape bpftool reports.
 public struct MapInfo: Equatable, Sendable {
     public var id: UInt32
@@ -87,9 +102,37 @@ public struct MapInfo: Equatable, Sendable {
         }
     }
 
-    /// Maps of maps: a value is the id of an inner map.
-    public var holdsMaps: Bool {
-        type == BPF_MAP_TYPE_ARRAY_OF_MAPS.rawValue || type == BPF_MAP_TYPE_HASH_OF_MAPS.rawValue
+    /// What a value names, for the map types whose values are references:
+    /// the kernel hands userspace ids where fds were written.
+    public var valueReference: MapValueReference {
+        switch type {
+        case BPF_MAP_TYPE_ARRAY_OF_MAPS.rawValue, BPF_MAP_TYPE_HASH_OF_MAPS.rawValue: .mapID
+        case BPF_MAP_TYPE_PROG_ARRAY.rawValue: .programID
+        case BPF_MAP_TYPE_DEVMAP.rawValue, BPF_MAP_TYPE_DEVMAP_HASH.rawValue: .device
+        case BPF_MAP_TYPE_CPUMAP.rawValue: .cpu
+        default: .none
+        }
+    }
+
+    /// Whether values are formatted through the kernel's own BTF: a
+    /// struct_ops map's value is `struct bpf_struct_ops_<name>` of vmlinux
+    /// (btf_vmlinux_value_type_id, 5.6).
+    public var valueInVmlinuxBTF: Bool { btfVmlinuxValueTypeID != 0 }
+
+    /// The BTF type of a value, as bpftool picks it: vmlinux's for
+    /// struct_ops maps, else the map's own; 0 for none.
+    public var valueTypeIDForFormatting: UInt32 { valueInVmlinuxBTF ? btfVmlinuxValueTypeID : btfValueTypeID }
+
+    /// The BTF type of a key, in the map's own BTF; none where the value is
+    /// vmlinux's (struct_ops keys are a bare index 0).
+    public var keyTypeIDForFormatting: UInt32 { valueInVmlinuxBTF ? 0 : btfKeyTypeID }
+
+    /// The BTF the key and value types are in: vmlinux for struct_ops
+    /// maps, else the map's own; nil when there is none (a dump is then
+    /// complete, in hex only).
+    public func formattingBTF() -> BTF? {
+        if valueInVmlinuxBTF { return try? BTF.vmlinux() }
+        return btfID != 0 ? try? BTF.load(id: btfID) : nil
     }
 
     /// Bytes one CPU's value takes in a lookup buffer: per-CPU values are

@@ -15,4 +15,9 @@ public struct MapType: RawRepresentable, Hashable, Sendable {
     public static let percpuArray = MapType(rawValue: BPF_MAP_TYPE_PERCPU_ARRAY.rawValue)
     public static let devmap = MapType(rawValue: BPF_MAP_TYPE_DEVMAP.rawValue)
     public static let ringbuf = MapType(rawValue: BPF_MAP_TYPE_RINGBUF.rawValue)
+    public static let devmapHash = MapType(rawValue: BPF_MAP_TYPE_DEVMAP_HASH.rawValue)
+    public static let cpumap = MapType(rawValue: BPF_MAP_TYPE_CPUMAP.rawValue)
+    public static let arrayOfMaps = MapType(rawValue: BPF_MAP_TYPE_ARRAY_OF_MAPS.rawValue)
+    public static let hashOfMaps = MapType(rawValue: BPF_MAP_TYPE_HASH_OF_MAPS.rawValue)
+    public static let structOps = MapType(rawValue: BPF_MAP_TYPE_STRUCT_OPS.rawValue)
 }

@@ -26,6 +26,8 @@ public struct ProgramInfo: Equatable, Sendable {
     public var verifiedInstructions: UInt32?
     /// From fdinfo; nil when the kernel does not say.
     public var bytesMemlock: UInt64?
+    /// bpftool's `orphaned`: an offloaded program whose device is gone.
+    public var orphaned = false
 
     public var typeName: String { ProgramType.name(type) }
 
@@ -41,8 +43,17 @@ public struct ProgramInfo: Equatable, Sendable {
         self.bytesMemlock = bytesMemlock
     }
 
-    public init(fd: Int32) throws(BPFError) {
-        try self.init(KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)"), fd: fd)
+    /// `id`: the program's, if known, for an orphaned program.
+    public init(fd: Int32, id: UInt32? = nil) throws(BPFError) {
+        do {
+            try self.init(KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)"), fd: fd)
+        } catch where error.code == .ENODEV {
+            // An offloaded program whose device is gone: the kernel answers
+            // ENODEV and writes nothing (bpftool then prints its zeroed
+            // info with "orphaned": true). Every kernel since 4.16.
+            self.init(id: id ?? 0, type: 0)
+            orphaned = true
+        }
     }
 
     /// Decodes what the kernel returned; `fd` for the map ids (a second
@@ -90,7 +101,7 @@ public struct ProgramInfo: Equatable, Sendable {
     /// Looks up a program by id. ENOENT when it is gone.
     public init(id: UInt32) throws(BPFError) {
         let fd = try BPFObjectKind.program.open(id)
-        try self.init(fd: fd.raw)
+        try self.init(fd: fd.raw, id: id)
     }
 
     /// Kernel addresses of the program's JITed functions (its subprograms),

@@ -45,7 +45,7 @@ public final class BrowserMapPager: BrowserMapReader, @unchecked Sendable {
     public init(fd: consuming OwnedFD, pageSize: Int = 256, batchLookups: Bool = true) throws(BPFError) {
         info = try MapInfo(fd: fd.raw)
         // Without BTF the entries are still complete, in hex only.
-        btf = info.btfID != 0 ? try? BTF.load(id: info.btfID) : nil
+        btf = info.formattingBTF()
         contents = MapContents(fd: fd.raw, info: info, batchLookups: batchLookups)
         self.fd = fd
         self.pageSize = max(1, pageSize)
@@ -121,12 +121,12 @@ public final class BrowserMapPager: BrowserMapReader, @unchecked Sendable {
         let values = (0..<cpus).map { cpu in Array(value[(cpu * slot)..<(cpu * slot + size)]) }
         var entry = BrowserMapEntry(key: key, values: values)
         if let btf {
-            if info.btfKeyTypeID != 0 {
-                entry.formattedKey = BTFFormatter.json(BTFFormatter.format(key, type: info.btfKeyTypeID, btf: btf))
+            if info.keyTypeIDForFormatting != 0 {
+                entry.formattedKey = BTFFormatter.json(BTFFormatter.format(key, type: info.keyTypeIDForFormatting, btf: btf))
             }
-            if info.btfValueTypeID != 0 {
+            if info.valueTypeIDForFormatting != 0 {
                 entry.formattedValues = values.map {
-                    BTFFormatter.json(BTFFormatter.format($0, type: info.btfValueTypeID, btf: btf))
+                    BTFFormatter.json(BTFFormatter.format($0, type: info.valueTypeIDForFormatting, btf: btf))
                 }
             }
         }

@@ -49,6 +49,9 @@ enum bpfnav_link_info_end {
 	BPFNAV_LINK_UPROBE_REF_CTR_OFFSET_END = BPFNAV_LINK_INFO_END(perf_event.uprobe.ref_ctr_offset),
 	BPFNAV_LINK_TRACEPOINT_COOKIE_END = BPFNAV_LINK_INFO_END(perf_event.tracepoint.cookie),
 	BPFNAV_LINK_EVENT_COOKIE_END = BPFNAV_LINK_INFO_END(perf_event.event.cookie),
+	/* Past a 5.10 kernel's 32-byte bpf_link_info: nil there. */
+	BPFNAV_LINK_RAW_TRACEPOINT_COOKIE_END = BPFNAV_LINK_INFO_END(raw_tracepoint.cookie),
+	BPFNAV_LINK_TRACING_COOKIE_END = BPFNAV_LINK_INFO_END(tracing.cookie),
 };
 
 /* The kernel's ABI does not move: a header whose layout differs is not one. */
@@ -56,6 +59,8 @@ _Static_assert(offsetof(struct bpf_link_info, raw_tracepoint.tp_name) == 16, "bp
 _Static_assert(offsetof(struct bpf_link_info, iter.task.pid) == 36, "bpf_link_info layout");
 _Static_assert(offsetof(struct bpf_link_info, uprobe_multi.pid) == 60, "bpf_link_info layout");
 _Static_assert(BPFNAV_LINK_KPROBE_COOKIE_END == 64, "bpf_link_info layout");
+_Static_assert(BPFNAV_LINK_RAW_TRACEPOINT_COOKIE_END == 40, "bpf_link_info layout");
+_Static_assert(BPFNAV_LINK_TRACING_COOKIE_END == 40, "bpf_link_info layout");
 _Static_assert(sizeof(struct bpf_link_info) >= BPFNAV_LINK_KPROBE_COOKIE_END, "bpf_link_info layout");
 /* A perf_event link's name goes to one place whatever its kind (LinkInfo.swift). */
 _Static_assert(offsetof(struct bpf_link_info, perf_event.uprobe.file_name) ==

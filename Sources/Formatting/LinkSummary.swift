@@ -11,11 +11,11 @@ public enum LinkSummary {
     /// (field, value) pairs under bpftool's JSON names.
     public static func pairs(_ details: LinkDetails) -> [(String, String)] {
         switch details {
-        case .rawTracepoint(let name):
-            return [("tp_name", name)]
-        case .tracing(let attachType, let objectID, let btfID):
+        case .rawTracepoint(let name, let cookie):
+            return [("tp_name", name)] + given("cookie", cookie)
+        case .tracing(let attachType, let objectID, let btfID, let cookie):
             return [("attach_type", AttachType.name(attachType)), ("target_obj_id", "\(objectID)"),
-                    ("target_btf_id", "\(btfID)")]
+                    ("target_btf_id", "\(btfID)")] + given("cookie", cookie)
         case .cgroup(let cgroupID, let attachType):
             return [("cgroup_id", "\(cgroupID)"), ("attach_type", AttachType.name(attachType))]
         case .iter(let target, let mapID, let cgroupID, let order, let tid, let pid):
@@ -72,7 +72,7 @@ public enum LinkSummary {
     /// One line for a table.
     public static func text(_ details: LinkDetails) -> String {
         switch details {
-        case .rawTracepoint(let name):
+        case .rawTracepoint(let name, _):
             return name
         case .iter(let target, let mapID, let cgroupID, let order, let tid, let pid):
             var text = target
@@ -86,6 +86,9 @@ public enum LinkSummary {
             return (retprobe ? "uretprobe " : "uprobe ") + file + "+0x" + String(offset, radix: 16)
         case .perfEvent(.tracepoint(let name, _)):
             return "tracepoint " + name
+        case .tracing:
+            // The cookie is for the detail view, as a kprobe's is: the line stays what it names.
+            return pairs(details).filter { $0.0 != "cookie" }.map { "\($0.0) \($0.1)" }.joined(separator: " ")
         default:
             return pairs(details).map { "\($0.0) \($0.1)" }.joined(separator: " ")
         }

@@ -144,7 +144,7 @@ public struct Demo: Sendable {
             guard let info = try? LinkInfo(fd: pinned.fd.raw) else { return nil }
             let program = (try? ProgramInfo(id: info.programID))?.name ?? ""
             var tracepoint = ""
-            if case .rawTracepoint(let name) = info.details { tracepoint = name }
+            if case .rawTracepoint(let name, _) = info.details { tracepoint = name }
             return Pin(name: name, path: path, kind: .link, id: info.id, objectName: program,
                        typeName: info.typeName, programID: info.programID, tracepoint: tracepoint)
         case .map:

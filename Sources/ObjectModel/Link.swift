@@ -89,11 +89,12 @@ extension LinkEntry: Presentable {
         }
         func number<N: BinaryInteger>(_ value: N) -> JSONValue { .unsigned(UInt64(value)) }
         switch details {
-        case .rawTracepoint(let name):
-            return [("tp_name", .string(name))]
-        case .tracing(let attachType, let targetObjectID, let targetBTFID):
+        case .rawTracepoint(let name, let cookie):
+            return [("tp_name", .string(name)), ("cookie", cookie.map(number))]
+        case .tracing(let attachType, let targetObjectID, let targetBTFID, let cookie):
             return [("prog_type", programType.map { .string(ProgramType.name($0)) }), attach(attachType),
-                    ("target_obj_id", number(targetObjectID)), ("target_btf_id", number(targetBTFID))]
+                    ("target_obj_id", number(targetObjectID)), ("target_btf_id", number(targetBTFID)),
+                    ("cookie", cookie.map(number))]
         case .cgroup(let cgroupID, let attachType):
             return [("cgroup_id", number(cgroupID)), attach(attachType)]
         case .iter(let target, let mapID, let cgroupID, let order, let tid, let pid):

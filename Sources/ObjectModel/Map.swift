@@ -74,6 +74,8 @@ extension MapEntry: Presentable {
             JSONField("bytes_key") { .unsigned(UInt64($0.info.keySize)) },
             JSONField("bytes_value") { .unsigned(UInt64($0.info.valueSize)) },
             JSONField("max_entries") { .unsigned(UInt64($0.info.maxEntries)) },
+            // Not in bpftool: bpf_map_info's own name, omitted before 5.16 (no such field).
+            JSONField("map_extra") { $0.info.mapExtra.map(JSONValue.unsigned) },
             JSONField("bytes_memlock") { $0.info.bytesMemlock.map(JSONValue.unsigned) },
             JSONField("owner_prog_type") { $0.ownerProgramType.map { .string(ProgramType.name($0)) } },
             JSONField("owner_jited") { $0.ownerJited.map(JSONValue.bool) },

@@ -7,6 +7,7 @@ public struct MapDump: ~Copyable {
     public let fd: OwnedFD
     public let info: MapInfo
     public let btf: BTF?
+    private let programNames = ProgramNames()
 
     /// `target` is a map id or a pinned map's path.
     public init(target: String) throws(BPFError) {
@@ -23,8 +24,7 @@ public struct MapDump: ~Copyable {
             fd = pinned.takeFD()
         }
         info = try MapInfo(fd: fd.raw)
-        // Without BTF the dump is still complete, in hex only.
-        btf = info.btfID != 0 ? try? BTF.load(id: info.btfID) : nil
+        btf = info.formattingBTF()
         self.fd = fd
     }
 
@@ -57,15 +57,22 @@ public struct MapDump: ~Copyable {
 
     public var contents: MapContents { MapContents(fd: fd.raw, info: info) }
 
-    /// The key through BTF, when the map has a key type.
-    public func formatKey(_ key: UnsafeRawBufferPointer) -> BTFValue? {
-        guard let btf, info.btfKeyTypeID != 0 else { return nil }
-        return BTFFormatter.format(Array(key), type: info.btfKeyTypeID, btf: btf)
+    /// What the value refers to: inner map, program, device or CPU queue
+    /// (`MapValueTargets`); nothing for other maps.
+    public func targets(_ value: UnsafeRawBufferPointer) -> [(StaticString, JSONValue)] {
+        MapValueTargets.fields(info.valueReference, value, programName: programNames.name)
     }
 
-    /// The value (one CPU's slot for per-CPU maps) through BTF.
+    /// The key through BTF, when the map has a key type.
+    public func formatKey(_ key: UnsafeRawBufferPointer) -> BTFValue? {
+        guard let btf, info.keyTypeIDForFormatting != 0 else { return nil }
+        return BTFFormatter.format(Array(key), type: info.keyTypeIDForFormatting, btf: btf)
+    }
+
+    /// The value (one CPU's slot for per-CPU maps) through BTF; a
+    /// struct_ops map's through vmlinux's (its programs as ids).
     public func formatValue(_ value: UnsafeRawBufferPointer) -> BTFValue? {
-        guard let btf, info.btfValueTypeID != 0 else { return nil }
-        return BTFFormatter.format(Array(value), type: info.btfValueTypeID, btf: btf)
+        guard let btf, info.valueTypeIDForFormatting != 0 else { return nil }
+        return BTFFormatter.format(Array(value), type: info.valueTypeIDForFormatting, btf: btf)
     }
 }

@@ -75,15 +75,16 @@ public enum Objects {
     // MARK: Programs
 
     public static func programs(references: ObjectReferences? = nil) throws(BPFError) -> [ProgramEntry] {
-        try list(references) { fd throws(BPFError) in try program(fd: fd) }
+        try list(references) { fd, id throws(BPFError) in try program(fd: fd, id: id) }
     }
 
     public static func program(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> ProgramEntry {
-        try one(id, references) { fd throws(BPFError) in try program(fd: fd) }
+        try one(id, references) { fd, id throws(BPFError) in try program(fd: fd, id: id) }
     }
 
-    static func program(fd: Int32) throws(BPFError) -> ProgramEntry {
-        let info = try ProgramInfo(fd: fd)
+    /// `id`: the program's, for an orphaned one, whose info the kernel refuses.
+    static func program(fd: Int32, id: UInt32? = nil) throws(BPFError) -> ProgramEntry {
+        let info = try ProgramInfo(fd: fd, id: id)
         return ProgramEntry(info: info, fullName: fullProgramName(fd: fd, info: info),
                             metadata: ProgramMetadata.read(mapIDs: info.mapIDs))
     }
@@ -91,11 +92,11 @@ public enum Objects {
     // MARK: Maps
 
     public static func maps(references: ObjectReferences? = nil) throws(BPFError) -> [MapEntry] {
-        try list(references) { fd throws(BPFError) in try map(fd: fd) }
+        try list(references) { fd, _ throws(BPFError) in try map(fd: fd) }
     }
 
     public static func map(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> MapEntry {
-        try one(id, references) { fd throws(BPFError) in try map(fd: fd) }
+        try one(id, references) { fd, _ throws(BPFError) in try map(fd: fd) }
     }
 
     static func map(fd: Int32) throws(BPFError) -> MapEntry {
@@ -112,11 +113,11 @@ public enum Objects {
     // MARK: Links
 
     public static func links(references: ObjectReferences? = nil) throws(BPFError) -> [LinkEntry] {
-        try list(references) { fd throws(BPFError) in try link(fd: fd) }
+        try list(references) { fd, _ throws(BPFError) in try link(fd: fd) }
     }
 
     public static func link(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> LinkEntry {
-        try one(id, references) { fd throws(BPFError) in try link(fd: fd) }
+        try one(id, references) { fd, _ throws(BPFError) in try link(fd: fd) }
     }
 
     static func link(fd: Int32) throws(BPFError) -> LinkEntry {
@@ -134,7 +135,7 @@ public enum Objects {
     // MARK: Common
 
     static func list<Entry: ReferencedEntry>(_ references: ObjectReferences?,
-                                             _ read: (Int32) throws(BPFError) -> Entry) throws(BPFError) -> [Entry] {
+                                             _ read: (Int32, UInt32) throws(BPFError) -> Entry) throws(BPFError) -> [Entry] {
         var entries: [Entry] = []
         for id in try Entry.space.ids() {
             let fd: OwnedFD
@@ -143,7 +144,7 @@ public enum Objects {
             } catch where error.errno == ENOENT {
                 continue  // freed since it was listed
             }
-            var entry = try read(fd.raw)
+            var entry = try read(fd.raw, id)
             references?.apply(to: &entry)
             entries.append(entry)
         }
@@ -151,7 +152,7 @@ public enum Objects {
     }
 
     static func one<Entry: ReferencedEntry>(_ id: UInt32, _ references: ObjectReferences?,
-                                            _ read: (Int32) throws(BPFError) -> Entry) throws(BPFError) -> Entry {
+                                            _ read: (Int32, UInt32) throws(BPFError) -> Entry) throws(BPFError) -> Entry {
         let space = Entry.space
         let noun = space.name
         let fd: OwnedFD
@@ -161,7 +162,7 @@ public enum Objects {
             throw BPFError("show \(noun)", "\(id)", errno: ENOENT,
                            hint: "no such \(noun) with id \(id): 'bpfnav \(space.listCommand)' lists them")
         }
-        var entry = try read(fd.raw)
+        var entry = try read(fd.raw, id)
         references?.apply(to: &entry)
         return entry
     }

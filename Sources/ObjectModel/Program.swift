@@ -90,6 +90,7 @@ extension ProgramEntry: Presentable {
             DetailField("uid", on: .cli) { $0.loadedAt != nil ? "\($0.info.uid)" : nil },
             DetailField("loaded_at", on: .browser) { $0.loadedAt.map { BrowserFormat.localTime($0) } },
             DetailField("uid", on: .browser) { "\($0.info.uid)" },
+            DetailField("orphaned") { $0.info.orphaned ? "yes" : nil },
             DetailField("bytes_xlated", on: .cli) { "\($0.info.bytesXlated)" },
             DetailField("xlated", on: .browser) { "\($0.info.bytesXlated) bytes" },
             DetailField("jited") { $0.jited ? "\($0.info.bytesJited) bytes" : "no" },
@@ -129,6 +130,8 @@ extension ProgramEntry: Presentable {
             JSONField("recursion_misses") { p in p.info.recursionMisses.flatMap { $0 != 0 ? .unsigned($0) : nil } },
             JSONField("loaded_at") { $0.loadedAt.map(JSONValue.signed) },
             JSONField("uid") { $0.loadedAt != nil ? .unsigned(UInt64($0.info.uid)) : nil },
+            // Every program, as bpftool prints it: true only for an offloaded one whose device is gone.
+            JSONField("orphaned") { .bool($0.info.orphaned) },
             JSONField("bytes_xlated") { .unsigned(UInt64($0.info.bytesXlated)) },
             JSONField("jited") { .bool($0.jited) },
             JSONField("bytes_jited") { $0.jited ? .unsigned(UInt64($0.info.bytesJited)) : nil },

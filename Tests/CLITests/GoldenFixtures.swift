@@ -171,7 +171,7 @@ enum Fixtures {
 
     /// Every link type and variant LinkInfo.swift decodes.
     static var links: [LinkEntry] {
-        var tracing = link(31, 2, program: 10, .tracing(attachType: 24, targetObjectID: 1, targetBTFID: 12345))
+        var tracing = link(31, 2, program: 10, .tracing(attachType: 24, targetObjectID: 1, targetBTFID: 12345, cookie: 7))
         tracing.programType = 26
         var filesIter = link(34, 4, program: 10, .iter(target: "task_file", mapID: 0, cgroupID: 0, order: 0, tid: 0, pid: 300))
         filesIter.pinned = [Array("/sys/fs/bpf/bpfnav/files-pid-300".utf8)]
@@ -183,11 +183,11 @@ enum Fixtures {
         var tracepoint = link(49, 7, program: 11, .perfEvent(.tracepoint(name: "sched_switch", cookie: 1)))
         tracepoint.tracepointFormat = TracepointFormat.parse(schedSwitchFormat, group: "sched")
         return [
-            link(30, 1, program: 10, .rawTracepoint(name: "sys_enter")),
+            link(30, 1, program: 10, .rawTracepoint(name: "sys_enter", cookie: 0)),
             tracing,
             // The linked program could not be read (no prog_type); an
-            // attach type newer than bpfnav's table.
-            link(32, 2, program: 13, .tracing(attachType: 200, targetObjectID: 0, targetBTFID: 0)),
+            // attach type newer than bpfnav's table; a kernel without the cookie.
+            link(32, 2, program: 13, .tracing(attachType: 200, targetObjectID: 0, targetBTFID: 0, cookie: nil)),
             link(33, 3, program: 12, .cgroup(cgroupID: 4_294_967_297, attachType: 1)),
             filesIter,
             link(35, 4, program: 10, .iter(target: "task", mapID: 0, cgroupID: 0, order: 0, tid: 77, pid: 0)),
@@ -471,6 +471,16 @@ enum Fixtures {
                            ]),
             MapDumpFixture(info: map(29, 1, key: 4, value: 24, keyType: pid, valueType: stats, btf: true), btf: btf,
                            about: "empty", entries: []),
+            // What values name; program ids no program has, so no prog_name.
+            MapDumpFixture(info: map(30, 3, key: 4, value: 4, btf: false), btf: nil, about: "prog_array", entries: [
+                (le(UInt32(1)), le(UInt32(0xffff_fff0))),
+            ]),
+            MapDumpFixture(info: map(31, 14, key: 4, value: 8, btf: false), btf: nil, about: "devmap, bpf_devmap_val",
+                           entries: [(le(UInt32(0)), le(UInt32(3)) + le(UInt32(0)))]),
+            MapDumpFixture(info: map(32, 25, key: 4, value: 4, btf: false), btf: nil, about: "devmap_hash, bare ifindex",
+                           entries: [(le(UInt32(9)), le(UInt32(4)))]),
+            MapDumpFixture(info: map(33, 16, key: 4, value: 8, btf: false), btf: nil, about: "cpumap, bpf_cpumap_val",
+                           entries: [(le(UInt32(1)), le(UInt32(2048)) + le(UInt32(0xffff_fff1)))]),
         ]
     }
 

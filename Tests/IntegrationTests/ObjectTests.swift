@@ -562,8 +562,13 @@ final class LinkJSONShapeTests: XCTestCase {
     }
 
     func testEveryLinkTypeHasBpftoolsFields() throws {
-        try assertFields(.rawTracepoint(name: "sched_switch"), ["tp_name": "sched_switch"])
-        try assertFields(.tracing(attachType: 24, targetObjectID: 0, targetBTFID: 1234),
+        try assertFields(.rawTracepoint(name: "sched_switch", cookie: 9), ["tp_name": "sched_switch", "cookie": 9])
+        try assertFields(.rawTracepoint(name: "sched_switch", cookie: nil), ["tp_name": "sched_switch"])
+        try assertFields(.tracing(attachType: 24, targetObjectID: 0, targetBTFID: 1234, cookie: 0),
+                         ["prog_type": "tracing", "attach_type": "trace_fentry", "target_obj_id": 0, "target_btf_id": 1234,
+                          "cookie": 0],
+                         programType: 26)
+        try assertFields(.tracing(attachType: 24, targetObjectID: 0, targetBTFID: 1234, cookie: nil),
                          ["prog_type": "tracing", "attach_type": "trace_fentry", "target_obj_id": 0, "target_btf_id": 1234],
                          programType: 26)
         try assertFields(.cgroup(cgroupID: 77, attachType: 0), ["cgroup_id": 77, "attach_type": "cgroup_inet_ingress"])

@@ -56,9 +56,10 @@ enum MapDumpCommand {
         if !info.isPerCPU {
             out.append(",\"value\":")
             appendHexArray(value, out)
-            if info.holdsMaps, value.count >= 4 {
-                out.append(",\"inner_map_id\":")
-                out.append(UInt64(value.loadUnaligned(as: UInt32.self)))
+            var first = false
+            for (key, target) in dump.targets(value) {
+                ObjectJSON.key(key, first: &first, out)
+                ObjectJSON.value(target, out)
             }
         } else {
             out.append(",")
@@ -139,6 +140,15 @@ enum MapDumpCommand {
         } else {
             out.append("  value: ")
             appendHexBytes(value, out)
+            // "prog_id 12 prog_name foo", "ifindex 1": what the value names.
+            for (key, target) in dump.targets(value) {
+                out.append(byte: 0x20); out.append(byte: 0x20); out.append(key); out.append(byte: 0x20)
+                switch target {
+                case .string(let text): out.write(Escape.terminal(Array(text.utf8)))
+                case .unsigned(let number): out.append(number)
+                default: break
+                }
+            }
         }
         out.append(byte: 0x0a)
         if dump.btf != nil, !dump.info.isPerCPU {
