@@ -17,6 +17,7 @@ class BPFTestCase: XCTestCase {
     override class func setUp() {
         super.setUp()
         ProcessCacheDirectory.install()
+        ProcessTemporaryDirectory.install()
     }
 
     override func setUpWithError() throws {
@@ -98,5 +99,27 @@ enum ProcessCacheDirectory {
             }
             rmdir(dir)
         }
+    }
+}
+
+/// $TMPDIR of the test process and of every bpfnav it runs: a directory of
+/// its own (mode 1777, as /tmp: unprivileged runs write there too), removed
+/// when the process exits, so that the verifier logs the tests provoke on
+/// purpose and their scratch files go with it.
+enum ProcessTemporaryDirectory {
+    nonisolated(unsafe) static var path = ""
+
+    static func install() {
+        guard path.isEmpty else { return }
+        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
+        let dir = "\(base)/bpfnav-tests-\(getpid())"
+        guard mkdir(dir, 0o700) == 0 else { return }
+        guard chmod(dir, 0o1777) == 0 else {
+            rmdir(dir)
+            return
+        }
+        path = dir
+        setenv("TMPDIR", dir, 1)
+        atexit { try? FileManager.default.removeItem(atPath: ProcessTemporaryDirectory.path) }
     }
 }
