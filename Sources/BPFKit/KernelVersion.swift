@@ -47,7 +47,7 @@ public struct KernelVersion: Comparable, Hashable, Sendable, CustomStringConvert
 
 /// The kernel this process runs on.
 public enum RunningKernel {
-    /// `uname -r`: "6.18.44-fc-v1272".
+    /// `uname -r`: "6.18.44-custom".
     public static var release: String {
         #if DEBUG
         // Tests can pretend to run elsewhere; release builds cannot.

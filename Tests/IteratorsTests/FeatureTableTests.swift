@@ -124,10 +124,10 @@ final class FeatureTableTests: XCTestCase {
     }
 
     func testAKernelAtTheMinimumThatSaysNoIsARefusal() {
-        let features = set("6.18.44-fc-v1272", missing: [.vmaDPath])
+        let features = set("6.18.44-custom", missing: [.vmaDPath])
         XCTAssertTrue(features.refused(.vmaDPath))
         let error = BPFError.unsupported(.vmaDPath, release: features.release, refused: true)
-        XCTAssertTrue(error.operation.hasPrefix("paths of mapped files from bpf_d_path need Linux 5.12; this is 6.18.44-fc-v1272"), error.operation)
+        XCTAssertTrue(error.operation.hasPrefix("paths of mapped files from bpf_d_path need Linux 5.12; this is 6.18.44-custom"), error.operation)
         XCTAssertTrue(error.operation.contains("the kernel refused it"), error.operation)
         XCTAssertTrue(error.operation.contains("loading bpfnav's task_vma program with bpf_d_path"), error.operation)
         XCTAssertEqual(features.note(.vmaDPath), "refused by this kernel; fallback: paths from /proc/PID/map_files")
