@@ -75,6 +75,14 @@ _Static_assert(offsetof(struct bpf_link_info, perf_event.tracepoint.name_len) ==
 #include <linux/magic.h>
 #include <linux/perf_event.h>
 #include <linux/btf.h>
+/* linux/netfilter.h (for the NFPROTO_ and NF_INET_ names) wants in_addr and
+ * in6_addr: glibc's, which Swift's Glibc module already has, not linux/in.h's
+ * and linux/in6.h's, which would define them a second way. */
+#include <netinet/in.h>
+#define _LINUX_IN_H
+#define _LINUX_IN6_H
+#include <linux/netfilter.h>
+#include <linux/netfilter_arp.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <fcntl.h>

@@ -33,7 +33,9 @@ public enum LinkSummary {
         case .structOps(let mapID):
             return [("map_id", "\(mapID)")]
         case .netfilter(let family, let hook, let priority, let flags):
-            return [("pf", "\(family)"), ("hook", "\(hook)"), ("prio", "\(priority)"), ("flags", "\(flags)")]
+            return [("pf", NetfilterNames.family(family) ?? "\(family)"),
+                    ("hook", NetfilterNames.hook(hook, family: family) ?? "\(hook)"),
+                    ("prio", "\(priority)"), ("flags", "\(flags)")]
         case .kprobeMulti(let count, let flags, let missed):
             return [("retprobe", flags & 1 != 0 ? "yes" : "no"), ("func_cnt", "\(count)")] + given("missed", missed)
         case .uprobeMulti(let path, let count, let flags, let pid):

@@ -35,6 +35,26 @@ final class TypeNamesTests: XCTestCase {
         XCTAssertEqual(BTFInt.Encoding.known, [1, 2, 4])
     }
 
+    /// bpftool's names for a netfilter link's family and hook; numbers
+    /// (nil here) for the rest, netdev hooks included.
+    func testNetfilterNames() {
+        let families: [(UInt32, String?)] = [(1, "inet"), (2, "ip"), (3, "arp"), (5, "netdev"), (7, "bridge"),
+                                             (10, "ip6"), (0, nil), (4, nil), (13, nil)]
+        for (pf, name) in families { XCTAssertEqual(NetfilterNames.family(pf), name, "pf \(pf)") }
+        let inet = ["prerouting", "input", "forward", "output", "postrouting"]
+        for pf: UInt32 in [1, 2, 7, 10] {
+            for (hook, name) in inet.enumerated() {
+                XCTAssertEqual(NetfilterNames.hook(UInt32(hook), family: pf), name, "pf \(pf) hook \(hook)")
+            }
+            XCTAssertNil(NetfilterNames.hook(5, family: pf))
+        }
+        XCTAssertEqual(NetfilterNames.hook(0, family: 3), "input")
+        XCTAssertEqual(NetfilterNames.hook(1, family: 3), "output")
+        XCTAssertNil(NetfilterNames.hook(2, family: 3))
+        XCTAssertNil(NetfilterNames.hook(0, family: 5), "netdev hooks are numbers, as in bpftool")
+        XCTAssertNil(NetfilterNames.hook(0, family: 42))
+    }
+
     func testBTFKindsAreTheHeadersConstants() {
         let header: [BTFKind: Int] = [
             .unknown: Int(BTF_KIND_UNKN), .int: Int(BTF_KIND_INT), .ptr: Int(BTF_KIND_PTR),
