@@ -194,4 +194,38 @@ static inline int bpfnav_probe_atomic_fetch(void)
 			     sizeof(insns) / sizeof(insns[0]), NULL);
 }
 
+/* BPF_PROG_QUERY, whole: what runs at one attach point (a cgroup fd, a netns
+ * fd, or an ifindex for tcx and netkit), with each program's flags and link
+ * where the kernel gives them (6.6+: link_ids and the revision). Returns >= 0
+ * or -errno. `with_links` = 0 asks only what every kernel since 4.15 knows:
+ * older kernels refuse a non-zero field past those they have (EINVAL/E2BIG),
+ * so the caller retries that way. On return *count is how many there are,
+ * even when more than the arrays hold (ENOSPC then). */
+#define BPFNAV_ATTR_END(member) (offsetof(union bpf_attr, member) + sizeof(((union bpf_attr *)0)->member))
+static inline int bpfnav_prog_query(int target, enum bpf_attach_type type, __u32 query_flags, int with_links,
+				    __u32 *attach_flags, __u32 *prog_ids, __u32 *prog_attach_flags,
+				    __u32 *link_ids, __u32 *link_attach_flags, __u32 *count, __u64 *revision)
+{
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = (__u32)target;
+	attr.query.attach_type = type;
+	attr.query.query_flags = query_flags;
+	attr.query.prog_ids = (__u64)(unsigned long)prog_ids;
+	attr.query.prog_cnt = *count;
+	size_t size = BPFNAV_ATTR_END(query.prog_cnt);
+	if (with_links) {
+		attr.query.prog_attach_flags = (__u64)(unsigned long)prog_attach_flags;
+		attr.query.link_ids = (__u64)(unsigned long)link_ids;
+		attr.query.link_attach_flags = (__u64)(unsigned long)link_attach_flags;
+		size = BPFNAV_ATTR_END(query.revision);
+	}
+	long ret = syscall(SYS_bpf, BPF_PROG_QUERY, &attr, size);
+	int saved = errno;
+	*count = attr.query.prog_cnt;
+	*attach_flags = attr.query.attach_flags;
+	*revision = with_links ? attr.query.revision : 0;
+	return ret < 0 ? -saved : 0;
+}
+
 #endif
