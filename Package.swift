@@ -18,6 +18,12 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncursesw5-dev"])]
         ),
+        // rtnetlink (devices, XDP, tc filters and actions) through libnl.
+        .systemLibrary(
+            name: "CNetlink",
+            pkgConfig: "libnl-route-3.0",
+            providers: [.apt(["libnl-route-3-dev", "libnl-3-dev"])]
+        ),
         // The record layouts in iters/bpfnav_records.h, seen from Swift.
         .systemLibrary(name: "CIterRecords"),
 
@@ -30,6 +36,9 @@ let package = Package(
         ),
 
         .target(name: "BPFKit", dependencies: ["CLibBPF"]),
+        // Network namespaces and what runs in them: devices, XDP, tc filters
+        // and actions, tcx and netkit, flow dissector and sk_lookup.
+        .target(name: "Netlink", dependencies: ["BPFKit", "CNetlink"]),
         .target(
             name: "Iterators",
             dependencies: ["BPFKit", "CIterRecords"],
@@ -48,7 +57,7 @@ let package = Package(
         // Text for kernel data: BTF values, xlated instructions, link summaries.
         .target(name: "Formatting", dependencies: ["BPFKit", "Encoding"]),
         // The objects and their relations: programs, maps, links, pins, holders.
-        .target(name: "ObjectModel", dependencies: ["BPFKit", "Iterators", "Platform", "Encoding", "Formatting"]),
+        .target(name: "ObjectModel", dependencies: ["BPFKit", "Netlink", "Iterators", "Platform", "Encoding", "Formatting"]),
         // The browser's model: pages, rows and documents, and their live source.
         .target(name: "BrowserModel", dependencies: ["ObjectModel", "Formatting", "Encoding", "Platform"]),
         .target(name: "TUI", dependencies: ["BrowserModel", "CCurses"]),
@@ -67,7 +76,7 @@ let package = Package(
         // see bench/). libbpf's own dependencies come last for the archive.
         .executableTarget(
             name: "bpfnav",
-            dependencies: ["BPFNavCLI", "BPFKit"],
+            dependencies: ["BPFNavCLI", "BPFKit", "Netlink"],
             linkerSettings: [
                 .unsafeFlags(["-static-executable"], .when(configuration: .release)),
                 .linkedLibrary("elf", .when(configuration: .release)),

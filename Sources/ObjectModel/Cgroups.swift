@@ -1,0 +1,52 @@
+import BPFKit
+
+/// One program at one cgroup, as BPF_PROG_QUERY tells for each cgroup
+/// attach type over the cgroup v2 tree.
+public struct CgroupAttachment: Sendable, Hashable {
+    /// The cgroup directory, absolute (under the cgroup2 mount).
+    public var path: String
+    /// The cgroup's id (its directory's inode on cgroup2), as cgroup links
+    /// report it.
+    public var cgroupID: UInt64
+    public var attachType: UInt32
+    /// BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI, or 0 (bpftool's
+    /// attach_flags: "override", "multi", "").
+    public var attachFlags: UInt32
+    public var programID: UInt32
+    /// The link it came through, where known; nil for a legacy attachment
+    /// or where the kernel does not say.
+    public var linkID: UInt32?
+    /// Effective here but attached to an ancestor.
+    public var inherited: Bool
+
+    public init(path: String, cgroupID: UInt64, attachType: UInt32, attachFlags: UInt32, programID: UInt32,
+                linkID: UInt32?, inherited: Bool) {
+        self.path = path
+        self.cgroupID = cgroupID
+        self.attachType = attachType
+        self.attachFlags = attachFlags
+        self.programID = programID
+        self.linkID = linkID
+        self.inherited = inherited
+    }
+}
+
+/// The cgroup v2 tree's BPF programs.
+public struct CgroupSnapshot: Sendable {
+    /// The cgroup2 mount point walked; nil when there is none.
+    public var root: String?
+    /// Attached programs (not inherited ones unless asked), in tree order.
+    public var attachments: [CgroupAttachment]
+    /// cgroup id → path, for every cgroup walked (cgroup links name theirs
+    /// by id).
+    public var paths: [UInt64: String]
+    /// What could not be read, each naming the operation, path and errno.
+    public var errors: [String]
+
+    public init(root: String?, attachments: [CgroupAttachment], paths: [UInt64: String], errors: [String]) {
+        self.root = root
+        self.attachments = attachments
+        self.paths = paths
+        self.errors = errors
+    }
+}
