@@ -35,6 +35,11 @@ public struct ProgQuery: Sendable, Equatable {
     /// those it inherits), not only those attached to it.
     public static let effective: UInt32 = UInt32(BPF_F_QUERY_EFFECTIVE)
 
+    /// A cgroup attachment's flags: `BPF_F_ALLOW_OVERRIDE` (a descendant's
+    /// program replaces it), `BPF_F_ALLOW_MULTI` (descendants' run too).
+    public static let allowOverride: UInt32 = UInt32(BPF_F_ALLOW_OVERRIDE)
+    public static let allowMulti: UInt32 = UInt32(BPF_F_ALLOW_MULTI)
+
     /// Queries `target` (an fd or an ifindex) for `attachType`. Asks for
     /// links and per-program flags first and, on a kernel that refuses the
     /// newer fields, again without them.

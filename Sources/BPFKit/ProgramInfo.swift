@@ -28,6 +28,11 @@ public struct ProgramInfo: Equatable, Sendable {
     public var bytesMemlock: UInt64?
     /// bpftool's `orphaned`: an offloaded program whose device is gone.
     public var orphaned = false
+    /// The BTF object and type a program attaches through (fentry, LSM,
+    /// lsm_cgroup: the kernel function), 0 when it has none; bpftool's
+    /// `attach_btf_obj_id` and `attach_btf_id`.
+    public var attachBTFObjectID: UInt32 = 0
+    public var attachBTFID: UInt32 = 0
 
     public var typeName: String { ProgramType.name(type) }
 
@@ -90,6 +95,8 @@ public struct ProgramInfo: Equatable, Sendable {
         recursionMisses = returned.field(\.recursion_misses)
         verifiedInstructions = returned.field(\.verified_insns)
         bytesMemlock = fd.flatMap { fdinfoNumber($0, "memlock") }
+        attachBTFObjectID = returned.field(\.attach_btf_obj_id) ?? 0
+        attachBTFID = returned.field(\.attach_btf_id) ?? 0
     }
 
     /// Just the program's name: one syscall, for hot paths that only need

@@ -207,6 +207,25 @@ public enum AttachType {
         BPF_TRACE_KPROBE_SESSION: "trace_kprobe_session",
         BPF_TRACE_UPROBE_SESSION: "trace_uprobe_session",
     ] as KeyValuePairs<bpf_attach_type, String>)
+
+    /// The attach types a cgroup's `BPF_PROG_QUERY` answers for, in the
+    /// order bpftool's `cgroup show` and `cgroup tree` query them (its
+    /// `cgroup_attach_types`, current source: lsm_cgroup last). A kernel
+    /// that lacks one answers EINVAL for it.
+    public static let cgroupTypes: [UInt32] = [
+        BPF_CGROUP_INET_INGRESS, BPF_CGROUP_INET_EGRESS, BPF_CGROUP_INET_SOCK_CREATE,
+        BPF_CGROUP_INET_SOCK_RELEASE, BPF_CGROUP_INET4_BIND, BPF_CGROUP_INET6_BIND,
+        BPF_CGROUP_INET4_POST_BIND, BPF_CGROUP_INET6_POST_BIND, BPF_CGROUP_INET4_CONNECT,
+        BPF_CGROUP_INET6_CONNECT, BPF_CGROUP_UNIX_CONNECT, BPF_CGROUP_INET4_GETPEERNAME,
+        BPF_CGROUP_INET6_GETPEERNAME, BPF_CGROUP_UNIX_GETPEERNAME, BPF_CGROUP_INET4_GETSOCKNAME,
+        BPF_CGROUP_INET6_GETSOCKNAME, BPF_CGROUP_UNIX_GETSOCKNAME, BPF_CGROUP_UDP4_SENDMSG,
+        BPF_CGROUP_UDP6_SENDMSG, BPF_CGROUP_UNIX_SENDMSG, BPF_CGROUP_UDP4_RECVMSG,
+        BPF_CGROUP_UDP6_RECVMSG, BPF_CGROUP_UNIX_RECVMSG, BPF_CGROUP_SOCK_OPS, BPF_CGROUP_DEVICE,
+        BPF_CGROUP_SYSCTL, BPF_CGROUP_GETSOCKOPT, BPF_CGROUP_SETSOCKOPT, BPF_LSM_CGROUP,
+    ].map(\.rawValue)
+
+    /// `BPF_LSM_CGROUP`, whose query answers for all its hooks at once.
+    public static let lsmCgroup: UInt32 = BPF_LSM_CGROUP.rawValue
 }
 
 /// `enum bpf_cgroup_iter_order`: a cgroup iterator's walk. (The header

@@ -18,6 +18,10 @@ public struct CgroupAttachment: Sendable, Hashable {
     public var linkID: UInt32?
     /// Effective here but attached to an ancestor.
     public var inherited: Bool
+    /// For an inherited program, the id of the ancestor cgroup it is
+    /// attached to, where the walk found it (its flags and link are that
+    /// attachment's).
+    public var attachedAt: UInt64?
 
     public init(path: String, cgroupID: UInt64, attachType: UInt32, attachFlags: UInt32, programID: UInt32,
                 linkID: UInt32?, inherited: Bool) {
@@ -33,7 +37,8 @@ public struct CgroupAttachment: Sendable, Hashable {
 
 /// The cgroup v2 tree's BPF programs.
 public struct CgroupSnapshot: Sendable {
-    /// The cgroup2 mount point walked; nil when there is none.
+    /// The cgroup directory walked (the cgroup2 mount point, a ROOT given,
+    /// or the one cgroup shown); nil when cgroup2 is not mounted.
     public var root: String?
     /// Attached programs (not inherited ones unless asked), in tree order.
     public var attachments: [CgroupAttachment]
@@ -42,6 +47,12 @@ public struct CgroupSnapshot: Sendable {
     public var paths: [UInt64: String]
     /// What could not be read, each naming the operation, path and errno.
     public var errors: [String]
+    /// Whether `attachments` are the effective programs (with inherited
+    /// ones) rather than the attached ones.
+    public var effective = false
+    /// Name and attach BTF of each program in `attachments`, by id; a
+    /// program freed since it was found has none.
+    public var programs: [UInt32: CgroupProgram] = [:]
 
     public init(root: String?, attachments: [CgroupAttachment], paths: [UInt64: String], errors: [String]) {
         self.root = root
