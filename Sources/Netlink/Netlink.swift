@@ -71,8 +71,9 @@ extension NetNamespaceSnapshot {
             }
         }
         attempt { () throws(BPFError) in actions = try TCActions.dump(socket) }
-        for device in devices {
-            attempt { () throws(BPFError) in multiProg += try MultiProg.device(device) }
+        // One refusal (EPERM without CAP_BPF) says it for every device.
+        attempt { () throws(BPFError) in
+            for device in devices { multiProg += try MultiProg.device(device) }
         }
         attempt { () throws(BPFError) in namespacePrograms = try MultiProg.namespace(fd: namespaceFD) }
     }
