@@ -171,7 +171,7 @@ public enum Objects {
 
     /// bpftool's `get_prog_full_name`: a name that fills the kernel's 15
     /// bytes may be cut; the BTF of the program's first function has it whole.
-    public static func fullProgramName(fd: Int32, info: ProgramInfo) -> String {
+    static func fullProgramName(fd: Int32, info: ProgramInfo) -> String {
         let kernelName = info.name
         guard kernelName.utf8.count >= ProgramInfo.maxNameLength, info.btfID != 0 else { return kernelName }
         guard let function = ProgramInfo.firstFunction(fd: fd), let btf = try? BTF.load(id: function.btfID),

@@ -40,6 +40,26 @@ final class NetAttachmentTests: BPFTestCase {
         return path
     }
 
+    /// Loads the fixture's `program` and makes a link of `type` to
+    /// `ifindex` from inside the namespace (setns on this thread, and
+    /// back): the kernel resolves the ifindex in the caller's namespace.
+    /// Returns bpf_link_create's result (an fd, or -errno) and the object.
+    func linkInside(_ namespace: Namespace, program: String, ifindex: Int, _ type: bpf_attach_type,
+                    flags: UInt32 = 0) throws -> (Int32, BPFObject) {
+        let object = try BPFObject(elf: try Fixture.compile("net_progs.bpf.c"), name: "net_progs")
+        try object.setAutoload("bpfnav_net_act", false)
+        try object.load()
+        let fd = try object.programFD(program)
+        let entering = NetNamespace(inode: 0, name: namespace.name, pid: nil, isCurrent: false, path: namespace.path)
+        let raw = try entering.entered { _ in
+            var opts = bpf_link_create_opts()
+            opts.sz = MemoryLayout<bpf_link_create_opts>.size
+            opts.flags = flags
+            return bpf_link_create(fd, Int32(ifindex), type, &opts)
+        }
+        return (raw, object)
+    }
+
     struct CommandFailed: Error, CustomStringConvertible { var description: String }
 
     /// Runs a command that must succeed.
@@ -139,20 +159,10 @@ final class NetAttachmentTests: BPFTestCase {
     /// ifindex (issue #13).
     func testXDPLinkIsNamedInItsOwnNamespace() throws {
         let namespace = try makeNamespace()
-        let bpfObject = try BPFObject(elf: try Fixture.compile("net_progs.bpf.c"), name: "net_progs")
-        try bpfObject.setAutoload("bpfnav_net_act", false)
-        try bpfObject.load()
-        let program = try bpfObject.programFD("bpfnav_net_xdp")
         let device = try ipLink(namespace, namespace.device)
         let ifindex = try XCTUnwrap(device["ifindex"] as? Int)
-
-        let entering = NetNamespace(inode: 0, name: namespace.name, pid: nil, isCurrent: false, path: namespace.path)
-        let raw = try entering.entered { _ in
-            var opts = bpf_link_create_opts()
-            opts.sz = MemoryLayout<bpf_link_create_opts>.size
-            opts.flags = 1 << 1  // XDP_FLAGS_SKB_MODE
-            return bpf_link_create(program, Int32(ifindex), BPF_XDP, &opts)
-        }
+        // XDP_FLAGS_SKB_MODE: generic, which any device has.
+        let (raw, _) = try linkInside(namespace, program: "bpfnav_net_xdp", ifindex: ifindex, BPF_XDP, flags: 1 << 1)
         guard raw >= 0 else { return XCTFail("link_create xdp in \(namespace.name): \(Errno.name(-raw))") }
         let link = OwnedFD(adopting: raw)
         let info = try LinkInfo(fd: link.raw)
@@ -182,18 +192,8 @@ final class NetAttachmentTests: BPFTestCase {
     /// and bpfnav shows no tcx entry.
     func testTCXLink() throws {
         let namespace = try makeNamespace()
-        let bpfObject = try BPFObject(elf: try Fixture.compile("net_progs.bpf.c"), name: "net_progs")
-        try bpfObject.setAutoload("bpfnav_net_act", false)
-        try bpfObject.load()
-        let program = try bpfObject.programFD("bpfnav_net_tc")
         let ifindex = try XCTUnwrap(try ipLink(namespace, namespace.device)["ifindex"] as? Int)
-
-        let entering = NetNamespace(inode: 0, name: namespace.name, pid: nil, isCurrent: false, path: namespace.path)
-        let raw = try entering.entered { _ in
-            var opts = bpf_link_create_opts()
-            opts.sz = MemoryLayout<bpf_link_create_opts>.size
-            return bpf_link_create(program, Int32(ifindex), BPF_TCX_INGRESS, &opts)
-        }
+        let (raw, _) = try linkInside(namespace, program: "bpfnav_net_tc", ifindex: ifindex, BPF_TCX_INGRESS)
         let kernel = try XCTUnwrap(KernelVersion(release: RunningKernel.release))
         if kernel < KernelVersion(6, 6) {
             XCTAssertLessThan(raw, 0, "Linux \(kernel) made a tcx link")

@@ -24,7 +24,7 @@ enum NetCommand {
 
     static func run(_ args: Arguments) throws {
         let snapshot = NetSnapshot.collect()
-        let names = ProgramNameCache()
+        let names = ProgramNames()
         let out = Output.standardOutput
         if args[.json] {
             writeJSON(snapshot, names: names, out)
@@ -76,13 +76,26 @@ enum NetCommand {
 
     // MARK: JSON
 
-    static func writeJSON(_ snapshot: NetSnapshot, names: ProgramNameCache, _ out: Output) {
+    static func writeJSON(_ snapshot: NetSnapshot, names: ProgramNames, _ out: Output) {
         func string(_ text: String) { Escape.appendJSONString(Array(text.utf8), to: out) }
         func field(_ name: String, _ value: String) { out.write(",\"\(name)\":"); string(value) }
         func field(_ name: String, _ value: some BinaryInteger) { out.write(",\"\(name)\":\(value)") }
         func flags(_ value: UInt32?) {
             let bits = (0..<32).map { UInt32(1) << $0 }.filter { (value ?? 0) & $0 != 0 }
             out.write("[" + bits.map(String.init).joined(separator: ",") + "]")
+        }
+        func list<T>(_ items: [T], _ each: (T) -> Void) {
+            out.write("[")
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.write(",") }
+                each(item)
+            }
+            out.write("]")
+        }
+        func programs(_ type: UInt32, of namespace: NetNamespaceSnapshot) {
+            list(namespace.namespacePrograms.filter { $0.attachType == type }) {
+                out.write("{\"id\":\($0.programID)" + ($0.linkID.map { ",\"link_id\":\($0)" } ?? "") + "}")
+            }
         }
         func action(_ action: TCAction) {
             out.write("{\"index\":\(action.index),\"id\":\(action.programID)"); field("name", action.programName)
@@ -121,7 +134,7 @@ enum NetCommand {
                     out.write("\"devname\":"); string(attachment.device.name)
                     field("ifindex", attachment.device.ifindex)
                     field("kind", multiProgKind(attachment.attachType))
-                    if let name = names.name(attachment.programID) { field("name", name) }
+                    if let name = names.name(attachment.programID), !name.isEmpty { field("name", name) }
                     field("prog_id", attachment.programID)
                     out.write(",\"prog_flags\":"); flags(0)
                     field("link_id", attachment.linkID ?? 0)
@@ -150,38 +163,20 @@ enum NetCommand {
                     out.write(",\"chain\":" + (filter.chain.map(String.init) ?? "null"))
                     out.write(",\"tag\":")
                     if let tag = filter.tag { string(tag) } else { out.write("null") }
-                    out.write(",\"actions\":[")
-                    for (a, item) in filter.actions.enumerated() {
-                        if a > 0 { out.write(",") }
-                        action(item)
-                    }
-                    out.write("]")
+                    out.write(",\"actions\":"); list(filter.actions, action)
                 }
                 out.write("}")
             }
-            out.write("],\"flow_dissector\":[")
-            let dissectors = namespace.namespacePrograms.filter { $0.attachType == AttachType.flowDissector }
-            out.write(dissectors.map { "{\"id\":\($0.programID)" + ($0.linkID.map { ",\"link_id\":\($0)" } ?? "") + "}" }.joined(separator: ","))
-            out.write("],\"sk_lookup\":[")
-            let lookups = namespace.namespacePrograms.filter { $0.attachType == AttachType.skLookup }
-            out.write(lookups.map { "{\"id\":\($0.programID)" + ($0.linkID.map { ",\"link_id\":\($0)" } ?? "") + "}" }.joined(separator: ","))
-            out.write("],\"netfilter\":[")
-            if ns.isCurrent {
-                out.write(snapshot.netfilter.map { link in
-                    "{\"pf\":\(link.protocolFamily),\"hook\":\(link.hook),\"prio\":\(link.priority),\"flags\":\(link.flags),\"id\":\(link.programID),\"link_id\":\(link.linkID)}"
-                }.joined(separator: ","))
+            out.write("],\"flow_dissector\":"); programs(AttachType.flowDissector, of: namespace)
+            out.write(",\"sk_lookup\":"); programs(AttachType.skLookup, of: namespace)
+            out.write(",\"netfilter\":")
+            list(ns.isCurrent ? snapshot.netfilter : []) { link in
+                out.write("{\"pf\":\(link.protocolFamily),\"hook\":\(link.hook),\"prio\":\(link.priority),\"flags\":\(link.flags)"
+                          + ",\"id\":\(link.programID),\"link_id\":\(link.linkID)}")
             }
-            out.write("],\"actions\":[")
-            for (a, item) in namespace.actions.enumerated() {
-                if a > 0 { out.write(",") }
-                action(item)
-            }
-            out.write("],\"errors\":[")
-            for (e, error) in namespace.errors.enumerated() {
-                if e > 0 { out.write(",") }
-                string(error)
-            }
-            out.write("]}")
+            out.write(",\"actions\":"); list(namespace.actions, action)
+            out.write(",\"errors\":"); list(namespace.errors, string)
+            out.write("}")
         }
         out.write("]\n")
     }
@@ -189,7 +184,7 @@ enum NetCommand {
     // MARK: Text
 
     /// bpftool's `net show` layout, under a heading per namespace.
-    static func writeText(_ snapshot: NetSnapshot, names: ProgramNameCache, _ out: Output) {
+    static func writeText(_ snapshot: NetSnapshot, names: ProgramNames, _ out: Output) {
         func safe(_ text: String) -> String { Escape.terminal(Array(text.utf8)) }
         for (index, namespace) in snapshot.namespaces.enumerated() {
             let ns = namespace.namespace
@@ -210,7 +205,7 @@ enum NetCommand {
                 switch entry {
                 case .multi(let attachment):
                     out.write("\(safe(attachment.device.name))(\(attachment.device.ifindex)) \(multiProgKind(attachment.attachType))")
-                    if let name = names.name(attachment.programID) { out.write(" \(safe(name))") }
+                    if let name = names.name(attachment.programID), !name.isEmpty { out.write(" \(safe(name))") }
                     out.write(" prog_id \(attachment.programID) ")
                     if let link = attachment.linkID { out.write("link_id \(link) ") }
                 case .filter(let filter):
@@ -254,21 +249,5 @@ enum NetCommand {
                 }
             }
         }
-    }
-}
-
-/// Program names by id, bpftool's full names, each looked up once.
-final class ProgramNameCache {
-    private var names: [UInt32: String?] = [:]
-
-    func name(_ id: UInt32) -> String? {
-        if let known = names[id] { return known }
-        let name: String? = {
-            guard let fd = try? BPFObjectKind.program.open(id), let info = try? ProgramInfo(fd: fd.raw) else { return nil }
-            let name = Objects.fullProgramName(fd: fd.raw, info: info)
-            return name.isEmpty ? nil : name
-        }()
-        names[id] = name
-        return name
     }
 }
