@@ -65,7 +65,7 @@ let package = Package(
         // library: see Sources/BPFNavCLI/CLI/Command.swift.
         .target(
             name: "BPFNavCLI",
-            dependencies: ["BPFKit", "Iterators", "Encoding", "Platform", "Formatting", "ObjectModel", "BrowserModel", "TUI"],
+            dependencies: ["BPFKit", "Netlink", "Iterators", "Encoding", "Platform", "Formatting", "ObjectModel", "BrowserModel", "TUI"],
             swiftSettings: [
                 // The encoders write rows into Output: see Encoding above.
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "BPFKit", "CLibBPF", "Iterators", "Encoding", "Platform", "Formatting", "ObjectModel",
+                "BPFKit", "CLibBPF", "Netlink", "Iterators", "Encoding", "Platform", "Formatting", "ObjectModel",
                 "BrowserModel", "BPFNavCLI", "bpfnav", "CTestSupport", "TestSupport",
             ],
             // BPF C sources the tests compile and load themselves.

@@ -147,6 +147,15 @@ public enum LinkType {
 public enum AttachType {
     public static func name(_ type: UInt32) -> String { table.name(type) }
 
+    /// The network attach types that modules without the uapi header ask
+    /// `ProgQuery` about (Netlink).
+    public static let tcxIngress = BPF_TCX_INGRESS.rawValue
+    public static let tcxEgress = BPF_TCX_EGRESS.rawValue
+    public static let netkitPrimary = BPF_NETKIT_PRIMARY.rawValue
+    public static let netkitPeer = BPF_NETKIT_PEER.rawValue
+    public static let flowDissector = BPF_FLOW_DISSECTOR.rawValue
+    public static let skLookup = BPF_SK_LOOKUP.rawValue
+
     static let table = TypeNames(unnamed: "attach_type_", [
         BPF_CGROUP_INET_INGRESS: "cgroup_inet_ingress",
         BPF_CGROUP_INET_EGRESS: "cgroup_inet_egress",

@@ -5,9 +5,33 @@
 /// without one.
 public struct NetSnapshot: Sendable {
     public var namespaces: [NetNamespaceSnapshot]
+    /// Netfilter links (6.4+): bpf_link_info does not say which namespace
+    /// one hooks, so they are the whole system's, as bpftool lists them.
+    public var netfilter: [NetfilterLink]
 
-    public init(namespaces: [NetNamespaceSnapshot]) {
+    public init(namespaces: [NetNamespaceSnapshot], netfilter: [NetfilterLink] = []) {
         self.namespaces = namespaces
+        self.netfilter = netfilter
+    }
+}
+
+/// A netfilter hook's program (BPF_LINK_TYPE_NETFILTER).
+public struct NetfilterLink: Sendable, Hashable {
+    public var linkID: UInt32
+    public var programID: UInt32
+    /// NFPROTO_*, NF_INET_* (NetfilterNames has their names).
+    public var protocolFamily: UInt32
+    public var hook: UInt32
+    public var priority: Int32
+    public var flags: UInt32
+
+    public init(linkID: UInt32, programID: UInt32, protocolFamily: UInt32, hook: UInt32, priority: Int32, flags: UInt32) {
+        self.linkID = linkID
+        self.programID = programID
+        self.protocolFamily = protocolFamily
+        self.hook = hook
+        self.priority = priority
+        self.flags = flags
     }
 }
 
@@ -97,8 +121,9 @@ public struct TCAction: Sendable, Hashable {
 /// of another kind whose actions run bpf programs.
 public struct TCFilter: Sendable, Hashable {
     public var device: NetDevice
-    /// bpftool's kind: "clsact/ingress", "clsact/egress", "ingress", or
-    /// "<qdisc kind>/<major:minor>" for another qdisc's filters.
+    /// bpftool's kind: "clsact/ingress", "clsact/egress", or the qdisc's
+    /// kind for another qdisc's filters ("ingress", "htb"); `parent` tells
+    /// which qdisc.
     public var attachPoint: String
     public var parent: UInt32
     public var priority: UInt16

@@ -41,10 +41,12 @@ public enum MapValueTargets {
 
 /// Program names by id, each looked up once (a prog array holds few
 /// programs, often many times).
-final class ProgramNames {
+public final class ProgramNames {
     private var names: [UInt32: String?] = [:]
 
-    func name(_ id: UInt32) -> String? {
+    public init() {}
+
+    public func name(_ id: UInt32) -> String? {
         if let known = names[id] { return known }
         // bpftool's full name (from BTF when the kernel's 15 bytes cut it).
         let name: String? = {
