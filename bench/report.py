@@ -28,6 +28,10 @@ GOALS = [
 ]
 GROUPS = ["tasks", "files", "vmas", "files_pid", "vmas_pid", "maps"]
 
+# bench/run's net case: bpftool shows only its own namespace, so it runs in each of the five.
+NET_COMPETITOR = ("sh -c 'for n in bpfnav-bench-1 bpfnav-bench-2 bpfnav-bench-3 bpfnav-bench-4 "
+                  "bpfnav-bench-5; do ip netns exec $n bpftool net show -j; done'")
+
 # BPF objects section: (group, bpfnav label, competitor label, minimum ratio or None, phrase).
 # Rows without a minimum are shown for information.
 OBJECT_GOALS = [
@@ -43,14 +47,17 @@ OBJECT_GOALS = [
      "map dump `--json` ≥ 8x faster than `bpftool map dump -j`, {dump_n} entries"),
     ("map_dump", "bpfnav map dump ID --ndjson", "bpftool map dump id ID -j", None,
      "map dump `--ndjson` vs `bpftool map dump -j`, {dump_n} entries (no goal)"),
+    ("net", "bpfnav net --json", NET_COMPETITOR, 1,
+     "`bpfnav net --json` at least as fast as `bpftool net show -j` run in each of 5 namespaces (50 devices)"),
 ]
-OBJECT_GROUPS = ["startup", "maps_few", "maps_pinned", "maps_held", "map_dump"]
+OBJECT_GROUPS = ["startup", "maps_few", "maps_pinned", "maps_held", "map_dump", "net"]
 OBJECT_SETUP = {
     "startup": "no BPF work: process start-up only",
     "maps_few": "the machine's own maps",
     "maps_pinned": "+ {maps_n} array maps pinned in bpffs",
     "maps_held": "+ {maps_n} array maps held open by one process",
     "map_dump": "a {dump_n}-entry hash map (u64 key, 24-byte value)",
+    "net": "5 network namespaces, 10 veth ends each; xdpgeneric on 2 and a tc bpf filter on 2 of each",
 }
 
 RSS_LIMIT_KB = 20 * 1024      # 20 MiB

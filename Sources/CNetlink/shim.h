@@ -53,4 +53,61 @@ enum {
     BPFNAV_TC_H_MIN_EGRESS = TC_H_MIN_EGRESS,
 };
 
+/*
+ * bpfnav demo's network (Sources/Netlink/DemoNetwork.swift): a named network
+ * namespace made as `ip netns add` makes one, a veth pair in it through
+ * libnl-route, and a clsact qdisc with a bpf filter. glibc declares
+ * unshare(), setns() and gettid() only with _GNU_SOURCE, which the headers
+ * above were included without: the system calls themselves, with the uapi's
+ * CLONE_NEWNET.
+ */
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/sched.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+
+static inline int bpfnav_unshare_net(void) { return (int)syscall(SYS_unshare, CLONE_NEWNET); }
+static inline int bpfnav_setns_net(int fd) { return (int)syscall(SYS_setns, fd, CLONE_NEWNET); }
+static inline int bpfnav_gettid(void) { return (int)syscall(SYS_gettid); }
+
+static inline int bpfnav_nl_on_error(struct sockaddr_nl *who, struct nlmsgerr *err, void *arg)
+{
+	(void)who;
+	*(int *)arg = err->error < 0 ? -err->error : err->error;
+	return NL_STOP;
+}
+
+static inline int bpfnav_nl_on_ack(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_STOP;
+}
+
+/*
+ * Sends `msg` (libnl adds NLM_F_ACK) and waits for the kernel's answer:
+ * 0 when it acknowledged, the kernel's errno (positive) when it refused, a
+ * libnl error (negative, -NLE_*; nl_geterror names it) when libnl failed.
+ * libnl's own nl_wait_for_ack() turns the kernel's errno into an NLE_ code,
+ * which loses it.
+ */
+static inline int bpfnav_nl_request(struct nl_sock *sk, struct nl_msg *msg)
+{
+	int kernel = 0, err;
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+
+	if (!cb)
+		return -NLE_NOMEM;
+	nl_cb_err(cb, NL_CB_CUSTOM, bpfnav_nl_on_error, &kernel);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, bpfnav_nl_on_ack, NULL);
+	err = nl_send_auto(sk, msg);
+	if (err >= 0)
+		err = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	if (kernel)
+		return kernel;
+	return err < 0 ? err : 0;
+}
+
 #endif

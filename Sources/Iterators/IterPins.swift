@@ -291,8 +291,10 @@ public struct IterPins: Sendable {
     /// Unlinks every pin of bpfnav's in the directory, the program caches
     /// and the demo there, and what killed runs left. The directory and its
     /// manifest stay: they mark the directory as bpfnav's, so that nobody
-    /// else can take its name.
-    public func removeAll() throws(BPFError) -> [String] {
+    /// else can take its name. `also` removes more under the same lock (the
+    /// demo's network namespace, which this module cannot reach): what it
+    /// returns is reported as it is, not as a name in the directory.
+    public func removeAll(also: ((PinManifest) -> [String])? = nil) throws(BPFError) -> [String] {
         guard let dir = try open(create: false) else { return [] }
         let signals = SignalsDeferred()
         defer { signals.restore() }
@@ -308,7 +310,7 @@ public struct IterPins: Sendable {
         }
         removed += ProgramCache.removeAll(in: dir, manifest: manifest)
         removed += removeDemo(in: dir, manifest: manifest)
-        return removed
+        return removed + (also?(manifest) ?? [])
     }
 
     /// Completes or undoes what a killed bpfnav left, under the lock:

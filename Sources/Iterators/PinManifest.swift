@@ -13,10 +13,12 @@ import Glibc
 /// as bpfnav's. Reading it needs no CAP_SYS_ADMIN (no object is opened by
 /// id), so bpfnav recognises its pins with CAP_BPF and CAP_PERFMON alone.
 ///
-/// Keys are `space << 32 | id` (1 program, 2 map, 3 link); key 0 is the
-/// journal. Values are 256 bytes: role, state, program id (links) or pid
-/// (journal), kind, format, parameters, the entry's name relative to the
-/// directory and, while pending, its temporary name.
+/// Keys are `space << 32 | id` (1 program, 2 map, 3 link, 5 network
+/// namespace by its inode: the demo's); key 0 is the journal. Values are 256
+/// bytes: role, state, program id (links) or pid (journal), kind, format,
+/// parameters (or a namespace's cookie), the entry's name relative to the
+/// directory (`netns/NAME` for a namespace) and, while pending, its
+/// temporary name.
 public final class PinManifest {
     public static let pinName = "bpfnav-manifest"
     public static let mapName = "bpfnav_manifest"
@@ -54,6 +56,9 @@ public final class PinManifest {
         public var kind: IterKind?
         public var format: IterFormat?
         public var params: IterParams = .all
+        /// A network namespace's cookie (SO_NETNS_COOKIE; 0 where the kernel
+        /// has none), in place of `params`.
+        public var cookie: UInt64 = 0
         /// Relative to the directory: `tasks`, `progs-HASH/bpfnav_task_txt`, `demo/counts`.
         public var name: String
         public var temporary: String = ""
@@ -151,16 +156,50 @@ public final class PinManifest {
         try? elements.delete(Self.key(space, id))
     }
 
+    // MARK: - Network namespaces
+
+    /// The space of network namespace records: not an object kind, and
+    /// skipped by `all()` (and so by `recover`'s sweep of objects gone).
+    static let netNamespaceSpace: UInt64 = 5
+
+    /// Records the network namespace whose nsfs inode is `inode` (an inode
+    /// of a namespace fits in 32 bits: proc_inum).
+    static func netNamespaceKey(_ inode: UInt64) -> UInt64 { netNamespaceSpace << 32 | (inode & 0xFFFF_FFFF) }
+
+    public func setNetNamespace(inode: UInt64, _ record: Record) throws(BPFError) {
+        try write(Self.netNamespaceKey(inode), Self.encode(record))
+    }
+
+    public func netNamespace(inode: UInt64) -> Record? {
+        guard let bytes = try? elements.lookup(Self.netNamespaceKey(inode), size: Self.valueSize) else { return nil }
+        return Self.decode(bytes)
+    }
+
+    public func removeNetNamespace(inode: UInt64) {
+        try? elements.delete(Self.netNamespaceKey(inode))
+    }
+
+    /// Every network namespace record, with the inode it is keyed by.
+    public func netNamespaces() -> [(inode: UInt64, record: Record)] {
+        records().compactMap { $0.key >> 32 == Self.netNamespaceSpace ? ($0.key & 0xFFFF_FFFF, $0.record) : nil }
+    }
+
     /// Every record, by key.
     public func all() -> [(space: BPFObjectKind, id: UInt32, record: Record)] {
-        var result: [(BPFObjectKind, UInt32, Record)] = []
+        records().compactMap { entry in
+            Self.kind(spaceNumber: entry.key >> 32).map { ($0, UInt32(truncatingIfNeeded: entry.key), entry.record) }
+        }
+    }
+
+    /// Every record but the journal, with its key.
+    private func records() -> [(key: UInt64, record: Record)] {
+        var result: [(UInt64, Record)] = []
         var key: UInt64?
         while let next = try? elements.nextKey(after: key) {
             key = next
-            guard next != 0, let space = Self.kind(spaceNumber: next >> 32) else { continue }
-            guard let bytes = try? elements.lookup(next, size: Self.valueSize),
+            guard next != 0, let bytes = try? elements.lookup(next, size: Self.valueSize),
                   let record = Self.decode(bytes) else { continue }
-            result.append((space, UInt32(truncatingIfNeeded: next), record))
+            result.append((next, record))
         }
         return result
     }
@@ -208,6 +247,10 @@ public final class PinManifest {
         bytes[12] = record.kind.map { UInt8(IterKind.allCases.firstIndex(of: $0)! + 1) } ?? 0
         bytes[13] = record.format.map { UInt8(IterFormat.allCases.firstIndex(of: $0)! + 1) } ?? 0
         switch record.params {
+        case _ where record.cookie != 0:
+            bytes[14] = 3
+            put(&bytes, 16, UInt32(truncatingIfNeeded: record.cookie))
+            put(&bytes, 20, UInt32(truncatingIfNeeded: record.cookie >> 32))
         case .all, .mapFD: bytes[14] = 0
         case .pid(let pid): bytes[14] = 1; put(&bytes, 16, pid)
         case .tid(let tid): bytes[14] = 2; put(&bytes, 16, tid)
@@ -228,6 +271,7 @@ public final class PinManifest {
         switch bytes[14] {
         case 1: record.params = .pid(u32(bytes, 16))
         case 2: record.params = .tid(u32(bytes, 16))
+        case 3: record.cookie = UInt64(u32(bytes, 16)) | UInt64(u32(bytes, 20)) << 32
         default: record.params = .all
         }
         record.temporary = name(bytes, 24 + nameSize)

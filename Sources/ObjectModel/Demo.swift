@@ -1,6 +1,7 @@
 import BPFKit
 import Glibc
 import Iterators
+import Netlink
 
 /// `bpfnav demo`: a small object of bpfnav's own (iters/demo.bpf.c) so that
 /// a fresh machine has live BPF to browse. Its program runs on every context
@@ -42,13 +43,23 @@ public struct Demo: Sendable {
     }
 
     public let pins: IterPins
+    /// The network namespace of its network part; nil leaves that part out.
+    public let network: DemoNetwork?
 
-    public init(directory: String = IterPins.defaultDirectory) {
+    public init(directory: String = IterPins.defaultDirectory, network: DemoNetwork? = .fromEnvironment()) {
         pins = IterPins(directory: directory)
+        self.network = network
     }
 
-    public init(pins: IterPins) {
+    public init(pins: IterPins, network: DemoNetwork? = .fromEnvironment()) {
         self.pins = pins
+        self.network = network
+    }
+
+    /// What `install` did: the pins, and what became of the network part.
+    public struct Installed: Sendable {
+        public var pins: [Pin]
+        public var network: NetworkOutcome
     }
 
     /// `<pin dir>/demo`.
@@ -63,12 +74,19 @@ public struct Demo: Sendable {
     /// a reader sees the old demo or the new one, never a mix or none
     /// (before 5.16, briefly none: see `swapIntoPlace`). The old link is
     /// unpinned afterwards, which detaches the old program.
+    ///
+    /// The network part (see DemoNetworkPart.swift) replaces an earlier
+    /// demo's namespace (only one this directory's manifest records), and
+    /// its XDP link and packet counts are pinned with the rest; where the
+    /// machine cannot have it, the rest is made and the outcome says why.
     @discardableResult
-    public func install() throws(BPFError) -> [Pin] {
+    public func install() throws(BPFError) -> Installed {
         try Capabilities.requireTracing(for: "load the demo")
         try BPFFS.requireBPFFS(for: pins.requested)
-        guard let dir = try pins.open(create: true) else { return [] }
+        guard let dir = try pins.open(create: true) else { return Installed(pins: [], network: .skipped("no pin directory")) }
+        let skip = networkSkipReason()
         try checkReplaceable(dir, manifest: PinManifest.open(in: dir, create: false))
+        if skip == nil, let network { try checkNetworkReplaceable(network, PinManifest.open(in: dir, create: false)) }
 
         let object = try BPFObject(elf: Catalog.object(named: Self.objectStem), name: Self.objectName)
         try object.load()
@@ -84,10 +102,27 @@ public struct Demo: Sendable {
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         let lock = try dir.lock("install demo in")
         defer { withExtendedLifetime(lock) {} }
-        guard let manifest = try PinManifest.open(in: dir, create: true) else { return [] }
+        guard let manifest = try PinManifest.open(in: dir, create: true) else { return Installed(pins: [], network: .skipped("no pin directory")) }
         // What killed runs left, and a check again under the lock.
         _ = IterPins.removeDemoTemporaries(in: dir, manifest: manifest)
         try checkReplaceable(dir, manifest: manifest)
+
+        // The network part first: its namespace's name is global, so the
+        // old one (ours, checked again under the lock) goes before the new
+        // one is made.
+        var outcome = NetworkOutcome.skipped(skip ?? "")
+        var part: NetworkPart?
+        if skip == nil, let network {
+            try checkNetworkReplaceable(network, manifest)
+            _ = removeNetwork(manifest)
+            switch try makeNetwork(network, manifest) {
+            case .success(let made):
+                part = made
+                outcome = .made(namespace: network.name, tcProgramID: made.tcProgramID)
+            case .failure(let skipped):
+                outcome = .skipped(skipped.reason)
+            }
+        }
 
         let fresh = IterPins.demoTemporary()
         var recorded: [(BPFObjectKind, UInt32)] = []
@@ -109,14 +144,34 @@ public struct Demo: Sendable {
             try manifest.set(.link, linkID, record)
             recorded.append((.link, linkID))
             try pin(linkFD.raw, at: Self.linkPin, in: sub, what: "link")
+            if let part {
+                let mapFD = try part.object.mapFD(Self.packetsMap)
+                let mapID = try ObjectIdentity.id(of: mapFD, kind: .map)
+                try manifest.set(.map, mapID, PinManifest.Record(role: .demo, name: "\(Self.directoryName)/\(Self.packetsPin)"))
+                recorded.append((.map, mapID))
+                try pin(mapFD, at: Self.packetsPin, in: sub, what: "map \(Self.packetsMap)")
+                let xdpID = try ObjectIdentity.id(of: part.made.xdpLink, kind: .link)
+                var xdpRecord = PinManifest.Record(role: .demo, name: "\(Self.directoryName)/\(Self.xdpLinkPin)")
+                xdpRecord.programID = try ObjectIdentity.id(of: part.object.programFD(Self.xdpProgram), kind: .program)
+                try manifest.set(.link, xdpID, xdpRecord)
+                recorded.append((.link, xdpID))
+                try pin(part.made.xdpLink, at: Self.xdpLinkPin, in: sub, what: "XDP link")
+            }
             try swapIntoPlace(fresh, in: dir, manifest: manifest)
         } catch {
             _ = IterPins.removeDemo(named: fresh, in: dir, manifest: manifest)
             dir.removeDirectory(fresh)
             for (space, id) in recorded { manifest.remove(space, id) }
+            if let part, let network { undoNetwork(network, part, manifest) }
             throw error
         }
-        return installed() ?? []
+        return Installed(pins: installed() ?? [], network: outcome)
+    }
+
+    /// `unpin --all`: bpfnav's pins, caches and demo in the directory, and
+    /// the demo's network namespace if the directory's manifest records it.
+    public func removeAll() throws(BPFError) -> [String] {
+        try pins.removeAll(also: removeNetwork)
     }
 
     /// Removes the demo's pins and directory; returns the paths removed.
@@ -128,7 +183,7 @@ public struct Demo: Sendable {
     public func installed() -> [Pin]? {
         guard let dir = try? pins.open(create: false),
               let sub = try? dir.subdirectory(Self.directoryName, create: false) else { return nil }
-        let order = [Self.linkPin] + Self.maps.map(\.pin)
+        let order = [Self.linkPin, Self.xdpLinkPin] + Self.maps.map(\.pin) + [Self.packetsPin]
         let names = ((try? sub.names()) ?? []).sorted { a, b in
             (order.firstIndex(of: a) ?? order.count, a) < (order.firstIndex(of: b) ?? order.count, b)
         }
@@ -138,15 +193,19 @@ public struct Demo: Sendable {
     private func describe(_ name: String, in sub: PinDirectory) -> Pin? {
         let path = "\(directory)/\(name)"
         guard let pinned = try? sub.object(name) else { return nil }
-        let about = Self.maps.first { $0.pin == name }?.about ?? ""
+        let about = Self.maps.first { $0.pin == name }?.about ?? (name == Self.packetsPin ? Self.packetsAbout : "")
         switch pinned.kind {
         case .link:
             guard let info = try? LinkInfo(fd: pinned.fd.raw) else { return nil }
             let program = (try? ProgramInfo(id: info.programID))?.name ?? ""
-            var tracepoint = ""
+            var tracepoint = "", about = ""
             if case .rawTracepoint(let name, _) = info.details { tracepoint = name }
+            if case .xdp(let ifindex) = info.details {
+                about = ifindex == 0 ? "detached (its device is gone)"
+                    : "\(DemoNetwork.xdpDevice) (ifindex \(ifindex)) in network namespace \(network?.name ?? "?")"
+            }
             return Pin(name: name, path: path, kind: .link, id: info.id, objectName: program,
-                       typeName: info.typeName, programID: info.programID, tracepoint: tracepoint)
+                       typeName: info.typeName, programID: info.programID, tracepoint: tracepoint, about: about)
         case .map:
             guard let info = try? MapInfo(fd: pinned.fd.raw) else { return nil }
             return Pin(name: name, path: path, kind: .map, id: info.id, objectName: info.name,

@@ -8,7 +8,7 @@ import XCTest
 /// `bpfnav demo`: pins a live program and its maps in DIR/demo, replaces
 /// them on a second run, and `unpin --all` takes them away again.
 final class DemoTests: BPFTestCase {
-    private static let pinNames = ["counts", "cpus", "events", "link", "totals"]
+    private static let pinNames = ["counts", "cpus", "events", "link", "packets", "totals", "xdp"]
 
     private var demoDirectory: String { "\(pinDirectory)/demo" }
     /// Every demo program a test saw: none may outlive it.
@@ -26,9 +26,9 @@ final class DemoTests: BPFTestCase {
         return result
     }
 
-    /// The demo's link: its id and its program's id.
-    private func link() throws -> LinkInfo {
-        let pinned = try PinnedObject(path: "\(demoDirectory)/link")
+    /// The demo's link (or its XDP link, "xdp"): its id and its program's id.
+    private func link(_ name: String = "link") throws -> LinkInfo {
+        let pinned = try PinnedObject(path: "\(demoDirectory)/\(name)")
         let info = try LinkInfo(fd: pinned.fd.raw)
         programIDs.insert(info.programID)
         return info
@@ -121,7 +121,7 @@ final class DemoTests: BPFTestCase {
 
     func testDemoOpensTheBrowserOnATerminal() throws {
         let tmux = try TmuxSession([bpfnavBinary, "demo", "--dir", pinDirectory], columns: 120, rows: 35,
-                                   environment: ["BPFNAV_CACHE_DIR": pinDirectory])
+                                   environment: ["BPFNAV_CACHE_DIR": pinDirectory, "BPFNAV_DEMO_NETNS": demoNetns])
         XCTAssertTrue(tmux.waitFor("the browser starts") { $0.contains("q quit") })
         let programID = try link().programID
         // It opens on the demo's program, the cursor on it: Enter opens it.
@@ -140,8 +140,14 @@ final class DemoTests: BPFTestCase {
         _ = try runDemo()
         let old = try link()
         let oldMaps = try ProgramInfo(id: old.programID).mapIDs
+        let oldNetns = try netnsInode()
+        let oldXDP = try link("xdp")
         _ = try runDemo()
         let new = try link()
+        // Its own namespace is replaced too, and the old XDP link with it.
+        XCTAssertNotEqual(try netnsInode(), oldNetns)
+        XCTAssertEqual(try xdpProgramID(), Int(try link("xdp").programID))
+        XCTAssertThrowsError(try LinkInfo(id: oldXDP.id), "the old XDP link is gone")
         XCTAssertNotEqual(new.id, old.id)
         XCTAssertNotEqual(new.programID, old.programID)
         XCTAssertEqual(try BPFFS.entries(of: demoDirectory), Self.pinNames)
@@ -246,5 +252,92 @@ final class DemoTests: BPFTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("EEXIST"), result.stderr)
         XCTAssertEqual(try BPFFS.entries(of: pinDirectory), ["demo"])
+    }
+
+    // MARK: - The network part
+
+    private func command(_ arguments: String...) throws -> RunResult {
+        try runCommand("/usr/bin/env", arguments)
+    }
+
+    private func jsonArray(_ arguments: String...) throws -> [[String: Any]] {
+        let result = try runCommand("/usr/bin/env", arguments)
+        XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout)) as? [[String: Any]], result.text)
+    }
+
+    private func namespaces() throws -> [String] {
+        try command("ip", "netns", "list").text.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
+    }
+
+    private func netnsInode() throws -> UInt64 {
+        var st = stat()
+        XCTAssertEqual(stat("/run/netns/\(demoNetns)", &st), 0, "no /run/netns/\(demoNetns)")
+        return UInt64(st.st_ino)
+    }
+
+    /// The XDP program on demo0 as ip sees it.
+    private func xdpProgramID() throws -> Int? {
+        let links = try jsonArray("ip", "-n", demoNetns, "-j", "link", "show", "dev", "demo0")
+        return ((links.first?["xdp"] as? [String: Any])?["prog"] as? [String: Any])?["id"] as? Int
+    }
+
+    func testDemoMakesANetworkAttachmentThatUnpinAllRemoves() throws {
+        let result = try runDemo()
+        XCTAssertTrue(result.text.contains("made network namespace \(demoNetns)"), result.text)
+        XCTAssertTrue(result.text.contains("tc -n \(demoNetns) filter show dev demo1 ingress"), result.text)
+        XCTAssertTrue(try namespaces().contains(demoNetns))
+        XCTAssertEqual(mode("\(demoDirectory)/xdp"), 0o600)
+
+        // XDP on demo0 through the pinned link, as ip and bpftool see it.
+        let xdp = try link("xdp")
+        XCTAssertEqual(xdp.typeName, "xdp")
+        XCTAssertEqual(try xdpProgramID(), Int(xdp.programID))
+        let net = try jsonArray("ip", "netns", "exec", demoNetns, "bpftool", "net", "-j")
+        let attached = try XCTUnwrap(net.first?["xdp"] as? [[String: Any]], "\(net)")
+        XCTAssertEqual(attached.first?["devname"] as? String, "demo0")
+        XCTAssertEqual(attached.first?["id"] as? Int, Int(xdp.programID))
+        XCTAssertEqual(try ProgramInfo(id: xdp.programID).name, "bpfnav_demo_xdp")
+
+        // The direct-action bpf filter on demo1's clsact ingress.
+        let filters = try jsonArray("tc", "-n", demoNetns, "-j", "filter", "show", "dev", "demo1", "ingress")
+        let options = try XCTUnwrap(filters.compactMap { $0["options"] as? [String: Any] }.first, "\(filters)")
+        XCTAssertEqual(filters.first?["kind"] as? String, "bpf")
+        XCTAssertEqual(options["direct-action"] as? Bool, true)
+        XCTAssertEqual(options["bpf_name"] as? String, "bpfnav_demo_tc")
+        let tcProgram = try XCTUnwrap((options["prog"] as? [String: Any])?["id"] as? Int)
+        programIDs.insert(UInt32(tcProgram))
+        // No addresses but IPv6 link-local ones.
+        let addresses = try jsonArray("ip", "-n", demoNetns, "-j", "addr", "show")
+        for info in addresses.flatMap({ $0["addr_info"] as? [[String: Any]] ?? [] }) {
+            XCTAssertEqual(info["scope"] as? String, "link", "\(info)")
+            XCTAssertEqual(info["family"] as? String, "inet6", "\(info)")
+        }
+
+        let unpin = try bpfnav("unpin", "--all", "--dir", pinDirectory)
+        XCTAssertEqual(unpin.status, 0, unpin.stderr)
+        XCTAssertTrue(unpin.text.contains("removed /run/netns/\(demoNetns)\n"), unpin.text)
+        XCTAssertFalse(try namespaces().contains(demoNetns))
+        XCTAssertNotEqual(access("/run/netns/\(demoNetns)", F_OK), 0)
+        waitUntilGone(program: xdp.programID)
+    }
+
+    func testDemoRefusesAForeignNamespaceOfItsName() throws {
+        let made = try command("ip", "netns", "add", demoNetns)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        defer { _ = try? command("ip", "netns", "del", demoNetns) }
+        let inode = try netnsInode()
+
+        let result = try bpfnav("demo", "--no-browse", "--dir", pinDirectory)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("/run/netns/\(demoNetns)") && result.stderr.contains("EEXIST")
+                      && result.stderr.contains("did not make it"), result.stderr)
+        XCTAssertEqual(try netnsInode(), inode, "left untouched")
+        XCTAssertFalse(BPFFS.isDirectory(demoDirectory), "nothing of the demo is made")
+
+        // unpin --all leaves it too.
+        _ = try bpfnav("unpin", "--all", "--dir", pinDirectory)
+        XCTAssertEqual(try netnsInode(), inode, "left untouched by unpin --all")
+        XCTAssertEqual(try command("ip", "-n", demoNetns, "-br", "link").text.contains("demo0"), false)
     }
 }

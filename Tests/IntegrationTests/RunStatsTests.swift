@@ -11,7 +11,8 @@ import XCTest
 /// changed (the kernel counts stats fds apart from it).
 final class RunStatsTests: BPFTestCase {
     private func demoProgramID() throws -> UInt32 {
-        let pins = try Demo(directory: pinDirectory).install()
+        // The program only: no network namespace of the demo's.
+        let pins = try Demo(directory: pinDirectory, network: nil).install().pins
         let link = try XCTUnwrap(pins.first { $0.kind == .link })
         return link.programID
     }

@@ -178,9 +178,10 @@ enum UnpinCommand {
         }
         for name in args.positionals { try usage { () throws(BPFError) in try PinName.validate(name) } }
         let pins = try args.pins
-        let removed = all ? try pins.removeAll() : try pins.remove(args.positionals)
+        // --all also removes the demo's network namespace: an absolute path.
+        let removed = all ? try Demo(pins: pins).removeAll() : try pins.remove(args.positionals)
         for name in removed {
-            Output.standardOutput.write("removed \(pins.path(name))\n")
+            Output.standardOutput.write("removed \(name.hasPrefix("/") ? name : pins.path(name))\n")
         }
     }
 }

@@ -11,6 +11,9 @@ import XCTest
 /// unless BPFNAV_REQUIRE_BPF=1 (CI), where that is a failure.
 class BPFTestCase: XCTestCase {
     private(set) var pinDirectory = ""
+    /// The network namespace `bpfnav demo` makes in this test
+    /// (BPFNAV_DEMO_NETNS): never a user's `bpfnav-demo`.
+    private(set) var demoNetns = ""
     private var directory: TestDirectory?
     private var children: [Child] = []
 
@@ -26,11 +29,16 @@ class BPFTestCase: XCTestCase {
         let directory = try TestDirectory.onBPFFS()
         self.directory = directory
         pinDirectory = directory.path
+        demoNetns = "bpfnav-test-\(getpid())-\(UInt32.random(in: 0..<0xffff_ffff) % 1_000_000)"
     }
 
     override func tearDownWithError() throws {
         for child in children { child.stop() }
         children.removeAll()
+        // A demo the test left running: its namespace is the test's own.
+        if !demoNetns.isEmpty, access("/run/netns/\(demoNetns)", F_OK) == 0 {
+            _ = try? runCommand("/usr/bin/env", ["ip", "netns", "del", demoNetns])
+        }
         if let directory {
             // The directory is this test's own: everything in it is too
             // (pins, and the program cache of the bpfnav runs it made).
@@ -60,6 +68,7 @@ class BPFTestCase: XCTestCase {
     func bpfnav(_ arguments: [String], environment extra: [String: String] = [:]) throws -> RunResult {
         var environment = ProcessInfo.processInfo.environment
         environment["BPFNAV_CACHE_DIR"] = pinDirectory
+        environment["BPFNAV_DEMO_NETNS"] = demoNetns
         environment.merge(extra) { $1 }
         return try runCommand(bpfnavBinary, arguments, environment: environment)
     }
