@@ -1,5 +1,4 @@
 import BPFKit
-import Glibc
 
 /// What a link attaches, in words: the ATTACHED column and the detail view.
 public enum LinkSummary {
@@ -8,8 +7,28 @@ public enum LinkSummary {
         value.map { [(key, "\($0)")] } ?? []
     }
 
-    /// (field, value) pairs under bpftool's JSON names.
-    public static func pairs(_ details: LinkDetails) -> [(String, String)] {
+    /// Where a link's device is, when bpfnav found it: its name in its own
+    /// network namespace, and that namespace's name.
+    public struct Place: Sendable, Equatable {
+        public var devname: String?
+        public var netns: String?
+        /// A cgroup link's cgroup directory.
+        public var cgroupPath: String?
+
+        public init(devname: String? = nil, netns: String? = nil, cgroupPath: String? = nil) {
+            self.devname = devname
+            self.netns = netns
+            self.cgroupPath = cgroupPath
+        }
+    }
+
+    /// (field, value) pairs under bpftool's JSON names, with `place`'s
+    /// device name and namespace, or cgroup path, where bpfnav found them.
+    public static func pairs(_ details: LinkDetails, place: Place? = nil) -> [(String, String)] {
+        func device(_ ifindex: UInt32) -> [(String, String)] {
+            [("devname", deviceName(ifindex, place)), ("ifindex", "\(ifindex)")]
+                + (place?.netns.map { [("netns", $0)] } ?? [])
+        }
         switch details {
         case .rawTracepoint(let name, let cookie):
             return [("tp_name", name)] + given("cookie", cookie)
@@ -17,7 +36,8 @@ public enum LinkSummary {
             return [("attach_type", AttachType.name(attachType)), ("target_obj_id", "\(objectID)"),
                     ("target_btf_id", "\(btfID)")] + given("cookie", cookie)
         case .cgroup(let cgroupID, let attachType):
-            return [("cgroup_id", "\(cgroupID)"), ("attach_type", AttachType.name(attachType))]
+            return [("cgroup_id", "\(cgroupID)")] + (place?.cgroupPath.map { [("cgroup", $0)] } ?? [])
+                + [("attach_type", AttachType.name(attachType))]
         case .iter(let target, let mapID, let cgroupID, let order, let tid, let pid):
             var pairs = [("target_name", target)]
             if mapID != 0 { pairs.append(("map_id", "\(mapID)")) }
@@ -29,7 +49,7 @@ public enum LinkSummary {
         case .netns(let inode, let attachType):
             return [("netns_ino", "\(inode)"), ("attach_type", AttachType.name(attachType))]
         case .xdp(let ifindex):
-            return [("devname", LinkSummary.deviceName(ifindex)), ("ifindex", "\(ifindex)")]
+            return device(ifindex)
         case .structOps(let mapID):
             return [("map_id", "\(mapID)")]
         case .netfilter(let family, let hook, let priority, let flags):
@@ -62,8 +82,7 @@ public enum LinkSummary {
                 return [("perf_event_type", "\(type)")]
             }
         case .tcx(let ifindex, let attachType), .netkit(let ifindex, let attachType):
-            return [("devname", LinkSummary.deviceName(ifindex)), ("ifindex", "\(ifindex)"),
-                    ("attach_type", AttachType.name(attachType))]
+            return device(ifindex) + [("attach_type", AttachType.name(attachType))]
         case .sockmap(let mapID, let attachType):
             return [("map_id", "\(mapID)"), ("attach_type", AttachType.name(attachType))]
         case .unknown:
@@ -72,7 +91,7 @@ public enum LinkSummary {
     }
 
     /// One line for a table.
-    public static func text(_ details: LinkDetails) -> String {
+    public static func text(_ details: LinkDetails, place: Place? = nil) -> String {
         switch details {
         case .rawTracepoint(let name, _):
             return name
@@ -90,18 +109,19 @@ public enum LinkSummary {
             return "tracepoint " + name
         case .tracing:
             // The cookie is for the detail view, as a kprobe's is: the line stays what it names.
-            return pairs(details).filter { $0.0 != "cookie" }.map { "\($0.0) \($0.1)" }.joined(separator: " ")
+            return pairs(details, place: place).filter { $0.0 != "cookie" }.map { "\($0.0) \($0.1)" }.joined(separator: " ")
         default:
-            return pairs(details).map { "\($0.0) \($0.1)" }.joined(separator: " ")
+            return pairs(details, place: place).map { "\($0.0) \($0.1)" }.joined(separator: " ")
         }
     }
 
-    /// The network device of an ifindex, or why there is none.
-    public static func deviceName(_ ifindex: UInt32) -> String {
+    /// A link's device by name: where bpfnav found it (in its own network
+    /// namespace), "(detached)" for index 0, else "(unknown)". Never the
+    /// device with the same index in bpfnav's own namespace: the link may
+    /// have been made in another, where the index names another device.
+    public static func deviceName(_ ifindex: UInt32, _ place: Place?) -> String {
         if ifindex == 0 { return "(detached)" }
-        var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
-        guard if_indextoname(ifindex, &buffer) != nil else { return "(unknown)" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return place?.devname ?? "(unknown)"
     }
 
     /// bpftool's names of `enum bpf_cgroup_iter_order`.

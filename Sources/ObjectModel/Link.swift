@@ -1,5 +1,6 @@
 import BPFKit
 import Formatting
+import Netlink
 import Platform
 
 /// A link, with where it is pinned and who holds it.
@@ -14,6 +15,19 @@ public struct LinkEntry: ReferencedEntry {
     public var pids: [Holder] = []
     /// The linked program's name, when it could be read (the browser).
     public var programName: String?
+    /// XDP, tcx and netkit links: the device in its own network namespace,
+    /// where bpfnav found it (`AttachmentIndex.place`).
+    public var device: NetDevice?
+    public var namespace: NetNamespace?
+    /// cgroup links: the cgroup's directory.
+    public var cgroupPath: String?
+    /// struct_ops links: the ops table their map holds.
+    public var structOps: StructOpsTable?
+
+    /// What LinkSummary prints of where the link is.
+    public var place: LinkSummary.Place {
+        LinkSummary.Place(devname: device?.name, netns: namespace?.label, cgroupPath: cgroupPath)
+    }
 
     public var id: UInt32 { info.id }
 
@@ -35,15 +49,16 @@ extension LinkEntry: Presentable {
             PresentedColumn("TYPE", ColumnLayout(width: 14, priority: 1), sort: { .text($0.info.typeName) }) {
                 terminalText($0.info.typeName)
             },
-            PresentedColumn("PROG", on: .cli) { "\($0.info.programID)" },
+            PresentedColumn("PROG", on: .cli) { $0.programCell },
             PresentedColumn("PROGRAM", on: .browser, ColumnLayout(width: 16, flex: true, priority: 2),
                             sort: { .number(Double($0.info.programID)) }) { l in
-                "\(l.info.programID)" + (l.programName.map { " " + terminalText($0) } ?? "")
+                l.structOps != nil ? l.programCell
+                    : "\(l.info.programID)" + (l.programName.map { " " + terminalText($0) } ?? "")
             },
-            PresentedColumn("ATTACHED", on: .cli) { terminalText(LinkSummary.text($0.info.details)) },
+            PresentedColumn("ATTACHED", on: .cli) { terminalText($0.attachedText) },
             PresentedColumn("ATTACHED TO", on: .browser, ColumnLayout(width: 20, flex: true),
-                            sort: { .text(LinkSummary.text($0.info.details)) }) {
-                terminalText(LinkSummary.text($0.info.details))
+                            sort: { .text($0.attachedText) }) {
+                terminalText($0.attachedText)
             },
         ] + ReferenceFields.columns(),
         details: [
@@ -51,7 +66,10 @@ extension LinkEntry: Presentable {
             DetailField("type") { terminalText($0.info.typeName) },
             DetailField("prog_id", on: .cli) { "\($0.info.programID)" },
             DetailField("prog_type", on: .cli) { $0.programType.map(ProgramType.name) },
-            DetailField(lines: .cli) { LinkSummary.pairs($0.info.details).map { ($0.0, terminalText($0.1)) } },
+            DetailField(lines: .cli) { LinkSummary.pairs($0.info.details, place: $0.place).map { ($0.0, terminalText($0.1)) } },
+            DetailField(lines: .cli) { l in
+                (l.structOps?.members ?? []).map { ("member", "\(terminalText($0.name)) prog \($0.programID)") }
+            },
             DetailField(lines: .cli) { $0.tracepointFormat.map(formatLines) ?? [] },
         ] + ReferenceFields.details(),
         json: [
@@ -59,9 +77,36 @@ extension LinkEntry: Presentable {
             JSONField("type") { .string($0.info.typeName) },
             JSONField("prog_id") { .unsigned(UInt64($0.info.programID)) },
             JSONField("details") { .fields(jsonFields($0.info.details, programType: $0.programType,
-                                                      tracepointFormat: $0.tracepointFormat)) },
+                                                      tracepointFormat: $0.tracepointFormat, place: $0.place)) },
+            // bpfnav's: where bpfnav found the link's device, cgroup or ops table.
+            JSONField("netns") { $0.namespace.map(AttachmentEntry.json) },
+            JSONField("cgroup") { $0.cgroupPath.map(JSONValue.string) },
+            JSONField("struct_ops") { l in
+                l.structOps.map { table in
+                    .object([("value_type", .string(table.typeName)), ("map_name", .string(table.mapName)),
+                             ("members", .array(table.members.map {
+                                 .object([("name", .string($0.name)), ("prog_id", .unsigned(UInt64($0.programID)))])
+                             }))])
+                }
+            },
         ] + ReferenceFields.json()
     )
+
+    /// The PROG cell: the program's id; a struct_ops link's member
+    /// programs (the link itself has none: the kernel says 0).
+    var programCell: String {
+        guard let structOps, info.programID == 0 else { return "\(info.programID)" }
+        return structOps.members.isEmpty ? "-" : structOps.members.map { "\($0.programID)" }.joined(separator: ",")
+    }
+
+    /// The ATTACHED column: LinkSummary's line, with the ops table of a
+    /// struct_ops link.
+    var attachedText: String {
+        if let structOps, case .structOps(let mapID) = info.details {
+            return "\(structOps.typeName) \(structOps.mapName) map_id \(mapID)"
+        }
+        return LinkSummary.text(info.details, place: place)
+    }
 
     /// The tracepoint's record layout as detail lines: "format" and one
     /// line per field.
@@ -78,14 +123,15 @@ extension LinkEntry: Presentable {
 
     /// The per-type JSON fields of a link, bpftool's names.
     public static func jsonFields(_ details: LinkDetails, programType: UInt32?,
-                                  tracepointFormat: TracepointFormat?) -> [(StaticString, JSONValue?)] {
+                                  tracepointFormat: TracepointFormat?,
+                                  place: LinkSummary.Place? = nil) -> [(StaticString, JSONValue?)] {
         func attach(_ attachType: UInt32) -> (StaticString, JSONValue?) {
             ("attach_type", .string(AttachType.name(attachType)))
         }
         /// bpftool's `devname` + `ifindex`: "(detached)" for index 0,
-        /// "(unknown)" when no interface has the index.
+        /// "(unknown)" when bpfnav did not find the device in any namespace.
         func device(_ ifindex: UInt32) -> [(StaticString, JSONValue?)] {
-            [("devname", .string(LinkSummary.deviceName(ifindex))), ("ifindex", .unsigned(UInt64(ifindex)))]
+            [("devname", .string(LinkSummary.deviceName(ifindex, place))), ("ifindex", .unsigned(UInt64(ifindex)))]
         }
         func number<N: BinaryInteger>(_ value: N) -> JSONValue { .unsigned(UInt64(value)) }
         switch details {

@@ -11,6 +11,25 @@ public protocol ReferencedEntry: Sendable {
     var id: UInt32 { get }
     var pinned: [[UInt8]] { get set }
     var pids: [Holder] { get set }
+    /// Takes what `index` knows of this object: a program's attachments, a
+    /// link's device, cgroup or ops table. Maps take nothing.
+    mutating func take(_ index: AttachmentIndex)
+}
+
+extension ReferencedEntry {
+    public mutating func take(_ index: AttachmentIndex) {}
+}
+
+extension ProgramEntry {
+    public mutating func take(_ index: AttachmentIndex) {
+        attachments = index.of(program: id)
+    }
+}
+
+extension LinkEntry {
+    public mutating func take(_ index: AttachmentIndex) {
+        index.place(&self)
+    }
 }
 
 /// Where objects are pinned and which processes hold them: the expensive
@@ -21,19 +40,24 @@ public struct ObjectReferences: Sendable {
     public var holders: Holders?
     /// Why the holders could not be collected (the listing goes on without).
     public var holdersError: String?
+    /// Where programs run (and links' devices, cgroups and ops tables).
+    public var attachments: AttachmentIndex?
 
-    public init(pins: PinIndex? = nil, holders: Holders? = nil, holdersError: String? = nil) {
+    public init(pins: PinIndex? = nil, holders: Holders? = nil, holdersError: String? = nil,
+                attachments: AttachmentIndex? = nil) {
         self.pins = pins
         self.holders = holders
         self.holdersError = holdersError
+        self.attachments = attachments
     }
 
     /// Walks the bpffs mounts (`pins`) and reads every fd table (`holders`).
     /// bpfnav's own process is left out of the holders: the fds it has open
     /// are the ones it uses to look.
-    public static func collect(pins: Bool = true, holders: Bool = true,
+    public static func collect(pins: Bool = true, holders: Bool = true, attachments: Bool = false,
                                loader: @autoclosure () -> IterLoader = IterLoader(cache: ProgramCache.standard)) -> ObjectReferences {
         var refs = ObjectReferences()
+        if attachments { refs.attachments = AttachmentIndex.collect() }
         // Holders first: their iterators may pin bpfnav's program cache,
         // which the walk then sees.
         if holders {
@@ -52,6 +76,7 @@ public struct ObjectReferences: Sendable {
     public func apply<Entry: ReferencedEntry>(to entry: inout Entry) {
         entry.pinned = pinned(Entry.space, entry.id)
         entry.pids = pids(Entry.space, entry.id)
+        if let attachments { entry.take(attachments) }
     }
 
     func pinned(_ space: BPFObjectKind, _ id: UInt32) -> [[UInt8]] {

@@ -57,6 +57,21 @@ public struct Presentation<Entry>: Sendable {
         columns.filter { $0.surfaces.contains(.browser) && (runStats || !$0.surfaces.contains(.runStats)) }
     }
 
+    /// The JSON fields as one object value, for an entry inside another's
+    /// JSON (a program's attachments).
+    public func jsonObject(_ entry: Entry) -> JSONValue {
+        var pairs: [(String, JSONValue?)] = []
+        for field in json {
+            guard let value = field.value(entry) else { continue }
+            if case .fields(let fields) = value {
+                pairs += fields.map { ("\($0.0)", $0.1) }
+            } else {
+                pairs.append(("\(field.key)", value))
+            }
+        }
+        return .object(pairs)
+    }
+
     /// The "label  value" lines of `surface`'s detail view, in order.
     public func fields(_ entry: Entry, _ surface: Surfaces) -> [(String, String)] {
         var fields: [(String, String)] = []

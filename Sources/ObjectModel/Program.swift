@@ -16,6 +16,8 @@ public struct ProgramEntry: ReferencedEntry {
     /// The browser's sample between two refreshes while bpfnav's run
     /// statistics are on.
     public var rate: RunStats.Rate?
+    /// Where it runs (`AttachmentIndex`), when that was looked up.
+    public var attachments: [AttachmentEntry]?
 
     public init(info: ProgramInfo, fullName: String? = nil, pinned: [[UInt8]] = [], pids: [Holder] = [],
                 metadata: [(String, BTFValue)] = [], rate: RunStats.Rate? = nil) {
@@ -112,6 +114,7 @@ extension ProgramEntry: Presentable {
                 p.rate.map { BrowserFormat.fixed($0.eventsPerSecond, digits: 1) }
             },
             DetailField("cpu", on: .browser) { p in p.rate.map { BrowserFormat.fixed($0.cpuPercent, digits: 2) + "%" } },
+            DetailField(lines: .cli) { p in ProgramEntry.attachedLines(p.attachments ?? []) },
             DetailField(lines: .cli) { p in
                 p.metadata.map {
                     ("metadata." + Escape.terminal(Array($0.0.utf8)), Escape.terminalJSON(BTFFormatter.json($0.1)))
@@ -143,6 +146,21 @@ extension ProgramEntry: Presentable {
             JSONField("metadata") { p in
                 p.metadata.isEmpty ? nil : .object(p.metadata.map { ($0.0, .json(BTFFormatter.json($0.1))) })
             },
+            // bpfnav's: every place it runs (AttachmentEntry's fields), when looked up.
+            JSONField("attachments") { p in p.attachments.map(ProgramEntry.attachmentsJSON) },
         ]
     )
+}
+
+extension ProgramEntry {
+    /// "attached" detail lines, one per place.
+    static func attachedLines(_ list: [AttachmentEntry]) -> [(String, String)] {
+        var lines: [(String, String)] = []
+        for (i, a) in list.enumerated() { lines.append((i == 0 ? "attached" : "", terminalText(a.summary))) }
+        return lines
+    }
+
+    static func attachmentsJSON(_ list: [AttachmentEntry]) -> JSONValue {
+        .array(list.map { AttachmentEntry.presentation.jsonObject($0) })
+    }
 }

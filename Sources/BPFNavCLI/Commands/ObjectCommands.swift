@@ -25,7 +25,8 @@ enum ProgsCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        try ObjectCommands.list(args, Objects.programs)
+        // Where each program runs: in JSON (tables have no column for it).
+        try ObjectCommands.list(args, Objects.programs, attachments: { $0 != .table })
     }
 }
 
@@ -39,7 +40,8 @@ enum LinksCommand {
     )
 
     static func run(_ args: Arguments) throws {
-        try ObjectCommands.list(args, Objects.links)
+        // Devices named in their own namespace, cgroups by path.
+        try ObjectCommands.list(args, Objects.links, attachments: { _ in true })
     }
 }
 
@@ -71,7 +73,7 @@ enum ProgCommand {
         }
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.program(id: id)
-        ObjectCommands.references().apply(to: &entry)
+        ObjectCommands.references(attachments: true).apply(to: &entry)
         ObjectCommands.printOne(entry, json: args[.json])
     }
 }
@@ -165,7 +167,7 @@ enum LinkCommand {
         let id = try ObjectCommands.objectID(args, noun: "link")
         // The object first: an id that does not exist costs no fd-table pass.
         var entry = try Objects.link(id: id)
-        ObjectCommands.references().apply(to: &entry)
+        ObjectCommands.references(attachments: true).apply(to: &entry)
         ObjectCommands.printOne(entry, json: args[.json])
     }
 }
@@ -174,10 +176,13 @@ enum ObjectCommands {
     /// Pins and holders for the objects. Holders come from bpfnav's
     /// iterators; when they cannot be read the listing goes on without and
     /// says so on stderr.
-    static func references(holders: Bool = true) -> ObjectReferences {
-        let refs = ObjectReferences.collect(pins: true, holders: holders)
+    static func references(holders: Bool = true, attachments: Bool = false) -> ObjectReferences {
+        let refs = ObjectReferences.collect(pins: true, holders: holders, attachments: attachments)
         if let error = refs.holdersError {
             Output.standardError.write("bpfnav: warning: pids unavailable: \(Escape.terminalLines("\(error)"))\n")
+        }
+        for error in refs.attachments?.errors ?? [] {
+            Output.standardError.write("bpfnav: warning: attachments: \(Escape.terminalLines(error))\n")
         }
         return refs
     }
@@ -202,13 +207,14 @@ enum ObjectCommands {
     /// `progs`, `maps`, `links`: the objects, then where they are pinned and
     /// (for JSON, or with --pids) who holds them, printed in `args`' format.
     static func list<Entry: ReferencedEntry & Presentable>(
-        _ args: Arguments, _ objects: (ObjectReferences?) throws(BPFError) -> [Entry]
+        _ args: Arguments, _ objects: (ObjectReferences?) throws(BPFError) -> [Entry],
+        attachments: (DumpFormat) -> Bool = { _ in false }
     ) throws {
         let format = try DumpFormat(args)
         let pids = wantsPids(args, format)
         // The objects first: a listing that fails costs no fd-table pass.
         var entries = try objects(nil)
-        let refs = references(holders: pids)
+        let refs = references(holders: pids, attachments: attachments(format))
         for i in entries.indices { refs.apply(to: &entries[i]) }
         printList(entries, format: format, pids: pids)
     }
