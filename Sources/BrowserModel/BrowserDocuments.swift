@@ -31,6 +31,8 @@ public enum BrowserDocuments {
         case .task(let pid):
             guard let task = snapshot.task(pid) else { return missing("Process \(pid)", "process") }
             return self.task(task, in: snapshot)
+        case .place(let group):
+            return place(group, in: snapshot)
         }
     }
 
@@ -58,8 +60,55 @@ public enum BrowserDocuments {
                 lines.append(.text("map \(id)", target: .map(id)))
             }
         }
+        if let attachments = p.attachments {
+            lines.append(.heading("Attached to (\(attachments.count))"))
+            if attachments.isEmpty { lines.append(.text("nothing bpfnav can see (loaded only, or held by a process)")) }
+            for a in attachments {
+                lines.append(.text(safe(a.summary), target: jump(a)))
+            }
+        }
         lines += references(p.pinned, p.pids)
         return BrowserDocument(title: "Program \(p.id) \(safe(p.fullName))", lines: lines)
+    }
+
+    /// Where a program's attachment line leads: its link, else its map
+    /// (struct_ops), else the place with everything else that runs there.
+    static func jump(_ a: AttachmentEntry) -> BrowserTarget {
+        if let link = a.linkID { return .link(link) }
+        if let map = a.mapID { return .map(map) }
+        return .place(a.group)
+    }
+
+    // MARK: Places
+
+    /// Everything that runs at one place (a device in its namespace, a
+    /// cgroup, a hook), in order.
+    public static func place(_ group: String, in snapshot: BrowserSnapshot) -> BrowserDocument {
+        let here = snapshot.place(group)
+        var lines: [BrowserLine] = []
+        if let first = here.first {
+            if let device = first.device {
+                lines.append(.field("device", "\(safe(device.name)) ifindex \(device.ifindex)"
+                                        + (device.kind.map { " (\(safe($0)))" } ?? "")))
+            }
+            if let ns = first.namespace {
+                lines.append(.field("netns", "\(safe(ns.label)) inode \(ns.inode)" + (ns.isCurrent ? " (bpfnav's own)" : "")))
+            }
+            if let path = first.cgroupPath { lines.append(.field("cgroup", safe(path))) }
+        }
+        lines.append(.heading("Programs (\(here.count))"))
+        if here.isEmpty { lines.append(.text("nothing runs here now")) }
+        for a in here {
+            let name = a.programName ?? snapshot.program(a.programID)?.fullName
+            lines.append(.text("program \(a.programID)" + (name.map { "  " + safe($0) } ?? "") + "  \(safe(a.kind)) \(safe(a.attachPoint))",
+                               target: .program(a.programID)))
+            for extra in a.extra {
+                lines.append(.field("  " + extra.key, safe(extra.value.description)))
+            }
+            if let link = a.linkID { lines.append(.text("  link \(link)", target: .link(link))) }
+            if let map = a.mapID { lines.append(.text("  map \(map)", target: .map(map))) }
+        }
+        return BrowserDocument(title: safe(group), lines: lines)
     }
 
     // MARK: Maps

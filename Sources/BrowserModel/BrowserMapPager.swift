@@ -1,4 +1,5 @@
 import BPFKit
+import ObjectModel
 import Glibc
 import Synchronization
 import Formatting
@@ -120,6 +121,11 @@ public final class BrowserMapPager: BrowserMapReader, @unchecked Sendable {
         let slot = info.valueSlot
         let values = (0..<cpus).map { cpu in Array(value[(cpu * slot)..<(cpu * slot + size)]) }
         var entry = BrowserMapEntry(key: key, values: values)
+        // A prog array's program, a devmap's device, a cpumap's queue, an
+        // inner map's id: what the value refers to, as `map dump` says.
+        if let targets = MapValueTargets.compactJSON(info.valueReference, values.first ?? []) {
+            entry.formattedValues = [targets]
+        }
         if let btf {
             if info.keyTypeIDForFormatting != 0 {
                 entry.formattedKey = BTFFormatter.json(BTFFormatter.format(key, type: info.keyTypeIDForFormatting, btf: btf))

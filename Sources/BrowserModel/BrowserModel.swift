@@ -17,9 +17,9 @@ import ObjectModel
 /// that may hold control characters); whoever draws them escapes them
 /// (`Escape.terminal`).
 
-/// The browser's top-level lists, in navigator order (keys 1–5).
+/// The browser's top-level lists, in navigator order (keys 1–6).
 public enum BrowserSection: Int, CaseIterable, Sendable {
-    case programs, maps, links, pins, tasks
+    case programs, maps, links, pins, tasks, attachments
 
     public var title: String {
         switch self {
@@ -28,6 +28,7 @@ public enum BrowserSection: Int, CaseIterable, Sendable {
         case .links: "Links"
         case .pins: "Pins"
         case .tasks: "Tasks"
+        case .attachments: "Attached"
         }
     }
 }
@@ -41,6 +42,9 @@ public enum BrowserTarget: Hashable, Sendable {
     case pin([UInt8])
     /// A process (thread group id).
     case task(UInt32)
+    /// A place programs run: a device in its namespace, a cgroup, a hook
+    /// (`AttachmentEntry.group`).
+    case place(String)
 
     public static func program(_ id: UInt32) -> BrowserTarget { .object(.program(id)) }
     public static func map(_ id: UInt32) -> BrowserTarget { .object(.map(id)) }
@@ -55,6 +59,7 @@ extension BrowserTarget: CustomStringConvertible {
         case .object(let object): "\(object.kind.name)(\(object.id))"
         case .pin(let path): "pin(\(path))"
         case .task(let pid): "task(\(pid))"
+        case .place(let group): "place(\(group))"
         }
     }
 }
@@ -68,6 +73,8 @@ public struct BrowserSnapshot: Sendable {
     public var links: [LinkEntry]
     public var pins: [PinEntry]
     public var tasks: [TaskEntry]
+    /// Every place every program runs, by group (device, cgroup, hook).
+    public var attachments: [AttachmentEntry]
     /// Why a section could not be listed (it is then empty).
     public var errors: [BrowserSection: String]
     /// Notes that do not empty a section ("pids unavailable: …").
@@ -77,9 +84,10 @@ public struct BrowserSnapshot: Sendable {
 
     public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [MapEntry] = [],
                 links: [LinkEntry] = [], pins: [PinEntry] = [], tasks: [TaskEntry] = [],
+                attachments: [AttachmentEntry] = [],
                 errors: [BrowserSection: String] = [:], notices: [String] = [], runStats: Bool = false) {
         self.kernelRelease = kernelRelease; self.programs = programs; self.maps = maps; self.links = links
-        self.pins = pins; self.tasks = tasks; self.errors = errors; self.notices = notices; self.runStats = runStats
+        self.pins = pins; self.tasks = tasks; self.attachments = attachments; self.errors = errors; self.notices = notices; self.runStats = runStats
     }
 
     public func count(_ section: BrowserSection) -> Int {
@@ -89,6 +97,7 @@ public struct BrowserSnapshot: Sendable {
         case .links: links.count
         case .pins: pins.count
         case .tasks: tasks.count
+        case .attachments: attachments.count
         }
     }
 
@@ -97,4 +106,5 @@ public struct BrowserSnapshot: Sendable {
     public func link(_ id: UInt32) -> LinkEntry? { links.first { $0.id == id } }
     public func pin(_ path: [UInt8]) -> PinEntry? { pins.first { $0.path == path } }
     public func task(_ pid: UInt32) -> TaskEntry? { tasks.first { $0.pid == pid } }
+    public func place(_ group: String) -> [AttachmentEntry] { attachments.filter { $0.group == group } }
 }

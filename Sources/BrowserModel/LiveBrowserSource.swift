@@ -40,6 +40,14 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         } catch {
             snapshot.notices.append("pids unavailable: \(Self.message(error))")
         }
+        // Where programs run: the network namespaces, the cgroup tree,
+        // struct_ops tables and links.
+        let attachments = AttachmentIndex.collect()
+        references.attachments = attachments
+        snapshot.attachments = AttachmentIndex.browsingOrder(attachments.all)
+        if !attachments.errors.isEmpty {
+            snapshot.notices.append("attachments: " + attachments.errors.joined(separator: "; "))
+        }
         let mounts = PinWalk.bpffsMounts()
         let entries = PinWalk.walkAll()
         references.pins = PinIndex(entries)
@@ -91,6 +99,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             }
         case .pin(let path): pinDocument(path, snapshot)
         case .task(let pid): taskDocument(pid, snapshot)
+        case .place: BrowserDocuments.preview(target, in: snapshot)
         }
     }
 

@@ -39,6 +39,46 @@ public enum MapValueTargets {
     }
 }
 
+extension MapValueTargets {
+    /// The value's targets as compact JSON (`{"prog_id":12,"prog_name":"x"}`),
+    /// as the browser shows a value; nil for maps whose values refer to
+    /// nothing.
+    public static func compactJSON(_ reference: MapValueReference, _ value: [UInt8]) -> String? {
+        guard reference != .none else { return nil }
+        let names = ProgramNames()
+        let fields: [(StaticString, JSONValue)] = value.withUnsafeBytes { bytes in
+            MapValueTargets.fields(reference, bytes, programName: { names.name($0) })
+        }
+        guard !fields.isEmpty else { return nil }
+        let body = fields.map { key, value -> String in
+            let text: String
+            switch value {
+            case .unsigned(let n): text = "\(n)"
+            case .string(let s): text = jsonString(s)
+            default: text = "null"
+            }
+            return "\"\(key)\":" + text
+        }
+        return "{" + body.joined(separator: ",") + "}"
+    }
+
+    /// A program name as a JSON string (names are the kernel's bytes).
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
 /// Program names by id, each looked up once (a prog array holds few
 /// programs, often many times).
 public final class ProgramNames {

@@ -106,6 +106,7 @@ public final class App {
             }
         case .pin: .pins
         case .task: .tasks
+        case .place: .attachments
         }
     }
 

@@ -54,7 +54,9 @@ extension App {
         let release = snapshot.map { Tables.safe($0.kernelRelease) } ?? "…"
         let count = { (section: BrowserSection) in self.snapshot.map { String($0.count(section)) } ?? "…" }
         let stats = "stats " + (runStats ? "on" : "off")
-        let long = BrowserSection.allCases.map { "\(count($0)) \($0.title.lowercased())" }.joined(separator: " · ")
+        // The objects' counts (attachments are places, not objects: their tab says).
+        let objects = BrowserSection.allCases.filter { $0 != .attachments }
+        let long = objects.map { "\(count($0)) \($0.title.lowercased())" }.joined(separator: " · ")
         let short = "P\(count(.programs)) M\(count(.maps)) L\(count(.links)) Pi\(count(.pins)) T\(count(.tasks))"
         let variants = [
             " bpfnav │ Linux \(release) │ \(long) │ refresh \(refreshText) │ \(stats)",
@@ -73,12 +75,35 @@ extension App {
 
     func drawNavigator(_ screen: Screen, cols: Int) {
         screen.draw(String(repeating: " ", count: cols), row: 1, col: 0, style: .navigator)
+        let position = navigatorPosition
+        // Tabs as wide as there is room: full titles with gaps; then no
+        // gaps; then the last tabs (never the open one) by number and their
+        // first letters, until the position fits beside them.
+        var titles = BrowserSection.allCases.map(\.title)
+        var gap = 1
+        func width() -> Int {
+            titles.enumerated().reduce(1) { $0 + TextWidth.width(" \($1.offset + 1) \($1.element) ") + gap }
+        }
+        let wanted = TextWidth.width(Tables.safe(position)) + 2
+        if cols - width() - 1 < wanted { gap = 0 }
+        for item in BrowserSection.allCases.reversed() where item != section && cols - width() - 1 < wanted {
+            titles[item.rawValue] = String(titles[item.rawValue].prefix(2))
+        }
         var x = 1
         for item in BrowserSection.allCases {
-            let label = " \(item.rawValue + 1) \(item.title) "
+            let label = " \(item.rawValue + 1) \(titles[item.rawValue]) "
             screen.draw(label, row: 1, col: x, style: item == section ? .navigatorActive : .navigator)
-            x += TextWidth.width(label) + 1
+            x += TextWidth.width(label) + gap
         }
+        let room = cols - x - 1
+        if room > 4 {
+            let text = TextWidth.truncate(Tables.safe(position), room)
+            screen.draw(text, row: 1, col: cols - 1 - TextWidth.width(text), style: .navigator)
+        }
+    }
+
+    /// Where the cursor is in what has focus ("3/30"), after the filter.
+    var navigatorPosition: String {
         var position = ""
         if let page = stack.last {
             let focusEntries = page.focus == .entries
@@ -93,11 +118,7 @@ extension App {
             position = "\(state.visible.isEmpty ? 0 : state.cursor + 1)/\(state.visible.count)"
             if !state.filter.isEmpty { position = "/\(state.filter)  " + position }
         }
-        let room = cols - x - 1
-        if room > 4 {
-            let text = TextWidth.truncate(Tables.safe(position), room)
-            screen.draw(text, row: 1, col: cols - 1 - TextWidth.width(text), style: .navigator)
-        }
+        return position
     }
 
     // MARK: Body

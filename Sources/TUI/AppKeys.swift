@@ -26,7 +26,7 @@ extension App {
             reload()
         case .char("S"):
             toggleRunStats()
-        case .char(let c) where ("1"..."5").contains(c):
+        case .char(let c) where ("1"..."6").contains(c):
             switchSection(BrowserSection(rawValue: Int(String(c))! - 1)!)
         case .tab:
             cycleFocus(by: 1)

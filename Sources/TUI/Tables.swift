@@ -3,7 +3,7 @@ import Encoding
 import Formatting
 import ObjectModel
 
-/// The five lists, built from a snapshot.
+/// The six lists, built from a snapshot.
 enum Tables {
     static func table(_ section: BrowserSection, _ snapshot: BrowserSnapshot) -> Table {
         switch section {
@@ -12,7 +12,15 @@ enum Tables {
         case .links: links(snapshot)
         case .pins: pins(snapshot)
         case .tasks: tasks(snapshot)
+        case .attachments: attachments(snapshot)
         }
+    }
+
+    /// Every place every program runs, grouped by device, cgroup and hook:
+    /// a row opens its place.
+    static func attachments(_ snapshot: BrowserSnapshot) -> Table {
+        list(snapshot.attachments, runStats: snapshot.runStats, target: { .place($0.group) },
+             emptyText: "no program is attached anywhere bpfnav can see")
     }
 
     static func programs(_ snapshot: BrowserSnapshot) -> Table {

@@ -1,6 +1,7 @@
 import CLibBPF
 import Foundation
 import Iterators
+import Netlink
 import TestSupport
 @testable import BPFKit
 @testable import BPFNavCLI
@@ -540,12 +541,50 @@ enum Fixtures {
     /// builds them. Every link's program is listed: otherwise its name
     /// would be looked up in the kernel.
     static func snapshot() -> BrowserSnapshot {
-        let programs = Self.programs.map { LiveBrowserSource.program($0, rates: rates) }
-        let links = Self.links
-        precondition(links.allSatisfy { link in programs.contains { $0.id == link.info.programID } })
+        let index = attachmentIndex
+        var programs = Self.programs.map { LiveBrowserSource.program($0, rates: rates) }
+        for i in programs.indices { programs[i].take(index) }
+        var links = Self.links
+        for i in links.indices { links[i].take(index) }
+        precondition(links.allSatisfy { link in programs.contains { $0.id == link.info.programID } || link.info.programID == 0 })
         return BrowserSnapshot(
             kernelRelease: "6.18.0-golden", programs: programs, maps: maps,
             links: links.map { LiveBrowserSource.link($0, programs: programs) },
-            pins: PinEntry.tree(pins, mounts: mounts), tasks: TaskEntry.processes(tasks))
+            pins: PinEntry.tree(pins, mounts: mounts), tasks: TaskEntry.processes(tasks),
+            attachments: AttachmentIndex.browsingOrder(index.all))
+    }
+
+    // MARK: - Where programs run
+
+    /// A named namespace whose device has the ifindex (3) a device of the
+    /// test machine may have too: names come from here, never the kernel.
+    static let blue = NetNamespace(inode: 4_026_532_300, name: "blue", pid: nil, isCurrent: false, path: "/run/netns/blue")
+    static let zoon = NetDevice(ifindex: 3, name: "zoon0", kind: "veth")
+
+    /// XDP attached through netlink, a tc filter with a bound action, a
+    /// standalone action, tcx attached without a link, a cgroup, a
+    /// struct_ops table; the links' own places (links 42 and 62 are
+    /// detached; 43 and 64 in no namespace found).
+    static var attachmentIndex: AttachmentIndex {
+        let action = TCAction(index: 7, programID: 13, programName: "act_prog", references: 2, bindings: 1)
+        let ns = NetNamespaceSnapshot(
+            namespace: blue, devices: [zoon],
+            xdp: [XDPAttachment(device: zoon, mode: .generic, programID: 11)],
+            tc: [TCFilter(device: zoon, attachPoint: "clsact/ingress", parent: 0xffff_fff2, priority: 49152, proto: 3,
+                          handle: 1, chain: 0, kind: "bpf", programID: 11, programName: "tc.o:[classifier]",
+                          directAction: true, tag: "0123456789abcdef", actions: [action])],
+            multiProg: [MultiProgAttachment(device: zoon, attachType: AttachType.tcxIngress, programID: 12, linkID: nil,
+                                            position: 0, revision: 4)],
+            actions: [action, TCAction(index: 8, programID: 13, programName: "act_prog", references: 1, bindings: 0)])
+        let cgroups = CgroupSnapshot(
+            root: "/sys/fs/cgroup",
+            attachments: [CgroupAttachment(path: "/sys/fs/cgroup/app.slice", cgroupID: 77, attachType: 1, attachFlags: 2,
+                                           programID: 10, linkID: nil, inherited: false)],
+            paths: [77: "/sys/fs/cgroup/app.slice"], errors: [])
+        let table = StructOpsTable(mapID: 21, mapName: "bpfnav_cc", typeName: "tcp_congestion_ops",
+                                   members: [.init(name: "cong_avoid", programID: 13), .init(name: "ssthresh", programID: 13)])
+        let names = Dictionary(uniqueKeysWithValues: programs.map { ($0.id, $0.fullName) })
+        return AttachmentIndex.build(links: links, net: NetSnapshot(namespaces: [ns]), cgroups: cgroups,
+                                     structOps: [table], programName: { names[$0] })
     }
 }

@@ -756,6 +756,7 @@ enum Render {
         case .object(let object): "\(object.kind.name) \(object.id)"
         case .pin(let path): "pin \(visible(path))"
         case .task(let pid): "task \(pid)"
+        case .place(let group): "place \(group)"
         }
     }
 
