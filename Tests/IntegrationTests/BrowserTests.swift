@@ -11,7 +11,7 @@ final class BrowserTests: BPFTestCase {
         let command = wrapper ?? [bpfnavBinary, "browse", "-d", "1"]
         let session = try TmuxSession(command, columns: columns, rows: rows,
                                       environment: ["BPFNAV_CACHE_DIR": pinDirectory])
-        session.waitFor(timeout: 20, "the browser starts") { $0.contains("1 Programs") && $0.contains("5 Tasks") }
+        session.waitFor(timeout: 20, "the browser starts") { $0.contains("1 Programs") && $0.contains("5 Tasks") && $0.contains("6 Attached") }
         return session
     }
 
@@ -107,4 +107,40 @@ final class BrowserTests: BPFTestCase {
         }
         tmux.kill()
     }
+
+    /// The demo's XDP program in the Attached list, under its device in
+    /// the demo's namespace; Enter opens the place, Enter on the program
+    /// line opens the program's page, which says where it runs.
+    func testAttachedListShowsTheDemosXDPInItsNamespace() throws {
+        let result = try bpfnav(["demo", "--no-browse", "--dir", pinDirectory])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        guard result.text.contains("made network namespace") else {
+            throw XCTSkip("the demo made no network namespace here: \(result.text)")
+        }
+        defer { _ = try? bpfnav(["unpin", "--all", "--dir", pinDirectory]) }
+        let namespace = demoNetns
+        let tmux = try browser(columns: 160, rows: 45)
+        tmux.sendKeys("6")
+        tmux.waitFor("the Attached list") { $0.contains("ATTACH POINT") && $0.contains("demo0 (netns \(namespace))") }
+        // Only this test's demo (another may run on the machine).
+        tmux.sendKeys("/")
+        tmux.sendText("demo0 (netns \(namespace))")
+        tmux.sendKeys("Enter")
+        tmux.sendKeys("Enter")
+        tmux.waitFor("the place: the device and what runs there") { screen in
+            screen.contains("Attached › netns \(namespace) · demo0") && screen.contains("device  demo0")
+                && screen.contains("bpfnav_demo_xdp")
+        }
+        // The last line is the link's; the one above it the program's (G, k).
+        tmux.sendKeys("G")
+        tmux.sendKeys("k")
+        tmux.waitFor("the cursor on the program's line") { $0.contains("4/5") }
+        tmux.sendKeys("Enter")
+        tmux.waitFor("the program's page says where it runs") { screen in
+            screen.contains("Attached to (1)") && screen.contains("xdp") && screen.contains("demo0 (netns \(namespace))")
+        }
+        tmux.sendKeys("q")
+        XCTAssertEqual(tmux.waitForExit(), 0)
+    }
+
 }

@@ -124,5 +124,15 @@ final class MapTargetTests: BPFTestCase {
         let their = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(theirs.stdout)) as? [[String: Any]])
         XCTAssertEqual(their.count, 1)
         XCTAssertEqual(NSDictionary(dictionary: formatted), their.first?["formatted"] as? NSDictionary)
+
+        // Where the program runs: the ops table's member, with its map.
+        let shown = try bpfnav("prog", "\(ssthresh)", "--json")
+        XCTAssertEqual(shown.status, 0, shown.stderr)
+        let program = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(shown.stdout)) as? [String: Any])
+        let places = try XCTUnwrap(program["attachments"] as? [[String: Any]], "\(program)")
+        let member = try XCTUnwrap(places.first { $0["kind"] as? String == "struct_ops" }, "\(places)")
+        XCTAssertEqual(member["attach_point"] as? String, "tcp_congestion_ops.ssthresh")
+        XCTAssertEqual(member["map_id"] as? Int, Int(id))
+        XCTAssertEqual(member["target"] as? String, "tcp_congestion_ops bpfnav_cc")
     }
 }

@@ -185,6 +185,47 @@ final class NetAttachmentTests: BPFTestCase {
         let ours = try bpfnavNet(namespace)
         assertSameEntries(ours["xdp"], try bpftoolNet(namespace)["xdp"], keys: ["devname", "ifindex", "mode", "id"])
         XCTAssertEqual((ours["xdp"] as? [[String: Any]])?.first?["devname"] as? String, namespace.device)
+
+        // The link and its program say the same, in JSON and in words.
+        let linkID = try ObjectIdentity.id(of: link.raw, kind: .link)
+        let linkJSON = try XCTUnwrap(try json(try bpfnav("link", "\(linkID)", "--json")) as? [String: Any])
+        XCTAssertEqual(linkJSON["devname"] as? String, namespace.device, "\(linkJSON)")
+        XCTAssertEqual((linkJSON["netns"] as? [String: Any])?["name"] as? String, namespace.name, "\(linkJSON)")
+        let links = try bpfnav("links")
+        let row = try XCTUnwrap(links.text.split(separator: "\n").first { $0.hasPrefix("\(linkID) ") }, links.text)
+        XCTAssertTrue(row.contains("devname \(namespace.device) ifindex \(ifindex) netns \(namespace.name)"), String(row))
+        let program = try XCTUnwrap(try json(try bpfnav("prog", "\(info.programID)", "--json")) as? [String: Any])
+        let places = try XCTUnwrap(program["attachments"] as? [[String: Any]], "\(program)")
+        XCTAssertEqual(places.count, 1, "\(places)")
+        XCTAssertEqual(places.first?["kind"] as? String, "xdp")
+        XCTAssertEqual(places.first?["attach_point"] as? String, "generic")
+        XCTAssertEqual(places.first?["link_id"] as? Int, Int(linkID))
+        XCTAssertEqual(places.first?["devname"] as? String, namespace.device)
+        XCTAssertEqual((places.first?["netns"] as? [String: Any])?["name"] as? String, namespace.name)
+    }
+
+    /// A tc filter's program lists the filter among its attachments, with
+    /// tc's own priority and handle (`tc -j filter show`).
+    func testProgramJSONListsItsTCFilter() throws {
+        let namespace = try makeNamespace()
+        try run("/usr/bin/env", ["tc", "-n", namespace.name, "qdisc", "add", "dev", namespace.device, "clsact"])
+        try run("/usr/bin/env", ["tc", "-n", namespace.name, "filter", "add", "dev", namespace.device, "egress",
+                                 "pref", "7", "bpf", "da", "obj", try objectFile(), "sec", "tc"])
+        let filters = try XCTUnwrap(try json(try run("/usr/bin/env", ["tc", "-n", namespace.name, "-j", "filter", "show",
+                                                                    "dev", namespace.device, "egress"])) as? [[String: Any]])
+        let filter = try XCTUnwrap(filters.first { ($0["options"] as? [String: Any])?["prog"] != nil }, "\(filters)")
+        let programID = try XCTUnwrap(((filter["options"] as? [String: Any])?["prog"] as? [String: Any])?["id"] as? Int)
+        let program = try XCTUnwrap(try json(try bpfnav("prog", "\(programID)", "--json")) as? [String: Any])
+        let places = try XCTUnwrap(program["attachments"] as? [[String: Any]], "\(program)")
+        let tc = try XCTUnwrap(places.first { $0["kind"] as? String == "tc" }, "\(places)")
+        XCTAssertEqual(tc["attach_point"] as? String, "clsact/egress")
+        XCTAssertEqual(tc["devname"] as? String, namespace.device)
+        let details = try XCTUnwrap(tc["details"] as? [String: Any])
+        XCTAssertEqual(details["priority"] as? Int, filter["pref"] as? Int)
+        XCTAssertEqual(details["direct_action"] as? Bool, true)
+        // tc -j writes the handle "0x1"; bpfnav as tc's text does, "1" (or "maj:min").
+        let theirs = ((filter["options"] as? [String: Any])?["handle"] as? String).map { $0.replacingOccurrences(of: "0x", with: "") }
+        XCTAssertEqual(details["handle"] as? String, theirs, "\(details) vs \(filter)")
     }
 
     /// tcx (6.6+): a link on the veth's ingress, shown in "tc" with kind
