@@ -199,6 +199,8 @@ final class HostileBPFFSTests: BPFTestCase {
         extraDirectories.append(victim)
         var environment = ProcessInfo.processInfo.environment
         environment["BPFNAV_CACHE_DIR"] = victim
+        // The demo's network namespace: this test's, never a user's bpfnav-demo.
+        environment["BPFNAV_DEMO_NETNS"] = demoNetns
         let made = try runCommand(bpfnavBinary, ["pin", "tasks", "--dir", victim], environment: environment)
         XCTAssertEqual(made.status, 0, made.stderr)
         let demo = try runCommand(bpfnavBinary, ["demo", "--no-browse", "--dir", victim], environment: environment)

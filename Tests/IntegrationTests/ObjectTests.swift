@@ -583,7 +583,9 @@ final class LinkJSONShapeTests: XCTestCase {
         try assertFields(.iter(target: "cgroup", mapID: 0, cgroupID: 5, order: 2, tid: 0, pid: 0),
                          ["target_name": "cgroup", "cgroup_id": 5, "order": "descendants_pre"])
         try assertFields(.netns(inode: 4026531840, attachType: 17), ["netns_ino": 4026531840, "attach_type": "flow_dissector"])
-        try assertFields(.xdp(ifindex: 1), ["ifindex": 1, "devname": "lo"])
+        // A device is named only where bpfnav found it in its own namespace
+        // (AttachmentIndex.place): never by the index in bpfnav's namespace.
+        try assertFields(.xdp(ifindex: 1), ["ifindex": 1, "devname": "(unknown)"])
         try assertFields(.xdp(ifindex: 0), ["ifindex": 0, "devname": "(detached)"])
         try assertFields(.structOps(mapID: 3), ["map_id": 3])
         try assertFields(.netfilter(protocolFamily: 2, hook: 1, priority: -100, flags: 0),
@@ -599,7 +601,7 @@ final class LinkJSONShapeTests: XCTestCase {
         try assertFields(.perfEvent(.event(config: 0, type: 0, cookie: 0)), ["event_type": "hardware", "event_config": "cpu-cycles", "cookie": 0])
         try assertFields(.perfEvent(.event(config: 0x10001, type: 3, cookie: 0)), ["event_type": "hw-cache", "event_config": "L1-icache-load-misses", "cookie": 0])
         try assertFields(.perfEvent(.event(config: 99, type: 9, cookie: 1)), ["event_type": 9, "event_config": 99, "cookie": 1])
-        try assertFields(.tcx(ifindex: 1, attachType: 46), ["devname": "lo", "ifindex": 1, "attach_type": "tcx_ingress"])
+        try assertFields(.tcx(ifindex: 1, attachType: 46), ["devname": "(unknown)", "ifindex": 1, "attach_type": "tcx_ingress"])
         try assertFields(.netkit(ifindex: 999_999, attachType: 54),
                          ["devname": "(unknown)", "ifindex": 999_999, "attach_type": "netkit_primary"])
         try assertFields(.sockmap(mapID: 4, attachType: 38), ["map_id": 4, "attach_type": "sk_skb_verdict"])
