@@ -20,4 +20,6 @@ public struct MapType: RawRepresentable, Hashable, Sendable {
     public static let arrayOfMaps = MapType(rawValue: BPF_MAP_TYPE_ARRAY_OF_MAPS.rawValue)
     public static let hashOfMaps = MapType(rawValue: BPF_MAP_TYPE_HASH_OF_MAPS.rawValue)
     public static let structOps = MapType(rawValue: BPF_MAP_TYPE_STRUCT_OPS.rawValue)
+    public static let sockmap = MapType(rawValue: BPF_MAP_TYPE_SOCKMAP.rawValue)
+    public static let sockhash = MapType(rawValue: BPF_MAP_TYPE_SOCKHASH.rawValue)
 }

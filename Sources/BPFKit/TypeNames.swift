@@ -155,6 +155,12 @@ public enum AttachType {
     public static let netkitPeer = BPF_NETKIT_PEER.rawValue
     public static let flowDissector = BPF_FLOW_DISSECTOR.rawValue
     public static let skLookup = BPF_SK_LOOKUP.rawValue
+    /// What attaches to a sockmap or sockhash itself (`bpf_prog_attach`
+    /// with the map as target; BPF_PROG_QUERY on the map, 6.0+).
+    public static let sockMapTypes: [UInt32] = [
+        BPF_SK_MSG_VERDICT.rawValue, BPF_SK_SKB_STREAM_PARSER.rawValue, BPF_SK_SKB_STREAM_VERDICT.rawValue,
+        BPF_SK_SKB_VERDICT.rawValue,
+    ]
 
     static let table = TypeNames(unnamed: "attach_type_", [
         BPF_CGROUP_INET_INGRESS: "cgroup_inet_ingress",

@@ -16,7 +16,7 @@ public struct AttachmentIndex: Sendable {
     public var net: NetSnapshot
     public var cgroups: CgroupSnapshot
     public var structOps: [StructOpsTable]
-    private var byProgram: [UInt32: [Int]]
+    private(set) var byProgram: [UInt32: [Int]]
 
     public init(_ entries: [AttachmentEntry], errors: [String] = [], net: NetSnapshot = NetSnapshot(namespaces: []),
                 cgroups: CgroupSnapshot = CgroupSnapshot(root: nil, attachments: [], paths: [:], errors: []),
@@ -48,8 +48,25 @@ public struct AttachmentIndex: Sendable {
         let net = NetSnapshot.collect()
         let cgroups = CgroupSnapshot.collect()
         let functions = TracingTargets()
-        return build(links: links, net: net, cgroups: cgroups, structOps: StructOpsTable.all(),
-                     programName: ProgramNames().name, tracingTarget: functions.name)
+        let maps = MapAttachments.collect()
+        var index = build(links: links, net: net, cgroups: cgroups, structOps: maps.structOps,
+                          programName: ProgramNames().name, tracingTarget: functions.name)
+        index.add(maps.sockMaps, programName: ProgramNames().name)
+        return index
+    }
+
+    /// Programs attached to sockmaps and sockhashes without a link (links
+    /// of type sockmap are listed from the links already).
+    mutating func add(_ sockMaps: [SockMapProgram], programName: (UInt32) -> String?) {
+        for p in sockMaps {
+            if all.contains(where: { $0.kind == "sockmap" && $0.mapID == p.mapID && $0.programID == p.programID
+                                     && $0.attachPoint == AttachType.name(p.attachType) }) { continue }
+            all.append(AttachmentEntry(kind: "sockmap", programID: p.programID, programName: programName(p.programID),
+                                       attachPoint: AttachType.name(p.attachType),
+                                       target: "\(MapType.name(p.mapType)) \(p.mapName) map \(p.mapID)",
+                                       mapID: p.mapID))
+            byProgram[p.programID, default: []].append(all.count - 1)
+        }
     }
 
     /// The index from snapshots alone (no I/O but `programName`).
@@ -247,19 +264,45 @@ public struct AttachmentIndex: Sendable {
     }
 }
 
-extension StructOpsTable {
-    /// Every struct_ops map's table.
-    static func all() -> [StructOpsTable] {
-        guard let ids = try? BPFObjectKind.map.ids() else { return [] }
+/// A program attached to a sockmap or sockhash itself.
+struct SockMapProgram: Sendable, Hashable {
+    var mapID: UInt32
+    var mapName: String
+    var mapType: UInt32
+    var attachType: UInt32
+    var programID: UInt32
+}
+
+/// What maps say about where programs run: struct_ops tables, and the
+/// programs attached to sockmaps and sockhashes. One pass over the maps.
+struct MapAttachments {
+    var structOps: [StructOpsTable] = []
+    var sockMaps: [SockMapProgram] = []
+
+    static func collect() -> MapAttachments {
+        var found = MapAttachments()
+        guard let ids = try? BPFObjectKind.map.ids() else { return found }
         var vmlinux: BTF?
-        var tables: [StructOpsTable] = []
         for id in ids {
-            guard let fd = try? BPFObjectKind.map.open(id), let info = try? MapInfo(fd: fd.raw),
-                  info.type == MapType.structOps.rawValue else { continue }
-            if vmlinux == nil { vmlinux = try? BTF.vmlinux() }
-            if let table = read(fd: fd.raw, info: info, vmlinux: vmlinux) { tables.append(table) }
+            guard let fd = try? BPFObjectKind.map.open(id), let info = try? MapInfo(fd: fd.raw) else { continue }
+            switch info.type {
+            case MapType.structOps.rawValue:
+                if vmlinux == nil { vmlinux = try? BTF.vmlinux() }
+                if let table = StructOpsTable.read(fd: fd.raw, info: info, vmlinux: vmlinux) { found.structOps.append(table) }
+            case MapType.sockmap.rawValue, MapType.sockhash.rawValue:
+                // Kernels before 6.0 cannot query a sockmap: nothing to list there.
+                for type in AttachType.sockMapTypes {
+                    guard let query = try? ProgQuery.query(target: fd.raw, attachType: type) else { continue }
+                    for entry in query.entries {
+                        found.sockMaps.append(SockMapProgram(mapID: info.id, mapName: info.name, mapType: info.type,
+                                                             attachType: type, programID: entry.programID))
+                    }
+                }
+            default:
+                break
+            }
         }
-        return tables
+        return found
     }
 }
 
