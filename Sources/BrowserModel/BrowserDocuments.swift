@@ -134,7 +134,7 @@ public enum BrowserDocuments {
         lines.append(.field("prog", "\(programID)" + (name.map { "  " + safe($0) } ?? ""),
                             target: .program(programID)))
         lines.append(.heading("Attached to"))
-        let details = LinkSummary.pairs(l.info.details)
+        let details = LinkSummary.pairs(l.info.details, place: l.place)
         if details.isEmpty {
             let summary = LinkSummary.text(l.info.details)
             lines.append(.text(summary.isEmpty ? "(no details for this link type)" : safe(summary)))
@@ -143,6 +143,13 @@ public enum BrowserDocuments {
             let target: BrowserTarget? = key == "map_id" ? UInt32(value).map(BrowserTarget.map)
                 : key == "pid" || key == "tid" ? UInt32(value).map(BrowserTarget.task) : nil
             lines.append(.field(key, safe(value), target: target))
+        }
+        if let table = l.structOps {
+            lines.append(.heading("\(safe(table.typeName)) \(safe(table.mapName)) (\(table.members.count))"))
+            for member in table.members {
+                let name = snapshot.program(member.programID).map { "  " + safe($0.fullName) } ?? ""
+                lines.append(.field(safe(member.name), "program \(member.programID)" + name, target: .program(member.programID)))
+            }
         }
         lines += references(l.pinned, l.pids)
         return BrowserDocument(title: "Link \(l.id) \(safe(l.info.typeName))", lines: lines)

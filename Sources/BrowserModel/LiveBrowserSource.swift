@@ -119,6 +119,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             program.pinned = listed.pinned
             program.pids = listed.pids
             program.rate = listed.rate
+            program.attachments = listed.attachments
         }
         var document = BrowserDocuments.program(program, in: snapshot)
         do {
@@ -161,6 +162,11 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         if let listed = snapshot.link(id) {
             link.pinned = listed.pinned
             link.pids = listed.pids
+            // Where it is, as the listing found it (its device's namespace, its cgroup, its ops table).
+            link.device = listed.device
+            link.namespace = listed.namespace
+            link.cgroupPath = listed.cgroupPath
+            link.structOps = listed.structOps
         }
         return BrowserDocuments.link(link, in: snapshot)
     }

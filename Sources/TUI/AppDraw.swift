@@ -208,9 +208,9 @@ extension App {
         let end: [(String, String)] = [("r", "refresh"), ("S", "stats"), ("?", "help"), ("q", "quit")]
         switch focus {
         case .list:
-            return [("Enter", "open"), ("Tab", "pane"), ("/", "filter"), ("s", "sort"), ("1-5", "view")] + end
+            return [("Enter", "open"), ("Tab", "pane"), ("/", "filter"), ("s", "sort"), ("1-6", "view")] + end
         case .preview:
-            return [("Enter", "follow"), ("Esc", "list"), ("Tab", "pane"), ("1-5", "view")] + end
+            return [("Enter", "follow"), ("Esc", "list"), ("Tab", "pane"), ("1-6", "view")] + end
         case .document:
             let tab: [(String, String)] = (stack.last?.entries != nil) ? [("Tab", "entries")] : []
             return [("Enter", "follow"), ("Esc", "back")] + tab + [("/", "filter"), ("←→", "scroll")] + end

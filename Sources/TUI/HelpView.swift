@@ -8,7 +8,7 @@ enum HelpView {
             ("Enter", "open the row, follow the line (›)"),
             ("Esc  Backspace", "clear the filter, else go back"),
             ("Tab  Shift-Tab", "next / previous pane"),
-            ("1 … 5", "Programs Maps Links Pins Tasks"),
+            ("1 … 6", "Programs Maps Links Pins Tasks Attached"),
             ("← →  h l", "lists: section; documents: scroll"),
             ("/", "filter as you type (Enter keeps, Esc clears)"),
             ("s  >  <", "sort by next / previous column"),
