@@ -79,9 +79,15 @@ public struct AttachmentIndex: Sendable {
         // Links whose place the net or cgroup side lists: their ids, to
         // fill in there instead of listing them twice.
         var xdpLinks: [String: UInt32] = [:]     // "ifindex/prog"
+        var netnsLinks: [String: UInt32] = [:]   // "inode/attach type/prog"
         for link in links {
-            if case .xdp(let ifindex) = link.info.details {
+            switch link.info.details {
+            case .xdp(let ifindex):
                 xdpLinks["\(ifindex)/\(link.info.programID)"] = link.id
+            case .netns(let inode, let attachType):
+                netnsLinks["\(inode)/\(attachType)/\(link.info.programID)"] = link.id
+            default:
+                break
             }
         }
 
@@ -130,9 +136,12 @@ public struct AttachmentIndex: Sendable {
                     namespace: namespace, extra: [.init("action_index", .number(UInt64(action.index)))]))
             }
             for p in ns.namespacePrograms {
+                // The query names no link for these: the netns link with
+                // this namespace, hook and program is it.
+                let link = p.linkID ?? netnsLinks.removeValue(forKey: "\(namespace.inode)/\(p.attachType)/\(p.programID)")
                 entries.append(AttachmentEntry(
                     kind: AttachType.name(p.attachType), programID: p.programID, attachPoint: AttachType.name(p.attachType),
-                    target: "netns \(namespace.label)", linkID: p.linkID, namespace: namespace))
+                    target: "netns \(namespace.label)", linkID: link, namespace: namespace))
             }
         }
         let listedLinks = Set(entries.compactMap(\.linkID))

@@ -228,6 +228,53 @@ final class NetAttachmentTests: BPFTestCase {
         XCTAssertEqual(details["handle"] as? String, theirs, "\(details) vs \(filter)")
     }
 
+    /// The namespace's own hooks: a flow dissector attached without a link
+    /// (from inside the namespace: the kernel attaches it to the caller's)
+    /// and an sk_lookup program through a netns link; each listed once,
+    /// under the namespace, the link's with its id.
+    func testFlowDissectorAndSkLookupInTheirNamespace() throws {
+        let namespace = try makeNamespace()
+        let entering = NetNamespace(inode: 0, name: namespace.name, pid: nil, isCurrent: false, path: namespace.path)
+        let dissector = try loadProgram(BPF_PROG_TYPE_FLOW_DISSECTOR, name: "nav_dissect")
+        let attached = try entering.entered { _ in bpf_prog_attach(dissector.raw, 0, BPF_FLOW_DISSECTOR, 0) }
+        XCTAssertEqual(attached, 0, "attach the flow dissector: \(Errno.name(-attached))")
+        defer { _ = try? entering.entered { _ in bpf_prog_detach2(dissector.raw, 0, BPF_FLOW_DISSECTOR) } }
+
+        var insns = [bpf_insn(code: 0xb7, dst_reg: 0, src_reg: 0, off: 0, imm: 1),   // r0 = SK_PASS
+                     bpf_insn(code: 0x95, dst_reg: 0, src_reg: 0, off: 0, imm: 0)]   // exit
+        var load = bpf_prog_load_opts()
+        load.sz = MemoryLayout<bpf_prog_load_opts>.size
+        load.expected_attach_type = BPF_SK_LOOKUP
+        let lookupFD = bpf_prog_load(BPF_PROG_TYPE_SK_LOOKUP, "nav_lookup", "GPL", &insns, 2, &load)
+        XCTAssertGreaterThanOrEqual(lookupFD, 0, "load an sk_lookup program: \(Errno.name(-lookupFD))")
+        let lookup = OwnedFD(adopting: lookupFD)
+        let netns = open(namespace.path, O_RDONLY | O_CLOEXEC)
+        XCTAssertGreaterThanOrEqual(netns, 0, namespace.path)
+        defer { close(netns) }
+        let linkFD = bpf_link_create(lookup.raw, netns, BPF_SK_LOOKUP, nil)
+        XCTAssertGreaterThanOrEqual(linkFD, 0, "link sk_lookup: \(Errno.name(-linkFD))")
+        let link = OwnedFD(adopting: linkFD)
+        let linkID = try ObjectIdentity.id(of: link.raw, kind: .link)
+
+        let ours = try bpfnavNet(namespace)
+        let dissectorID = try ObjectIdentity.id(of: dissector.raw, kind: .program)
+        let lookupID = try ObjectIdentity.id(of: lookup.raw, kind: .program)
+        XCTAssertEqual((ours["flow_dissector"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }, [Int(dissectorID)], "\(ours)")
+        // bpftool agrees on the flow dissector (it has no sk_lookup list); in
+        // text, as its JSON for it is not JSON (`["id":N]`).
+        let theirs = try run("/usr/bin/env", ["ip", "netns", "exec", namespace.name, "bpftool", "net"]).text
+        XCTAssertTrue(theirs.contains("flow_dissector:\nid \(dissectorID)"), theirs)
+
+        for (id, kind, link) in [(dissectorID, "flow_dissector", nil), (lookupID, "sk_lookup", Optional(linkID))] {
+            let program = try XCTUnwrap(try json(try bpfnav("prog", "\(id)", "--json")) as? [String: Any])
+            let places = try XCTUnwrap(program["attachments"] as? [[String: Any]], "\(program)")
+            XCTAssertEqual(places.count, 1, "\(kind): \(places)")
+            XCTAssertEqual(places.first?["kind"] as? String, kind)
+            XCTAssertEqual(places.first?["target"] as? String, "netns \(namespace.name)")
+            XCTAssertEqual(places.first?["link_id"] as? Int, link.map { Int($0) }, "\(kind): \(places)")
+        }
+    }
+
     /// tcx (6.6+): a link on the veth's ingress, shown in "tc" with kind
     /// tcx/ingress as bpftool does. Before 6.6 the kernel refuses the link
     /// and bpfnav shows no tcx entry.
