@@ -121,6 +121,13 @@ final class CgroupTests: BPFTestCase {
         XCTAssertEqual(rooted.compactMap { $0["cgroup"] as? String }, [directory])
 
         guard let bpftool else { throw XCTSkip("no bpftool to compare with") }
+        // Debian 12's bpftool (7.1) asks for per-program attach flags, which
+        // kernels before 6.0 refuse (EINVAL): it then lists nothing and
+        // `show` fails. There the fields above, checked against what this
+        // test attached, are the comparison; bpfnav asks again without them.
+        if let kernel = KernelVersion(release: RunningKernel.release), kernel < KernelVersion(6, 0) {
+            if try runCommand(bpftool, ["cgroup", "show", directory, "-j"]).status != 0 { return }
+        }
         let theirs = try jsonArray(try runCommand(bpftool, ["cgroup", "tree", "-j"]), "bpftool cgroup tree")
         XCTAssertEqual(bpftoolFields(ours), bpftoolFields(programs(inTree: theirs, cgroup: directory)))
         let theirShow = try jsonArray(try runCommand(bpftool, ["cgroup", "show", directory, "-j"]), "bpftool cgroup show")
