@@ -37,6 +37,15 @@ public final class CursesScreen: Screen, KeySource {
         noecho()
         nonl()
         keypad(bpfnav_stdscr(), true)
+        // Home and End as terminals send them whatever TERM says: tmux and
+        // screen send ESC [1~ / ESC [4~ where xterm's terminfo has ESC OH /
+        // ESC OF; rxvt sends ESC [7~ / ESC [8~. Unknown to curses, End would
+        // read as Esc (back) and then "4" (the Pins list).
+        for (sequence, key) in [("\u{1b}[1~", KEY_HOME), ("\u{1b}[4~", KEY_END), ("\u{1b}[7~", KEY_HOME),
+                                ("\u{1b}[8~", KEY_END), ("\u{1b}[H", KEY_HOME), ("\u{1b}[F", KEY_END),
+                                ("\u{1b}OH", KEY_HOME), ("\u{1b}OF", KEY_END)] {
+            define_key(sequence, key)
+        }
         curs_set(0)
         // Esc alone, not the start of an escape sequence, after 25 ms
         // (curses waits a whole second by default).

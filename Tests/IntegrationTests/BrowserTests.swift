@@ -131,9 +131,11 @@ final class BrowserTests: BPFTestCase {
             screen.contains("Attached › netns \(namespace) · demo0") && screen.contains("device  demo0")
                 && screen.contains("bpfnav_demo_xdp")
         }
-        // The last line is the link's; the one above it the program's (G, k).
-        tmux.sendKeys("G")
-        tmux.sendKeys("k")
+        // The last line is the link's; the one above it the program's. End
+        // as tmux sends it (ESC [4~, which xterm's terminfo, the pane's
+        // TERM, does not list) must be End, not Esc and "4".
+        tmux.sendKeys("End")
+        tmux.sendKeys("Up")
         tmux.waitFor("the cursor on the program's line") { $0.contains("4/5") }
         tmux.sendKeys("Enter")
         tmux.waitFor("the program's page says where it runs") { screen in
