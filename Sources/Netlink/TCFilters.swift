@@ -29,15 +29,36 @@ enum TCFilters {
         return found
     }
 
+    /// A device's classes (RTM_GETTCLASS, asked per device: the kernel
+    /// dumps one device's classes at a time), as `Qdisc`s: their classid
+    /// and the kind of the qdisc they belong to ("htb").
+    static func classes(_ socket: RouteSocket, of device: NetDevice) throws(BPFError) -> [Qdisc] {
+        var request = tcmsg()
+        request.tcm_family = UInt8(AF_UNSPEC)
+        request.tcm_ifindex = Int32(bitPattern: device.ifindex)
+        var found: [Qdisc] = []
+        try socket.dump("classes of \(device.name) (RTM_GETTCLASS)", type: Int32(RTM_GETTCLASS), request: request,
+                        maxAttribute: Int32(BPFNAV_TCA_MAX)) { message in
+            let info = message.fixed(tcmsg.self)
+            guard UInt32(bitPattern: info.tcm_ifindex) == device.ifindex else { return }
+            found.append(Qdisc(ifindex: device.ifindex, handle: info.tcm_handle,
+                               kind: Attribute.string(message[TCA_KIND]) ?? "unknown"))
+        }
+        return found
+    }
+
     /// Where to ask for a device's filters, with bpftool's kind for each:
-    /// clsact's two directions, an ingress qdisc, and every other qdisc by
-    /// its handle (named by its kind, as bpftool does).
-    static func attachPoints(of device: NetDevice, qdiscs: [Qdisc]) -> [(parent: UInt32, kind: String)] {
+    /// clsact's two directions, an ingress qdisc, every other qdisc by its
+    /// handle and every class by its classid (each named by its kind, as
+    /// bpftool does), once each.
+    static func attachPoints(of device: NetDevice, qdiscs: [Qdisc], classes: [Qdisc] = []) -> [(parent: UInt32, kind: String)] {
         var points: [(parent: UInt32, kind: String)] = []
-        for qdisc in qdiscs where qdisc.ifindex == device.ifindex {
+        // Classes first, as bpftool lists them.
+        for qdisc in classes + qdiscs where qdisc.ifindex == device.ifindex {
             switch qdisc.kind {
             case "clsact": points += [(clsactIngress, "clsact/ingress"), (clsactEgress, "clsact/egress")]
             case _ where qdisc.handle == 0: continue
+            case _ where points.contains { $0.parent == qdisc.handle }: continue
             default: points.append((qdisc.handle, qdisc.kind))
             }
         }
@@ -48,7 +69,10 @@ enum TCFilters {
     /// filters of any kind with a bpf action.
     static func dump(_ socket: RouteSocket, device: NetDevice, qdiscs: [Qdisc]) throws(BPFError) -> [TCFilter] {
         var filters: [TCFilter] = []
-        for point in attachPoints(of: device, qdiscs: qdiscs) {
+        // Classes only where a classful qdisc is: most devices have none.
+        let classful = qdiscs.contains { $0.ifindex == device.ifindex && !["clsact", "ingress", "noqueue", "pfifo_fast", "fq_codel", "noop"].contains($0.kind) }
+        let classes = classful ? try Self.classes(socket, of: device) : []
+        for point in attachPoints(of: device, qdiscs: qdiscs, classes: classes) {
             var request = tcmsg()
             request.tcm_family = UInt8(AF_UNSPEC)
             request.tcm_ifindex = Int32(bitPattern: device.ifindex)

@@ -204,6 +204,26 @@ final class NetAttachmentTests: BPFTestCase {
         XCTAssertEqual((places.first?["netns"] as? [String: Any])?["name"] as? String, namespace.name)
     }
 
+    /// Filters of a classful qdisc: one on an htb class (parent 1:1) and
+    /// one on the qdisc itself (parent 1:), both listed with the qdisc's
+    /// kind as bpftool lists them.
+    func testFiltersOfAClassAndItsQdisc() throws {
+        let namespace = try makeNamespace()
+        let object = try objectFile()
+        let tc = ["tc", "-n", namespace.name]
+        try run("/usr/bin/env", tc + ["qdisc", "add", "dev", namespace.device, "root", "handle", "1:", "htb"])
+        try run("/usr/bin/env", tc + ["class", "add", "dev", namespace.device, "parent", "1:", "classid", "1:1",
+                                     "htb", "rate", "1mbit"])
+        for parent in ["1:1", "1:"] {
+            try run("/usr/bin/env", tc + ["filter", "add", "dev", namespace.device, "parent", parent, "bpf", "da",
+                                         "obj", object, "sec", "tc"])
+        }
+        let ours = try XCTUnwrap(try bpfnavNet(namespace)["tc"] as? [[String: Any]])
+        XCTAssertEqual(ours.count, 2, "\(ours)")
+        XCTAssertEqual(Set(ours.compactMap { $0["kind"] as? String }), ["htb"], "\(ours)")
+        assertSameEntries(ours, try bpftoolNet(namespace)["tc"], keys: ["devname", "ifindex", "kind", "name", "id"])
+    }
+
     /// A tc filter's program lists the filter among its attachments, with
     /// tc's own priority and handle (`tc -j filter show`).
     func testProgramJSONListsItsTCFilter() throws {
