@@ -208,6 +208,26 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(try DumpFormat(XCTUnwrap(parse(["--json"], TasksCommand.spec))), .json)
         XCTAssertEqual(try DumpFormat(XCTUnwrap(parse([], TasksCommand.spec))), .table)
     }
+    /// bpftool's -j is --json wherever the command has --json, and an
+    /// unknown option (with the suggestion) where it has not.
+    func testDashJIsJSON() throws {
+        XCTAssertEqual(parse(["-j", "x"])?.flags, ["json"])
+        let noJSON = CommandSpec(name: "nojson", abstract: "No JSON.", options: [.all.with(help: "All.")], run: { _ in })
+        XCTAssertTrue(usageError(["-j"], noJSON).contains("unknown option '-j'"))
+    }
+
+    /// bpftool's spellings of one object: `show id N`, `list id N`, `id N`,
+    /// `pinned PATH`; anything else is left for the usual checks.
+    func testBpftoolFormsOfOneObject() {
+        XCTAssertEqual(ObjectCommands.bpftoolForms(["show", "id", "42"]), ["42"])
+        XCTAssertEqual(ObjectCommands.bpftoolForms(["list", "id", "42"]), ["42"])
+        XCTAssertEqual(ObjectCommands.bpftoolForms(["id", "42"]), ["42"])
+        XCTAssertEqual(ObjectCommands.bpftoolForms(["pinned", "/sys/fs/bpf/x"]), ["/sys/fs/bpf/x"])
+        XCTAssertEqual(ObjectCommands.bpftoolForms(["42"]), ["42"])
+        XCTAssertEqual(ObjectCommands.bpftoolForms(["show"]), [])
+        XCTAssertEqual(ObjectCommands.bpftoolForms(["id", "1", "2"]), ["id", "1", "2"], "two ids: refused later, not guessed")
+    }
+
 }
 
 /// Random command lines against every command's table: the parser returns
@@ -247,4 +267,5 @@ final class ParserFuzzTests: XCTestCase {
             }
         }
     }
+
 }

@@ -143,6 +143,28 @@ final class ObjectTests: BPFTestCase {
         }
     }
 
+    /// bpftool's spellings work as bpfnav's: `prog show id N -j` is
+    /// `prog N --json`, `map dump id N -j` is `map dump N --json`.
+    func testBpftoolSpellingsOfOneObject() throws {
+        let program = try loadProgram(BPF_PROG_TYPE_SOCKET_FILTER, name: uniqueName("nav_sp"))
+        let programID = try ObjectIdentity.id(of: program.raw, kind: .program)
+        let map = try createMap(BPF_MAP_TYPE_ARRAY, uniqueName("nav_sm"), value: 8, entries: 2)
+        let mapID = try map.id()
+        for (theirs, ours) in [
+            (["prog", "show", "id", "\(programID)", "-j"], ["prog", "\(programID)", "--json"]),
+            (["prog", "id", "\(programID)"], ["prog", "\(programID)"]),
+            (["map", "show", "id", "\(mapID)", "-j"], ["map", "\(mapID)", "--json"]),
+            (["map", "dump", "id", "\(mapID)", "-j"], ["map", "dump", "\(mapID)", "--json"]),
+        ] {
+            let a = try bpfnav(theirs), b = try bpfnav(ours)
+            XCTAssertEqual(a.status, 0, "\(theirs): \(a.stderr)")
+            XCTAssertEqual(a.text, b.text, "\(theirs) vs \(ours)")
+        }
+        let all = try bpfnav(["prog", "show"])
+        XCTAssertNotEqual(all.status, 0)
+        XCTAssertTrue(all.stderr.contains("'bpfnav progs' lists every one"), all.stderr)
+    }
+
     func testProgsMapsLinksAgreeWithBpftool() throws {
         let fixture = try makeFixture()
         defer { fixture.keepAlive() }

@@ -156,6 +156,11 @@ enum Parser {
                 continue
             }
             guard arg.hasPrefix("--") else {
+                // bpftool's habit: -j for --json, where the command has it.
+                if let long = shortOptions[arg], spec.options.contains(where: { $0.name == long }) {
+                    parsed.flags.insert(long)
+                    continue
+                }
                 throw unknownOption(arg, String(arg.dropFirst()), spec)
             }
             var name = String(arg.dropFirst(2))
@@ -185,6 +190,9 @@ enum Parser {
         }
         return parsed
     }
+
+    /// One-letter spellings of flags, as bpftool has them (`-j`).
+    static let shortOptions: [String: String] = ["-j": "json"]
 
     /// "unknown option", and the option of `spec` that `name` (the word
     /// without its dashes) was probably meant to be.

@@ -136,10 +136,12 @@ enum MapCommand {
 
     static func run(_ args: Arguments) throws {
         if args.positionals.first == "dump" {
-            guard args.positionals.count == 2 else {
+            // bpftool's `map dump id N` and `map dump pinned PATH` too.
+            let target = ObjectCommands.bpftoolForms(Array(args.positionals.dropFirst()))
+            guard target.count == 1 else {
                 throw UsageError("give the map to dump: bpfnav map dump ID|PIN")
             }
-            try MapDumpCommand.run(target: args.positionals[1], args)
+            try MapDumpCommand.run(target: target[0], args)
             return
         }
         if args[.ndjson] || args.given(.limit) {
@@ -193,10 +195,23 @@ enum ObjectCommands {
         format != .table || args[.pids]
     }
 
-    /// The one positional ID of `prog|map|link ID`.
+    /// bpftool's spellings of one object, as bpfnav's: `show id N`,
+    /// `list id N`, `id N` and `pinned PATH` are `N` and `PATH`.
+    static func bpftoolForms(_ positionals: [String]) -> [String] {
+        var words = positionals
+        if let first = words.first, first == "show" || first == "list" { words.removeFirst() }
+        if words.count == 2, words[0] == "id" || words[0] == "pinned" { words.removeFirst() }
+        return words
+    }
+
+    /// The one positional ID of `prog|map|link ID` (or bpftool's `show id ID`).
     static func objectID(_ args: Arguments, noun: String) throws -> UInt32 {
-        guard args.positionals.count == 1, let text = args.positionals.first else {
-            throw UsageError(args.positionals.isEmpty ? "give the \(noun)'s ID" : "give exactly one \(noun) ID")
+        let positionals = bpftoolForms(args.positionals)
+        guard positionals.count == 1, let text = positionals.first else {
+            var error = UsageError(positionals.isEmpty ? "give the \(noun)'s ID" : "give exactly one \(noun) ID")
+            // bpftool's `prog show` lists them all: bpfnav's list is its own command.
+            if positionals.isEmpty { error.hint = "'bpfnav \(noun == "program" ? "progs" : noun + "s")' lists every one" }
+            throw error
         }
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let id = UInt32(text), id > 0 else {
             throw UsageError("ID takes a positive number, not '\(Escape.terminal(Array(text.utf8)))'")
