@@ -42,7 +42,11 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         }
         // Where programs run: the network namespaces, the cgroup tree,
         // struct_ops tables and links.
-        let attachments = AttachmentIndex.collect()
+        // The links once: the attachments are found from them, and the
+        // Links list shows them.
+        var links: Result<[LinkEntry], BPFError>
+        do { links = .success(try Objects.links()) } catch { links = .failure(error) }
+        let attachments = AttachmentIndex.collect(links: (try? links.get()) ?? [])
         references.attachments = attachments
         snapshot.attachments = AttachmentIndex.browsingOrder(attachments.all)
         if !attachments.errors.isEmpty {
@@ -69,7 +73,11 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             snapshot.errors[.maps] = Self.message(error)
         }
         do {
-            snapshot.links = try Objects.links(references: references).map { Self.link($0, programs: snapshot.programs) }
+            snapshot.links = try links.get().map { link in
+                var link = link
+                references.apply(to: &link)
+                return Self.link(link, programs: snapshot.programs)
+            }
         } catch {
             snapshot.errors[.links] = Self.message(error)
         }

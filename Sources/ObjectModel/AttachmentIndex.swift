@@ -16,7 +16,7 @@ public struct AttachmentIndex: Sendable {
     public var net: NetSnapshot
     public var cgroups: CgroupSnapshot
     public var structOps: [StructOpsTable]
-    private(set) var byProgram: [UInt32: [Int]]
+    private var byProgram: [UInt32: [Int]]
 
     public init(_ entries: [AttachmentEntry], errors: [String] = [], net: NetSnapshot = NetSnapshot(namespaces: []),
                 cgroups: CgroupSnapshot = CgroupSnapshot(root: nil, attachments: [], paths: [:], errors: []),
@@ -47,31 +47,15 @@ public struct AttachmentIndex: Sendable {
         let links = links ?? ((try? Objects.links()) ?? [])
         let net = NetSnapshot.collect()
         let cgroups = CgroupSnapshot.collect()
-        let functions = TracingTargets()
         let maps = MapAttachments.collect()
-        var index = build(links: links, net: net, cgroups: cgroups, structOps: maps.structOps,
-                          programName: ProgramNames().name, tracingTarget: functions.name)
-        index.add(maps.sockMaps, programName: ProgramNames().name)
-        return index
-    }
-
-    /// Programs attached to sockmaps and sockhashes without a link (links
-    /// of type sockmap are listed from the links already).
-    mutating func add(_ sockMaps: [SockMapProgram], programName: (UInt32) -> String?) {
-        for p in sockMaps {
-            if all.contains(where: { $0.kind == "sockmap" && $0.mapID == p.mapID && $0.programID == p.programID
-                                     && $0.attachPoint == AttachType.name(p.attachType) }) { continue }
-            all.append(AttachmentEntry(kind: "sockmap", programID: p.programID, programName: programName(p.programID),
-                                       attachPoint: AttachType.name(p.attachType),
-                                       target: "\(MapType.name(p.mapType)) \(p.mapName) map \(p.mapID)",
-                                       mapID: p.mapID))
-            byProgram[p.programID, default: []].append(all.count - 1)
-        }
+        return build(links: links, net: net, cgroups: cgroups, structOps: maps.structOps, sockMaps: maps.sockMaps,
+                     programName: ProgramNames().name, tracingTarget: TracingTargets().name)
     }
 
     /// The index from snapshots alone (no I/O but `programName`).
     public static func build(links: [LinkEntry], net: NetSnapshot, cgroups: CgroupSnapshot,
-                             structOps: [StructOpsTable], programName: (UInt32) -> String?,
+                             structOps: [StructOpsTable], sockMaps: [SockMapProgram] = [],
+                             programName: (UInt32) -> String?,
                              tracingTarget: (UInt32, UInt32, UInt32) -> String? = { _, _, _ in nil }) -> AttachmentIndex {
         var entries: [AttachmentEntry] = []
         var errors: [String] = net.namespaces.flatMap { ns in ns.errors.map { "netns \(ns.namespace.label): \($0)" } }
@@ -80,12 +64,15 @@ public struct AttachmentIndex: Sendable {
         // fill in there instead of listing them twice.
         var xdpLinks: [String: UInt32] = [:]     // "ifindex/prog"
         var netnsLinks: [String: UInt32] = [:]   // "inode/attach type/prog"
+        var sockMapLinks: [String: UInt32] = [:] // "map/attach type/prog"
         for link in links {
             switch link.info.details {
             case .xdp(let ifindex):
                 xdpLinks["\(ifindex)/\(link.info.programID)"] = link.id
             case .netns(let inode, let attachType):
                 netnsLinks["\(inode)/\(attachType)/\(link.info.programID)"] = link.id
+            case .sockmap(let mapID, let attachType):
+                sockMapLinks["\(mapID)/\(attachType)/\(link.info.programID)"] = link.id
             default:
                 break
             }
@@ -144,11 +131,19 @@ public struct AttachmentIndex: Sendable {
                     target: "netns \(namespace.label)", linkID: link, namespace: namespace))
             }
         }
+        // Programs attached to a sockmap or sockhash itself: a sockmap
+        // link's place too, which the query does not name.
+        for p in sockMaps {
+            let link = sockMapLinks.removeValue(forKey: "\(p.mapID)/\(p.attachType)/\(p.programID)")
+            entries.append(AttachmentEntry(kind: "sockmap", programID: p.programID, attachPoint: AttachType.name(p.attachType),
+                                           target: "\(MapType.name(p.mapType)) \(p.mapName) map \(p.mapID)",
+                                           linkID: link, mapID: p.mapID))
+        }
         let listedLinks = Set(entries.compactMap(\.linkID))
 
         for c in cgroups.attachments where !c.inherited {
             var extra: [AttachmentEntry.Extra] = []
-            if c.attachFlags != 0 { extra.append(.init("attach_flags", .text(cgroupFlags(c.attachFlags)))) }
+            if c.attachFlags != 0 { extra.append(.init("attach_flags", .text(CgroupAttachment.flagsName(c.attachFlags)))) }
             entries.append(AttachmentEntry(kind: "cgroup", programID: c.programID, attachPoint: AttachType.name(c.attachType),
                                            target: c.path, linkID: c.linkID, cgroupPath: c.path, extra: extra))
         }
@@ -204,43 +199,37 @@ public struct AttachmentIndex: Sendable {
     }
 
     /// A link's place, when it has one (struct_ops links run no program of
-    /// their own: their table's members are listed instead).
+    /// their own: their table's members are listed instead). Its device,
+    /// namespace and cgroup are those `place` finds.
     static func attachment(of link: LinkEntry, net: NetSnapshot, cgroups: CgroupSnapshot) -> AttachmentEntry? {
+        var link = link
+        AttachmentIndex([], net: net, cgroups: cgroups).place(&link)
         let info = link.info
         let kind = info.typeName
         var entry = AttachmentEntry(kind: kind, programID: info.programID, attachPoint: kind,
-                                    target: LinkSummary.text(info.details), linkID: link.id)
+                                    target: LinkSummary.text(info.details), linkID: link.id, device: link.device,
+                                    namespace: link.namespace, cgroupPath: link.cgroupPath)
+        func onDevice(_ ifindex: UInt32) -> String {
+            if let device = link.device, let ns = link.namespace { return "\(device.name) (netns \(ns.label))" }
+            return ifindex == 0 ? "(detached)" : "ifindex \(ifindex) (device name unknown: its namespace was not found)"
+        }
         switch info.details {
         case .structOps:
             return nil
         case .xdp(let ifindex):
             entry.attachPoint = "link"
-            if let (ns, device) = net.xdpDevice(ifindex: ifindex, programID: info.programID) {
-                entry.device = device
-                entry.namespace = ns
-                entry.target = "\(device.name) (netns \(ns.label))"
-            } else {
-                entry.target = ifindex == 0 ? "(detached)" : "ifindex \(ifindex) (device name unknown: its namespace was not found)"
-            }
+            entry.target = onDevice(ifindex)
         case .tcx(let ifindex, let attachType), .netkit(let ifindex, let attachType):
             entry.attachPoint = AttachType.name(attachType)
-            if let (ns, device) = net.multiProgDevice(ifindex: ifindex, programID: info.programID, attachType: attachType) {
-                entry.device = device
-                entry.namespace = ns
-                entry.target = "\(device.name) (netns \(ns.label))"
-            } else {
-                entry.target = ifindex == 0 ? "(detached)" : "ifindex \(ifindex) (device name unknown: its namespace was not found)"
-            }
+            entry.target = onDevice(ifindex)
         case .cgroup(let cgroupID, let attachType):
             entry.kind = "cgroup"
             entry.attachPoint = AttachType.name(attachType)
-            entry.cgroupPath = cgroups.path(forID: cgroupID)
-            entry.target = entry.cgroupPath ?? "cgroup id \(cgroupID)"
+            entry.target = link.cgroupPath ?? "cgroup id \(cgroupID)"
         case .netns(let inode, let attachType):
             entry.kind = AttachType.name(attachType)
             entry.attachPoint = AttachType.name(attachType)
-            entry.namespace = net.namespaces.first { $0.namespace.inode == UInt64(inode) }?.namespace
-            entry.target = "netns " + (entry.namespace?.label ?? "inode \(inode)")
+            entry.target = "netns " + (link.namespace?.label ?? "inode \(inode)")
         case .netfilter:
             entry.attachPoint = "hook"
         case .sockmap(let mapID, let attachType):
@@ -260,26 +249,23 @@ public struct AttachmentIndex: Sendable {
         let major = handle >> 16, minor = handle & 0xffff
         return major == 0 ? String(minor, radix: 16) : String(major, radix: 16) + ":" + String(minor, radix: 16)
     }
-
-    /// bpftool's attach_flags for a cgroup: "multi", "override", or both.
-    public static func cgroupFlags(_ flags: UInt32) -> String {
-        var words: [String] = []
-        if flags & 1 != 0 { words.append("override") }   // BPF_F_ALLOW_OVERRIDE
-        if flags & 2 != 0 { words.append("multi") }      // BPF_F_ALLOW_MULTI
-        if flags & 4 != 0 { words.append("replace") }    // BPF_F_REPLACE
-        let rest = flags & ~7
-        if rest != 0 { words.append("0x" + String(rest, radix: 16)) }
-        return words.joined(separator: " ")
-    }
 }
 
 /// A program attached to a sockmap or sockhash itself.
-struct SockMapProgram: Sendable, Hashable {
-    var mapID: UInt32
-    var mapName: String
-    var mapType: UInt32
-    var attachType: UInt32
-    var programID: UInt32
+public struct SockMapProgram: Sendable, Hashable {
+    public var mapID: UInt32
+    public var mapName: String
+    public var mapType: UInt32
+    public var attachType: UInt32
+    public var programID: UInt32
+
+    public init(mapID: UInt32, mapName: String, mapType: UInt32, attachType: UInt32, programID: UInt32) {
+        self.mapID = mapID
+        self.mapName = mapName
+        self.mapType = mapType
+        self.attachType = attachType
+        self.programID = programID
+    }
 }
 
 /// What maps say about where programs run: struct_ops tables, and the

@@ -35,6 +35,19 @@ public struct CgroupAttachment: Sendable, Hashable {
     }
 }
 
+extension CgroupAttachment {
+    /// bpftool's `attach_flags`: "multi", "override", "" (exclusive), or
+    /// "unknown(HEX)".
+    public static func flagsName(_ flags: UInt32) -> String {
+        switch flags {
+        case ProgQuery.allowMulti: "multi"
+        case ProgQuery.allowOverride: "override"
+        case 0: ""
+        default: "unknown(\(String(flags, radix: 16)))"
+        }
+    }
+}
+
 /// The cgroup v2 tree's BPF programs.
 public struct CgroupSnapshot: Sendable {
     /// The cgroup directory walked (the cgroup2 mount point, a ROOT given,

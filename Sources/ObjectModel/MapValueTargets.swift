@@ -1,4 +1,5 @@
 import BPFKit
+import Formatting
 
 /// What one value of a prog array, devmap, cpumap or map of maps refers
 /// to, decoded from the bytes a lookup gives userspace: the fields a dump
@@ -50,32 +51,14 @@ extension MapValueTargets {
             MapValueTargets.fields(reference, bytes, programName: { names.name($0) })
         }
         guard !fields.isEmpty else { return nil }
-        let body = fields.map { key, value -> String in
-            let text: String
+        // The same JSON writer as BTF values (strings escaped as there).
+        return BTFFormatter.json(.object(fields.map { key, value -> (String, BTFValue) in
             switch value {
-            case .unsigned(let n): text = "\(n)"
-            case .string(let s): text = jsonString(s)
-            default: text = "null"
+            case .string(let text): ("\(key)", .string(text))
+            case .unsigned(let n): ("\(key)", .uint(n))
+            default: ("\(key)", .raw([]))
             }
-            return "\"\(key)\":" + text
-        }
-        return "{" + body.joined(separator: ",") + "}"
-    }
-
-    /// A program name as a JSON string (names are the kernel's bytes).
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        }))
     }
 }
 

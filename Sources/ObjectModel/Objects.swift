@@ -54,10 +54,13 @@ public struct ObjectReferences: Sendable {
     /// Walks the bpffs mounts (`pins`) and reads every fd table (`holders`).
     /// bpfnav's own process is left out of the holders: the fds it has open
     /// are the ones it uses to look.
+    /// `links`: the links, when the caller has listed them already (the
+    /// attachments are found from them too).
     public static func collect(pins: Bool = true, holders: Bool = true, attachments: Bool = false,
+                               links: [LinkEntry]? = nil,
                                loader: @autoclosure () -> IterLoader = IterLoader(cache: ProgramCache.standard)) -> ObjectReferences {
         var refs = ObjectReferences()
-        if attachments { refs.attachments = AttachmentIndex.collect() }
+        if attachments { refs.attachments = AttachmentIndex.collect(links: links) }
         // Holders first: their iterators may pin bpfnav's program cache,
         // which the walk then sees.
         if holders {

@@ -127,8 +127,8 @@ final class AttachmentIndexTests: XCTestCase {
     func testHandlesAndFlagsAsTcAndBpftoolWriteThem() {
         XCTAssertEqual(AttachmentIndex.hexHandle(1), "1")
         XCTAssertEqual(AttachmentIndex.hexHandle(0xffff_fff2), "ffff:fff2")
-        XCTAssertEqual(AttachmentIndex.cgroupFlags(1), "override")
-        XCTAssertEqual(AttachmentIndex.cgroupFlags(2), "multi")
-        XCTAssertEqual(AttachmentIndex.cgroupFlags(0x12), "multi 0x10")
+        XCTAssertEqual(CgroupAttachment.flagsName(1), "override")
+        XCTAssertEqual(CgroupAttachment.flagsName(2), "multi")
+        XCTAssertEqual(CgroupAttachment.flagsName(0x12), "unknown(12)")
     }
 }

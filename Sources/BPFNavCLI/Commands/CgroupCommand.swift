@@ -78,15 +78,9 @@ enum CgroupCommand {
 
     // MARK: - bpftool's words
 
-    /// bpftool's `attach_flags`: "multi", "override", "" (exclusive), or
-    /// "unknown(HEX)".
+    /// bpftool's `attach_flags` (`CgroupAttachment.flagsName`).
     static func flagsName(_ flags: UInt32) -> String {
-        switch flags {
-        case ProgQuery.allowMulti: "multi"
-        case ProgQuery.allowOverride: "override"
-        case 0: ""
-        default: "unknown(\(String(flags, radix: 16)))"
-        }
+        CgroupAttachment.flagsName(flags)
     }
 
     /// libbpf's name of a cgroup attach type (as current bpftool prints

@@ -178,8 +178,8 @@ enum ObjectCommands {
     /// Pins and holders for the objects. Holders come from bpfnav's
     /// iterators; when they cannot be read the listing goes on without and
     /// says so on stderr.
-    static func references(holders: Bool = true, attachments: Bool = false) -> ObjectReferences {
-        let refs = ObjectReferences.collect(pins: true, holders: holders, attachments: attachments)
+    static func references(holders: Bool = true, attachments: Bool = false, links: [LinkEntry]? = nil) -> ObjectReferences {
+        let refs = ObjectReferences.collect(pins: true, holders: holders, attachments: attachments, links: links)
         if let error = refs.holdersError {
             Output.standardError.write("bpfnav: warning: pids unavailable: \(Escape.terminalLines("\(error)"))\n")
         }
@@ -229,7 +229,8 @@ enum ObjectCommands {
         let pids = wantsPids(args, format)
         // The objects first: a listing that fails costs no fd-table pass.
         var entries = try objects(nil)
-        let refs = references(holders: pids, attachments: attachments(format))
+        // `links` has listed the links the attachments are found from: not twice.
+        let refs = references(holders: pids, attachments: attachments(format), links: entries as? [LinkEntry])
         for i in entries.indices { refs.apply(to: &entries[i]) }
         printList(entries, format: format, pids: pids)
     }
