@@ -12,6 +12,8 @@ struct ListState {
     /// The row the cursor is on, kept across refreshes and re-sorts.
     var selected: BrowserTarget?
     private(set) var visible: [Int] = []
+    /// The widest cell of each column among `visible` (`ColumnWidths`).
+    private(set) var contentWidths: [Int] = []
 
     /// Whether rows show in the source's order, unfiltered.
     var isNatural: Bool { sortColumn == nil && filter.isEmpty }
@@ -35,6 +37,7 @@ struct ListState {
             }.map(\.element)
         }
         visible = indices
+        contentWidths = ColumnWidths.content(table, rows: indices, flat: !isNatural)
         if let selected, let position = visible.firstIndex(where: { table.rows[$0].target == selected }) {
             cursor = position
         } else {

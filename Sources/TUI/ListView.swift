@@ -10,11 +10,13 @@ struct Rect: Equatable {
 /// A sortable table: a header of column titles (the sorted one marked),
 /// then one row per visible entry, the cursor's row highlighted.
 enum ListView {
+    /// Returns where the columns went (a click on a title sorts by it).
+    @discardableResult
     static func draw(_ screen: Screen, _ rect: Rect, table: Table, state: inout ListState, focused: Bool,
-                     placeholder: (text: String, style: Style)?) {
-        guard rect.rows > 0, rect.cols > 0 else { return }
+                     placeholder: (text: String, style: Style)?) -> [ColumnLayout.Placed] {
+        guard rect.rows > 0, rect.cols > 0 else { return [] }
         // One space of margin on the left, like htop.
-        let placed = ColumnLayout.fit(table.columns, width: rect.cols - 1)
+        let placed = ColumnWidths.allocate(table.columns, content: state.contentWidths, width: rect.cols - 1)
         let header = " " + placed.map { column in
             var title = table.columns[column.index].title
             if state.sortColumn == column.index { title += state.descending ? "▼" : "▲" }
@@ -29,7 +31,7 @@ enum ListView {
                 screen.draw(" " + TextWidth.truncate(placeholder.text, rect.cols - 1), row: rect.row + 1, col: rect.col,
                             style: placeholder.style)
             }
-            return
+            return placed
         }
         let flat = !state.isNatural
         for line in 0..<min(height, state.visible.count - state.top) {
@@ -42,5 +44,6 @@ enum ListView {
             let style: Style = position == state.cursor ? (focused ? .selected : .selectedInactive) : .normal
             screen.draw(TextWidth.fit(text, rect.cols), row: rect.row + 1 + line, col: rect.col, style: style)
         }
+        return placed
     }
 }
