@@ -68,6 +68,9 @@ public final class App {
     var shownNotices: [String] = []
     /// Rows each pane had at the last draw: how far PgUp/PgDn go.
     var heights: [Pane: Int] = [:]
+    /// The preview's size (`z`), prompts and overlays, and where the last
+    /// frame put things (for the mouse).
+    var chrome = Chrome()
 
     /// A browser over `source`, collecting on background threads; `start`
     /// opens on that object's list with the cursor on it (`bpfnav demo`

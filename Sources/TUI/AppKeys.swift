@@ -38,6 +38,8 @@ extension App {
             startFilter()
         case .char("x"):
             toggleHex()
+        case .char("z"):
+            cyclePreview()
         default:
             paneKey(key)
         }
@@ -52,8 +54,10 @@ extension App {
             let panes = page.panes
             let index = panes.firstIndex(of: page.focus) ?? 0
             page.focus = panes[((index + step) % panes.count + panes.count) % panes.count]
-        } else {
+        } else if chrome.previewMode == .split {
             rootFocus = rootFocus == .list ? .preview : .list
+        } else {
+            say("one pane shown: z shows the list and the preview")
         }
     }
 
@@ -72,6 +76,7 @@ extension App {
             setListFilter("")
         } else if rootFocus == .preview {
             rootFocus = .list
+            if chrome.previewMode == .zoomed { chrome.previewMode = .split }
         }
     }
 
@@ -207,6 +212,7 @@ extension App {
     }
 
     func documentKey(_ key: Key, _ state: inout DocumentState, pane: Pane) {
+        if documentLineKey(key, &state, pane: pane) { return }
         if let position = movement(key, cursor: state.cursor, count: state.visible.count, page: pageSize(pane)) {
             state.move(to: position)
             return
