@@ -23,9 +23,9 @@ struct ListState {
     mutating func rebuild(_ table: Table, resetScroll: Bool = false) {
         if resetScroll { top = 0 }
         var indices = Array(table.rows.indices)
-        let needle = filter.lowercased()
-        if !needle.isEmpty {
-            indices = indices.filter { table.rows[$0].search.contains(needle) }
+        let matcher = TextFilter(filter)
+        if !matcher.isEmpty {
+            indices = indices.filter { matcher.matches(lowercased: table.rows[$0].search) }
         }
         if let column = sortColumn, column < table.columns.count {
             let descending = self.descending

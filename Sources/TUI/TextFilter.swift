@@ -1,0 +1,37 @@
+/// A filter as typed (`/`): a regular expression, case-insensitive
+/// (`demo|task`, `^bpfnav_`, `sys_(enter|exit)`). Text without regular
+/// expression syntax matches as a substring, as it always did; an invalid
+/// expression (`tp(`) matches as text too, and `problem` says so.
+struct TextFilter {
+    let text: String
+    private let needle: String
+    private let regex: Regex<AnyRegexOutput>?
+    /// Why the text is matched as text although it looks like an expression.
+    let problem: String?
+
+    static let syntax = Set("\\^$.|?*+()[]{}")
+
+    init(_ text: String) {
+        self.text = text
+        needle = text.lowercased()
+        var regex: Regex<AnyRegexOutput>?
+        var problem: String?
+        if text.contains(where: Self.syntax.contains) {
+            do {
+                regex = try Regex(text).ignoresCase()
+            } catch {
+                problem = "not a regular expression: matching '\(text)' as text"
+            }
+        }
+        self.regex = regex
+        self.problem = problem
+    }
+
+    var isEmpty: Bool { text.isEmpty }
+
+    /// Whether `text` (lowercased already, as the lists keep it) matches.
+    func matches(lowercased text: String) -> Bool {
+        if let regex { return (try? regex.firstMatch(in: text)) != nil }
+        return text.contains(needle)
+    }
+}
