@@ -31,6 +31,7 @@ extension App {
             drawRoot(screen, body)
         }
         drawFooter(screen, row: size.rows - 1, cols: size.cols)
+        drawModal(screen, size)
         if showHelp { HelpView.draw(screen, refresh: refreshText) }
     }
 
@@ -192,12 +193,14 @@ extension App {
         guard let entries = page.entries else {
             let rect = Rect(row: body.row + 1, col: 0, rows: rest, cols: body.cols)
             heights[.document] = rect.rows
+            chrome.documentArea = rect
             DetailView.draw(screen, rect, state: &page.document, focused: true)
             return
         }
         let documentRows = max(3, min(page.document.visible.count, (rest - 1) * 2 / 5))
         let documentRect = Rect(row: body.row + 1, col: 0, rows: documentRows, cols: body.cols)
         heights[.document] = documentRows
+        chrome.documentArea = documentRect
         DetailView.draw(screen, documentRect, state: &page.document, focused: page.focus == .document)
 
         let entriesTitleRow = documentRect.row + documentRows
@@ -231,7 +234,8 @@ extension App {
 
     var hints: [(String, String)] {
         if editingFilter {
-            return [("", "Filter: " + Tables.safe(currentFilter) + "▏"), ("Enter", "keep"), ("Esc", "clear")]
+            let problem = TextFilter(currentFilter).problem.map { "  (\($0))" } ?? ""
+            return [("", "Filter: " + Tables.safe(currentFilter) + "▏" + Tables.safe(problem)), ("Enter", "keep"), ("Esc", "clear")]
         }
         let end: [(String, String)] = [("r", "refresh"), ("S", "stats"), ("?", "help"), ("q", "quit")]
         switch focus {

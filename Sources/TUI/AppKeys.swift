@@ -17,13 +17,30 @@ extension App {
             editFilter(key)
             return .keepGoing
         }
+        if let modal = chrome.modal {
+            modalKey(key, modal)
+            if stack.isEmpty { updatePreview() }
+            return .keepGoing
+        }
         switch key {
-        case .char("q"):
+        case .char("q"), .function(10):
             return .quit
         case .char("?"), .function(1):
             showHelp = true
-        case .char("r"), .function(5):
+        case .char("r"):
             reload()
+        case .function(3), .function(4):
+            startFilter()
+        case .function(5):
+            toggleTree()
+        case .function(6):
+            openSortMenu()
+        case .function(9):
+            removeSelected()
+        case .char(":"):
+            chrome.modal = .prompt("")
+        case .mouse(let event):
+            click(event)
         case .char("S"):
             toggleRunStats()
         case .char(let c) where ("1"..."6").contains(c):

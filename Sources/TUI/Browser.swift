@@ -15,11 +15,13 @@ public enum Browser {
     /// automatic refresh show up within this.
     static let pollMilliseconds = 100
 
-    public static func run(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil) -> Int32 {
+    /// `mouse`: clicks and the wheel (off: the terminal selects text).
+    public static func run(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil,
+                           mouse: Bool = true) -> Int32 {
         Signals.install()
         let screen: CursesScreen
         do {
-            screen = try CursesScreen()
+            screen = try CursesScreen(mouse: mouse)
         } catch {
             Signals.restore()
             printError("\(error)")

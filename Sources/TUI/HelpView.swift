@@ -2,7 +2,7 @@
 enum HelpView {
     static func lines(refresh: String) -> [(String, String)] {
         [
-            ("↑ ↓  j k", "move"),
+            ("↑ ↓  j k", "move (documents: between the lines marked ›)"),
             ("PgUp PgDn", "page up / down"),
             ("Home End  g G", "first / last (End reads a map to its end)"),
             ("Enter", "open the row, follow the line (›)"),
@@ -10,14 +10,18 @@ enum HelpView {
             ("Tab  Shift-Tab", "next / previous pane"),
             ("1 … 6", "Programs Maps Links Pins Tasks Attached"),
             ("← →  h l", "lists: section; documents: scroll"),
-            ("/", "filter as you type (Enter keeps, Esc clears)"),
-            ("s  >  <", "sort by next / previous column"),
-            ("i", "reverse the sort"),
+            ("/  F3  F4", "filter as you type: text or a regex (a|b)"),
+            ("s > <  i", "sort by the next / previous column; i reverses"),
+            ("F6", "sort menu (a column's key; again reverses)"),
+            ("z", "preview: hidden / zoomed / beside the list"),
+            (":", "jump: :map 42, :pid 1234, :pin PATH, :tasks"),
             ("x", "map entries: hex / formatted (BTF)"),
             ("S", "run-time stats on / off (bpf_enable_stats)"),
-            ("r  F5", "refresh now (automatic: \(refresh))"),
+            ("r", "refresh now (automatic: \(refresh))"),
+            ("F5  F9", "tree where there is one; unpin bpfnav's pin"),
+            ("mouse", "click a row, a view, a column's title; wheel"),
             ("?  F1", "this help (any key closes it)"),
-            ("q", "quit"),
+            ("q  F10", "quit"),
         ]
     }
 
@@ -27,7 +31,7 @@ enum HelpView {
         let keyWidth = 16
         let body = entries.map { TextWidth.fit($0.0, keyWidth) + $0.1 }
         let width = min(size.cols - 2, max(40, body.map(TextWidth.width).max() ?? 0) + 4)
-        let height = min(size.rows - 2, body.count + 4)
+        let height = min(size.rows - 2, body.count + 2)
         guard width >= 10, height >= 3 else { return }
         let top = (size.rows - height) / 2
         let left = (size.cols - width) / 2
@@ -35,15 +39,15 @@ enum HelpView {
         let rule = String(repeating: "─", count: width - 2)
         screen.draw("┌" + TextWidth.clip("──" + title + rule, width - 2) + "┐", row: top, col: left, style: .overlay)
         for row in 1..<(height - 1) {
-            let index = row - 2
+            let index = row - 1
             let text = index >= 0 && index < body.count ? " " + body[index] : ""
             screen.draw("│" + TextWidth.fit(text, width - 2) + "│", row: top + row, col: left, style: .overlay)
         }
         let footer = " any key closes "
         screen.draw("└" + TextWidth.clip(String(rule.prefix(max(0, width - 4 - footer.count))) + footer + rule, width - 2) + "┘",
                     row: top + height - 1, col: left, style: .overlay)
-        for (index, entry) in entries.enumerated() where index + 2 < height - 1 {
-            screen.draw(" " + TextWidth.fit(entry.0, keyWidth), row: top + 2 + index, col: left + 1, style: .heading)
+        for (index, entry) in entries.enumerated() where index + 1 < height - 1 {
+            screen.draw(" " + TextWidth.fit(entry.0, keyWidth), row: top + 1 + index, col: left + 1, style: .heading)
         }
     }
 }

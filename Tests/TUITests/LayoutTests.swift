@@ -31,6 +31,12 @@ final class LayoutTests: XCTestCase {
                 XCTAssertTrue(h.screen.line(1).contains(title), "view \(key): \(h.screen.line(1))")
             }
         }
+        // The help shows every key at 80x24.
+        h.press(.char("?"))
+        for text in ["↑ ↓  j k", "F6", "mouse", "?  F1", "q  F10"] {
+            XCTAssertTrue(h.text.contains(text), "help lacks '\(text)':\n\(h.text)")
+        }
+        h.press(.escape)
         // Wide: the counts are in the header, the tabs have titles alone.
         h.resize(rows: 60, cols: 250)
         XCTAssertTrue(h.screen.line(0).contains("120 programs · 1 maps · 1 links · 3 pins · 300 tasks"), h.screen.line(0))

@@ -61,8 +61,8 @@ final class TerminalTests: XCTestCase {
         let h = Harness(sampleSnapshot())
         h.press(.char("?"))
         XCTAssertTrue(h.app.showHelp)
-        for text in ["bpfnav keys", "move", "filter as you type", "sort by next", "hex", "run-time stats", "quit",
-                     "any key closes"] {
+        for text in ["bpfnav keys", "move", "filter as you type", "sort by the next", "hex", "run-time stats", "quit",
+                     "any key closes", "F6", "jump: :map 42", "z", "q  F10"] {
             XCTAssertTrue(h.screen.contains(text), "help lacks '\(text)':\n\(h.text)")
         }
         XCTAssertEqual(h.press(.char("q")), .keepGoing, "q closes the help, it does not quit")

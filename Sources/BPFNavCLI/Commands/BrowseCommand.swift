@@ -15,6 +15,12 @@ extension OptionKey where Self == Option<Double> {
     }
 }
 
+extension OptionKey where Self == Flag {
+    static var noMouse: Flag {
+        Flag("no-mouse", "Leave the mouse to the terminal (to select text); by default a click selects a row, a view or a sort column.")
+    }
+}
+
 /// `bpfnav browse` (and `bpfnav` with no arguments on a terminal): the
 /// terminal browser.
 enum BrowseCommand {
@@ -25,7 +31,7 @@ enum BrowseCommand {
         Arrows or j/k move, Enter opens, Esc or Backspace goes back, Tab switches pane, / filters as you type, s sorts by the next column, 1-5 switch view, r refreshes, S turns run-time stats on or off, x shows map entries in hex, ? lists every key, q quits.
         -d SECONDS is short for --delay SECONDS. Exit status: 0 after q, 130 after SIGINT, 143 after SIGTERM, 129 after SIGHUP, 1 on an error; the terminal is restored in every case. Without a terminal, bpfnav with no arguments prints the command overview instead.
         """,
-        options: [.delay],
+        options: [.delay, .noMouse],
         run: run
     )
 
@@ -37,7 +43,7 @@ enum BrowseCommand {
 
     static func run(_ args: Arguments, start: BrowserTarget?) throws {
         let status = Browser.run(source: LiveBrowserSource(), refreshInterval: try args[.delay] ?? defaultDelay,
-                                 start: start)
+                                 start: start, mouse: !args[.noMouse])
         if status != 0 { throw Exit(status) }
     }
 
