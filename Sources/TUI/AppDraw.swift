@@ -95,9 +95,8 @@ extension App {
 
     /// The tabs, numbered, as wide as there is room beside `reserving`
     /// cells: titles with their counts (when the header has none) and gaps;
-    /// then no gaps; then the counts go, the last tabs' first (the open
-    /// one's last); then the last tabs (never the open one) shrink to their
-    /// first letters.
+    /// then no gaps; then the other tabs' counts go, then the open one's;
+    /// then the last tabs (never the open one) shrink to their first letters.
     func tabs(cols: Int, reserving wanted: Int) -> [(section: BrowserSection, label: String, x: Int)] {
         let sections = BrowserSection.allCases
         var titles = sections.map(\.title)
@@ -108,8 +107,9 @@ extension App {
         func label(_ item: BrowserSection) -> String { " \(item.rawValue + 1) \(titles[item.rawValue])\(counts[item.rawValue]) " }
         func width() -> Int { sections.reduce(1) { $0 + TextWidth.width(label($1)) + gap } }
         if cols - width() - 1 < wanted { gap = 0 }
-        for item in sections.reversed().filter({ $0 != section }) + [section] where cols - width() - 1 < wanted {
-            counts[item.rawValue] = ""
+        // Counts on every tab, or on the open one, or none: never some.
+        for keep in [Set(sections), [section], []] where cols - width() - 1 < wanted {
+            for item in sections where !keep.contains(item) { counts[item.rawValue] = "" }
         }
         for item in sections.reversed() where item != section && cols - width() - 1 < wanted {
             titles[item.rawValue] = String(titles[item.rawValue].prefix(2))

@@ -6,9 +6,10 @@ import ObjectModel
 extension App {
     // MARK: F5
 
-    /// F5, as htop: the view's tree, where it has one. No view has a tree
-    /// to switch to yet; the Pins list is one already.
-    func toggleTree() {
+    /// F5, as htop: the view's tree, where it has one (a view that gets a
+    /// tree switches it here). No view has a tree to switch to yet; the
+    /// Pins list is one already.
+    func treeKey() {
         say(section == .pins && stack.isEmpty
             ? "the Pins list is a tree already (s sorts it flat); r refreshes"
             : "no tree in this view; r refreshes")

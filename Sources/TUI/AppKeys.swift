@@ -32,7 +32,7 @@ extension App {
         case .function(3), .function(4):
             startFilter()
         case .function(5):
-            toggleTree()
+            treeKey()
         case .function(6):
             openSortMenu()
         case .function(9):

@@ -86,11 +86,11 @@ extension App {
         case .split:
             chrome.previewMode = .hidden
             rootFocus = .list
-            say("preview hidden: the list takes the screen (z zooms the preview)")
+            say("preview hidden (z zooms it)")
         case .hidden:
             chrome.previewMode = .zoomed
             rootFocus = .preview
-            say("preview zoomed (z: list and preview again, Esc: the list)")
+            say("preview zoomed (z or Esc: list and preview)")
         case .zoomed:
             chrome.previewMode = .split
             rootFocus = .list
