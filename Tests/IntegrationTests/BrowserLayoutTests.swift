@@ -16,6 +16,13 @@ final class BrowserLayoutTests: BPFTestCase {
         return session
     }
 
+    /// Opens `view` (a key, "Escape" to stay) and keeps a filter for `text`.
+    private func filter(_ tmux: TmuxSession, view: String, _ text: String) {
+        tmux.sendKeys(view, "/")
+        tmux.sendText(text)
+        tmux.sendKeys("Enter")
+    }
+
     private func line(_ screen: String, containing text: String) -> String {
         screen.split(separator: "\n").first { $0.contains(text) }.map(String.init) ?? ""
     }
@@ -31,20 +38,23 @@ final class BrowserLayoutTests: BPFTestCase {
         return (name, pin, try map.id())
     }
 
+    /// An iterator pin bpfnav makes (its manifest records it): name and path.
+    private func iteratorPin() throws -> (name: String, path: String) {
+        let spec = PinSpec(kind: .task, params: .pid(UInt32(getpid())))
+        try pins.create([spec])
+        return (spec.name, pins.path(spec.name))
+    }
+
     func testWideTerminalCutsNothingThatFits() throws {
         let (name, pin, id) = try longPin()
         let tmux = try browser(columns: 250, rows: 60)
-        tmux.sendKeys("4", "/")
-        tmux.sendText(name)
-        tmux.sendKeys("Enter")
+        filter(tmux, view: "4", name)
         tmux.waitFor("the pin, its whole path, type and map name") { screen in
             let row = self.line(screen, containing: pin)
             return row.contains("lru_percpu_hash") && row.contains(" \(id) ") && row.contains(name + "  key 4 value 8")
                 && !row.contains("…")
         }
-        tmux.sendKeys("2", "/")
-        tmux.sendText(name)
-        tmux.sendKeys("Enter")
+        filter(tmux, view: "2", name)
         tmux.waitFor("the map's row, nothing cut") { screen in
             let row = self.line(screen, containing: " \(id) ")
             return row.contains("lru_percpu_hash \(name)") && !row.contains("…")
@@ -65,9 +75,7 @@ final class BrowserLayoutTests: BPFTestCase {
             return lines[0].contains("bpfnav │") && lines[0].contains("refresh 1s") && lines[0].contains("stats o")
                 && ["1 Programs", "2 Maps", "3 Links", "4 Pins", "5 Tasks", "6 Attached"].allSatisfy(lines[1].contains)
         }
-        tmux.sendKeys("4", "/")
-        tmux.sendText(name)
-        tmux.sendKeys("Enter")
+        filter(tmux, view: "4", name)
         // The path is cut at 80 columns; the TYPE column is not.
         tmux.waitFor("the pin's type whole beside its cut path") { screen in
             let row = self.line(screen, containing: "lru_percpu_hash")
@@ -147,14 +155,10 @@ final class BrowserLayoutTests: BPFTestCase {
     /// F9 unpins an iterator pin bpfnav made, after asking; a pin it did
     /// not make stays, with the reason.
     func testF9UnpinsOnlyBpfnavsPins() throws {
-        let spec = PinSpec(kind: .task, params: .pid(UInt32(getpid())))
-        try pins.create([spec])
-        let own = pins.path(spec.name)
+        let (pinName, own) = try iteratorPin()
         let (name, foreign, _) = try longPin()
         let tmux = try browser(columns: 250, rows: 50)
-        tmux.sendKeys("4", "/")
-        tmux.sendText(spec.name)
-        tmux.sendKeys("Enter")
+        filter(tmux, view: "4", pinName)
         tmux.waitFor("bpfnav's pin") { $0.contains(own) }
         tmux.sendKeys("F9")
         tmux.waitFor("a question first") { $0.contains("unpin \(own)? y/N") }
@@ -167,9 +171,7 @@ final class BrowserLayoutTests: BPFTestCase {
         tmux.waitFor("unpinned") { $0.contains("unpinned \(own)") }
         XCTAssertNotEqual(access(own, F_OK), 0, "\(own) is gone")
 
-        tmux.sendKeys("Escape", "/")
-        tmux.sendText(name)
-        tmux.sendKeys("Enter")
+        filter(tmux, view: "Escape", name)
         tmux.waitFor("the test's own map pin") { $0.contains(foreign) }
         tmux.sendKeys("F9")
         tmux.waitFor("not bpfnav's: left alone") { $0.contains("bpfnav did not pin it") }
@@ -181,9 +183,7 @@ final class BrowserLayoutTests: BPFTestCase {
     /// The browser's unpin is the unpin command's: only what the manifest
     /// proves bpfnav's.
     func testLiveSourceUnpinsWithTheUnpinCommandsChecks() throws {
-        let spec = PinSpec(kind: .task, params: .pid(UInt32(getpid())))
-        try pins.create([spec])
-        let own = pins.path(spec.name)
+        let (_, own) = try iteratorPin()
         let (_, foreign, _) = try longPin()
         let source = LiveBrowserSource()
         let refusal = source.unpin(Array(foreign.utf8))
