@@ -1,7 +1,7 @@
 /// A filter as typed (`/`): a regular expression, case-insensitive
-/// (`demo|task`, `^bpfnav_`, `sys_(enter|exit)`). Text without regular
-/// expression syntax matches as a substring, as it always did; an invalid
-/// expression (`tp(`) matches as text too, and `problem` says so.
+/// (`demo|task`, `^bpfnav_`, `sys_(enter|exit)`), or the text itself as a
+/// substring, as it always was; an invalid expression (`tp(`) matches as
+/// text alone, and `problem` says so.
 struct TextFilter {
     let text: String
     private let needle: String
@@ -30,8 +30,11 @@ struct TextFilter {
     var isEmpty: Bool { text.isEmpty }
 
     /// Whether `text` (lowercased already, as the lists keep it) matches.
+    /// The text as typed matches too, so that text with parentheses or
+    /// dots (`demo0 (netns x)`, `10.0.0.1`) still finds itself.
     func matches(lowercased text: String) -> Bool {
-        if let regex { return (try? regex.firstMatch(in: text)) != nil }
-        return text.contains(needle)
+        if text.contains(needle) { return true }
+        guard let regex else { return false }
+        return (try? regex.firstMatch(in: text)) != nil
     }
 }

@@ -146,6 +146,9 @@ final class HabitsTests: XCTestCase {
         XCTAssertEqual(h.app.list.visible.count, 0)
         XCTAssertTrue(footer(h).contains("not a regular expression: matching 'beta(' as text"), footer(h))
         XCTAssertEqual(TextFilter("(x").matches(lowercased: "a(x)"), true)
+        XCTAssertTrue(TextFilter("demo0 (netns a.b)").matches(lowercased: "demo0 (netns a.b)"),
+                      "valid as an expression, yet not matching itself: the text as typed still does")
+        XCTAssertFalse(TextFilter("a.c").matches(lowercased: "xyz"))
         XCTAssertNil(TextFilter("a|b").problem)
         // Documents too.
         h.press(.escape, .enter)
