@@ -193,14 +193,12 @@ extension App {
         guard let entries = page.entries else {
             let rect = Rect(row: body.row + 1, col: 0, rows: rest, cols: body.cols)
             heights[.document] = rect.rows
-            chrome.documentArea = rect
             DetailView.draw(screen, rect, state: &page.document, focused: true)
             return
         }
         let documentRows = max(3, min(page.document.visible.count, (rest - 1) * 2 / 5))
         let documentRect = Rect(row: body.row + 1, col: 0, rows: documentRows, cols: body.cols)
         heights[.document] = documentRows
-        chrome.documentArea = documentRect
         DetailView.draw(screen, documentRect, state: &page.document, focused: page.focus == .document)
 
         let entriesTitleRow = documentRect.row + documentRows

@@ -94,7 +94,7 @@ extension App {
     /// Where the menu goes: over the list, below the header.
     func sortMenuBox(_ size: ScreenSize) -> Rect {
         let titles = table.columns.map(\.title)
-        let width = min(size.cols - 2, max(32, (titles.map(TextWidth.width).max() ?? 0) + 12))
+        let width = min(size.cols - 2, max(38, (titles.map(TextWidth.width).max() ?? 0) + 12))
         let height = min(size.rows - 3, titles.count + 5)
         return Rect(row: 2, col: max(0, (size.cols - width) / 2), rows: height, cols: width)
     }

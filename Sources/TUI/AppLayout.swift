@@ -21,8 +21,6 @@ struct Chrome {
     /// The list's rectangle and its columns (x from the list's left margin).
     var list: (rect: Rect, columns: [ColumnLayout.Placed])?
     var previewArea: Rect?
-    /// The open page's document.
-    var documentArea: Rect?
     /// The screen's size at the last frame.
     var size = ScreenSize(rows: 24, cols: 80)
 }

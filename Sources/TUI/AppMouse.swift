@@ -15,7 +15,11 @@ extension App {
             return
         }
         if let page = stack.last {
-            guard let area = chrome.documentArea, contains(area, event) else { return }
+            // A page's document starts below its title, the body's first row
+            // (drawPage), and is as high as it was drawn.
+            guard let rows = heights[.document] else { return }
+            let area = Rect(row: 3, col: 0, rows: rows, cols: chrome.size.cols)
+            guard contains(area, event) else { return }
             if page.entries != nil { page.focus = .document }
             pointer(event, in: area, &page.document)
             return

@@ -52,6 +52,7 @@ final class HabitsTests: XCTestCase {
         XCTAssertTrue(h.text.contains("n  NAME"), h.text)
         XCTAssertTrue(h.text.contains("t  TYPE"), h.text)
         XCTAssertTrue(h.text.contains("a  TAG"), "TAG's t is taken: its next letter:\n\(h.text)")
+        XCTAssertTrue(h.text.contains("↑↓ Enter, or a key; again reverses"), h.text)
         // Arrows and Enter: the second column (TYPE).
         h.press(.down, .down, .enter)
         XCTAssertNil(h.app.chrome.modal)
