@@ -51,7 +51,7 @@ struct TableRow {
     var target: BrowserTarget
     /// What Enter opens (a pinned map opens the map).
     var opens: BrowserTarget
-    /// Lowercased text the filter matches.
+    /// Lowercased text the filter matches, a line per cell.
     var search: String
     /// Cells to show instead when the list is not in its natural order or
     /// is filtered (the pins' tree shows full paths then).
@@ -64,7 +64,8 @@ struct TableRow {
         self.target = target
         self.opens = opens ?? target
         self.flatCells = flatCells
-        search = (cells + (flatCells ?? []) + [extraSearch]).joined(separator: "\u{1}").lowercased()
+        // One line per cell: a filter's ^ and $ match at each cell (TextFilter).
+        search = (cells + (flatCells ?? []) + [extraSearch]).joined(separator: "\n").lowercased()
     }
 }
 

@@ -1,5 +1,6 @@
 /// A filter as typed (`/`): a regular expression, case-insensitive
-/// (`demo|task`, `^bpfnav_`, `sys_(enter|exit)`), or the text itself as a
+/// (`demo|task`, `^bpfnav_`, `sys_(enter|exit)`; `^` and `$` match at
+/// each cell of a list's row), or the text itself as a
 /// substring, as it always was; an invalid expression (`tp(`) matches as
 /// text alone, and `problem` says so.
 struct TextFilter {
@@ -18,7 +19,8 @@ struct TextFilter {
         var problem: String?
         if text.contains(where: Self.syntax.contains) {
             do {
-                regex = try Regex(text).ignoresCase()
+                // A list's row is a line per cell: ^name matches a name.
+                regex = try Regex(text).ignoresCase().anchorsMatchLineEndings()
             } catch {
                 problem = "not a regular expression: matching '\(text)' as text"
             }
