@@ -203,7 +203,7 @@ public final class App {
     func switchSection(_ new: BrowserSection) {
         closeAll()
         section = new
-        rootFocus = .list
+        rootFocus = chrome.previewMode == .zoomed ? .preview : .list
         editingFilter = false
         updatePreview()
     }

@@ -105,7 +105,7 @@ extension App {
                 say("/ filters lists and documents; Tab to the document first")
                 return
             }
-        } else {
+        } else if chrome.previewMode != .zoomed {
             rootFocus = .list
         }
         editingFilter = true
