@@ -59,6 +59,15 @@ final class BrowserLayoutTests: BPFTestCase {
             let row = self.line(screen, containing: " \(id) ")
             return row.contains("lru_percpu_hash \(name)") && !row.contains("…")
         }
+        // Every program's row whole; the header has the counts in words.
+        tmux.sendKeys("1")
+        tmux.waitFor("the Programs list, no cell cut") { screen in
+            let lines = screen.split(separator: "\n").map(String.init)
+            guard lines.count > 3, lines[2].contains("TAG") else { return false }
+            return lines[0].contains(" programs · ") && lines[0].contains(" maps · ")
+                && lines[3...].prefix { !$0.hasPrefix(" Program ") }.allSatisfy { !$0.contains("…") }
+        }
+        tmux.sendKeys("2")
         // The name column is as wide as the longest name, not the screen.
         let header = line(tmux.capture(), containing: "MAX_ENTRIES")
         XCTAssertLessThan(header.distance(from: header.startIndex, to: header.range(of: "KEY")!.lowerBound), 120, header)
