@@ -132,22 +132,18 @@ final class HabitsTests: XCTestCase {
         h.type("ALPHA|gamma")
         XCTAssertEqual(h.app.list.visible.count, 2, h.text)
         XCTAssertTrue(h.text.contains("alpha_reader") && h.text.contains("gamma_task"), h.text)
-        h.press(.escape, .char("/"))
-        h.type("^1[23]")
-        XCTAssertEqual(h.app.list.visible.count, 2, "programs 12 and 13: ^ is the start of a cell")
-        h.press(.escape, .char("/"))
-        h.type("_(reader|writer)$")
-        XCTAssertEqual(h.app.list.visible.count, 2, "$ is the end of a cell:\n\(h.text)")
-        h.press(.escape, .char("/"))
-        h.type("^gam")
-        XCTAssertEqual(h.app.list.row(h.app.table)?.target, .program(13), "^ at the NAME cell")
-        XCTAssertEqual(h.app.list.visible.count, 1)
-        h.press(.escape, .char("/"))
-        h.type("tracing.counter")
-        XCTAssertEqual(h.app.list.visible.count, 0, "no match across cells")
-        h.press(.escape, .char("/"))
-        h.type("ta_wri")
-        XCTAssertEqual(h.app.list.visible.count, 1, "plain text: a substring")
+        let cases: [(filter: String, rows: Int, why: String)] = [
+            ("^1[23]", 2, "programs 12 and 13: ^ is the start of a cell"),
+            ("_(reader|writer)$", 2, "$ is the end of a cell"),
+            ("^gam", 1, "^ at the NAME cell"),
+            ("tracing.counter", 0, "no match across cells"),
+            ("ta_wri", 1, "plain text: a substring"),
+        ]
+        for (filter, rows, why) in cases {
+            h.press(.escape, .char("/"))
+            h.type(filter)
+            XCTAssertEqual(h.app.list.visible.count, rows, "\(filter): \(why)\n\(h.text)")
+        }
         // An invalid expression matches as text and says so.
         h.press(.escape, .char("/"))
         h.type("beta(")
