@@ -309,6 +309,14 @@ final class HabitsTests: XCTestCase {
         XCTAssertEqual(h.app.list.cursor, 0)
     }
 
+    /// curses' mouse events as keys (the numbers bpfnav_mouse_button gives).
+    func testCursesMouseEvents() {
+        XCTAssertEqual(CursesScreen.mouseKey(button: 1, row: 3, col: 4), .mouse(MouseEvent(.press, row: 3, col: 4)))
+        XCTAssertEqual(CursesScreen.mouseKey(button: 4, row: 0, col: 0), .mouse(MouseEvent(.wheelUp, row: 0, col: 0)))
+        XCTAssertEqual(CursesScreen.mouseKey(button: 5, row: 9, col: 1), .mouse(MouseEvent(.wheelDown, row: 9, col: 1)))
+        XCTAssertNil(CursesScreen.mouseKey(button: 0, row: 1, col: 1), "releases and motion are not keys")
+    }
+
     func testMouseInADocument() {
         let h = Harness(owned(), rows: 30, cols: 100)
         h.press(.enter)
