@@ -1,4 +1,5 @@
 import BrowserModel
+import CCurses
 import Glibc
 import XCTest
 @testable import TUI
@@ -156,6 +157,11 @@ final class LiveTests: XCTestCase {
         h.now += 2
         h.settle()
         XCTAssertEqual(h.source.documentCalls, [.program(10), .task(300), .task(300)])
+    }
+
+    func testAChangeShowsWithoutColoursToo() {
+        let changed = CursesScreen.monochromeAttributes()[.changed] ?? 0
+        XCTAssertNotEqual(changed & bpfnav_a_reverse(), 0, "reverse, as watch -d")
     }
 
     // MARK: Matching lines across a reload
