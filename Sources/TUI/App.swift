@@ -138,6 +138,7 @@ public final class App {
             self.status = nil
             needsDraw = true
         }
+        reloadUncoveredPage()
         loadVisibleEntries()
     }
 

@@ -12,6 +12,8 @@ struct LiveState {
     var reloadPageAfterRefresh = false
     /// The cells each list's last refresh changed: column indices by row.
     var changedCells: [BrowserSection: [BrowserTarget: Set<Int>]] = [:]
+    /// The page in view at the last pump (nil: the lists).
+    var pageInView: ObjectIdentifier?
 }
 
 extension App {
@@ -24,6 +26,16 @@ extension App {
         guard live.reloadPageAfterRefresh else { return }
         live.reloadPageAfterRefresh = false
         if let page = stack.last { load(page, quietly: true) }
+    }
+
+    /// A page seen again (Esc from the page above it) reloads at once, not
+    /// at the next refresh: it was not kept up to date while covered.
+    func reloadUncoveredPage() {
+        let top = stack.last.map(ObjectIdentifier.init)
+        guard top != live.pageInView else { return }
+        live.pageInView = top
+        guard let page = stack.last, page.loaded, !live.paused, refreshInterval > 0 else { return }
+        load(page, quietly: true)
     }
 
     private func table(_ section: BrowserSection) -> Table {

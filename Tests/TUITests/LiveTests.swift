@@ -157,6 +157,14 @@ final class LiveTests: XCTestCase {
         h.now += 2
         h.settle()
         XCTAssertEqual(h.source.documentCalls, [.program(10), .task(300), .task(300)])
+
+        // Uncovered again, the program's page reloads at once.
+        h.source.documents[.program(10)]?.lines[0] = .field("id", "10 (reloaded)")
+        h.press(.escape)
+        XCTAssertEqual(h.source.documentCalls.last, .program(10))
+        XCTAssertTrue(h.screen.contains("10 (reloaded)"), h.text)
+        h.press(.char("p"), .enter, .escape)
+        XCTAssertEqual(h.source.documentCalls.last, .task(300), "not while paused")
     }
 
     func testAChangeShowsWithoutColoursToo() {
