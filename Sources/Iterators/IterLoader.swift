@@ -13,6 +13,8 @@ public final class IterLoader {
     private var filtered: [FilteredKey: BPFObject] = [:]
     /// Program fds from the cache, owned here; closed in deinit.
     private var cachedFDs: [String: Int32] = [:]
+    /// The cache's generation marked in use while this loader lives.
+    private var hold: ProgramCache.Hold?
     public let cache: ProgramCache?
     private let knobs: () -> Knobs
     private let linkParams: () -> Bool
@@ -45,6 +47,8 @@ public final class IterLoader {
     public func programFD(_ kind: IterKind, _ format: IterFormat) throws(BPFError) -> Int32 {
         let name = kind.programName(format)
         if let fd = cachedFDs[name] { return fd }
+        cache?.removeStaleGenerationsOnce()
+        defer { if hold == nil { hold = cache?.hold() } }
         if objects[kind] == nil, let cache, let fd = cache.program(kind, format) {
             let raw = fd.release()
             cachedFDs[name] = raw
