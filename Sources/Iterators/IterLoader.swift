@@ -52,12 +52,23 @@ public final class IterLoader {
         if objects[kind] == nil, let cache, let fd = cache.program(kind, format) {
             let raw = fd.release()
             cachedFDs[name] = raw
+            OwnObjects.add(fd: raw, kind: .program)
             return raw
         }
         let loaded = objects[kind] != nil
         let object = try object(for: kind)
         if !loaded { cache?.store(object, kind: kind) }
-        return try object.programFD(name)
+        let fd = try object.programFD(name)
+        if !loaded { Self.noteOwn(object, kind) }
+        return fd
+    }
+
+    /// Notes the programs of an object this loader loaded (their maps come
+    /// with them: a program lists its maps).
+    private static func noteOwn(_ object: BPFObject, _ kind: IterKind) {
+        for format in kind.formats {
+            if let fd = try? object.programFD(kind.programName(format)) { OwnObjects.add(fd: fd, kind: .program) }
+        }
     }
 
     /// `kind`'s object, loaded on first use.
@@ -77,12 +88,17 @@ public final class IterLoader {
         case .pid, .tid:
             guard kind.takesTaskParams, !linkParams() else { break }
             let fd = try filteredObject(kind, params).programFD(program)
-            return try IterLink(programFD: fd, program: program, params: .all)
+            return Self.noteOwn(try IterLink(programFD: fd, program: program, params: .all))
         case .all, .mapFD:
             break
         }
         let fd = try programFD(kind, format)
-        return try IterLink(programFD: fd, program: program, params: params)
+        return Self.noteOwn(try IterLink(programFD: fd, program: program, params: params))
+    }
+
+    private static func noteOwn(_ link: consuming IterLink) -> IterLink {
+        OwnObjects.add(fd: link.fd.raw, kind: .link)
+        return link
     }
 
     /// `kind`'s object with `params` as an in-program filter.
@@ -94,6 +110,7 @@ public final class IterLoader {
         knobs.filter = params
         let object = try Catalog.load(kind, knobs: knobs)
         filtered[key] = object
+        Self.noteOwn(object, kind)
         return object
     }
 
