@@ -68,6 +68,8 @@ public final class App {
     var shownNotices: [String] = []
     /// Rows each pane had at the last draw: how far PgUp/PgDn go.
     var heights: [Pane: Int] = [:]
+    /// What the lists hide (`O`, `K`, `b`) and the process tree (`t`).
+    var listOptions = ListOptions()
 
     /// A browser over `source`, collecting on background threads; `start`
     /// opens on that object's list with the cursor on it (`bpfnav demo`
@@ -160,7 +162,7 @@ public final class App {
         lastRefresh = clock()
         runStats = snapshot.runStats
         for section in BrowserSection.allCases {
-            let table = Tables.table(section, snapshot)
+            let table = listTable(section, snapshot)
             tables[section] = table
             lists[section]?.rebuild(table)
         }

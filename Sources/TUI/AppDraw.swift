@@ -117,6 +117,7 @@ extension App {
             let state = list
             position = "\(state.visible.isEmpty ? 0 : state.cursor + 1)/\(state.visible.count)"
             if !state.filter.isEmpty { position = "/\(state.filter)  " + position }
+            if let note = hiddenNote { position = note + "  " + position }
         }
         return position
     }
