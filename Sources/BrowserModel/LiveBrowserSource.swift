@@ -22,6 +22,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
 
     public func snapshot() -> BrowserSnapshot {
         var snapshot = BrowserSnapshot(kernelRelease: BrowserFormat.kernelRelease())
+        let ownMark = OwnObjects.mark
         // Programs are cached in bpffs between runs (see ProgramCache).
         let loader = IterLoader(cache: ProgramCache.standard)
         var tasks: [TaskRecord] = []
@@ -91,6 +92,9 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         snapshot.runStats = stats.isEnabled
         snapshot.own = OwnObjectSet(noted: OwnObjects.all, programs: snapshot.programs,
                                     links: snapshot.links, pins: entries)
+        if snapshot.errors[.programs] == nil {
+            OwnObjects.forget(notIn: Set(snapshot.programs.map { .program($0.id) }), notedBefore: ownMark)
+        }
         addProcessDetails(&snapshot.tasks, holders: references.holders ?? Holders())
         return snapshot
     }

@@ -88,17 +88,12 @@ public final class IterLoader {
         case .pid, .tid:
             guard kind.takesTaskParams, !linkParams() else { break }
             let fd = try filteredObject(kind, params).programFD(program)
-            return Self.noteOwn(try IterLink(programFD: fd, program: program, params: .all))
+            return try IterLink(programFD: fd, program: program, params: .all)
         case .all, .mapFD:
             break
         }
         let fd = try programFD(kind, format)
-        return Self.noteOwn(try IterLink(programFD: fd, program: program, params: params))
-    }
-
-    private static func noteOwn(_ link: consuming IterLink) -> IterLink {
-        OwnObjects.add(fd: link.fd.raw, kind: .link)
-        return link
+        return try IterLink(programFD: fd, program: program, params: params)
     }
 
     /// `kind`'s object with `params` as an in-program filter.

@@ -125,9 +125,12 @@ extension App {
         let hidden = snapshot.count(section) - visible(snapshot).count(section)
         switch section {
         case .tasks:
-            if listOptions.onlyBPFHolders { notes.append("holding BPF") }
+            if listOptions.onlyBPFHolders {
+                notes.append("holding BPF")
+            } else if hidden > 0 {
+                notes.append("\(hidden) kthreads hidden")
+            }
             if listOptions.tree { notes.append("tree") }
-            if hidden > 0 { notes.append("\(hidden) hidden") }
         default:
             if hidden > 0 { notes.append("\(hidden) own hidden") }
         }
