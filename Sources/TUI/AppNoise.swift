@@ -16,8 +16,14 @@ extension App {
     /// `section`'s list from `snapshot`, without what the options hide.
     func listTable(_ section: BrowserSection, _ snapshot: BrowserSnapshot) -> Table {
         let shown = visible(snapshot)
-        guard section == .tasks, listOptions.tree else { return Tables.table(section, shown) }
-        return Self.treeTable(shown)
+        var table = section == .tasks && listOptions.tree ? Self.treeTable(shown) : Tables.table(section, shown)
+        if table.rows.isEmpty, snapshot.count(section) > 0 {
+            // Empty only because of what is hidden: say so, and how to see it.
+            table.emptyText = section != .tasks ? "only bpfnav's own objects here (O shows them)"
+                : listOptions.onlyBPFHolders ? "no process holds a BPF object (b shows every process)"
+                : "only kernel threads (K shows them)"
+        }
+        return table
     }
 
     /// The snapshot as the lists show it.

@@ -24,7 +24,14 @@ final class NoiseBrowserTests: BPFTestCase {
     }
 
     func testOwnProgramsAreHiddenAndOShowsThem() throws {
+        // An older build's cache generation, left behind: the browser
+        // removes it when it starts.
+        let stale = ProgramCache(base: pinDirectory, generation: "0000000000000000")
+        _ = try IterLoader(cache: stale).programFD(.task, .text)
+        XCTAssertTrue(BPFFS.isDirectory(stale.directory))
         let tmux = try browser()
+        XCTAssertTrue(waitUntil(timeout: 20) { !BPFFS.isDirectory(stale.directory) },
+                      "the stale generation is removed on start:\n\(tmux.capture())")
         let id = try cachedTaskProgramID()
         // Only this browser's program is looked for: other bpfnav runs on
         // the machine have their own.

@@ -112,6 +112,18 @@ final class NoiseTests: XCTestCase {
         XCTAssertTrue(h.screen.contains("1 own hidden"), h.text)
     }
 
+    func testAListEmptiedByWhatIsHiddenSaysHowToSeeIt() {
+        var snap = snapshot(programs: [program(50, "bpfnav_task_rec")],
+                            tasks: [process(2, 0, "kthreadd", kernel: true)])
+        snap.own = OwnObjectSet(noted: [.program(50)], programs: snap.programs, links: [], pins: [])
+        let h = Harness(snap)
+        XCTAssertTrue(h.screen.contains("only bpfnav's own objects here (O shows them)"), h.text)
+        h.press(.char("5"))
+        XCTAssertTrue(h.screen.contains("only kernel threads (K shows them)"), h.text)
+        h.press(.char("K"), .char("b"))
+        XCTAssertTrue(h.screen.contains("no process holds a BPF object (b shows every process)"), h.text)
+    }
+
     func testOwnObjectsStayHiddenAcrossRefreshes() {
         let h = Harness(ownSnapshot())
         h.now += 5
