@@ -8,7 +8,8 @@ import Synchronization
 /// task listing, so one-shot commands reuse programs an earlier run pinned in
 /// `<base>/progs-<hash>/`. The hash is the build's (`Catalog.hash`): a new
 /// build never reuses programs an older one loaded, and removes their
-/// directories when it makes its own. `bpfnav unpin --all` removes them all.
+/// directories on start and when it makes its own, except those a running
+/// bpfnav holds (`hold()`). `bpfnav unpin --all` removes them all.
 ///
 /// Everything here is best effort: without a bpffs, or without write access,
 /// or while another bpfnav changes the directory, programs are simply
