@@ -74,6 +74,8 @@ public final class App {
     var heights: [Pane: Int] = [:]
     /// Pause, changed cells, pages due for a reload (AppLive).
     var live = LiveState()
+    /// What the lists hide (`O`, `K`, `b`) and the process tree (`t`).
+    var listOptions = ListOptions()
 
     /// A browser over `source`, collecting on background threads; `start`
     /// opens on that object's list with the cursor on it (`bpfnav demo`
@@ -169,7 +171,7 @@ public final class App {
         lastRefresh = clock()
         runStats = snapshot.runStats
         for section in BrowserSection.allCases {
-            let table = Tables.table(section, snapshot)
+            let table = listTable(section, snapshot)
             tables[section] = table
             lists[section]?.rebuild(table)
         }

@@ -52,7 +52,8 @@ extension App {
 
     func drawHeader(_ screen: Screen, cols: Int) {
         let release = snapshot.map { Tables.safe($0.kernelRelease) } ?? "…"
-        let count = { (section: BrowserSection) in self.snapshot.map { String($0.count(section)) } ?? "…" }
+        let shown = snapshot.map(visible)   // without what O, K and b hide
+        let count = { (section: BrowserSection) in shown.map { String($0.count(section)) } ?? "…" }
         let stats = "stats " + (runStats ? "on" : "off")
         // The objects' counts (attachments are places, not objects: their tab says).
         let objects = BrowserSection.allCases.filter { $0 != .attachments }
@@ -117,6 +118,7 @@ extension App {
             let state = list
             position = "\(state.visible.isEmpty ? 0 : state.cursor + 1)/\(state.visible.count)"
             if !state.filter.isEmpty { position = "/\(state.filter)  " + position }
+            if let note = hiddenNote { position = note + "  " + position }
         }
         return position
     }

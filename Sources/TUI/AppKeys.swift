@@ -40,6 +40,14 @@ extension App {
             startFilter()
         case .char("x"):
             toggleHex()
+        case .char("O"):
+            toggleOwn()
+        case .char("K"):
+            toggleKernelThreads()
+        case .char("b"):
+            toggleBPFHolders()
+        case .char("t"):
+            toggleTree()
         default:
             paneKey(key)
         }

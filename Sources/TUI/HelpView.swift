@@ -15,6 +15,8 @@ enum HelpView {
             ("i", "reverse the sort"),
             ("x", "map entries: hex / formatted (BTF)"),
             ("S", "run-time stats on / off (bpf_enable_stats)"),
+            ("O", "bpfnav's own objects: show / hide"),
+            ("K  b  t", "Tasks: kernel threads, BPF holders only, tree"),
             ("r  F5", "refresh now (automatic: \(refresh))"),
             ("p", "pause / resume the automatic refresh"),
             ("?  F1", "this help (any key closes it)"),
