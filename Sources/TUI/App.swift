@@ -138,7 +138,7 @@ public final class App {
     public var wantsDraw: Bool {
         if needsDraw { return true }
         // Progress of a walk to a map's end is shown as it goes.
-        return stack.last?.entries?.readingThrough ?? false
+        return stack.last?.entries.map { $0.readingThrough || $0.walk != nil } ?? false
     }
 
     /// Results and jobs still under way (the footer's "loading…").
@@ -240,6 +240,7 @@ public final class App {
     func pop() {
         guard let page = stack.popLast() else { return }
         page.entries?.progress.cancelled.store(true, ordering: .relaxed)
+        page.entries?.walk?.cancelled.store(true, ordering: .relaxed)
         needsDraw = true
     }
 

@@ -71,7 +71,7 @@ extension App {
     /// End: walks the rest of the map (positions only), then shows its end.
     func readThroughEntries(_ entries: EntriesState) {
         guard let reader = entries.reader, !entries.readingThrough else { return }
-        guard !entries.complete else {
+        guard !entries.complete, entries.sorted == nil else {
             entries.move(to: entries.rowCount - 1)
             return
         }
