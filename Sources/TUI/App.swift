@@ -61,6 +61,8 @@ public final class App {
     var editingFilter = false
     var status: (text: String, isError: Bool, until: Double)?
     var runStats = false
+    /// Live updates paused (`p`): what is shown stays until it is off.
+    var paused = false
     var refreshing = false
     var lastRefresh: Double?
     var needsDraw = true
@@ -126,6 +128,7 @@ public final class App {
         let now = clock()
         if !refreshing, lastRefresh.map({ refreshInterval > 0 && now - $0 >= refreshInterval }) ?? true {
             refresh()
+            if !paused { rereadVisibleEntries() }
         }
         if let status, now >= status.until {
             self.status = nil

@@ -53,6 +53,7 @@ extension App {
                 switch result {
                 case .page(let page):
                     entries.store(page)
+                    entries.readAt[page.index] = self.clock()
                 case .failed(let index, let message):
                     entries.requested.remove(index)
                     entries.error = message

@@ -38,6 +38,10 @@ final class EntriesState {
     var walk: EntriesWalk?
     /// The entries read whole and sorted (`s`), in place of the pages.
     var sorted: EntriesSorted?
+    /// When each page in memory was read (the clock's seconds), and the
+    /// per-second rates of counters seen in two reads, by key and column.
+    var readAt: [Int: Double] = [:]
+    var rates: [[UInt8]: [String: Double]] = [:]
     /// Whether entries come formatted through BTF; nil until some are read.
     private(set) var hasBTF: Bool?
     /// Pages kept in memory at most; the farthest from the cursor go first.
@@ -107,6 +111,14 @@ final class EntriesState {
             if let offset = entries.firstIndex(where: { $0.key == key }) { return starts[page] + offset }
         }
         return nil
+    }
+
+    /// Pages in memory with rows in view.
+    func pagesInView(height: Int) -> [Int] {
+        guard sorted == nil, known > 0 else { return [] }
+        let first = entryIndex(ofRow: top), last = min(known - 1, entryIndex(ofRow: top + max(0, height - 1)))
+        guard first <= last, let from = page(ofEntry: first), let to = page(ofEntry: last) else { return [] }
+        return (from...to).filter { pages[$0] != nil && !requested.contains($0) }
     }
 
     /// Where page `index` starts, when known.
@@ -194,7 +206,10 @@ final class EntriesState {
         guard pages.count > Self.pagesKept else { return }
         let here = page(ofEntry: min(cursorEntry, max(0, known - 1))) ?? 0
         let far = pages.keys.sorted { abs($0 - here) > abs($1 - here) }
-        for page in far.prefix(pages.count - Self.pagesKept) { pages.removeValue(forKey: page) }
+        for page in far.prefix(pages.count - Self.pagesKept) {
+            pages.removeValue(forKey: page)
+            readAt.removeValue(forKey: page)
+        }
     }
 
     func move(to position: Int) {

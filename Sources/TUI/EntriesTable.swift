@@ -232,3 +232,39 @@ extension EntriesState {
         "\(count == 0 ? 0 : cursorEntry + 1)/\(count)\(complete || sorted != nil ? "" : "+")"
     }
 }
+
+extension EntriesTable {
+    /// Per-second rates of the numbers that grew from `before` to `after`
+    /// (entries matched by key), by column title; a counter that did not
+    /// grow loses its rate.
+    static func rates(from before: [BrowserMapEntry], to after: [BrowserMapEntry], seconds: Double,
+                      into rates: inout [[UInt8]: [String: Double]]) {
+        let old = Dictionary(before.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        for entry in after {
+            guard let previous = old[entry.key] else { continue }
+            var found: [String: Double] = [:]
+            for column in columns(entry, hex: false) where column.part == .value && column.numeric {
+                guard let now = number(value(entry, column, cpu: nil)),
+                      let then = number(value(previous, column, cpu: nil)), now > then else { continue }
+                found[column.title] = (now - then) / seconds
+            }
+            rates[entry.key] = found.isEmpty ? nil : found
+        }
+    }
+
+    static func number(_ value: BTFValue?) -> Double? {
+        switch value {
+        case .int(let v)?: Double(v)
+        case .uint(let v)?: Double(v)
+        case .float(let v)?: v
+        default: nil
+        }
+    }
+
+    /// "+12/s", "+1.5/s", "+3.2k/s".
+    static func rateText(_ rate: Double) -> String {
+        if rate >= 10_000 { return "+" + BrowserFormat.fixed(rate / 1000, digits: 1) + "k/s" }
+        if rate >= 10 || rate == rate.rounded() { return "+\(Int(rate.rounded()))/s" }
+        return "+" + BrowserFormat.fixed(rate, digits: 1) + "/s"
+    }
+}

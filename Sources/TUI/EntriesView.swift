@@ -26,9 +26,13 @@ enum EntriesView {
         for row in rows {
             guard let entry = state.entry(state.entryIndex(ofRow: row)) else { continue }
             let sub = row % state.span
+            let rates = sub == 0 && !state.hex ? state.rates[entry.key] : nil
             cells[row] = columns.map { column in
                 if sub > 0, column.part == .key { return column == columns.first ? "  cpu\(sub - 1)" : "" }
-                return EntriesTable.cell(entry, column, cpu: sub > 0 ? sub - 1 : nil, hex: state.hex)
+                let cell = EntriesTable.cell(entry, column, cpu: sub > 0 ? sub - 1 : nil, hex: state.hex)
+                // A counter seen to grow: its rate beside it.
+                guard let rate = rates?[column.title] else { return cell }
+                return cell + " " + EntriesTable.rateText(rate)
             }
         }
         let sortColumn = state.sorted?.column

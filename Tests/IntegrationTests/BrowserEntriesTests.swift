@@ -1,4 +1,5 @@
 import BPFKit
+import BrowserModel
 import CLibBPF
 import Foundation
 import TestSupport
@@ -17,19 +18,34 @@ final class BrowserEntriesTests: BPFTestCase {
         return b.data()
     }
 
-    /// A map of `type` with key u32 and value struct flow, pinned in the
-    /// test's directory; closed (and unpinned) when the test ends.
-    private func flowMap(_ type: bpf_map_type, name: String, maxEntries: UInt32) throws -> (fd: Int32, id: UInt32) {
-        let btf = flowBTF()
+    /// BTF: u32 (1), u64 (2), struct flow (3), char (4), int (5), char[16] (6),
+    /// struct task_key { u32 pid; char comm[16]; } (7).
+    private func taskKeyBTF() -> [UInt8] {
+        var b = BTFBlobBuilder()
+        let u32 = b.int("unsigned int", size: 4)
+        let u64 = b.int("unsigned long long", size: 8)
+        _ = b.composite("flow", size: 16, [("packets", u64, 0, 0), ("bytes", u64, 64, 0)])
+        let char = b.int("char", size: 1, encoding: 1)
+        let int = b.int("int", size: 4, encoding: 1)
+        let comm = b.array(char, index: int, count: 16)
+        _ = b.composite("task_key", size: 20, [("pid", u32, 0, 0), ("comm", comm, 32, 0)])
+        return b.data()
+    }
+
+    /// A map of `type` with key u32 (or `keyType` of `btf`) and value struct
+    /// flow, pinned in the test's directory; closed when the test ends.
+    private func flowMap(_ type: bpf_map_type, name: String, maxEntries: UInt32, btf: [UInt8]? = nil,
+                         keyType: UInt32 = 1, keySize: UInt32 = 4) throws -> (fd: Int32, id: UInt32) {
+        let btf = btf ?? flowBTF()
         let btfFD = btf.withUnsafeBytes { bpf_btf_load($0.baseAddress, $0.count, nil) }
         guard btfFD >= 0 else { throw XCTSkip("cannot load BTF: \(String(cString: strerror(-btfFD)))") }
         defer { close(btfFD) }
         var opts = bpf_map_create_opts()
         opts.sz = MemoryLayout<bpf_map_create_opts>.size
         opts.btf_fd = UInt32(btfFD)
-        opts.btf_key_type_id = 1
+        opts.btf_key_type_id = keyType
         opts.btf_value_type_id = 3
-        let fd = bpf_map_create(type, name, 4, 16, maxEntries, &opts)
+        let fd = bpf_map_create(type, name, keySize, 16, maxEntries, &opts)
         XCTAssertGreaterThanOrEqual(fd, 0, String(cString: strerror(-fd)))
         guard fd >= 0 else { throw XCTSkip("cannot create the map") }
         addTeardownBlock { close(fd) }
@@ -169,5 +185,52 @@ final class BrowserEntriesTests: BPFTestCase {
         tmux.waitFor("back to the sums") { !$0.contains("cpu1") && $0.contains("sums of \(cpus) CPUs") }
         tmux.sendKeys("q")
         XCTAssertEqual(tmux.waitForExit(), 0)
+    }
+
+    func testCountersShowTheirRateWhileTheBrowserWatches() throws {
+        let name = uniqueName("entr")
+        let map = try flowMap(BPF_MAP_TYPE_HASH, name: name, maxEntries: 8)
+        fill(map.fd, keys: [1, 2], values: Self.flow(packets: 10, bytes: 1) + Self.flow(packets: 20, bytes: 2))
+        let tmux = try browseMap(name, id: map.id)
+        let elements = MapElements(fd: map.fd)
+        // The counter grows while the browser re-reads it each second: no key pressed.
+        var packets: UInt64 = 10
+        tmux.waitFor(timeout: 30, "the counter with its rate") { screen in
+            packets += 1000
+            try? elements.update(UInt32(1), bytes: Self.flow(packets: packets, bytes: 1))
+            return screen.split(separator: "\n").contains { line in
+                let cells = line.split(separator: " ")
+                return cells.count >= 4 && cells[1] == "1" && cells[2] != "10" && cells[3].hasPrefix("+")
+                    && cells[3].hasSuffix("/s")
+            }
+        }
+        tmux.sendKeys("q")
+        XCTAssertEqual(tmux.waitForExit(), 0)
+    }
+
+    /// `=` goes through BrowserMapPager.lookup: the text parsed by the key's
+    /// BTF type, one lookup.
+    func testLookupByStructMembers() throws {
+        let name = uniqueName("entk")
+        let map = try flowMap(BPF_MAP_TYPE_HASH, name: name, maxEntries: 8, btf: taskKeyBTF(), keyType: 7, keySize: 20)
+        let key = withUnsafeBytes(of: UInt32(7).littleEndian) { Array($0) } + Array("python3".utf8)
+            + Array(repeating: 0, count: 9)
+        var count: UInt32 = 1
+        var opts = bpf_map_batch_opts()
+        opts.sz = MemoryLayout<bpf_map_batch_opts>.size
+        let value = Self.flow(packets: 5, bytes: 6)
+        XCTAssertEqual(key.withUnsafeBytes { k in value.withUnsafeBytes { v in
+            bpf_map_update_batch(map.fd, k.baseAddress, v.baseAddress, &count, &opts) } }, 0)
+
+        let pager = try BrowserMapPager(fd: OwnedFD(adopting: dup(map.fd)))
+        let found = try XCTUnwrap(try pager.lookup("pid=7,comm=python3"))
+        XCTAssertEqual(found.key, key)
+        XCTAssertEqual(found.formattedKey, "{\"pid\":7,\"comm\":\"python3\"}")
+        XCTAssertEqual(found.formattedValues, ["{\"packets\":5,\"bytes\":6}"])
+        XCTAssertEqual(try pager.lookup("{\"pid\":7,\"comm\":\"python3\"}")?.key, key, "as the table shows it")
+        XCTAssertNil(try pager.lookup("comm=python3"), "pid 0 has no entry")
+        XCTAssertThrowsError(try pager.lookup("uid=1")) { error in
+            XCTAssertEqual("\(error)", "the key has no member 'uid' (it has pid, comm)")
+        }
     }
 }

@@ -229,4 +229,45 @@ final class EntriesTableTests: XCTestCase {
         XCTAssertEqual(EntriesView.dump(Array("python3".utf8) + [0, 0]),
                        [.code("0000  70 79 74 68 6f 6e 33 00 00" + String(repeating: " ", count: 21) + "  |python3..|")])
     }
+
+    // MARK: Live
+
+    func testEntriesInViewAreReadAgainAtTheRefreshWithRates() {
+        final class Counter: @unchecked Sendable { var tick = 0 }
+        let counter = Counter()
+        let reader = FakeMapReader(count: 500, pageSize: 10) { n in
+            // Entry 1 counts 30 packets a tick; the others stay.
+            let packets = UInt64(n == 1 ? 100 + 30 * counter.tick : n)
+            let value = BTFValue.object([("packets", .uint(packets)), ("comm", .string("x"))])
+            return BrowserMapEntry(key: [UInt8(n & 0xff), UInt8(n >> 8), 0, 0], values: [[0]], formattedKey: "\(n)",
+                                   formattedValues: [BTFFormatter.json(value)], typedKey: .uint(UInt64(n)),
+                                   typedValues: [value])
+        }
+        let h = openMap(reader)
+        XCTAssertEqual(row(h, "1"), ["1", "1", "100", "x"], h.text)
+        let before = reader.pagesRead.count
+        counter.tick = 1
+        h.now += 2
+        h.settle()
+        XCTAssertEqual(row(h, "1"), ["1", "1", "130 +15/s", "x"], h.text)
+        XCTAssertEqual(row(h, "2"), ["2", "2", "2", "x"], "no rate for what did not grow")
+        let reread = reader.pagesRead.dropFirst(before)
+        XCTAssertFalse(reread.isEmpty)
+        XCTAssertTrue(reread.allSatisfy { $0 <= 2 }, "only the pages in view: \(Array(reread))")
+
+        // Paused: nothing read again.
+        h.app.paused = true
+        counter.tick = 2
+        let paused = reader.pagesRead.count
+        h.now += 2
+        h.settle()
+        XCTAssertEqual(reader.pagesRead.count, paused)
+        XCTAssertEqual(row(h, "1"), ["1", "1", "130 +15/s", "x"], h.text)
+    }
+
+    func testRateText() {
+        XCTAssertEqual(EntriesTable.rateText(15), "+15/s")
+        XCTAssertEqual(EntriesTable.rateText(0.5), "+0.5/s")
+        XCTAssertEqual(EntriesTable.rateText(12_345), "+12.3k/s")
+    }
 }
