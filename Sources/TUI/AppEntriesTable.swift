@@ -363,29 +363,7 @@ extension App {
         guard let entries = stack.last?.entries, let reader = entries.reader, entries.error == nil,
               entries.walk == nil, !entries.readingThrough else { return }
         for index in entries.pagesInView(height: heights[.entries] ?? 20) {
-            entries.requested.insert(index)
-            jobs.submit(.content, {
-                do {
-                    return PageResult.page(try reader.page(index))
-                } catch {
-                    return PageResult.failed(index, App.message(error))
-                }
-            }) { [weak self, weak entries] result in
-                guard let self, let entries else { return }
-                let now = self.clock()
-                switch result {
-                case .page(let page):
-                    if let before = entries.pages[page.index], let then = entries.readAt[page.index], now > then {
-                        EntriesTable.rates(from: before, to: page.entries, seconds: now - then, into: &entries.rates)
-                    }
-                    entries.store(page)
-                    entries.readAt[page.index] = now
-                case .failed(let index, let message):
-                    entries.requested.remove(index)
-                    entries.error = message
-                }
-                self.needsDraw = true
-            }
+            readPage(index, entries, reader)
         }
     }
 }

@@ -12,32 +12,21 @@ final class MapEntriesTests: XCTestCase {
 
     func testEntriesFormattedThroughBTFAndInHex() {
         let h = openMap(FakeMapReader(count: 3))
-        XCTAssertEqual(entryRow(h, "#"), ["#", "KEY", "count"], h.text)
-        XCTAssertEqual(entryRow(h, "1"), ["1", "1", "10"], h.text)
+        XCTAssertEqual(h.entryRow("#"), ["#", "KEY", "count"], h.text)
+        XCTAssertEqual(h.entryRow("1"), ["1", "1", "10"], h.text)
         XCTAssertTrue(h.screen.contains("BTF (x: hex)"), h.text)
         h.press(.char("x"))
-        XCTAssertEqual(entryRow(h, "#"), ["#", "KEY (hex)", "VALUE (hex)"], h.text)
+        XCTAssertEqual(h.entryRow("#"), ["#", "KEY (hex)", "VALUE (hex)"], h.text)
         // The value's bytes as ASCII too, as hexdump -C shows them.
-        XCTAssertEqual(entryRow(h, "1"), ["1", "01 00 00 00", "0a 00 00 00 00 00 00 00", "|........|"], h.text)
+        XCTAssertEqual(h.entryRow("1"), ["1", "01 00 00 00", "0a 00 00 00 00 00 00 00", "|........|"], h.text)
         h.press(.char("x"))
-        XCTAssertEqual(entryRow(h, "2"), ["2", "2", "20"], h.text)
+        XCTAssertEqual(h.entryRow("2"), ["2", "2", "20"], h.text)
     }
 
     func testAMapWithoutBTFSaysSo() {
         let h = openMap(FakeMapReader(count: 2, btf: false))
-        XCTAssertEqual(entryRow(h, "1"), ["1", "01 00 00 00", "0a 00 00 00 00 00 00 00"], h.text)
+        XCTAssertEqual(h.entryRow("1"), ["1", "01 00 00 00", "0a 00 00 00 00 00 00 00"], h.text)
         XCTAssertTrue(h.screen.contains("hex: the map has no BTF"), h.text)
-    }
-
-    /// The cells of the entries pane's row whose first cell is `first`
-    /// (an entry's number, or "#" for the header): cells are two blanks apart.
-    func entryRow(_ h: Harness, _ first: String) -> [String]? {
-        for line in h.lines {
-            let cells = line.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty }
-            if cells.first == first, cells.count > 1 { return cells }
-        }
-        return nil
     }
 
     func testPerCPUValues() {
@@ -56,9 +45,9 @@ final class MapEntriesTests: XCTestCase {
         let h = Harness(snapshot(maps: [map(7, "percpu", type: "percpu_array")]))
         h.source.maps[7] = PerCPU()
         h.press(.char("2"), .enter)
-        XCTAssertEqual(entryRow(h, "0"), ["0", "0", "cpu0: 1 | cpu1: 2"], h.text)
+        XCTAssertEqual(h.entryRow("0"), ["0", "0", "cpu0: 1 | cpu1: 2"], h.text)
         h.press(.tab, .char("x"))
-        XCTAssertEqual(entryRow(h, "0"), ["0", "00 00 00 00", "cpu0: 01 00 | cpu1: 02 00"], h.text)
+        XCTAssertEqual(h.entryRow("0"), ["0", "00 00 00 00", "cpu0: 01 00 | cpu1: 02 00"], h.text)
     }
 
     func testPagesAreReadOnlyAsNeeded() {
@@ -66,18 +55,18 @@ final class MapEntriesTests: XCTestCase {
         let h = openMap(reader)
         XCTAssertEqual(reader.pagesRead, [0], "one page to show the first screen")
         XCTAssertTrue(h.screen.contains("Entries of map 7  100+ entries read"), h.text)
-        XCTAssertEqual(entryRow(h, "0"), ["0", "0", "0"], h.text)
+        XCTAssertEqual(h.entryRow("0"), ["0", "0", "0"], h.text)
         // Scrolling down reads the next pages as they come into view.
         for _ in 0..<20 { h.press(.pageDown) }
         XCTAssertLessThanOrEqual(reader.pagesRead.count, 8, "\(reader.pagesRead)")
         XCTAssertEqual(reader.pagesRead, Array(0..<reader.pagesRead.count), "in order, each once")
         let cursor = h.app.stack.last!.entries!.cursor
-        XCTAssertEqual(entryRow(h, "\(cursor)"), ["\(cursor)", "\(cursor)", "\(cursor * 10)"], h.text)
+        XCTAssertEqual(h.entryRow("\(cursor)"), ["\(cursor)", "\(cursor)", "\(cursor * 10)"], h.text)
 
         // End walks the rest once (positions only) and reads the last page.
         h.press(.end)
         XCTAssertEqual(reader.readThroughCalls, 1)
-        XCTAssertEqual(entryRow(h, "999999"), ["999999", "999999", "9999990"], h.text)
+        XCTAssertEqual(h.entryRow("999999"), ["999999", "999999", "9999990"], h.text)
         XCTAssertTrue(h.screen.contains("1000000 entries"), h.text)
         XCTAssertTrue(h.screen.contains("1000000/1000000"), h.text)
         XCTAssertLessThanOrEqual(reader.pagesRead.count, 12, "not every page: \(reader.pagesRead.count)")
@@ -88,7 +77,7 @@ final class MapEntriesTests: XCTestCase {
         for _ in 0..<10 { h.press(.pageUp) }
         XCTAssertTrue(reader.pagesRead.dropFirst(before).allSatisfy { $0 >= 9990 }, "\(reader.pagesRead)")
         h.press(.home)
-        XCTAssertEqual(entryRow(h, "0"), ["0", "0", "0"], h.text)
+        XCTAssertEqual(h.entryRow("0"), ["0", "0", "0"], h.text)
     }
 
     func testEnterOnAnEntryShowsItWhole() {

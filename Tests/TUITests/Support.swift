@@ -163,6 +163,17 @@ final class Harness {
     var text: String { screen.text }
     var lines: [String] { screen.lines }
 
+    /// The cells of the entries pane's row whose first cell is `first` (an
+    /// entry's number, or "#" for the header): cells are two blanks apart.
+    func entryRow(_ first: String) -> [String]? {
+        for line in lines {
+            let cells = line.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            if cells.first == first, cells.count > 1 { return cells }
+        }
+        return nil
+    }
+
     /// The row showing `text`, failing the test when there is none.
     func row(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> Int {
         guard let found = screen.find(text) else {
