@@ -35,7 +35,8 @@ enum EntriesView {
                 return cell + " " + EntriesTable.rateText(rate)
             }
         }
-        let sortColumn = state.sorted?.column
+        // The sort's column is one of the BTF columns, not the hex ones.
+        let sortColumn = state.hex ? nil : state.sorted?.column
         let titles = columns.enumerated().map { index, column in
             column.title + (index == sortColumn ? (state.sorted!.descending ? "▼" : "▲") : "")
         }
