@@ -135,6 +135,7 @@ public final class App {
         if !refreshing, lastRefresh.map({ refreshInterval > 0 && !live.paused && now - $0 >= refreshInterval }) ?? true {
             refresh()
             live.reloadPageAfterRefresh = true
+            rereadVisibleEntries()
         }
         if let status, now >= status.until {
             self.status = nil
@@ -148,7 +149,7 @@ public final class App {
     public var wantsDraw: Bool {
         if needsDraw { return true }
         // Progress of a walk to a map's end is shown as it goes.
-        return stack.last?.entries?.readingThrough ?? false
+        return stack.last?.entries.map { $0.readingThrough || $0.walk != nil } ?? false
     }
 
     /// Results and jobs still under way (the footer's "loading…").
@@ -261,6 +262,7 @@ public final class App {
     func pop() {
         guard let page = stack.popLast() else { return }
         page.entries?.progress.cancelled.store(true, ordering: .relaxed)
+        page.entries?.walk?.cancelled.store(true, ordering: .relaxed)
         needsDraw = true
     }
 

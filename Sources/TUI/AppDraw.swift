@@ -109,7 +109,7 @@ extension App {
         if let page = stack.last {
             let focusEntries = page.focus == .entries
             if focusEntries, let entries = page.entries {
-                position = "\(entries.known == 0 ? 0 : entries.cursor + 1)/\(entries.known)\(entries.complete ? "" : "+")"
+                position = entries.position
             } else {
                 position = "\(page.document.visible.isEmpty ? 0 : page.document.cursor + 1)/\(page.document.visible.count)"
             }
@@ -175,10 +175,7 @@ extension App {
         DetailView.draw(screen, documentRect, state: &page.document, focused: page.focus == .document)
 
         let entriesTitleRow = documentRect.row + documentRows
-        let count = entries.error != nil ? "" : entries.complete ? "\(entries.known) entries" : "\(entries.known)+ entries read"
-        drawTitle(screen, row: entriesTitleRow, cols: body.cols,
-                  title: "Entries of map \(entries.mapID)  \(count)",
-                  hint: entries.hasBTF == false ? "hex: the map has no BTF" : entries.hex ? "hex (x: BTF)" : "BTF (x: hex)")
+        drawTitle(screen, row: entriesTitleRow, cols: body.cols, title: entries.title, hint: entries.hint)
         let entriesRect = Rect(row: entriesTitleRow + 1, col: 0, rows: body.rows - 1 - documentRows - 1, cols: body.cols)
         heights[.entries] = entriesRect.rows - 1
         EntriesView.draw(screen, entriesRect, state: entries, focused: page.focus == .entries)
@@ -219,7 +216,8 @@ extension App {
             return [("Enter", "follow"), ("Esc", "back")] + tab + [("/", "filter"), ("←→", "scroll")] + end
         case .entries:
             let hex = stack.last?.entries?.hex ?? false
-            return [("Enter", "entry"), ("x", hex ? "BTF" : "hex"), ("End", "last"), ("Esc", "back"), ("Tab", "info")] + end
+            return [("Enter", "entry"), ("/", "search"), ("=", "key"), ("s", "sort"), ("x", hex ? "BTF" : "hex"),
+                    ("End", "last"), ("Esc", "back"), ("Tab", "info")] + end
         }
     }
 

@@ -17,6 +17,10 @@ extension App {
             editFilter(key)
             return .keepGoing
         }
+        if let entries = stack.last?.entries, entries.prompt != nil {
+            entriesPromptKey(key, entries)
+            return .keepGoing
+        }
         switch key {
         case .char("q"):
             return .quit
@@ -71,6 +75,7 @@ extension App {
     /// back to the list.
     func back() {
         if let page = stack.last {
+            if stopEntriesWalk() { return }
             if !page.document.filter.isEmpty {
                 page.document.filter = ""
             } else {
@@ -89,6 +94,10 @@ extension App {
 
     func startFilter() {
         if let page = stack.last {
+            if page.focus == .entries, let entries = page.entries {
+                startEntriesSearch(entries)
+                return
+            }
             guard page.focus == .document else {
                 say("/ filters lists and documents; Tab to the document first")
                 return
@@ -236,13 +245,14 @@ extension App {
     }
 
     func entriesKey(_ key: Key, _ entries: EntriesState) {
+        if entriesCommand(key, entries) { return }
         switch key {
         case .end, .char("G"):
             readThroughEntries(entries)
             return
         case .enter:
-            if let entry = entries.entry(entries.cursor) {
-                push(EntriesView.document(entry, index: entries.cursor, mapID: entries.mapID))
+            if let entry = entries.entry(entries.cursorEntry) {
+                push(EntriesView.document(entry, title: "Map \(entries.mapID) entry #\(entries.cursorEntry)"))
             }
             return
         case .left, .char("h"):
