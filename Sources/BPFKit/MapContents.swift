@@ -239,6 +239,28 @@ public struct MapContents {
     }
 }
 
+extension MapContents {
+    /// The value at `key` (`BPF_MAP_LOOKUP_ELEM`): every CPU's slot for
+    /// per-CPU maps; nil when the map has no such key.
+    public func lookup(key: [UInt8]) throws(BPFError) -> [UInt8]? {
+        guard key.count == Int(info.keySize) else {
+            throw BPFError("look up key in map", "id \(info.id)", errno: EINVAL,
+                           hint: "the key has \(key.count) bytes, the map's keys \(info.keySize)")
+        }
+        var value = [UInt8](repeating: 0, count: max(valueStride, 1))
+        let found = key.withUnsafeBytes { key in
+            value.withUnsafeMutableBytes { value in
+                Errno.result { bpf_map_lookup_elem(fd, key.baseAddress, value.baseAddress) }
+            }
+        }
+        if case .failure(let code) = found {
+            if code == .ENOENT { return nil }
+            throw BPFError("look up key in map", "id \(info.id)", errno: code)
+        }
+        return value
+    }
+}
+
 extension MapContents.Position {
     var isKey: Bool {
         if case .key = self { return true }

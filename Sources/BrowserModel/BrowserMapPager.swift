@@ -108,6 +108,13 @@ public final class BrowserMapPager: BrowserMapReader, @unchecked Sendable {
         return (entries, false)
     }
 
+    public func lookup(_ text: String) throws -> BrowserMapEntry? {
+        let key = try BTFKeyParser.parse(text, size: Int(info.keySize), type: info.keyTypeIDForFormatting, btf: btf)
+        return try state.withLock { _ in
+            try contents.lookup(key: key).map { entry(key: key, value: $0) }
+        }
+    }
+
     // MARK: Formatting
 
     private func entry(key: [UInt8], value: [UInt8]) -> BrowserMapEntry {
@@ -128,12 +135,14 @@ public final class BrowserMapPager: BrowserMapReader, @unchecked Sendable {
         }
         if let btf {
             if info.keyTypeIDForFormatting != 0 {
-                entry.formattedKey = BTFFormatter.json(BTFFormatter.format(key, type: info.keyTypeIDForFormatting, btf: btf))
+                let typed = BTFFormatter.format(key, type: info.keyTypeIDForFormatting, btf: btf)
+                entry.typedKey = typed
+                entry.formattedKey = BTFFormatter.json(typed)
             }
             if info.valueTypeIDForFormatting != 0 {
-                entry.formattedValues = values.map {
-                    BTFFormatter.json(BTFFormatter.format($0, type: info.valueTypeIDForFormatting, btf: btf))
-                }
+                let typed = values.map { BTFFormatter.format($0, type: info.valueTypeIDForFormatting, btf: btf) }
+                entry.typedValues = typed
+                entry.formattedValues = typed.map(BTFFormatter.json)
             }
         }
         return entry

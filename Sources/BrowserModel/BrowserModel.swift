@@ -81,6 +81,8 @@ public struct BrowserSnapshot: Sendable {
     public var notices: [String]
     /// Whether bpfnav's run statistics were on while this was collected.
     public var runStats: Bool
+    /// bpfnav's own objects among the lists' (hidden unless `O`).
+    public var own = OwnObjectSet()
 
     public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [MapEntry] = [],
                 links: [LinkEntry] = [], pins: [PinEntry] = [], tasks: [TaskEntry] = [],

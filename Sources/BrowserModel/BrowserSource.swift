@@ -1,3 +1,5 @@
+import Formatting
+
 /// Where the terminal browser gets its data. The browser calls these on its
 /// own background threads, never while drawing:
 ///
@@ -37,12 +39,18 @@ public struct BrowserMapEntry: Sendable, Equatable {
     public var formattedKey: String?
     /// One per element of `values` when the map has a value type.
     public var formattedValues: [String]?
+    /// The key and values read through BTF, for columns by member.
+    public var typedKey: BTFValue?
+    public var typedValues: [BTFValue]?
 
-    public init(key: [UInt8], values: [[UInt8]], formattedKey: String? = nil, formattedValues: [String]? = nil) {
+    public init(key: [UInt8], values: [[UInt8]], formattedKey: String? = nil, formattedValues: [String]? = nil,
+                typedKey: BTFValue? = nil, typedValues: [BTFValue]? = nil) {
         self.key = key
         self.values = values
         self.formattedKey = formattedKey
         self.formattedValues = formattedValues
+        self.typedKey = typedKey
+        self.typedValues = typedValues
     }
 }
 
@@ -78,4 +86,8 @@ public protocol BrowserMapReader: AnyObject, Sendable {
     /// returns the number of entries in each page, all of them. `progress`
     /// gets the entries counted so far; returning false stops the walk.
     func readThrough(progress: (Int) -> Bool) throws -> [Int]
+    /// The entry whose key is `text` as the key's type reads it (`42`,
+    /// `0x2a`, `pid=1,comm=bash`, hex bytes): one lookup; nil when the map
+    /// has no such key. Throws when the text does not make a key.
+    func lookup(_ text: String) throws -> BrowserMapEntry?
 }

@@ -11,6 +11,10 @@ import Platform
 /// bpffs, bpfnav's task iterators, map entries by batch lookups.
 public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
     private let stats = BrowserRunStats()
+    private let taskCPU = Mutex(TaskCPUSampler())
+    /// This build's program cache, marked in use while the browser runs, so
+    /// that another build's bpfnav leaves it alone.
+    private let cacheHold = Mutex<ProgramCache.Hold?>(nil)
 
     public init() {}
 
@@ -18,6 +22,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
 
     public func snapshot() -> BrowserSnapshot {
         var snapshot = BrowserSnapshot(kernelRelease: BrowserFormat.kernelRelease())
+        let ownMark = OwnObjects.mark
         // Programs are cached in bpffs between runs (see ProgramCache).
         let loader = IterLoader(cache: ProgramCache.standard)
         var tasks: [TaskRecord] = []
@@ -31,6 +36,9 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             }
         }
         snapshot.tasks = TaskEntry.processes(tasks)
+        if cacheHold.withLock({ $0 == nil }), let hold = loader.cache?.hold() {
+            cacheHold.withLock { $0 = hold }
+        }
 
         // Holders before the walk: their iterators may pin bpfnav's program
         // cache, which the walk then sees.
@@ -82,7 +90,37 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
             snapshot.errors[.links] = Self.message(error)
         }
         snapshot.runStats = stats.isEnabled
+        snapshot.own = OwnObjectSet(noted: OwnObjects.all, programs: snapshot.programs,
+                                    links: snapshot.links, pins: entries)
+        if snapshot.errors[.programs] == nil {
+            OwnObjects.forget(notIn: Set(snapshot.programs.map { .program($0.id) }), notedBefore: ownMark)
+        }
+        addProcessDetails(&snapshot.tasks, holders: references.holders ?? Holders())
         return snapshot
+    }
+
+    /// What the task iterator does not carry: CPU time and RSS
+    /// (/proc/PID/stat), the command line, the user's name, whether the
+    /// process holds BPF objects; then CPU% since the previous snapshot.
+    private func addProcessDetails(_ tasks: inout [TaskEntry], holders: Holders) {
+        var holding: Set<UInt32> = []
+        for objects in holders.byKind.values {
+            for list in objects.values { holding.formUnion(list.map(\.pid)) }
+        }
+        for index in tasks.indices {
+            let pid = tasks[index].pid
+            if let stat = ProcessStat.read(pid: pid) {
+                tasks[index].cpuTime = stat.cpuTime
+                tasks[index].rss = stat.rss
+            }
+            if !tasks[index].isKernelThread { tasks[index].commandLine = ProcessStat.commandLine(pid: pid) }
+            tasks[index].user = UserNames.shared.name(tasks[index].uid)
+            tasks[index].holdsBPF = holding.contains(pid)
+        }
+        var now = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &now)
+        let boottime = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        taskCPU.withLock { $0.sample(&tasks, now: boottime) }
     }
 
     public func setRunStats(_ enabled: Bool) -> String? {

@@ -13,6 +13,8 @@ public final class IterLoader {
     private var filtered: [FilteredKey: BPFObject] = [:]
     /// Program fds from the cache, owned here; closed in deinit.
     private var cachedFDs: [String: Int32] = [:]
+    /// The cache's generation marked in use while this loader lives.
+    private var hold: ProgramCache.Hold?
     public let cache: ProgramCache?
     private let knobs: () -> Knobs
     private let linkParams: () -> Bool
@@ -45,15 +47,28 @@ public final class IterLoader {
     public func programFD(_ kind: IterKind, _ format: IterFormat) throws(BPFError) -> Int32 {
         let name = kind.programName(format)
         if let fd = cachedFDs[name] { return fd }
+        cache?.removeStaleGenerationsOnce()
+        defer { if hold == nil { hold = cache?.hold() } }
         if objects[kind] == nil, let cache, let fd = cache.program(kind, format) {
             let raw = fd.release()
             cachedFDs[name] = raw
+            OwnObjects.add(fd: raw, kind: .program)
             return raw
         }
         let loaded = objects[kind] != nil
         let object = try object(for: kind)
         if !loaded { cache?.store(object, kind: kind) }
-        return try object.programFD(name)
+        let fd = try object.programFD(name)
+        if !loaded { Self.noteOwn(object, kind) }
+        return fd
+    }
+
+    /// Notes the programs of an object this loader loaded (their maps come
+    /// with them: a program lists its maps).
+    private static func noteOwn(_ object: BPFObject, _ kind: IterKind) {
+        for format in kind.formats {
+            if let fd = try? object.programFD(kind.programName(format)) { OwnObjects.add(fd: fd, kind: .program) }
+        }
     }
 
     /// `kind`'s object, loaded on first use.
@@ -90,6 +105,7 @@ public final class IterLoader {
         knobs.filter = params
         let object = try Catalog.load(kind, knobs: knobs)
         filtered[key] = object
+        Self.noteOwn(object, kind)
         return object
     }
 

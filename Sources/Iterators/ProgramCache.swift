@@ -1,5 +1,6 @@
 import BPFKit
 import Glibc
+import Synchronization
 
 /// bpfnav's iterator programs, kept loaded between runs.
 ///
@@ -7,7 +8,8 @@ import Glibc
 /// task listing, so one-shot commands reuse programs an earlier run pinned in
 /// `<base>/progs-<hash>/`. The hash is the build's (`Catalog.hash`): a new
 /// build never reuses programs an older one loaded, and removes their
-/// directories when it makes its own. `bpfnav unpin --all` removes them all.
+/// directories on start and when it makes its own, except those a running
+/// bpfnav holds (`hold()`). `bpfnav unpin --all` removes them all.
 ///
 /// Everything here is best effort: without a bpffs, or without write access,
 /// or while another bpfnav changes the directory, programs are simply
@@ -127,11 +129,54 @@ public struct ProgramCache: Sendable {
         ((try? dir.names()) ?? []).filter { $0.hasPrefix(prefix) && dir.entryKind($0) == .directory }
     }
 
-    /// Removes the caches of other builds.
+    /// Removes the caches of other builds that no running bpfnav uses: a
+    /// process using a generation holds a shared lock on its directory
+    /// (`hold()`), and a directory is only emptied under an exclusive one,
+    /// so a browser of another build keeps its programs while it runs.
     static func removeStale(in dir: PinDirectory, manifest: PinManifest, keeping: String) {
         for name in directories(in: dir) where name != keeping {
+            guard let sub = try? dir.subdirectory(name, create: false),
+                  flock(sub.fd, LOCK_EX | LOCK_NB) == 0 else { continue }
             _ = remove(directory: name, in: dir, manifest: manifest)
+            withExtendedLifetime(sub) {}
         }
+    }
+
+    /// Removes the stale caches of other builds (`removeStale`), if there
+    /// are any: run on start by the browser and by each command that uses
+    /// the cache. Costs one directory read when there is nothing to do;
+    /// skipped while another bpfnav changes the directory.
+    public func removeStaleGenerations() {
+        guard let dir = openBase(create: false),
+              Self.directories(in: dir).contains(where: { $0 != name }),
+              let lock = dir.tryLock() else { return }
+        defer { withExtendedLifetime(lock) {} }
+        guard let manifest = try? PinManifest.open(in: dir, create: false) else { return }
+        Self.removeStale(in: dir, manifest: manifest, keeping: name)
+    }
+
+    /// `removeStaleGenerations`, the first time this process uses a cache
+    /// in `base`.
+    public func removeStaleGenerationsOnce() {
+        guard Self.cleaned.withLock({ $0.insert(base).inserted }) else { return }
+        removeStaleGenerations()
+    }
+
+    private static let cleaned = Mutex<Set<String>>([])
+
+    /// Says that this generation is in use until the hold ends: other builds
+    /// leave its directory alone (`removeStale`). Nil when the directory
+    /// does not exist (yet) or another bpfnav is removing it right now.
+    public func hold() -> Hold? {
+        guard let dir = openBase(create: false), let sub = try? dir.subdirectory(name, create: false),
+              flock(sub.fd, LOCK_SH | LOCK_NB) == 0 else { return nil }
+        return Hold(directory: sub)
+    }
+
+    /// A shared lock on a generation's directory, released when it ends.
+    public final class Hold: Sendable {
+        let directory: PinDirectory
+        init(directory: PinDirectory) { self.directory = directory }
     }
 
     /// Removes every cache directory in `dir`; returns what was removed,

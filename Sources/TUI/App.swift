@@ -32,6 +32,10 @@ public final class App {
         var loading: Bool
         var entries: EntriesState?
         var focus: Pane = .document
+        /// Loads of the document submitted and not yet back.
+        var loadsInFlight = 0
+        /// A whole document has arrived: reloads now mark what changed.
+        var loaded = false
 
         init(target: BrowserTarget?, document: BrowserDocument, loading: Bool) {
             self.target = target
@@ -71,6 +75,10 @@ public final class App {
     /// The preview's size (`z`), prompts and overlays, and where the last
     /// frame put things (for the mouse).
     var chrome = Chrome()
+    /// Pause, changed cells, pages due for a reload (AppLive).
+    var live = LiveState()
+    /// What the lists hide (`O`, `K`, `b`) and the process tree (`t`).
+    var listOptions = ListOptions()
 
     /// A browser over `source`, collecting on background threads; `start`
     /// opens on that object's list with the cursor on it (`bpfnav demo`
@@ -127,13 +135,16 @@ public final class App {
     public func pump() {
         if jobs.deliver() { needsDraw = true }
         let now = clock()
-        if !refreshing, lastRefresh.map({ refreshInterval > 0 && now - $0 >= refreshInterval }) ?? true {
+        if !refreshing, lastRefresh.map({ refreshInterval > 0 && !live.paused && now - $0 >= refreshInterval }) ?? true {
             refresh()
+            live.reloadPageAfterRefresh = true
+            rereadVisibleEntries()
         }
         if let status, now >= status.until {
             self.status = nil
             needsDraw = true
         }
+        reloadUncoveredPage()
         loadVisibleEntries()
     }
 
@@ -141,7 +152,7 @@ public final class App {
     public var wantsDraw: Bool {
         if needsDraw { return true }
         // Progress of a walk to a map's end is shown as it goes.
-        return stack.last?.entries?.readingThrough ?? false
+        return stack.last?.entries.map { $0.readingThrough || $0.walk != nil } ?? false
     }
 
     /// Results and jobs still under way (the footer's "loading…").
@@ -158,15 +169,17 @@ public final class App {
     }
 
     func apply(_ snapshot: BrowserSnapshot) {
+        let previous = tables
         self.snapshot = snapshot
         refreshing = false
         lastRefresh = clock()
         runStats = snapshot.runStats
         for section in BrowserSection.allCases {
-            let table = Tables.table(section, snapshot)
+            let table = listTable(section, snapshot)
             tables[section] = table
             lists[section]?.rebuild(table)
         }
+        applied(previous)
         updatePreview(force: true)
         if snapshot.notices != shownNotices {
             shownNotices = snapshot.notices
@@ -196,7 +209,7 @@ public final class App {
         if changed {
             preview = DocumentState(document)
         } else {
-            preview.replace(with: document)
+            preview.replace(with: document, markingChanges: true)
         }
     }
 
@@ -220,15 +233,24 @@ public final class App {
         load(page)
     }
 
-    func load(_ page: Page) {
+    /// Loads `page`'s document; `quietly` (the automatic refresh) says no
+    /// "loading…" and does nothing while a load is still under way.
+    func load(_ page: Page, quietly: Bool = false) {
         guard let target = page.target else { return }
-        page.loading = true
+        if quietly {
+            guard page.loadsInFlight == 0 else { return }
+        } else {
+            page.loading = true
+        }
+        page.loadsInFlight += 1
         let source = self.source
         let snapshot = self.snapshot ?? BrowserSnapshot()
         jobs.submit(.content, { source.document(for: target, in: snapshot) }) { [weak self, weak page] document in
             guard let self, let page else { return }
-            page.loading = false
-            page.document.replace(with: document)
+            page.loadsInFlight -= 1
+            if page.loadsInFlight == 0 { page.loading = false }
+            page.document.replace(with: document, markingChanges: page.loaded)
+            page.loaded = true
             if let id = document.mapID, page.entries == nil { self.openEntries(page, id) }
             self.needsDraw = true
         }
@@ -243,6 +265,7 @@ public final class App {
     func pop() {
         guard let page = stack.popLast() else { return }
         page.entries?.progress.cancelled.store(true, ordering: .relaxed)
+        page.entries?.walk?.cancelled.store(true, ordering: .relaxed)
         needsDraw = true
     }
 

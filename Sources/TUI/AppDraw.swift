@@ -59,21 +59,22 @@ extension App {
     /// tabs when they do not fit here (`countsInHeader` false).
     func headerText(cols: Int) -> (text: String, countsInHeader: Bool) {
         let release = snapshot.map { Tables.safe($0.kernelRelease) } ?? "…"
-        let count = { (section: BrowserSection) in self.snapshot.map { String($0.count(section)) } ?? "…" }
+        let shown = snapshot.map(visible)   // without what O, K and b hide
+        let count = { (section: BrowserSection) in shown.map { String($0.count(section)) } ?? "…" }
         let stats = "stats " + (runStats ? "on" : "off")
         // The objects' counts (attachments are places, not objects: their tab says).
         let objects = BrowserSection.allCases.filter { $0 != .attachments }
         let long = objects.map { "\(count($0)) \($0.title.lowercased())" }.joined(separator: " · ")
         let variants = [
-            (" bpfnav │ Linux \(release) │ \(long) │ refresh \(refreshText) │ \(stats)", true),
-            (" bpfnav │ \(release) │ \(long) │ \(refreshText) │ \(stats)", true),
-            (" bpfnav │ Linux \(release) │ refresh \(refreshText) │ \(stats)", false),
-            (" bpfnav │ \(release) │ refresh \(refreshText) │ \(stats)", false),
-            (" bpfnav \(release) │ \(refreshText) │ \(stats)", false),
+            (" bpfnav │ Linux \(release) │ \(long) │ \(refreshLabel) │ \(stats)", true),
+            (" bpfnav │ \(release) │ \(long) │ \(refreshShortLabel) │ \(stats)", true),
+            (" bpfnav │ Linux \(release) │ \(refreshLabel) │ \(stats)", false),
+            (" bpfnav │ \(release) │ \(refreshLabel) │ \(stats)", false),
+            (" bpfnav \(release) │ \(refreshShortLabel) │ \(stats)", false),
         ]
         if let fits = variants.first(where: { TextWidth.width($0.0) <= cols }) { return fits }
         // Narrower still: the release gives way, everything else stays.
-        let rest = " │ \(refreshText) │ \(stats)"
+        let rest = " │ \(refreshShortLabel) │ \(stats)"
         return (" " + TextWidth.truncate(release, max(1, cols - 1 - TextWidth.width(rest))) + rest, false)
     }
 
@@ -100,9 +101,9 @@ extension App {
     func tabs(cols: Int, reserving wanted: Int) -> [(section: BrowserSection, label: String, x: Int)] {
         let sections = BrowserSection.allCases
         var titles = sections.map(\.title)
-        var counts = sections.map { section in
-            headerText(cols: cols).countsInHeader ? "" : snapshot.map { " \($0.count(section))" } ?? ""
-        }
+        // Without what O, K and b hide, as in the header.
+        let shown = headerText(cols: cols).countsInHeader ? nil : snapshot.map(visible)
+        var counts = sections.map { section in shown.map { " \($0.count(section))" } ?? "" }
         var gap = 1
         func label(_ item: BrowserSection) -> String { " \(item.rawValue + 1) \(titles[item.rawValue])\(counts[item.rawValue]) " }
         func width() -> Int { sections.reduce(1) { $0 + TextWidth.width(label($1)) + gap } }
@@ -127,7 +128,7 @@ extension App {
         if let page = stack.last {
             let focusEntries = page.focus == .entries
             if focusEntries, let entries = page.entries {
-                position = "\(entries.known == 0 ? 0 : entries.cursor + 1)/\(entries.known)\(entries.complete ? "" : "+")"
+                position = entries.position
             } else {
                 position = "\(page.document.visible.isEmpty ? 0 : page.document.cursor + 1)/\(page.document.visible.count)"
             }
@@ -136,6 +137,7 @@ extension App {
             let state = list
             position = "\(state.visible.isEmpty ? 0 : state.cursor + 1)/\(state.visible.count)"
             if !state.filter.isEmpty { position = "/\(state.filter)  " + position }
+            if let note = hiddenNote { position = note + "  " + position }
         }
         return position
     }
@@ -156,7 +158,7 @@ extension App {
             heights[.list] = listRows - 1
             var state = list
             let placed = ListView.draw(screen, listRect, table: table, state: &state, focused: rootFocus == .list,
-                                       placeholder: placeholder(state))
+                                       placeholder: placeholder(state), changed: live.changedCells[section] ?? [:])
             list = state
             chrome.list = (listRect, placed)
         }
@@ -202,10 +204,7 @@ extension App {
         DetailView.draw(screen, documentRect, state: &page.document, focused: page.focus == .document)
 
         let entriesTitleRow = documentRect.row + documentRows
-        let count = entries.error != nil ? "" : entries.complete ? "\(entries.known) entries" : "\(entries.known)+ entries read"
-        drawTitle(screen, row: entriesTitleRow, cols: body.cols,
-                  title: "Entries of map \(entries.mapID)  \(count)",
-                  hint: entries.hasBTF == false ? "hex: the map has no BTF" : entries.hex ? "hex (x: BTF)" : "BTF (x: hex)")
+        drawTitle(screen, row: entriesTitleRow, cols: body.cols, title: entries.title, hint: entries.hint)
         let entriesRect = Rect(row: entriesTitleRow + 1, col: 0, rows: body.rows - 1 - documentRows - 1, cols: body.cols)
         heights[.entries] = entriesRect.rows - 1
         EntriesView.draw(screen, entriesRect, state: entries, focused: page.focus == .entries)
@@ -235,7 +234,8 @@ extension App {
             let problem = TextFilter(currentFilter).problem.map { "  (\($0))" } ?? ""
             return [("", "Filter: " + Tables.safe(currentFilter) + "▏" + Tables.safe(problem)), ("Enter", "keep"), ("Esc", "clear")]
         }
-        let end: [(String, String)] = [("r", "refresh"), ("S", "stats"), ("?", "help"), ("q", "quit")]
+        let end: [(String, String)] = [("r", "refresh"), ("p", live.paused ? "resume" : "pause"), ("S", "stats"),
+                                       ("?", "help"), ("q", "quit")]
         switch focus {
         case .list:
             return [("Enter", "open"), ("Tab", "pane"), ("/", "filter"), ("s", "sort"), ("1-6", "view"), ("z", "preview")] + end
@@ -246,7 +246,8 @@ extension App {
             return [("Enter", "follow"), ("Esc", "back")] + tab + [("/", "filter"), ("←→", "scroll")] + end
         case .entries:
             let hex = stack.last?.entries?.hex ?? false
-            return [("Enter", "entry"), ("x", hex ? "BTF" : "hex"), ("End", "last"), ("Esc", "back"), ("Tab", "info")] + end
+            return [("Enter", "entry"), ("/", "search"), ("=", "key"), ("s", "sort"), ("x", hex ? "BTF" : "hex"),
+                    ("End", "last"), ("Esc", "back"), ("Tab", "info")] + end
         }
     }
 

@@ -41,24 +41,35 @@ extension App {
         entries.scroll(height: height)
         let window = entries.top..<(entries.top + height + height / 2 + 1)
         for index in entries.pagesNeeded(for: window) {
-            entries.requested.insert(index)
-            jobs.submit(.content, {
-                do {
-                    return PageResult.page(try reader.page(index))
-                } catch {
-                    return PageResult.failed(index, App.message(error))
-                }
-            }) { [weak self, weak entries] result in
-                guard let self, let entries else { return }
-                switch result {
-                case .page(let page):
-                    entries.store(page)
-                case .failed(let index, let message):
-                    entries.requested.remove(index)
-                    entries.error = message
-                }
-                self.needsDraw = true
+            readPage(index, entries, reader)
+        }
+    }
+
+    /// Reads page `index` on the content lane and keeps it; a page read
+    /// before gives the rates of the counters that grew since.
+    func readPage(_ index: Int, _ entries: EntriesState, _ reader: any BrowserMapReader) {
+        entries.requested.insert(index)
+        jobs.submit(.content, {
+            do {
+                return PageResult.page(try reader.page(index))
+            } catch {
+                return PageResult.failed(index, App.message(error))
             }
+        }) { [weak self, weak entries] result in
+            guard let self, let entries else { return }
+            let now = self.clock()
+            switch result {
+            case .page(let page):
+                if let before = entries.pages[page.index], let then = entries.readAt[page.index], now > then {
+                    EntriesTable.rates(from: before, to: page.entries, seconds: now - then, into: &entries.rates)
+                }
+                entries.store(page)
+                entries.readAt[page.index] = now
+            case .failed(let index, let message):
+                entries.requested.remove(index)
+                entries.error = message
+            }
+            self.needsDraw = true
         }
     }
 
@@ -71,7 +82,7 @@ extension App {
     /// End: walks the rest of the map (positions only), then shows its end.
     func readThroughEntries(_ entries: EntriesState) {
         guard let reader = entries.reader, !entries.readingThrough else { return }
-        guard !entries.complete else {
+        guard !entries.complete, entries.sorted == nil else {
             entries.move(to: entries.rowCount - 1)
             return
         }

@@ -6,13 +6,16 @@ import ObjectModel
 extension App {
     // MARK: F5
 
-    /// F5, as htop: the view's tree, where it has one (a view that gets a
-    /// tree switches it here). No view has a tree to switch to yet; the
-    /// Pins list is one already.
+    /// F5, as htop: the view's tree, where it has one (Tasks: the process
+    /// tree, as `t`); the Pins list is one already.
     func treeKey() {
-        say(section == .pins && stack.isEmpty
-            ? "the Pins list is a tree already (s sorts it flat); r refreshes"
-            : "no tree in this view; r refreshes")
+        if section == .tasks, stack.isEmpty {
+            toggleTree()
+        } else if section == .pins, stack.isEmpty {
+            say("the Pins list is a tree already (s sorts it flat); r refreshes")
+        } else {
+            say("no tree in this view (Tasks has one: 5, then F5); r refreshes")
+        }
     }
 
     // MARK: F6

@@ -17,6 +17,10 @@ extension App {
             editFilter(key)
             return .keepGoing
         }
+        if let entries = stack.last?.entries, entries.prompt != nil {
+            entriesPromptKey(key, entries)
+            return .keepGoing
+        }
         if let modal = chrome.modal {
             modalKey(key, modal)
             if stack.isEmpty { updatePreview() }
@@ -43,6 +47,8 @@ extension App {
             click(event)
         case .char("S"):
             toggleRunStats()
+        case .char("p"):
+            togglePause()
         case .char(let c) where ("1"..."6").contains(c):
             switchSection(BrowserSection(rawValue: Int(String(c))! - 1)!)
         case .tab:
@@ -57,6 +63,14 @@ extension App {
             toggleHex()
         case .char("z"):
             cyclePreview()
+        case .char("O"):
+            toggleOwn()
+        case .char("K"):
+            toggleKernelThreads()
+        case .char("b"):
+            toggleBPFHolders()
+        case .char("t"):
+            toggleTree()
         default:
             paneKey(key)
         }
@@ -82,6 +96,7 @@ extension App {
     /// back to the list.
     func back() {
         if let page = stack.last {
+            if stopEntriesWalk() { return }
             if !page.document.filter.isEmpty {
                 page.document.filter = ""
             } else {
@@ -101,6 +116,10 @@ extension App {
 
     func startFilter() {
         if let page = stack.last {
+            if page.focus == .entries, let entries = page.entries {
+                startEntriesSearch(entries)
+                return
+            }
             guard page.focus == .document else {
                 say("/ filters lists and documents; Tab to the document first")
                 return
@@ -249,13 +268,14 @@ extension App {
     }
 
     func entriesKey(_ key: Key, _ entries: EntriesState) {
+        if entriesCommand(key, entries) { return }
         switch key {
         case .end, .char("G"):
             readThroughEntries(entries)
             return
         case .enter:
-            if let entry = entries.entry(entries.cursor) {
-                push(EntriesView.document(entry, index: entries.cursor, mapID: entries.mapID))
+            if let entry = entries.entry(entries.cursorEntry) {
+                push(EntriesView.document(entry, title: "Map \(entries.mapID) entry #\(entries.cursorEntry)"))
             }
             return
         case .left, .char("h"):

@@ -1,27 +1,28 @@
 /// The `?` overlay: every key, in a box over the middle of the screen.
 enum HelpView {
     static func lines(refresh: String) -> [(String, String)] {
+        // Twenty lines: all of them fit at 80x24.
         [
             ("↑ ↓  j k", "move (documents: between the lines marked ›)"),
-            ("PgUp PgDn", "page up / down"),
-            ("Home End  g G", "first / last (End reads a map to its end)"),
+            ("PgUp PgDn  g G", "page; first / last (Home End; End: a map's end)"),
             ("Enter", "open the row, follow the line (›)"),
             ("Esc  Backspace", "clear the filter, else go back"),
             ("Tab  Shift-Tab", "next / previous pane"),
             ("1 … 6", "Programs Maps Links Pins Tasks Attached"),
             ("← →  h l", "lists: section; documents: scroll"),
             ("/  F3  F4", "filter as you type: text or a regex (a|b)"),
-            ("s > <  i", "sort by the next / previous column; i reverses"),
-            ("F6", "sort menu (a column's key; again reverses)"),
+            ("s > <  i  F6", "sort by the next / previous column; i reverses; F6 menu"),
             ("z", "preview: hidden / zoomed / beside the list"),
             (":", "jump: :map 42, :pid 1234, :pin PATH, :tasks"),
-            ("x", "map entries: hex / formatted (BTF)"),
+            ("x  c", "map entries: hex (with ASCII) / BTF; per-CPU rows"),
+            ("/ n N  =", "map entries: search, next / previous; = looks up a key"),
             ("S", "run-time stats on / off (bpf_enable_stats)"),
-            ("r", "refresh now (automatic: \(refresh))"),
-            ("F5  F9", "tree where there is one; unpin bpfnav's pin"),
+            ("O", "bpfnav's own objects: show / hide"),
+            ("K  b  t  F5", "Tasks: kernel threads, BPF holders only, tree"),
+            ("r  p", "refresh now (automatic: \(refresh)); pause / resume"),
+            ("F9", "unpin a pin bpfnav made (asks first)"),
             ("mouse", "click a row, a view, a column's title; wheel"),
-            ("?  F1", "this help (any key closes it)"),
-            ("q  F10", "quit"),
+            ("?  F1   q  F10", "this help (any key closes it); quit"),
         ]
     }
 

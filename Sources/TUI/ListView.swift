@@ -1,3 +1,4 @@
+import BrowserModel
 
 /// Where a view draws: rows and columns of the screen.
 struct Rect: Equatable {
@@ -13,7 +14,8 @@ enum ListView {
     /// Returns where the columns went (a click on a title sorts by it).
     @discardableResult
     static func draw(_ screen: Screen, _ rect: Rect, table: Table, state: inout ListState, focused: Bool,
-                     placeholder: (text: String, style: Style)?) -> [ColumnLayout.Placed] {
+                     placeholder: (text: String, style: Style)?,
+                     changed: [BrowserTarget: Set<Int>] = [:]) -> [ColumnLayout.Placed] {
         guard rect.rows > 0, rect.cols > 0 else { return [] }
         // One space of margin on the left, like htop.
         let placed = ColumnWidths.allocate(table.columns, content: state.contentWidths, width: rect.cols - 1)
@@ -43,6 +45,9 @@ enum ListView {
             }.joined(separator: " ")
             let style: Style = position == state.cursor ? (focused ? .selected : .selectedInactive) : .normal
             screen.draw(TextWidth.fit(text, rect.cols), row: rect.row + 1 + line, col: rect.col, style: style)
+            if let columns = changed[row.target] {
+                drawChanges(screen, rect, row: rect.row + 1 + line, cells: cells, columns: columns, placed: placed, table: table)
+            }
         }
         return placed
     }

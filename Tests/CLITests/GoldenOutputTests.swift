@@ -285,8 +285,8 @@ final class GoldenOutputTests: XCTestCase {
     }
 
     /// A map's entries as the browser pages them (`BrowserMapPager.entry`)
-    /// and shows them: one line each, BTF-formatted and in hex, the entry's
-    /// own page, and the list drawn by `EntriesView`.
+    /// and shows them: each one's cells by column, BTF-formatted and in hex,
+    /// the entry's own page, and the table drawn by `EntriesView`.
     func testBrowserMapEntries() throws {
         var text = GoldenText()
         for fixture in try Fixtures.mapDumps() {
@@ -296,14 +296,18 @@ final class GoldenOutputTests: XCTestCase {
             }
             var lines = ""
             for entry in entries {
-                lines += "formatted: " + EntriesView.line(entry, hex: false) + "\n"
-                lines += "hex:       " + EntriesView.line(entry, hex: true) + "\n"
+                for hex in [false, true] {
+                    let cells = EntriesTable.columns(entry, hex: hex).map { column in
+                        column.title + ": " + EntriesTable.cell(entry, column, cpu: nil, hex: hex)
+                    }
+                    lines += (hex ? "hex:       " : "formatted: ") + cells.joined(separator: " | ") + "\n"
+                }
             }
             let title = "map \(fixture.info.id) (\(fixture.about))"
-            text.section(title + ": EntriesView.line", Array(lines.utf8))
+            text.section(title + ": EntriesTable cells", Array(lines.utf8))
             for (index, entry) in entries.enumerated() {
                 text.section(title + ": entry #\(index)",
-                             Render.document(EntriesView.document(entry, index: index, mapID: fixture.info.id)))
+                             Render.document(EntriesView.document(entry, title: "Map \(fixture.info.id) entry #\(index)")))
             }
             for hex in [false, true] {
                 let state = EntriesState(mapID: fixture.info.id)

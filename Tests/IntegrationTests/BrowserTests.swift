@@ -33,7 +33,7 @@ final class BrowserTests: BPFTestCase {
         tmux.sendKeys("Enter")   // keep the filter
         tmux.sendKeys("Enter")   // open the map
         tmux.waitFor("the map's entries") { screen in
-            screen.contains("Map \(try! map.id()) \(name)") && screen.contains("2a 00 00 00 = 11 22 33 44 00 00 00 00")
+            screen.contains("Map \(try! map.id()) \(name)") && screen.contains("2a 00 00 00  11 22 33 44 00 00 00 00")
         }
         tmux.sendKeys("q")
         XCTAssertEqual(tmux.waitForExit(), 0)

@@ -52,6 +52,47 @@ final class ProgramCacheTests: BPFTestCase {
         XCTAssertEqual(try BPFFS.entries(of: planted), ["bpfnav_task_txt"])
     }
 
+    /// On start (here: a dump command), generations of other builds are
+    /// removed unless a running bpfnav holds them; the current one and
+    /// anything not recorded as bpfnav's are kept.
+    func testStaleGenerationsAreRemovedOnStartUnlessInUse() throws {
+        let current = ProgramCache(base: pinDirectory)
+        let running = IterLoader(cache: current)
+        _ = try running.programFD(.task, .text)
+        // Another build's browser, still running.
+        let busy = ProgramCache(base: pinDirectory, generation: "3333333333333333")
+        _ = try IterLoader(cache: busy).programFD(.task, .text)
+        let hold = try XCTUnwrap(busy.hold())
+        // An older build's cache, made while both are in use: its store
+        // leaves them alone.
+        let stale = ProgramCache(base: pinDirectory, generation: "0000000000000000")
+        _ = try IterLoader(cache: stale).programFD(.task, .text)
+        XCTAssertTrue(BPFFS.isDirectory(current.directory), "in use by a live loader: kept")
+        XCTAssertTrue(BPFFS.isDirectory(busy.directory), "held: kept")
+        withExtendedLifetime(running) {}
+        let mixed = "\(pinDirectory)/progs-1111111111111111"
+        try BPFFS.makeDirectory(mixed)
+        let foreign = try BPFMap(type: .array, name: uniqueName("nav_cf"), keySize: 4, valueSize: 4, maxEntries: 1)
+        try foreign.pin(at: "\(mixed)/theirs")
+        XCTAssertTrue(BPFFS.isDirectory(stale.directory))
+
+        let result = try bpfnav("maps", "--json")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(BPFFS.isDirectory(stale.directory), "an unused older generation is removed on start")
+        XCTAssertEqual(try BPFFS.entries(of: busy.directory), ["bpfnav_task_rec", "bpfnav_task_txt"],
+                       "a generation another bpfnav holds is kept")
+        XCTAssertEqual(try BPFFS.entries(of: mixed), ["theirs"], "a foreign pin is never removed")
+        XCTAssertTrue(BPFFS.isDirectory(current.directory))
+
+        // Once its browser has gone, the next start removes it.
+        withExtendedLifetime(hold) {}
+        _ = consume hold
+        let again = try bpfnav("maps", "--json")
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(BPFFS.isDirectory(busy.directory), "no longer in use: removed")
+        XCTAssertEqual(try BPFFS.entries(of: mixed), ["theirs"])
+    }
+
     /// A planted program named like bpfnav's in a cache directory is never
     /// run: only programs the manifest records are.
     func testAnUnrecordedProgramInTheCacheIsNotUsed() throws {

@@ -35,11 +35,15 @@ final class HabitsTests: XCTestCase {
         let calls = h.source.snapshotCalls
         h.press(.function(5))
         XCTAssertEqual(h.source.snapshotCalls, calls, "F5 is no longer refresh")
-        XCTAssertTrue(footer(h).contains("no tree in this view; r refreshes"), footer(h))
+        XCTAssertTrue(footer(h).contains("no tree in this view (Tasks has one: 5, then F5); r refreshes"), footer(h))
         h.press(.char("r"))
         XCTAssertEqual(h.source.snapshotCalls, calls + 1, "r refreshes")
         h.press(.char("4"), .function(5))
         XCTAssertTrue(footer(h).contains("the Pins list is a tree already"), footer(h))
+        h.press(.char("5"), .function(5))
+        XCTAssertTrue(h.app.listOptions.tree, "F5 in Tasks: the process tree, as t")
+        h.press(.function(5))
+        XCTAssertFalse(h.app.listOptions.tree)
 
         XCTAssertEqual(h.press(.function(10)), .quit)
     }

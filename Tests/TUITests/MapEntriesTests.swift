@@ -12,19 +12,20 @@ final class MapEntriesTests: XCTestCase {
 
     func testEntriesFormattedThroughBTFAndInHex() {
         let h = openMap(FakeMapReader(count: 3))
-        XCTAssertTrue(h.screen.contains("#  KEY = VALUE"), h.text)
-        XCTAssertTrue(h.screen.contains("  1  1 = {\"count\":10}"), h.text)
+        XCTAssertEqual(h.entryRow("#"), ["#", "KEY", "count"], h.text)
+        XCTAssertEqual(h.entryRow("1"), ["1", "1", "10"], h.text)
         XCTAssertTrue(h.screen.contains("BTF (x: hex)"), h.text)
         h.press(.char("x"))
-        XCTAssertTrue(h.screen.contains("KEY (hex)  VALUE (hex)"), h.text)
-        XCTAssertTrue(h.screen.contains("  1  01 00 00 00  0a 00 00 00 00 00 00 00"), h.text)
+        XCTAssertEqual(h.entryRow("#"), ["#", "KEY (hex)", "VALUE (hex)"], h.text)
+        // The value's bytes as ASCII too, as hexdump -C shows them.
+        XCTAssertEqual(h.entryRow("1"), ["1", "01 00 00 00", "0a 00 00 00 00 00 00 00", "|........|"], h.text)
         h.press(.char("x"))
-        XCTAssertTrue(h.screen.contains("  2  2 = {\"count\":20}"), h.text)
+        XCTAssertEqual(h.entryRow("2"), ["2", "2", "20"], h.text)
     }
 
     func testAMapWithoutBTFSaysSo() {
         let h = openMap(FakeMapReader(count: 2, btf: false))
-        XCTAssertTrue(h.screen.contains("  1  01 00 00 00 = 0a 00 00 00 00 00 00 00"), h.text)
+        XCTAssertEqual(h.entryRow("1"), ["1", "01 00 00 00", "0a 00 00 00 00 00 00 00"], h.text)
         XCTAssertTrue(h.screen.contains("hex: the map has no BTF"), h.text)
     }
 
@@ -39,13 +40,14 @@ final class MapEntriesTests: XCTestCase {
                 ], isLast: true)
             }
             func readThrough(progress: (Int) -> Bool) throws -> [Int] { [1] }
+            func lookup(_ text: String) throws -> BrowserMapEntry? { nil }
         }
         let h = Harness(snapshot(maps: [map(7, "percpu", type: "percpu_array")]))
         h.source.maps[7] = PerCPU()
         h.press(.char("2"), .enter)
-        XCTAssertTrue(h.screen.contains("0 = cpu0: 1 | cpu1: 2"), h.text)
+        XCTAssertEqual(h.entryRow("0"), ["0", "0", "cpu0: 1 | cpu1: 2"], h.text)
         h.press(.tab, .char("x"))
-        XCTAssertTrue(h.screen.contains("00 00 00 00  cpu0: 01 00 | cpu1: 02 00"), h.text)
+        XCTAssertEqual(h.entryRow("0"), ["0", "00 00 00 00", "cpu0: 01 00 | cpu1: 02 00"], h.text)
     }
 
     func testPagesAreReadOnlyAsNeeded() {
@@ -53,18 +55,18 @@ final class MapEntriesTests: XCTestCase {
         let h = openMap(reader)
         XCTAssertEqual(reader.pagesRead, [0], "one page to show the first screen")
         XCTAssertTrue(h.screen.contains("Entries of map 7  100+ entries read"), h.text)
-        XCTAssertTrue(h.screen.contains("  0  0 = {\"count\":0}"), h.text)
+        XCTAssertEqual(h.entryRow("0"), ["0", "0", "0"], h.text)
         // Scrolling down reads the next pages as they come into view.
         for _ in 0..<20 { h.press(.pageDown) }
         XCTAssertLessThanOrEqual(reader.pagesRead.count, 8, "\(reader.pagesRead)")
         XCTAssertEqual(reader.pagesRead, Array(0..<reader.pagesRead.count), "in order, each once")
         let cursor = h.app.stack.last!.entries!.cursor
-        XCTAssertTrue(h.screen.contains("\(cursor) = {\"count\":\(cursor * 10)}"), h.text)
+        XCTAssertEqual(h.entryRow("\(cursor)"), ["\(cursor)", "\(cursor)", "\(cursor * 10)"], h.text)
 
         // End walks the rest once (positions only) and reads the last page.
         h.press(.end)
         XCTAssertEqual(reader.readThroughCalls, 1)
-        XCTAssertTrue(h.screen.contains("999999 = {\"count\":9999990}"), h.text)
+        XCTAssertEqual(h.entryRow("999999"), ["999999", "999999", "9999990"], h.text)
         XCTAssertTrue(h.screen.contains("1000000 entries"), h.text)
         XCTAssertTrue(h.screen.contains("1000000/1000000"), h.text)
         XCTAssertLessThanOrEqual(reader.pagesRead.count, 12, "not every page: \(reader.pagesRead.count)")
@@ -75,7 +77,7 @@ final class MapEntriesTests: XCTestCase {
         for _ in 0..<10 { h.press(.pageUp) }
         XCTAssertTrue(reader.pagesRead.dropFirst(before).allSatisfy { $0 >= 9990 }, "\(reader.pagesRead)")
         h.press(.home)
-        XCTAssertTrue(h.screen.contains("  0  0 = {\"count\":0}"), h.text)
+        XCTAssertEqual(h.entryRow("0"), ["0", "0", "0"], h.text)
     }
 
     func testEnterOnAnEntryShowsItWhole() {
@@ -83,7 +85,8 @@ final class MapEntriesTests: XCTestCase {
         h.press(.down, .down, .enter)
         XCTAssertTrue(h.screen.contains("Map 7 entry #2"), h.text)
         XCTAssertTrue(h.screen.contains("0000  02 00 00 00"), h.text)
-        XCTAssertTrue(h.screen.contains("{\"count\":20}"), h.text)
+        // The value pretty-printed, a member a line.
+        XCTAssertTrue(h.screen.contains("\"count\": 20"), h.text)
         h.press(.escape)
         XCTAssertTrue(h.screen.contains("Entries of map 7"), h.text)
     }

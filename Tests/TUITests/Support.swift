@@ -1,5 +1,6 @@
 @testable import BPFKit
 import BrowserModel
+import Formatting
 import ObjectModel
 import XCTest
 @testable import TUI
@@ -62,20 +63,32 @@ final class FakeSource: BrowserSource, @unchecked Sendable {
 }
 
 /// A map of `count` entries: key n (u32), value n × 10 (u64), formatted
-/// as bpftool would (`n` and `{"count":n×10}`), `pageSize` a page.
+/// as bpftool would (`n` and `{"count":n×10}`), `pageSize` a page; or the
+/// entries `make` gives.
 final class FakeMapReader: BrowserMapReader, @unchecked Sendable {
     let count: Int
     let pageSize: Int
     let btf: Bool
+    let make: ((Int) -> BrowserMapEntry)?
     var pagesRead: [Int] = []
     var readThroughCalls = 0
+    var lookups: [String] = []
     private(set) var knownPages = 1
     private(set) var isComplete = false
 
-    init(count: Int, pageSize: Int = 100, btf: Bool = true) {
+    init(count: Int, pageSize: Int = 100, btf: Bool = true, make: ((Int) -> BrowserMapEntry)? = nil) {
         self.count = count
         self.pageSize = pageSize
         self.btf = btf
+        self.make = make
+    }
+
+    /// The key parsed as a 4-byte key without BTF (`42`, `0x2a`, hex
+    /// bytes) and found among the entries, as one lookup would.
+    func lookup(_ text: String) throws -> BrowserMapEntry? {
+        lookups.append(text)
+        let key = try BTFKeyParser.parse(text, size: 4, type: 0, btf: nil)
+        return (0..<count).lazy.map(entry).first { $0.key == key }
     }
 
     var lastPage: Int { max(0, (count - 1) / pageSize) }
@@ -99,10 +112,13 @@ final class FakeMapReader: BrowserMapReader, @unchecked Sendable {
     }
 
     func entry(_ n: Int) -> BrowserMapEntry {
+        if let make { return make(n) }
         let key = withUnsafeBytes(of: UInt32(n).littleEndian) { Array($0) }
         let value = withUnsafeBytes(of: UInt64(n * 10).littleEndian) { Array($0) }
         return BrowserMapEntry(key: key, values: [value], formattedKey: btf ? "\(n)" : nil,
-                               formattedValues: btf ? ["{\"count\":\(n * 10)}"] : nil)
+                               formattedValues: btf ? ["{\"count\":\(n * 10)}"] : nil,
+                               typedKey: btf ? .uint(UInt64(n)) : nil,
+                               typedValues: btf ? [.object([("count", .uint(UInt64(n * 10)))])] : nil)
     }
 }
 
@@ -157,6 +173,17 @@ final class Harness {
 
     var text: String { screen.text }
     var lines: [String] { screen.lines }
+
+    /// The cells of the entries pane's row whose first cell is `first` (an
+    /// entry's number, or "#" for the header): cells are two blanks apart.
+    func entryRow(_ first: String) -> [String]? {
+        for line in lines {
+            let cells = line.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            if cells.first == first, cells.count > 1 { return cells }
+        }
+        return nil
+    }
 
     /// The row showing `text`, failing the test when there is none.
     func row(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> Int {

@@ -5,7 +5,7 @@ import TUI
 extension OptionKey where Self == Option<Double> {
     /// The browser's refresh interval in seconds.
     static var delay: Option<Double> {
-        Option("delay", "SECONDS", "Refresh the lists every SECONDS (default 2; 0 only on r). Short: -d.") { text throws(UsageError) in
+        Option("delay", "SECONDS", "Refresh the lists and the open page every SECONDS (default 2; 0 only on r). Short: -d.") { text throws(UsageError) in
             guard let seconds = Double(text), seconds.isFinite, seconds >= 0, !text.hasPrefix("+") else {
                 throw UsageError("--delay takes a number of seconds (2, 0.5; 0 refreshes only on r), not '\(text)'")
             }
@@ -28,7 +28,7 @@ enum BrowseCommand {
         name: "browse",
         abstract: "Browse programs, maps, links, pins and tasks in the terminal (bpfnav with no arguments does too).",
         discussion: """
-        Arrows or j/k move, Enter opens, Esc or Backspace goes back, Tab switches pane, / (F3, F4) filters as you type (a regular expression or text), s sorts by the next column and F6 by a column from a menu, 1-6 switch view, : jumps (:map 42, :pid 1234), z hides or zooms the preview, r refreshes, S turns run-time stats on or off, x shows map entries in hex, F9 unpins a pin bpfnav made (after asking), ? (F1) lists every key, q (F10) quits. A click selects a row, a view or a sort column; --no-mouse leaves the mouse to the terminal.
+        Arrows or j/k move, Enter opens, Esc or Backspace goes back, Tab switches pane, / (F3, F4) filters as you type (a regular expression or text), s sorts by the next column and F6 by a column from a menu, 1-6 switch view, : jumps (:map 42, :pid 1234), z hides or zooms the preview, r refreshes, p pauses the automatic refresh, S turns run-time stats on or off, x shows map entries in hex, F9 unpins a pin bpfnav made (after asking), ? (F1) lists every key, q (F10) quits. A click selects a row, a view or a sort column; --no-mouse leaves the mouse to the terminal.
         -d SECONDS is short for --delay SECONDS. Exit status: 0 after q, 130 after SIGINT, 143 after SIGTERM, 129 after SIGHUP, 1 on an error; the terminal is restored in every case. Without a terminal, bpfnav with no arguments prints the command overview instead.
         """,
         options: [.delay, .noMouse],

@@ -10,17 +10,22 @@ final class Child {
     let pid: pid_t
     private var stopped = false
 
-    /// Runs `/bin/sh -c script` with `arguments` as $1, $2, …
-    init(shell script: String, arguments: [String] = []) throws {
+    /// Runs `/bin/sh -c script` with `arguments` as $1, $2, …; `passing`
+    /// gives the child fds of the test's (child's fd: test's fd), kept
+    /// across the script's exec.
+    init(shell script: String, arguments: [String] = [], passing: [Int32: Int32] = [:]) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in 0...2 {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
         }
+        for (target, source) in passing {
+            posix_spawn_file_actions_adddup2(&actions, source, target)
+        }
         // Every other fd of the test process stays out of the child.
         let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for fd in open.compactMap(Int32.init) where fd > 2 {
+        for fd in open.compactMap(Int32.init) where fd > 2 && passing[fd] == nil {
             posix_spawn_file_actions_addclose(&actions, fd)
         }
         let argv = ["/bin/sh", "-c", script, "sh"] + arguments
