@@ -18,9 +18,8 @@ final class BrowserLayoutTests: BPFTestCase {
 
     /// Opens `view` (a key, "Escape" to stay) and keeps a filter for `text`.
     private func filter(_ tmux: TmuxSession, view: String, _ text: String) {
-        tmux.sendKeys(view, "/")
-        tmux.sendText(text)
-        tmux.sendKeys("Enter")
+        tmux.sendKeys(view)
+        tmux.answer("/", text)
     }
 
     private func line(_ screen: String, containing text: String) -> String {
@@ -156,9 +155,7 @@ final class BrowserLayoutTests: BPFTestCase {
         }
         tmux.sendKeys("Escape")
         tmux.waitFor("back on the map's row") { screen in self.line(screen, containing: "Map \(id) \(name)").contains("Enter opens") }
-        tmux.sendKeys(":")
-        tmux.sendText("map 4294967295")
-        tmux.sendKeys("Enter")
+        tmux.answer(":", "map 4294967295")
         tmux.waitFor("an unknown map is an error") { $0.contains("no map 4294967295 in the Maps list") }
         tmux.sendKeys("q")
         XCTAssertEqual(tmux.waitForExit(), 0)

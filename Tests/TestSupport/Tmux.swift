@@ -87,6 +87,13 @@ public final class TmuxSession {
         expectSuccess(["send-keys", "-t", name, "-l", "--", text])
     }
 
+    /// Presses `key` (a prompt: "/", ":", "="), types `text` and presses Enter.
+    public func answer(_ key: String, _ text: String) {
+        sendKeys(key)
+        sendText(text)
+        sendKeys("Enter")
+    }
+
     /// A click of the first button at `row`, `col` (0-based screen cells),
     /// as an xterm sends it in SGR mode (ESC [<0;X;YM, then m): the bytes go
     /// to the pane as typed (`send-keys -H`), so the program must have
