@@ -81,6 +81,9 @@ public struct BrowserSnapshot: Sendable {
     public var notices: [String]
     /// Whether bpfnav's run statistics were on while this was collected.
     public var runStats: Bool
+    /// When the programs were read (CLOCK_MONOTONIC seconds); nil from a
+    /// source that does not say (the browser then takes its own clock).
+    public var time: Double?
 
     public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [MapEntry] = [],
                 links: [LinkEntry] = [], pins: [PinEntry] = [], tasks: [TaskEntry] = [],
