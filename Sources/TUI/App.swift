@@ -68,17 +68,24 @@ public final class App {
     var shownNotices: [String] = []
     /// Rows each pane had at the last draw: how far PgUp/PgDn go.
     var heights: [Pane: Int] = [:]
+    /// Every program's events/s, time per run and CPU% over the session.
+    var history = ProgramHistory()
+    /// Cells the charts on a program's page were last drawn in.
+    var chartWidth = 100
 
     /// A browser over `source`, collecting on background threads; `start`
     /// opens on that object's list with the cursor on it (`bpfnav demo`
     /// opens on the demo's program).
-    public convenience init(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil) {
+    /// `runStats`: turn run-time statistics on at once (bpftop does), until
+    /// `S` or the end.
+    public convenience init(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil,
+                            runStats: Bool = true) {
         self.init(source: source, jobs: Jobs(mode: .threads), refreshInterval: refreshInterval,
-                  clock: App.monotonicSeconds, start: start)
+                  clock: App.monotonicSeconds, start: start, runStats: runStats)
     }
 
     init(source: any BrowserSource, jobs: Jobs, refreshInterval: Double, clock: @escaping () -> Double,
-         start: BrowserTarget? = nil) {
+         start: BrowserTarget? = nil, runStats: Bool = false) {
         self.source = source
         self.jobs = jobs
         self.refreshInterval = refreshInterval
@@ -92,6 +99,7 @@ public final class App {
             // The list keeps the cursor on its selected row when rows arrive.
             lists[section]?.selected = start
         }
+        if runStats { enableRunStatsAtStart() }
     }
 
     /// The list `target` is a row of; nil for a BTF object (none lists them).
@@ -159,8 +167,9 @@ public final class App {
         refreshing = false
         lastRefresh = clock()
         runStats = snapshot.runStats
+        history.record(snapshot, at: snapshot.time ?? clock())
         for section in BrowserSection.allCases {
-            let table = Tables.table(section, snapshot)
+            let table = Tables.table(section, snapshot, history: history)
             tables[section] = table
             lists[section]?.rebuild(table)
         }
@@ -225,7 +234,7 @@ public final class App {
         jobs.submit(.content, { source.document(for: target, in: snapshot) }) { [weak self, weak page] document in
             guard let self, let page else { return }
             page.loading = false
-            page.document.replace(with: document)
+            page.document.replace(with: self.withHistory(document, for: target))
             if let id = document.mapID, page.entries == nil { self.openEntries(page, id) }
             self.needsDraw = true
         }

@@ -15,7 +15,8 @@ public enum Browser {
     /// automatic refresh show up within this.
     static let pollMilliseconds = 100
 
-    public static func run(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil) -> Int32 {
+    public static func run(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil,
+                           runStats: Bool = true) -> Int32 {
         Signals.install()
         let screen: CursesScreen
         do {
@@ -26,7 +27,7 @@ public enum Browser {
             return 1
         }
         Signals.installCrashHandlers()
-        let app = App(source: source, refreshInterval: refreshInterval, start: start)
+        let app = App(source: source, refreshInterval: refreshInterval, start: start, runStats: runStats)
         let status = loop(app, screen: screen, keys: screen)
         screen.stop()
         Signals.restoreCrashHandlers()

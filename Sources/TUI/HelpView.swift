@@ -14,7 +14,7 @@ enum HelpView {
             ("s  >  <", "sort by next / previous column"),
             ("i", "reverse the sort"),
             ("x", "map entries: hex / formatted (BTF)"),
-            ("S", "run-time stats on / off (bpf_enable_stats)"),
+            ("S", "run-time stats off / on (on from the start)"),
             ("r  F5", "refresh now (automatic: \(refresh))"),
             ("?  F1", "this help (any key closes it)"),
             ("q", "quit"),
