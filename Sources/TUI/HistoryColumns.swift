@@ -10,12 +10,12 @@ extension Tables {
     /// Cells of the sparkline: one sample each, the newest on the right.
     static let sparklineWidth = 10
 
-    /// `table` (the programs' list, one row per entry of `programs` in
-    /// order) with the history's columns; as it is without the run-time
-    /// columns (statistics off).
+    /// `table` (the programs' list, rows of `programs`) with the history's
+    /// columns; as it is without the run-time columns (statistics off).
     static func withHistoryColumns(_ table: Table, _ programs: [ProgramEntry], _ history: ProgramHistory) -> Table {
-        guard let runTime = table.columns.firstIndex(where: { $0.title == "RUN TIME" }),
-              table.rows.count == programs.count else { return table }
+        guard let runTime = table.columns.firstIndex(where: { $0.title == "RUN TIME" }) else { return table }
+        var byID: [UInt32: ProgramEntry] = [:]
+        for program in programs { byID[program.id] = program }
         let rate = table.columns.firstIndex { $0.title == "EVENTS/S" } ?? runTime
         var columns = table.columns
         var rows = table.rows
@@ -23,12 +23,14 @@ extension Tables {
         columns.insert(Column(title: historyTitle, width: sparklineWidth, priority: 3, descendingFirst: true), at: rate + 1)
         columns.insert(Column(title: averageTitle, width: 7, align: .right, priority: 2, descendingFirst: true),
                        at: runTime + 1)
-        for (index, program) in programs.enumerated() {
-            let samples = history.samples(program.id)
+        for index in rows.indices {
+            var program: ProgramEntry?
+            if case .object(let object) = rows[index].target, object.kind == .program { program = byID[object.id] }
+            let samples = program.map { history.samples($0.id) } ?? []
             let rates = samples.map(\.eventsPerSecond)
             let spark = Chart.sparkline(rates, width: sparklineWidth)
             let sparkKey = SortKey.number(rates.isEmpty ? -1 : rates.reduce(0, +) / Double(rates.count))
-            let average = averageRunNs(program, samples.last)
+            let average = program.flatMap { averageRunNs($0, samples.last) }
             let averageCell = average.map { Chart.Unit.nanoseconds.format($0) } ?? "-"
             let averageKey = SortKey.number(average ?? -1)
             var row = rows[index]

@@ -173,3 +173,30 @@ extension HistoryViewTests {
         XCTAssertEqual(h.app.stack.last!.document.line, line)
     }
 }
+
+extension HistoryViewTests {
+    /// The columns follow each row's program, whatever rows the list keeps
+    /// (one hidden here) and in whatever order.
+    func testColumnsFollowTheRowsPrograms() {
+        var snapshot = counting()
+        snapshot.runStats = true
+        snapshot.programs[0].info.runCount = 4
+        snapshot.programs[0].info.runTimeNs = 6000
+        var history = ProgramHistory()
+        history.record(snapshot, at: 0)
+        snapshot.programs[0].info.runCount = 14
+        snapshot.programs[0].info.runTimeNs = 16000
+        history.record(snapshot, at: 1)
+        var table = Tables.programs(snapshot)
+        table.rows.reverse()
+        let kept = Table(columns: table.columns, rows: Array(table.rows.prefix(1)) + Array(table.rows.suffix(1)),
+                         emptyText: "")
+        let with = Tables.withHistoryColumns(kept, snapshot.programs, history)
+        let average = with.columns.firstIndex { $0.title == Tables.averageTitle }!
+        let spark = with.columns.firstIndex { $0.title == Tables.historyTitle }!
+        XCTAssertEqual(with.rows.map(\.target), [.program(11), .program(10)])
+        XCTAssertEqual(with.rows.map { $0.cells[average] }, ["-", "1µs"])
+        XCTAssertEqual(with.rows.map { $0.cells[spark] }, ["          ", "         █"])
+        XCTAssertTrue(with.rows.allSatisfy { $0.cells.count == with.columns.count })
+    }
+}
