@@ -12,11 +12,27 @@ extension App {
         jobs.submit(.lists, { source.setRunStats(true) }) { [weak self] failure in
             guard let self else { return }
             if let failure {
-                self.say("\(failure): run-time stats stay off", error: true)
+                self.sayRefusal("\(failure): run-time stats stay off")
             } else {
                 self.runStats = true
                 self.needsDraw = true
             }
+        }
+    }
+
+    /// Says `text` in the footer once the first snapshot is in, along with
+    /// its notices (a process without CAP_SYS_ADMIN has some), which would
+    /// otherwise take the footer's place at once.
+    func sayRefusal(_ text: String) {
+        guard snapshot != nil else {
+            // A job on the lists' lane ends after the snapshot under way.
+            jobs.submit(.lists, {}) { [weak self] in self?.sayRefusal(text) }
+            return
+        }
+        if let status, status.isError, clock() < status.until {
+            say(text + "; " + status.text, error: true)
+        } else {
+            say(text, error: true)
         }
     }
 

@@ -51,7 +51,10 @@ final class HistoryViewTests: XCTestCase {
     }
 
     func testARefusalIsSaidOnceAndTheBrowserGoesOn() {
-        let source = FakeSource(counting())
+        var listed = counting()
+        // A process without CAP_SYS_ADMIN gets notices too: both are said.
+        listed.notices = ["pids unavailable: EPERM"]
+        let source = FakeSource(listed)
         source.statsError = "run stats: enable BPF run-time statistics: Operation not permitted (EPERM)"
         let screen = MemoryScreen(rows: 24, cols: 160)
         var now = 1000.0
@@ -65,7 +68,8 @@ final class HistoryViewTests: XCTestCase {
         }
         settle()
         XCTAssertEqual(source.statsCalls, [true])
-        XCTAssertTrue(screen.line(23).contains("Operation not permitted (EPERM): run-time stats stay off"), screen.line(23))
+        XCTAssertTrue(screen.line(23).contains("Operation not permitted (EPERM): run-time stats stay off; pids unavailable: EPERM"),
+                      screen.line(23))
         XCTAssertTrue(screen.line(0).contains("stats off"), screen.line(0))
         XCTAssertTrue(screen.contains("counter"), "the lists are there:\n\(screen.text)")
         // Said once: refreshes neither ask again nor repeat it.
