@@ -1,4 +1,5 @@
 import BrowserModel
+import Formatting
 import ObjectModel
 
 /// The Programs list's columns from the session's history (while run-time
@@ -31,7 +32,8 @@ extension Tables {
             let spark = Chart.sparkline(rates, width: sparklineWidth)
             let sparkKey = SortKey.number(rates.isEmpty ? -1 : rates.reduce(0, +) / Double(rates.count))
             let average = program.flatMap { averageRunNs($0, samples.last) }
-            let averageCell = average.map { Chart.Unit.nanoseconds.format($0) } ?? "-"
+            // As RUN TIME beside it writes durations.
+            let averageCell = average.map { BrowserFormat.duration(nanoseconds: UInt64($0.rounded())) } ?? "-"
             let averageKey = SortKey.number(average ?? -1)
             var row = rows[index]
             for (at, cell, key) in [(rate + 1, spark, sparkKey), (runTime + 1, averageCell, averageKey)] {

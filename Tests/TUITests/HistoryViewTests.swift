@@ -199,7 +199,7 @@ extension HistoryViewTests {
         let average = with.columns.firstIndex { $0.title == Tables.averageTitle }!
         let spark = with.columns.firstIndex { $0.title == Tables.historyTitle }!
         XCTAssertEqual(with.rows.map(\.target), [.program(11), .program(10)])
-        XCTAssertEqual(with.rows.map { $0.cells[average] }, ["-", "1µs"])
+        XCTAssertEqual(with.rows.map { $0.cells[average] }, ["-", "1.0µs"])
         XCTAssertEqual(with.rows.map { $0.cells[spark] }, ["          ", "         █"])
         XCTAssertTrue(with.rows.allSatisfy { $0.cells.count == with.columns.count })
     }
