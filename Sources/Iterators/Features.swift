@@ -2,8 +2,8 @@ import BPFKit
 import Glibc
 
 /// What bpfnav uses of the kernel, each with the upstream version that
-/// brings it: the one table of bpfnav's kernel support (README "Kernel
-/// support"). A test fails when a feature says "unsupported" on a kernel at
+/// brings it: the one table of bpfnav's kernel support (docs/kernels.md,
+/// "Kernel support"). A test fails when a feature says "unsupported" on a kernel at
 /// or above its minimum, except where `knownRefusals` says why.
 public enum Feature: String, CaseIterable, Sendable, Hashable {
     case taskIter = "task_iter"

@@ -32,6 +32,10 @@ public final class App {
         var loading: Bool
         var entries: EntriesState?
         var focus: Pane = .document
+        /// Loads of the document submitted and not yet back.
+        var loadsInFlight = 0
+        /// A whole document has arrived: reloads now mark what changed.
+        var loaded = false
 
         init(target: BrowserTarget?, document: BrowserDocument, loading: Bool) {
             self.target = target
@@ -68,6 +72,8 @@ public final class App {
     var shownNotices: [String] = []
     /// Rows each pane had at the last draw: how far PgUp/PgDn go.
     var heights: [Pane: Int] = [:]
+    /// Pause, changed cells, pages due for a reload (AppLive).
+    var live = LiveState()
     /// Every program's events/s, time per run and CPU% over the session.
     var history = ProgramHistory()
     /// Cells the charts on a program's page were last drawn in.
@@ -132,13 +138,15 @@ public final class App {
     public func pump() {
         if jobs.deliver() { needsDraw = true }
         let now = clock()
-        if !refreshing, lastRefresh.map({ refreshInterval > 0 && now - $0 >= refreshInterval }) ?? true {
+        if !refreshing, lastRefresh.map({ refreshInterval > 0 && !live.paused && now - $0 >= refreshInterval }) ?? true {
             refresh()
+            live.reloadPageAfterRefresh = true
         }
         if let status, now >= status.until {
             self.status = nil
             needsDraw = true
         }
+        reloadUncoveredPage()
         loadVisibleEntries()
     }
 
@@ -163,6 +171,7 @@ public final class App {
     }
 
     func apply(_ snapshot: BrowserSnapshot) {
+        let previous = tables
         self.snapshot = snapshot
         refreshing = false
         lastRefresh = clock()
@@ -173,6 +182,7 @@ public final class App {
             tables[section] = table
             lists[section]?.rebuild(table)
         }
+        applied(previous)
         updatePreview(force: true)
         if snapshot.notices != shownNotices {
             shownNotices = snapshot.notices
@@ -202,7 +212,7 @@ public final class App {
         if changed {
             preview = DocumentState(document)
         } else {
-            preview.replace(with: document)
+            preview.replace(with: document, markingChanges: true)
         }
     }
 
@@ -226,15 +236,24 @@ public final class App {
         load(page)
     }
 
-    func load(_ page: Page) {
+    /// Loads `page`'s document; `quietly` (the automatic refresh) says no
+    /// "loading…" and does nothing while a load is still under way.
+    func load(_ page: Page, quietly: Bool = false) {
         guard let target = page.target else { return }
-        page.loading = true
+        if quietly {
+            guard page.loadsInFlight == 0 else { return }
+        } else {
+            page.loading = true
+        }
+        page.loadsInFlight += 1
         let source = self.source
         let snapshot = self.snapshot ?? BrowserSnapshot()
         jobs.submit(.content, { source.document(for: target, in: snapshot) }) { [weak self, weak page] document in
             guard let self, let page else { return }
-            page.loading = false
-            page.document.replace(with: self.withHistory(document, for: target))
+            page.loadsInFlight -= 1
+            if page.loadsInFlight == 0 { page.loading = false }
+            page.document.replace(with: self.withHistory(document, for: target), markingChanges: page.loaded)
+            page.loaded = true
             if let id = document.mapID, page.entries == nil { self.openEntries(page, id) }
             self.needsDraw = true
         }

@@ -59,15 +59,15 @@ extension App {
         let long = objects.map { "\(count($0)) \($0.title.lowercased())" }.joined(separator: " · ")
         let short = "P\(count(.programs)) M\(count(.maps)) L\(count(.links)) Pi\(count(.pins)) T\(count(.tasks))"
         let variants = [
-            " bpfnav │ Linux \(release) │ \(long) │ refresh \(refreshText) │ \(stats)",
-            " bpfnav │ \(release) │ \(long) │ \(refreshText) │ \(stats)",
-            " bpfnav \(release) │ \(short) │ refresh \(refreshText) │ \(stats)",
-            " bpfnav \(release) │ \(short) │ \(refreshText) │ \(stats)",
+            " bpfnav │ Linux \(release) │ \(long) │ \(refreshLabel) │ \(stats)",
+            " bpfnav │ \(release) │ \(long) │ \(refreshShortLabel) │ \(stats)",
+            " bpfnav \(release) │ \(short) │ \(refreshLabel) │ \(stats)",
+            " bpfnav \(release) │ \(short) │ \(refreshShortLabel) │ \(stats)",
         ]
         var text = variants.first { TextWidth.width($0) <= cols } ?? ""
         if text.isEmpty {
             // Narrower still: the release gives way, everything else stays.
-            let rest = " │ \(short) │ \(refreshText) │ \(stats)"
+            let rest = " │ \(short) │ \(refreshShortLabel) │ \(stats)"
             text = " " + TextWidth.truncate(release, max(1, cols - 1 - TextWidth.width(rest))) + rest
         }
         screen.draw(TextWidth.fit(text, cols), row: 0, col: 0, style: .header)
@@ -129,7 +129,7 @@ extension App {
         heights[.list] = listRows - 1
         var state = list
         ListView.draw(screen, listRect, table: table, state: &state, focused: rootFocus == .list,
-                      placeholder: placeholder(state))
+                      placeholder: placeholder(state), changed: live.changedCells[section] ?? [:])
         list = state
 
         let titleRow = body.row + listRows
@@ -206,7 +206,8 @@ extension App {
         if editingFilter {
             return [("", "Filter: " + Tables.safe(currentFilter) + "▏"), ("Enter", "keep"), ("Esc", "clear")]
         }
-        let end: [(String, String)] = [("r", "refresh"), ("S", "stats"), ("?", "help"), ("q", "quit")]
+        let end: [(String, String)] = [("r", "refresh"), ("p", live.paused ? "resume" : "pause"), ("S", "stats"),
+                                       ("?", "help"), ("q", "quit")]
         switch focus {
         case .list:
             return [("Enter", "open"), ("Tab", "pane"), ("/", "filter"), ("s", "sort"), ("1-6", "view")] + end

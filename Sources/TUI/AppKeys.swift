@@ -26,6 +26,8 @@ extension App {
             reload()
         case .char("S"):
             toggleRunStats()
+        case .char("p"):
+            togglePause()
         case .char(let c) where ("1"..."6").contains(c):
             switchSection(BrowserSection(rawValue: Int(String(c))! - 1)!)
         case .tab:

@@ -11,8 +11,9 @@ import Glibc
 /// terminal is restored). A crash (a Swift runtime trap, SIGSEGV) restores
 /// the terminal too before the default action kills the process.
 public enum Browser {
-    /// How long a key poll waits: finished background work and the
-    /// automatic refresh show up within this.
+    /// How long a key poll waits at most: the automatic refresh and
+    /// messages that expire show up within this (finished background work
+    /// ends the wait at once).
     static let pollMilliseconds = 100
 
     public static func run(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil,
@@ -28,6 +29,7 @@ public enum Browser {
         }
         Signals.installCrashHandlers()
         let app = App(source: source, refreshInterval: refreshInterval, start: start, runStats: runStats)
+        screen.wakeup = app.jobs.wakeup
         let status = loop(app, screen: screen, keys: screen)
         screen.stop()
         Signals.restoreCrashHandlers()

@@ -1,4 +1,5 @@
 import Formatting
+import Glibc
 
 /// Charts drawn with text: a braille area chart with axes (a program's
 /// page) and a one-line sparkline of block characters (the Programs list).
@@ -29,12 +30,16 @@ enum Chart {
         }
     }
 
-    /// About three significant digits, no trailing zeros: "0", "0.05",
-    /// "5.3", "5", "123", "1.2k", "3.4M", "1.2G".
+    /// Two or three significant digits, no trailing zeros: "0", "0.05",
+    /// "0.00075", "5.3", "5", "123", "1.2k", "3.4M", "1.2G".
     static func compact(_ value: Double) -> String {
         let magnitude = abs(value)
         if magnitude == 0 { return "0" }
-        if magnitude < 1 { return trimmed(BrowserFormat.fixed(value, digits: 2)) }
+        // Below 1: two significant digits (0.5, 0.031, 0.00075), down to 1e-6.
+        if magnitude < 1 {
+            let digits = min(6, max(2, 1 - Int(log10(magnitude).rounded(.down))))
+            return trimmed(BrowserFormat.fixed(value, digits: digits))
+        }
         if magnitude < 10 { return trimmed(BrowserFormat.fixed(value, digits: 1)) }
         if magnitude < 1e3 { return BrowserFormat.fixed(value, digits: 0) }
         if magnitude < 1e6 { return trimmed(BrowserFormat.fixed(value / 1e3, digits: 1)) + "k" }

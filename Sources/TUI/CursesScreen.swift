@@ -99,7 +99,26 @@ public final class CursesScreen: Screen, KeySource {
 
     // MARK: Keys
 
+    /// Polled beside the terminal while waiting for a key: background work
+    /// finishing ends the wait at once (`Browser.run` sets it).
+    var wakeup: Wakeup?
+
+    /// A key typed within `milliseconds`; nil when none came, or when the
+    /// wait was cut short by `wakeup` or a signal (the loop then looks at
+    /// what arrived).
     public func nextKey(timeout milliseconds: Int) -> Key? {
+        guard let wakeup, wakeup.readEnd >= 0 else { return readKey(timeout: milliseconds) }
+        // What curses holds already (keys typed together, the rest of an
+        // escape sequence) is not in the terminal's fd any more: first.
+        if let key = readKey(timeout: 0) { return key }
+        _ = wakeup.wait(input: 0, milliseconds: milliseconds)
+        // After input, a signal (SIGWINCH's KEY_RESIZE comes from curses'
+        // own handler) or a wake-up: curses reads without waiting (an
+        // escape sequence still gets its ESCDELAY).
+        return readKey(timeout: 0)
+    }
+
+    private func readKey(timeout milliseconds: Int) -> Key? {
         timeout(Int32(milliseconds))
         var ch: wint_t = 0
         let rc = get_wch(&ch)
@@ -155,7 +174,7 @@ public final class CursesScreen: Screen, KeySource {
         return [
             .header: reverse | bold, .navigatorActive: reverse | bold, .columnHeader: reverse,
             .selected: reverse, .selectedInactive: underline | bold, .title: reverse, .heading: bold,
-            .link: underline, .dim: dim, .error: bold, .footerKey: reverse, .overlay: 0,
+            .link: underline, .dim: dim, .error: bold, .footerKey: reverse, .overlay: 0, .changed: reverse | bold,
         ]
     }
 
@@ -180,6 +199,7 @@ public final class CursesScreen: Screen, KeySource {
             (.error, Int16(COLOR_RED), -1, bold),
             (.footerKey, Int16(COLOR_BLACK), Int16(COLOR_CYAN), 0),
             (.overlay, Int16(COLOR_WHITE), Int16(COLOR_BLACK), 0),
+            (.changed, Int16(COLOR_BLACK), Int16(COLOR_YELLOW), bold),
         ]
         for (number, (style, foreground, background, extra)) in pairs.enumerated() {
             init_pair(Int16(number + 1), foreground, background)

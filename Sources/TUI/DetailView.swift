@@ -49,6 +49,11 @@ enum DetailView {
             } else {
                 screen.draw(TextWidth.truncate(text, rect.cols), row: row, col: rect.col, style: style)
             }
+            if let ranges = state.changes[visible[position]] {
+                drawChanges(screen, rect, row: row, text: line.text, ranges: ranges,
+                            start: line.kind == .field ? keyWidths[position] + 2 : 0, left: state.left,
+                            limit: TextWidth.width(text) > rect.cols ? rect.cols - 1 : rect.cols)
+            }
         }
     }
 

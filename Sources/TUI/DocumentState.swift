@@ -18,10 +18,24 @@ struct DocumentState {
         rebuild()
     }
 
-    /// Replaces the document (a fuller one, a reload), keeping the position.
-    mutating func replace(with document: BrowserDocument) {
+    /// What changed in the last reload, by line of `document`: character
+    /// ranges of the line's text (shown highlighted until the next one).
+    private(set) var changes: [Int: [Range<Int>]] = [:]
+
+    /// Replaces the document (a fuller one, a reload), keeping the cursor on
+    /// the same line and that line on the same row; `markingChanges` notes
+    /// what changed since the document replaced.
+    mutating func replace(with document: BrowserDocument, markingChanges: Bool = false) {
+        let matches = LineMatching.match(self.document.lines, document.lines)
+        let cursorLine = visible.isEmpty ? nil : visible[cursor]
+        let row = cursor - top
+        changes = markingChanges ? LineMatching.changes(self.document.lines, document.lines, matches) : [:]
         self.document = document
         rebuild()
+        if let cursorLine, let line = matches.firstIndex(of: cursorLine), let position = visible.firstIndex(of: line) {
+            cursor = position
+            top = max(0, position - row)
+        }
     }
 
     var line: BrowserLine? { visible.isEmpty ? nil : document.lines[visible[cursor]] }

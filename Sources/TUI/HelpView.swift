@@ -16,6 +16,7 @@ enum HelpView {
             ("x", "map entries: hex / formatted (BTF)"),
             ("S", "run-time stats off / on (on from the start)"),
             ("r  F5", "refresh now (automatic: \(refresh))"),
+            ("p", "pause / resume the automatic refresh"),
             ("?  F1", "this help (any key closes it)"),
             ("q", "quit"),
         ]

@@ -19,7 +19,7 @@ final class Jobs {
     private var handlers: [Int: (any Sendable) -> Void] = [:]
     private var nextTicket = 0
     private let finished = Outbox()
-    private var manualQueue: [(Int, @Sendable () -> any Sendable)] = []
+    private var manualQueue: [(ticket: Int, lane: Lane, job: @Sendable () -> any Sendable)] = []
     private var workers: [Lane: Worker] = [:]
 
     init(mode: Mode) {
@@ -28,6 +28,9 @@ final class Jobs {
 
     /// Jobs submitted whose results have not been delivered yet.
     var pending: Int { handlers.count }
+
+    /// Signalled whenever a result is posted: the key wait polls it.
+    var wakeup: Wakeup { finished.wakeup }
 
     /// Runs `work` on `lane`'s thread; `then` gets its result on the thread
     /// that calls `deliver()`.
@@ -38,7 +41,7 @@ final class Jobs {
         let job: @Sendable () -> any Sendable = { work() }
         switch mode {
         case .manual:
-            manualQueue.append((ticket, job))
+            manualQueue.append((ticket, lane, job))
         case .threads:
             let worker = workers[lane] ?? Worker(outbox: finished)
             workers[lane] = worker
@@ -56,11 +59,11 @@ final class Jobs {
         return !done.isEmpty
     }
 
-    /// `.manual`: runs every queued job (and those their results queue) and
-    /// delivers the results.
-    func runPending() {
-        while !manualQueue.isEmpty {
-            let (ticket, job) = manualQueue.removeFirst()
+    /// `.manual`: runs every queued job of `lane` (nil: of every lane), and
+    /// those their results queue, and delivers the results.
+    func runPending(_ lane: Lane? = nil) {
+        while let next = manualQueue.firstIndex(where: { lane == nil || $0.lane == lane }) {
+            let (ticket, _, job) = manualQueue.remove(at: next)
             let value = job()
             finished.post(ticket, value)
             deliver()
@@ -68,12 +71,14 @@ final class Jobs {
     }
 }
 
-/// Results waiting for the main thread.
+/// Results waiting for the main thread, which each post wakes.
 final class Outbox: Sendable {
     private let results = Mutex<[(Int, any Sendable)]>([])
+    let wakeup = Wakeup()
 
     func post(_ ticket: Int, _ value: any Sendable) {
         results.withLock { $0.append((ticket, value)) }
+        wakeup.signal()
     }
 
     func take() -> [(Int, any Sendable)] {

@@ -1,3 +1,4 @@
+import BrowserModel
 
 /// Where a view draws: rows and columns of the screen.
 struct Rect: Equatable {
@@ -11,7 +12,7 @@ struct Rect: Equatable {
 /// then one row per visible entry, the cursor's row highlighted.
 enum ListView {
     static func draw(_ screen: Screen, _ rect: Rect, table: Table, state: inout ListState, focused: Bool,
-                     placeholder: (text: String, style: Style)?) {
+                     placeholder: (text: String, style: Style)?, changed: [BrowserTarget: Set<Int>] = [:]) {
         guard rect.rows > 0, rect.cols > 0 else { return }
         // One space of margin on the left, like htop.
         let placed = ColumnLayout.fit(table.columns, width: rect.cols - 1)
@@ -41,6 +42,9 @@ enum ListView {
             }.joined(separator: " ")
             let style: Style = position == state.cursor ? (focused ? .selected : .selectedInactive) : .normal
             screen.draw(TextWidth.fit(text, rect.cols), row: rect.row + 1 + line, col: rect.col, style: style)
+            if let columns = changed[row.target] {
+                drawChanges(screen, rect, row: rect.row + 1 + line, cells: cells, columns: columns, placed: placed, table: table)
+            }
         }
     }
 }

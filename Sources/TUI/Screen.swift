@@ -49,4 +49,6 @@ public enum Style: Int, CaseIterable, Sendable {
     case footer
     case footerKey
     case overlay
+    /// A value that changed at the last refresh (as `watch -d`).
+    case changed
 }

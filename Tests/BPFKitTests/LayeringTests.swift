@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// The layering the README's Architecture section describes, checked on the
+/// The layering docs/architecture.md describes, checked on the
 /// sources: only BPFKit talks to libbpf and bpf(2), each module imports
 /// only the modules beneath it, and the browser sees only the model. A new
 /// `import CLibBPF` elsewhere fails here rather than in a review.
@@ -43,7 +43,7 @@ final class LayeringTests: XCTestCase {
     }
 
     /// The project's modules, each with those it may import (system modules
-    /// such as Glibc are not listed). The order is the README's picture,
+    /// such as Glibc are not listed). The order is docs/architecture.md's picture,
     /// bottom up.
     static let allowed: [String: Set<String>] = [
         "CLibBPF": [], "CCurses": [], "CIterRecords": [], "CNetlink": [],

@@ -115,7 +115,7 @@ final class HostilePinTests: BPFTestCase {
         XCTAssertEqual(JSONText.stringField("path", in: Array(fd3)), Array((dir + "/").utf8) + fileName)
     }
 
-    /// The kernel's escaping, as README "Escaping" describes it, for
+    /// The kernel's escaping, as docs/pins.md "Escaping" describes it, for
     /// comparison: `\\`, `\n`, `\t`, `\xNN` for other control bytes, DEL, C1
     /// controls and bytes that are not part of valid UTF-8.
     private func escapedLikeTheKernel(_ bytes: [UInt8]) -> String {
@@ -147,7 +147,7 @@ final class HostilePinTests: BPFTestCase {
     }
 
     /// Paths with every kind of byte the escaping tells apart, read through
-    /// the files pin, agree with the escaping described in README.
+    /// the files pin, agree with the escaping described in docs/pins.md.
     func testPathEscapingMatchesTheDescription() throws {
         var rng = SplitMix64(seed: 0x6573_6361_7065)
         let names: [[UInt8]] = [

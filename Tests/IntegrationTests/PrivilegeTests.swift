@@ -2,7 +2,7 @@ import BPFKit
 import Foundation
 import XCTest
 
-/// What works with which capabilities (the README's table), run as the
+/// What works with which capabilities (docs/errors.md's table), run as the
 /// unprivileged user nobody through setpriv.
 final class PrivilegeTests: BPFTestCase {
     private var binary = ""

@@ -87,9 +87,11 @@ public final class TmuxSession {
         expectSuccess(["send-keys", "-t", name, "-l", "--", text])
     }
 
-    /// The visible screen, one line per row (wrapped lines joined, `-J`).
-    public func capture() -> String {
-        (try? run(["capture-pane", "-p", "-J", "-t", name]))?.stdout ?? ""
+    /// The visible screen, one line per row (wrapped lines joined, `-J`);
+    /// with `attributes`, the escape sequences of colours and attributes
+    /// too (`-e`).
+    public func capture(attributes: Bool = false) -> String {
+        (try? run(["capture-pane", "-p", "-J"] + (attributes ? ["-e"] : []) + ["-t", name]))?.stdout ?? ""
     }
 
     /// Polls the screen every 50 ms until `predicate` holds; on timeout the

@@ -5,7 +5,7 @@ import TUI
 extension OptionKey where Self == Option<Double> {
     /// The browser's refresh interval in seconds.
     static var delay: Option<Double> {
-        Option("delay", "SECONDS", "Refresh the lists every SECONDS (default 2; 0 only on r). Short: -d.") { text throws(UsageError) in
+        Option("delay", "SECONDS", "Refresh the lists and the open page every SECONDS (default 2; 0 only on r). Short: -d.") { text throws(UsageError) in
             guard let seconds = Double(text), seconds.isFinite, seconds >= 0, !text.hasPrefix("+") else {
                 throw UsageError("--delay takes a number of seconds (2, 0.5; 0 refreshes only on r), not '\(text)'")
             }
@@ -29,7 +29,7 @@ enum BrowseCommand {
         name: "browse",
         abstract: "Browse programs, maps, links, pins and tasks in the terminal (bpfnav with no arguments does too).",
         discussion: """
-        Arrows or j/k move, Enter opens, Esc or Backspace goes back, Tab switches pane, / filters as you type, s sorts by the next column, 1-5 switch view, r refreshes, S turns run-time stats off or on (on from the start unless --no-stats: the kernel then counts every program's runs and run time while bpfnav runs, and the Programs list and a program's page chart them), x shows map entries in hex, ? lists every key, q quits.
+        Arrows or j/k move, Enter opens, Esc or Backspace goes back, Tab switches pane, / filters as you type, s sorts by the next column, 1-5 switch view, r refreshes, p pauses the automatic refresh, S turns run-time stats off or on (on from the start unless --no-stats: the kernel then counts every program's runs and run time while bpfnav runs, and the Programs list and a program's page chart them), x shows map entries in hex, ? lists every key, q quits.
         -d SECONDS is short for --delay SECONDS. Exit status: 0 after q, 130 after SIGINT, 143 after SIGTERM, 129 after SIGHUP, 1 on an error; the terminal is restored in every case. Without a terminal, bpfnav with no arguments prints the command overview instead.
         """,
         options: [.delay, .noStats],
