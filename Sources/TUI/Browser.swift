@@ -16,7 +16,8 @@ public enum Browser {
     /// ends the wait at once).
     static let pollMilliseconds = 100
 
-    public static func run(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil) -> Int32 {
+    public static func run(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil,
+                           runStats: Bool = true) -> Int32 {
         Signals.install()
         let screen: CursesScreen
         do {
@@ -27,7 +28,7 @@ public enum Browser {
             return 1
         }
         Signals.installCrashHandlers()
-        let app = App(source: source, refreshInterval: refreshInterval, start: start)
+        let app = App(source: source, refreshInterval: refreshInterval, start: start, runStats: runStats)
         screen.wakeup = app.jobs.wakeup
         let status = loop(app, screen: screen, keys: screen)
         screen.stop()

@@ -17,7 +17,7 @@ enum HelpView {
             ("/  n N", "map entries: search keys and values, next / previous"),
             ("=", "map entries: look up a key (42, 0x2a, pid=1,comm=sh)"),
             ("c", "map entries: per-CPU sums / one row per CPU"),
-            ("S", "run-time stats on / off (bpf_enable_stats)"),
+            ("S", "run-time stats off / on (on from the start)"),
             ("O", "bpfnav's own objects: show / hide"),
             ("K  b  t", "Tasks: kernel threads, BPF holders only, tree"),
             ("r  F5", "refresh now (automatic: \(refresh))"),

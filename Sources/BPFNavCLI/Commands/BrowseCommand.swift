@@ -15,6 +15,13 @@ extension OptionKey where Self == Option<Double> {
     }
 }
 
+extension OptionKey where Self == Flag {
+    /// Leave run-time statistics off at the browser's start.
+    static var noStats: Flag {
+        Flag("no-stats", "Leave run-time statistics off at start (S turns them on). By default the browser turns them on, as bpftop does, until S or its end.")
+    }
+}
+
 /// `bpfnav browse` (and `bpfnav` with no arguments on a terminal): the
 /// terminal browser.
 enum BrowseCommand {
@@ -22,10 +29,10 @@ enum BrowseCommand {
         name: "browse",
         abstract: "Browse programs, maps, links, pins and tasks in the terminal (bpfnav with no arguments does too).",
         discussion: """
-        Arrows or j/k move, Enter opens, Esc or Backspace goes back, Tab switches pane, / filters as you type, s sorts by the next column, 1-5 switch view, r refreshes, p pauses the automatic refresh, S turns run-time stats on or off, x shows map entries in hex, ? lists every key, q quits.
+        Arrows or j/k move, Enter opens, Esc or Backspace goes back, Tab switches pane, / filters as you type, s sorts by the next column, 1-5 switch view, r refreshes, p pauses the automatic refresh, S turns run-time stats off or on (on from the start unless --no-stats: the kernel then counts every program's runs and run time while bpfnav runs, and the Programs list and a program's page chart them), x shows map entries in hex, ? lists every key, q quits.
         -d SECONDS is short for --delay SECONDS. Exit status: 0 after q, 130 after SIGINT, 143 after SIGTERM, 129 after SIGHUP, 1 on an error; the terminal is restored in every case. Without a terminal, bpfnav with no arguments prints the command overview instead.
         """,
-        options: [.delay],
+        options: [.delay, .noStats],
         run: run
     )
 
@@ -37,7 +44,7 @@ enum BrowseCommand {
 
     static func run(_ args: Arguments, start: BrowserTarget?) throws {
         let status = Browser.run(source: LiveBrowserSource(), refreshInterval: try args[.delay] ?? defaultDelay,
-                                 start: start)
+                                 start: start, runStats: !args[.noStats])
         if status != 0 { throw Exit(status) }
     }
 
