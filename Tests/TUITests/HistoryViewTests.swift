@@ -99,6 +99,21 @@ final class HistoryViewTests: XCTestCase {
         XCTAssertLessThan(runTime, average, "AVG/RUN beside RUN TIME: \(header)")
     }
 
+    /// The history moves at every refresh by design: it is never marked as
+    /// changed, while the run count is.
+    func testTheHistoryIsNotHighlightedAsAChange() {
+        let h = Harness(counting(), cols: 160, runStats: true)
+        run(h, steps: 4) { UInt64(($0 + 1) * 100) }
+        let row = h.row("counter")
+        let line = h.lines[row]
+        let spark = try! XCTUnwrap(line.firstIndex { Chart.blocks.contains($0) })
+        let sparkColumn = line.distance(from: line.startIndex, to: spark)
+        XCTAssertNotEqual(h.screen.style(row: row, col: sparkColumn + 3), .changed, h.text)
+        let runs = try! XCTUnwrap(line.range(of: " 1000 "))
+        let runsColumn = line.distance(from: line.startIndex, to: runs.lowerBound) + 1
+        XCTAssertEqual(h.screen.style(row: row, col: runsColumn), .changed, "RUNS went from 600 to 1000:\n\(h.text)")
+    }
+
     func testSortingByHistoryPutsTheBusiestFirst() {
         let h = Harness(counting(), cols: 160, runStats: true)
         run(h, steps: 3) { _ in 50 }
