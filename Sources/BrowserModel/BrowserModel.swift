@@ -83,6 +83,9 @@ public struct BrowserSnapshot: Sendable {
     public var runStats: Bool
     /// bpfnav's own objects among the lists' (hidden unless `O`).
     public var own = OwnObjectSet()
+    /// When the programs were read (CLOCK_MONOTONIC seconds); nil from a
+    /// source that does not say (the browser then takes its own clock).
+    public var time: Double?
 
     public init(kernelRelease: String = "", programs: [ProgramEntry] = [], maps: [MapEntry] = [],
                 links: [LinkEntry] = [], pins: [PinEntry] = [], tasks: [TaskEntry] = [],

@@ -70,6 +70,7 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
 
         do {
             let programs = try Objects.programs(references: references)
+            snapshot.time = Double(RunStats.monotonicNanoseconds()) / 1e9
             let rates = stats.sample(programs.map(\.info))
             snapshot.programs = programs.map { Self.program($0, rates: rates) }
         } catch {

@@ -79,17 +79,24 @@ public final class App {
     var live = LiveState()
     /// What the lists hide (`O`, `K`, `b`) and the process tree (`t`).
     var listOptions = ListOptions()
+    /// Every program's events/s, time per run and CPU% over the session.
+    var history = ProgramHistory()
+    /// Cells the charts on a program's page were last drawn in.
+    var chartWidth = 100
 
     /// A browser over `source`, collecting on background threads; `start`
     /// opens on that object's list with the cursor on it (`bpfnav demo`
     /// opens on the demo's program).
-    public convenience init(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil) {
+    /// `runStats`: turn run-time statistics on at once (bpftop does), until
+    /// `S` or the end.
+    public convenience init(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil,
+                            runStats: Bool = true) {
         self.init(source: source, jobs: Jobs(mode: .threads), refreshInterval: refreshInterval,
-                  clock: App.monotonicSeconds, start: start)
+                  clock: App.monotonicSeconds, start: start, runStats: runStats)
     }
 
     init(source: any BrowserSource, jobs: Jobs, refreshInterval: Double, clock: @escaping () -> Double,
-         start: BrowserTarget? = nil) {
+         start: BrowserTarget? = nil, runStats: Bool = false) {
         self.source = source
         self.jobs = jobs
         self.refreshInterval = refreshInterval
@@ -103,6 +110,7 @@ public final class App {
             // The list keeps the cursor on its selected row when rows arrive.
             lists[section]?.selected = start
         }
+        if runStats { enableRunStatsAtStart() }
     }
 
     /// The list `target` is a row of; nil for a BTF object (none lists them).
@@ -174,6 +182,7 @@ public final class App {
         refreshing = false
         lastRefresh = clock()
         runStats = snapshot.runStats
+        history.record(snapshot, at: snapshot.time ?? clock())
         for section in BrowserSection.allCases {
             let table = listTable(section, snapshot)
             tables[section] = table
@@ -249,7 +258,7 @@ public final class App {
             guard let self, let page else { return }
             page.loadsInFlight -= 1
             if page.loadsInFlight == 0 { page.loading = false }
-            page.document.replace(with: document, markingChanges: page.loaded)
+            page.document.replace(with: self.withHistory(document, for: target), markingChanges: page.loaded)
             page.loaded = true
             if let id = document.mapID, page.entries == nil { self.openEntries(page, id) }
             self.needsDraw = true

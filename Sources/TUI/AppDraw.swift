@@ -183,6 +183,7 @@ extension App {
     }
 
     func drawPage(_ page: Page, _ screen: Screen, _ body: Rect) {
+        showHistory(page, width: body.cols - 2)
         var trail = [section.title] + stack.map(\.document.document.title)
         var title = trail.joined(separator: " › ")
         // Too long: the end matters most.

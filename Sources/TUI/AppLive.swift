@@ -50,10 +50,13 @@ extension App {
         var before: [BrowserTarget: TableRow] = [:]
         for row in old.rows { before[row.target] = row }
         var changed: [BrowserTarget: Set<Int>] = [:]
+        // A history moves at every refresh by design: marking it says nothing.
+        let history = new.columns.firstIndex { $0.title == Tables.historyTitle }
         for row in new.rows {
             guard let was = before[row.target] else { continue }
             let columns = row.cells.indices.filter { column in
-                column >= was.cells.count || was.cells[column] != row.cells[column]
+                guard column != history else { return false }
+                return column >= was.cells.count || was.cells[column] != row.cells[column]
                     || was.flatCells?[column] != row.flatCells?[column]
             }
             if !columns.isEmpty { changed[row.target] = Set(columns) }

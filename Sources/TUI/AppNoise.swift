@@ -16,7 +16,7 @@ extension App {
     /// `section`'s list from `snapshot`, without what the options hide.
     func listTable(_ section: BrowserSection, _ snapshot: BrowserSnapshot) -> Table {
         let shown = visible(snapshot)
-        var table = section == .tasks && listOptions.tree ? Self.treeTable(shown) : Tables.table(section, shown)
+        var table = section == .tasks && listOptions.tree ? Self.treeTable(shown) : Tables.table(section, shown, history: history)
         if table.rows.isEmpty, snapshot.count(section) > 0 {
             // Empty only because of what is hidden: say so, and how to see it.
             table.emptyText = section != .tasks ? "only bpfnav's own objects here (O shows them)"

@@ -18,7 +18,7 @@ public enum Browser {
 
     /// `mouse`: clicks and the wheel (off: the terminal selects text).
     public static func run(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil,
-                           mouse: Bool = true) -> Int32 {
+                           runStats: Bool = true, mouse: Bool = true) -> Int32 {
         Signals.install()
         let screen: CursesScreen
         do {
@@ -29,7 +29,7 @@ public enum Browser {
             return 1
         }
         Signals.installCrashHandlers()
-        let app = App(source: source, refreshInterval: refreshInterval, start: start)
+        let app = App(source: source, refreshInterval: refreshInterval, start: start, runStats: runStats)
         screen.wakeup = app.jobs.wakeup
         let status = loop(app, screen: screen, keys: screen)
         screen.stop()

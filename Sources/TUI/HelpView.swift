@@ -16,7 +16,7 @@ enum HelpView {
             (":", "jump: :map 42, :pid 1234, :pin PATH, :tasks"),
             ("x  c", "map entries: hex (with ASCII) / BTF; per-CPU rows"),
             ("/ n N  =", "map entries: search, next / previous; = looks up a key"),
-            ("S", "run-time stats on / off (bpf_enable_stats)"),
+            ("S", "run-time stats off / on (on from the start)"),
             ("O", "bpfnav's own objects: show / hide"),
             ("K  b  t  F5", "Tasks: kernel threads, BPF holders only, tree"),
             ("r  p", "refresh now (automatic: \(refresh)); pause / resume"),

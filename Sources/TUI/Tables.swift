@@ -5,9 +5,10 @@ import ObjectModel
 
 /// The six lists, built from a snapshot.
 enum Tables {
-    static func table(_ section: BrowserSection, _ snapshot: BrowserSnapshot) -> Table {
+    static func table(_ section: BrowserSection, _ snapshot: BrowserSnapshot,
+                      history: ProgramHistory = ProgramHistory()) -> Table {
         switch section {
-        case .programs: programs(snapshot)
+        case .programs: withHistoryColumns(programs(snapshot), snapshot.programs, history)
         case .maps: maps(snapshot)
         case .links: links(snapshot)
         case .pins: pins(snapshot)

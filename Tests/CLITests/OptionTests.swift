@@ -90,6 +90,20 @@ final class OptionTests: XCTestCase {
         XCTAssertNil(try Arguments(BrowseCommand.spec)[.delay])
     }
 
+    /// Run-time statistics are on in the browser unless --no-stats, which
+    /// its help explains.
+    func testNoStats() throws {
+        XCTAssertFalse(Arguments(BrowseCommand.spec)[.noStats], "on by default")
+        let args = try Parser.parse(BrowseCommand.expandingShortOptions(["-d1", "--no-stats"]), for: BrowseCommand.spec)
+        XCTAssertTrue(args[.noStats])
+        XCTAssertEqual(try args[.delay], 1)
+        let help = Help.text(BrowseCommand.spec)
+        let words = help.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+        XCTAssertTrue(help.contains("  --no-stats "), help)
+        XCTAssertTrue(words.contains("Leave run-time statistics off at start (S turns them on)."), help)
+        XCTAssertTrue(words.contains("on from the start unless --no-stats"), help)
+    }
+
     func testTextOptionsAreTakenAsTheyAre() throws {
         for text in ["", "-", "a b", "--json", "\u{1b}[2J"] {
             XCTAssertEqual(try Option.dir.convert(text), text)

@@ -130,11 +130,13 @@ final class Harness {
     let app: App
     var now = 1000.0
 
-    init(_ snapshot: BrowserSnapshot, rows: Int = 24, cols: Int = 100, refresh: Double = 2, start: BrowserTarget? = nil) {
+    init(_ snapshot: BrowserSnapshot, rows: Int = 24, cols: Int = 100, refresh: Double = 2, start: BrowserTarget? = nil,
+         runStats: Bool = false) {
         source = FakeSource(snapshot)
         screen = MemoryScreen(rows: rows, cols: cols)
         var clock: (() -> Double)!
-        app = App(source: source, jobs: Jobs(mode: .manual), refreshInterval: refresh, clock: { clock() }, start: start)
+        app = App(source: source, jobs: Jobs(mode: .manual), refreshInterval: refresh, clock: { clock() }, start: start,
+                  runStats: runStats)
         clock = { [unowned self] in self.now }
         settle()
     }
