@@ -59,6 +59,7 @@ enum ProgCommand {
         options: [
             .json.with(help: "Print one JSON object (as `bpftool prog show id ID -j`)."),
             .xlated,
+            .linum,
         ],
         positionals: "ID",
         positionalHelp: "The program's id (see 'bpfnav progs').",
@@ -68,7 +69,7 @@ enum ProgCommand {
     static func run(_ args: Arguments) throws {
         let id = try ObjectCommands.objectID(args, noun: "program")
         if args[.xlated] {
-            try printInstructions(id, json: args[.json])
+            try printInstructions(id, json: args[.json], linum: args[.linum])
             return
         }
         // The object first: an id that does not exist costs no fd-table pass.
@@ -79,21 +80,29 @@ enum ProgCommand {
 }
 
 extension OptionKey where Self == Flag {
-    static var xlated: Flag { Flag("xlated", "Print the translated instructions, as `bpftool prog dump xlated` does.") }
+    static var xlated: Flag {
+        Flag("xlated", "Print the translated instructions, as `bpftool prog dump xlated` does: each function's signature and the C source lines of the program's line info before the instructions they start.")
+    }
+    static var linum: Flag {
+        Flag("linum", "With --xlated: each source line's file, line and column, as `bpftool prog dump xlated linum`.")
+    }
 }
 
 extension ProgCommand {
     /// `prog ID --xlated`: one line per instruction, or with --json one
     /// object per instruction ({"pc", "code", "insn"}).
-    static func printInstructions(_ id: UInt32, json: Bool) throws {
-        writeInstructions(try ProgramInstructions.lines(programID: id), json: json, out: .standardOutput)
+    static func printInstructions(_ id: UInt32, json: Bool, linum: Bool) throws {
+        writeInstructions(try ProgramInstructions.lines(programID: id), json: json, linum: linum, out: .standardOutput)
     }
 
-    /// `lines` as `prog ID --xlated` prints them.
-    static func writeInstructions(_ lines: [XlatedLine], json: Bool, out: Output) {
+    /// `lines` as `prog ID --xlated` prints them: with the function
+    /// signatures and source lines of the program's BTF before their
+    /// instructions, as bpftool does (with `linum`, their file, line and
+    /// column).
+    static func writeInstructions(_ lines: [XlatedLine], json: Bool, linum: Bool = false, out: Output) {
         if !json {
-            for line in lines {
-                out.write(line.rendered)
+            for text in Xlated.plainText(lines, linum: linum) {
+                out.write(text)
                 out.append(byte: 0x0a)
             }
             return
@@ -106,6 +115,26 @@ extension ProgCommand {
             out.append(hex: UInt64(line.opcode), width: 2)
             out.append("\",\"insn\":")
             Escape.appendJSONString(Array(line.text.utf8), to: out)
+            if let function = line.function {
+                out.append(",\"proto\":")
+                Escape.appendJSONString(Array(function.utf8), to: out)
+            }
+            if let source = line.source {
+                out.append(",\"src\":")
+                Escape.appendJSONString(Array(source.text.utf8), to: out)
+                if linum {
+                    out.append(",\"file\":")
+                    Escape.appendJSONString(Array(source.file.utf8), to: out)
+                    out.append(",\"line_num\":")
+                    out.append(UInt64(source.line))
+                    out.append(",\"line_col\":")
+                    out.append(UInt64(source.column))
+                }
+            }
+            if let target = line.jumpTarget {
+                out.append(",\"target\":")
+                out.append(UInt64(target))
+            }
             out.append(byte: UInt8(ascii: "}"))
         }
         out.append(lines.isEmpty ? "]\n" : "\n]\n")
