@@ -62,20 +62,19 @@ enum ProgCommand {
             .linum,
         ],
         positionals: "ID",
-        positionalHelp: "The program's id (see 'bpfnav progs').",
+        positionalHelp: "The program's id (see 'bpfnav progs') or pinned path; several print one after the other (a JSON array). bpftool's 'show id ID' and 'show pinned PATH' are taken too.",
         run: run
     )
 
     static func run(_ args: Arguments) throws {
-        let id = try ObjectCommands.objectID(args, noun: "program")
+        let ids = try ObjectCommands.objectIDs(args, kind: .program)
         if args[.xlated] {
-            try printInstructions(id, json: args[.json], linum: args[.linum])
+            guard ids.count == 1 else { throw UsageError("--xlated prints one program: give one ID") }
+            try printInstructions(ids[0], json: args[.json], linum: args[.linum])
             return
         }
-        // The object first: an id that does not exist costs no fd-table pass.
-        var entry = try Objects.program(id: id)
-        ObjectCommands.references(attachments: true).apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json])
+        if args[.linum] { throw UsageError("--linum applies to --xlated") }
+        try ObjectCommands.show(ids, json: args[.json], attachments: true, { id throws(BPFError) in try Objects.program(id: id) })
     }
 }
 
@@ -146,7 +145,7 @@ enum MapCommand {
         name: "map",
         abstract: "One BPF map by id, with where it is pinned and who holds it; `map dump` lists its entries.",
         discussion: """
-        bpfnav map ID                   the map's details (--json as `bpftool map show id ID -j`)
+        bpfnav map ID…                  the map's details (--json as `bpftool map show id ID -j`)
         bpfnav map dump ID|PIN          its entries: key and value bytes, and values formatted
                                         through the map's BTF (--json as `bpftool map dump -j`)
         Entries are read with batch lookups (thousands per syscall) where the map type allows,
@@ -159,7 +158,7 @@ enum MapCommand {
             .limit,
         ],
         positionals: "ID",
-        positionalHelp: "The map's id (see 'bpfnav maps'), or: dump ID|PIN.",
+        positionalHelp: "The map's id (see 'bpfnav maps') or pinned path; several print one after the other (a JSON array). Or: dump ID|PIN. bpftool's 'show id ID', 'show pinned PATH' and 'dump id ID' are taken too.",
         run: run
     )
 
@@ -176,11 +175,7 @@ enum MapCommand {
         if args[.ndjson] || args.given(.limit) {
             throw UsageError("--ndjson and --limit apply to 'bpfnav map dump'")
         }
-        let id = try ObjectCommands.objectID(args, noun: "map")
-        // The object first: an id that does not exist costs no fd-table pass.
-        var entry = try Objects.map(id: id)
-        ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json])
+        try ObjectCommands.show(try ObjectCommands.objectIDs(args, kind: .map), json: args[.json]) { id throws(BPFError) in try Objects.map(id: id) }
     }
 }
 
@@ -190,16 +185,13 @@ enum LinkCommand {
         abstract: "One BPF link by id: what it attaches, where it is pinned, who holds it.",
         options: [.json.with(help: "Print one JSON object (as `bpftool link show id ID -j`).")],
         positionals: "ID",
-        positionalHelp: "The link's id (see 'bpfnav links').",
+        positionalHelp: "The link's id (see 'bpfnav links') or pinned path; several print one after the other (a JSON array). bpftool's 'show id ID' and 'show pinned PATH' are taken too.",
         run: run
     )
 
     static func run(_ args: Arguments) throws {
-        let id = try ObjectCommands.objectID(args, noun: "link")
-        // The object first: an id that does not exist costs no fd-table pass.
-        var entry = try Objects.link(id: id)
-        ObjectCommands.references(attachments: true).apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json])
+        try ObjectCommands.show(try ObjectCommands.objectIDs(args, kind: .link), json: args[.json], attachments: true,
+                                { id throws(BPFError) in try Objects.link(id: id) })
     }
 }
 
@@ -224,28 +216,70 @@ enum ObjectCommands {
         format != .table || args[.pids]
     }
 
-    /// bpftool's spellings of one object, as bpfnav's: `show id N`,
-    /// `list id N`, `id N` and `pinned PATH` are `N` and `PATH`.
+    /// bpftool's spellings of objects, as bpfnav's: `show id N`, `list id N`,
+    /// `id N` and `pinned PATH` are `N` and `PATH` (`id 1 id 2`: `1 2`).
     static func bpftoolForms(_ positionals: [String]) -> [String] {
         var words = positionals
         if let first = words.first, first == "show" || first == "list" { words.removeFirst() }
-        if words.count == 2, words[0] == "id" || words[0] == "pinned" { words.removeFirst() }
-        return words
+        var out: [String] = []
+        var index = 0
+        while index < words.count {
+            if (words[index] == "id" || words[index] == "pinned"), index + 1 < words.count { index += 1 }
+            out.append(words[index])
+            index += 1
+        }
+        return out
     }
 
-    /// The one positional ID of `prog|map|link ID` (or bpftool's `show id ID`).
-    static func objectID(_ args: Arguments, noun: String) throws -> UInt32 {
-        let positionals = bpftoolForms(args.positionals)
-        guard positionals.count == 1, let text = positionals.first else {
-            var error = UsageError(positionals.isEmpty ? "give the \(noun)'s ID" : "give exactly one \(noun) ID")
+    /// The objects of `prog|map|link ID|PIN…` (or bpftool's `show id ID`,
+    /// `show pinned PATH`): ids as given, pins (a word with a '/') by the
+    /// id of what is pinned there, which must be of `kind`.
+    static func objectIDs(_ args: Arguments, kind: BPFObjectKind) throws -> [UInt32] {
+        let words = bpftoolForms(args.positionals)
+        guard !words.isEmpty else {
+            var error = UsageError("give the \(kind.name)'s ID")
             // bpftool's `prog show` lists them all: bpfnav's list is its own command.
-            if positionals.isEmpty { error.hint = "'bpfnav \(noun == "program" ? "progs" : noun + "s")' lists every one" }
+            error.hint = "'bpfnav \(kind.shortName)s' lists every one"
             throw error
         }
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let id = UInt32(text), id > 0 else {
-            throw UsageError("ID takes a positive number, not '\(Escape.terminal(Array(text.utf8)))'")
+        return try words.map { text throws -> UInt32 in
+            if text.contains("/") {
+                try MapDump.requirePin(text)
+                let pinned = try PinnedObject(path: text)
+                guard pinned.kind == kind else {
+                    throw BPFError("show \(kind.name)", text, errno: EINVAL,
+                                   hint: "that pin is a \(pinned.kindName), not a \(kind.name)")
+                }
+                return try ObjectIdentity.id(of: pinned.fd.raw, kind: kind)
+            }
+            guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let id = UInt32(text), id > 0 else {
+                throw UsageError("ID takes a positive number or a pinned path, not '\(Escape.terminal(Array(text.utf8)))'")
+            }
+            return id
         }
-        return id
+    }
+
+    /// `prog|map|link ID…`: one object as "key  value" lines or one JSON
+    /// object; several as blocks separated by a blank line, or one JSON
+    /// array of them.
+    static func show<Entry: ReferencedEntry & Presentable>(
+        _ ids: [UInt32], json: Bool, attachments: Bool = false, _ object: (UInt32) throws(BPFError) -> Entry
+    ) throws {
+        // The objects first: an id that does not exist costs no fd-table pass.
+        var entries = try ids.map { id throws -> Entry in try object(id) }
+        let refs = references(attachments: attachments)
+        for i in entries.indices { refs.apply(to: &entries[i]) }
+        if entries.count == 1 {
+            printOne(entries[0], json: json)
+        } else if json {
+            printList(entries, format: .json)
+        } else {
+            let out = Output.standardOutput
+            for (i, entry) in entries.enumerated() {
+                if i > 0 { out.append(byte: 0x0a) }
+                printOne(entry, json: false, out: out)
+            }
+        }
     }
 
     /// `progs`, `maps`, `links`: the objects, then where they are pinned and
