@@ -25,6 +25,7 @@ public enum CLI {
         ProgsCommand.spec, LinksCommand.spec, ProgCommand.spec, MapCommand.spec, LinkCommand.spec,
         PinCommand.spec, UnpinCommand.spec, PinsCommand.spec, CatCommand.spec, DemoCommand.spec, BrowseCommand.spec,
         FeaturesCommand.spec, NetCommand.spec, CgroupCommand.spec, VersionCommand.spec,
+        CompletionCommand.spec, ManCommand.spec,
     ]
 
     /// Runs the command line; returns the exit status.

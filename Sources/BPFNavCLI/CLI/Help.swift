@@ -25,11 +25,31 @@ enum Help {
         return out
     }
 
-    /// Options every command takes (CLI.run takes them out first).
-    static let globalOptions = row("-v, --verbose", "With an error, print libbpf's messages too: a program the verifier refused gets its whole log (which is also saved to the file the error names).")
-        + row("-p, --pretty", "Pretty-printed JSON (implies --json), as bpftool -p.")
-        + row("--color <WHEN>", "Colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never.")
-        + row("-V, --version", "Print bpfnav's version (bpfnav version).")
+    /// An option every command takes: CLI.run takes them out first.
+    struct GlobalOption {
+        let short: String?
+        let long: String
+        /// The placeholder of its value, nil for a flag.
+        let value: String?
+        /// The values it takes, for completion.
+        let choices: [String]
+        let help: String
+
+        var left: String {
+            let long = value.map { "--\(self.long) <\($0)>" } ?? "--\(self.long)"
+            return short.map { "-\($0), " + long } ?? long
+        }
+    }
+
+    static let globals: [GlobalOption] = [
+        GlobalOption(short: "v", long: "verbose", value: nil, choices: [], help: "With an error, print libbpf's messages too: a program the verifier refused gets its whole log (which is also saved to the file the error names)."),
+        GlobalOption(short: "p", long: "pretty", value: nil, choices: [], help: "Pretty-printed JSON (implies --json), as bpftool -p."),
+        GlobalOption(short: nil, long: "color", value: "WHEN", choices: Colour.Mode.allCases.map(\.rawValue),
+                     help: "Colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never."),
+        GlobalOption(short: "V", long: "version", value: nil, choices: [], help: "Print bpfnav's version (bpfnav version)."),
+    ]
+
+    static let globalOptions = globals.map { row($0.left, $0.help) }.joined()
 
     static func overview(_ commands: [CommandSpec]) -> String {
         var out = """

@@ -63,6 +63,7 @@ enum ProgCommand {
         ],
         positionals: "ID",
         positionalHelp: "The program's id (see 'bpfnav progs') or pinned path; several print one after the other (a JSON array). bpftool's 'show id ID' and 'show pinned PATH' are taken too.",
+        completes: .words(["show", "id", "pinned"]),
         run: run
     )
 
@@ -159,6 +160,7 @@ enum MapCommand {
         ],
         positionals: "ID",
         positionalHelp: "The map's id (see 'bpfnav maps') or pinned path; several print one after the other (a JSON array). Or: dump ID|PIN. bpftool's 'show id ID', 'show pinned PATH' and 'dump id ID' are taken too.",
+        completes: .words(["dump", "show", "id", "pinned"]),
         run: run
     )
 
@@ -186,6 +188,7 @@ enum LinkCommand {
         options: [.json.with(help: "Print one JSON object (as `bpftool link show id ID -j`).")],
         positionals: "ID",
         positionalHelp: "The link's id (see 'bpfnav links') or pinned path; several print one after the other (a JSON array). bpftool's 'show id ID' and 'show pinned PATH' are taken too.",
+        completes: .words(["show", "id", "pinned"]),
         run: run
     )
 
