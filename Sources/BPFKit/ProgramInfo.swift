@@ -161,16 +161,13 @@ public struct ProgramInfo: Equatable, Sendable {
     /// whose strings hold the file names and the lines' text; nil when the
     /// program was loaded without line info.
     public static func lineInfo(fd: Int32) -> (btfID: UInt32, records: [LineInfoRecord])? {
-        guard let first = try? KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value,
-              first.nr_line_info > 0, first.btf_id != 0,
-              first.line_info_rec_size == UInt32(MemoryLayout<bpf_line_info>.size) else { return nil }
-        guard let again = try? KernelInfo.get(fd, bpf_prog_info(), filling: Int(first.nr_line_info), of: bpf_line_info.self,
-                                              "get line info of program", "fd \(fd)", point: { request, address, count in
+        guard let (btfID, records) = infoRecords(fd, of: bpf_line_info.self, "line info", count: \.nr_line_info,
+                                                 recordSize: \.line_info_rec_size, point: { request, address, count in
             request.nr_line_info = count
             request.line_info_rec_size = UInt32(MemoryLayout<bpf_line_info>.size)
             request.line_info = address
         }) else { return nil }
-        return (again.info.value.btf_id, again.elements.map {
+        return (btfID, records.map {
             LineInfoRecord(instruction: $0.insn_off, fileNameOffset: $0.file_name_off, lineOffset: $0.line_off,
                            line: $0.line_col >> 10, column: $0.line_col & 0x3ff)
         })
@@ -179,18 +176,28 @@ public struct ProgramInfo: Equatable, Sendable {
     /// Every function's `func_info` record (the first instruction of each
     /// subprogram and its BTF FUNC type); nil without function info.
     public static func functionInfo(fd: Int32) -> (btfID: UInt32, records: [FunctionInfoRecord])? {
-        guard let first = try? KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value,
-              first.nr_func_info > 0, first.btf_id != 0,
-              first.func_info_rec_size == UInt32(MemoryLayout<bpf_func_info>.size) else { return nil }
-        guard let again = try? KernelInfo.get(fd, bpf_prog_info(), filling: Int(first.nr_func_info), of: bpf_func_info.self,
-                                              "get function info of program", "fd \(fd)", point: { request, address, count in
+        guard let (btfID, records) = infoRecords(fd, of: bpf_func_info.self, "function info", count: \.nr_func_info,
+                                                 recordSize: \.func_info_rec_size, point: { request, address, count in
             request.nr_func_info = count
             request.func_info_rec_size = UInt32(MemoryLayout<bpf_func_info>.size)
             request.func_info = address
         }) else { return nil }
-        return (again.info.value.btf_id, again.elements.map {
-            FunctionInfoRecord(instruction: $0.insn_off, typeID: $0.type_id)
-        })
+        return (btfID, records.map { FunctionInfoRecord(instruction: $0.insn_off, typeID: $0.type_id) })
+    }
+
+    /// The BTF records of `count` (line or function info) and the program's
+    /// BTF id; nil when it has none, or records of another size than this
+    /// build's (the kernel would refuse to copy them).
+    private static func infoRecords<Record: BitwiseCopyable>(
+        _ fd: Int32, of _: Record.Type, _ what: String, count: KeyPath<bpf_prog_info, UInt32>,
+        recordSize: KeyPath<bpf_prog_info, UInt32>, point: (inout bpf_prog_info, UInt64, UInt32) -> Void
+    ) -> (UInt32, [Record])? {
+        guard let first = try? KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value,
+              first[keyPath: count] > 0, first.btf_id != 0,
+              first[keyPath: recordSize] == UInt32(MemoryLayout<Record>.size),
+              let again = try? KernelInfo.get(fd, bpf_prog_info(), filling: Int(first[keyPath: count]), of: Record.self,
+                                              "get \(what) of program", "fd \(fd)", point: point) else { return nil }
+        return (again.info.value.btf_id, again.elements)
     }
 
     /// Bytes of a name the kernel keeps (BPF_OBJ_NAME_LEN, less the NUL):
