@@ -24,21 +24,32 @@ final class JumpTests: XCTestCase {
         return h
     }
 
+    /// Moves the cursor to the line of `instruction` (from the top);
+    /// false, with a failure, when no line shows it.
+    private func move(_ h: Harness, to instruction: Int, file: StaticString = #filePath, line: UInt = #line) -> Bool {
+        h.press(.home)
+        while h.app.stack.last?.document.line?.instruction != instruction {
+            let before = h.app.stack.last!.document.cursor
+            h.press(.down)
+            if h.app.stack.last!.document.cursor == before {
+                XCTFail("no instruction \(instruction):\n\(h.text)", file: file, line: line)
+                return false
+            }
+        }
+        return true
+    }
+
     func testEnterOnAJumpMovesToItsTarget() {
         let h = harness()
         XCTAssertTrue(h.screen.contains("; return 1;"), "source lines in the instructions:\n\(h.text)")
         XCTAssertTrue(h.screen.contains("int f(void * ctx):"), h.text)
-        while h.app.stack.last?.document.line?.instruction != 1 {
-            let before = h.app.stack.last!.document.cursor
-            h.press(.down)
-            if h.app.stack.last!.document.cursor == before { return XCTFail("no instruction 1:\n\(h.text)") }
-        }
+        guard move(h, to: 1) else { return }
         h.press(.enter)
         XCTAssertEqual(h.app.stack.count, 1, "a jump opens no page")
         XCTAssertEqual(h.app.stack.last?.document.line?.instruction, 5, "on 'r0 = 1', past its source line")
         XCTAssertTrue(h.app.stack.last?.document.line?.text.contains("5: (b7) r0 = 1") == true)
         // A forward `goto` and back: instruction 3 goes to 6.
-        while h.app.stack.last?.document.line?.instruction != 3 { h.press(.up) }
+        guard move(h, to: 3) else { return }
         h.press(.enter)
         XCTAssertEqual(h.app.stack.last?.document.line?.instruction, 6)
         // Enter on a line that is no jump changes nothing.

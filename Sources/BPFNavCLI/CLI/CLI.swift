@@ -32,6 +32,7 @@ public enum CLI {
     public static func run(_ args: [String]) -> Int32 {
         let (args, verbose) = extractingVerbose(args)
         let (rest, pretty) = extracting(["-p", "--pretty"], from: args)
+        Output.standardOutput.pretty = nil
         do {
             let (words, mode) = try Colour.extracting(from: rest)
             Colour.enabled = Colour.decide(mode, isTerminal: isatty(1) != 0, noColor: getenv("NO_COLOR").map { String(cString: $0) })
