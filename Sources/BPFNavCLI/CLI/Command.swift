@@ -211,7 +211,7 @@ enum Parser {
     /// without its dashes) was probably meant to be.
     static func unknownOption(_ word: String, _ name: String, _ spec: CommandSpec) -> UsageError {
         var error = UsageError("unknown option '\(word)' for '\(spec.name)'")
-        if let meant = Suggestion.best(for: name, among: spec.options.map(\.name) + ["help"]) {
+        if let meant = Suggestion.best(for: name, among: spec.options.map(\.name) + ["help"] + Help.globals.map(\.long)) {
             error.hint = "did you mean '--\(meant)'?"
         }
         return error
