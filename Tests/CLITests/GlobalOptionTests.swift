@@ -95,6 +95,8 @@ final class GlobalOptionTests: XCTestCase {
         XCTAssertEqual(try Colour.extracting(from: ["--color", "never", "progs"]).args, ["progs"])
         XCTAssertEqual(try Colour.extracting(from: ["cat", "--", "--color=never"]).mode, .auto)
         XCTAssertThrowsError(try Colour.extracting(from: ["--color=sometimes"]))
+        XCTAssertThrowsError(try Colour.extracting(from: ["progs", "--color"]), "no value")
+        XCTAssertEqual(try Colour.extracting(from: ["pin", "--dir", "--color=never"]).mode, .auto, "an option's value")
         XCTAssertEqual(run(["--color=sometimes", "progs"]).status, 64)
     }
 

@@ -53,28 +53,41 @@ public enum CLI {
     /// A global flag spelled one of `words`, taken from anywhere before
     /// `--`, except where it is an option's value (`--dir -v`).
     static func extracting(_ words: Set<String>, from args: [String]) -> (args: [String], found: Bool) {
+        var found = false
+        let rest = withoutGlobals(args) { word, _ in
+            guard words.contains(word) else { return 0 }
+            found = true
+            return 1
+        }
+        return (rest, found)
+    }
+
+    /// `args` without the global options `take` recognises: it is given each
+    /// word before `--` that is not an option's value, and the word after,
+    /// and answers how many words the global option takes (0: not one).
+    static func withoutGlobals<E: Error>(_ args: [String], take: (String, String?) throws(E) -> Int) throws(E) -> [String] {
         let takesValue = Set(commands.flatMap { $0.options.filter { $0.value != nil }.map { "--" + $0.name } } + ["-d"])
         var out: [String] = []
-        var found = false
         var index = 0
         while index < args.count {
             let arg = args[index]
-            index += 1
             if arg == "--" {
-                out += args[(index - 1)...]
+                out += args[index...]
                 break
             }
-            if words.contains(arg) {
-                found = true
+            let taken = try take(arg, index + 1 < args.count ? args[index + 1] : nil)
+            if taken > 0 {
+                index += taken
                 continue
             }
             out.append(arg)
+            index += 1
             if takesValue.contains(arg), index < args.count {
                 out.append(args[index])
                 index += 1
             }
         }
-        return (out, found)
+        return out
     }
 
     static func run(_ args: [String], verbose: Bool, pretty: Bool = false) -> Int32 {

@@ -25,34 +25,27 @@ enum Colour {
     /// The mode of `--color=WHEN` / `--color WHEN` anywhere before `--`
     /// (auto when absent), and the arguments without it.
     static func extracting(from args: [String]) throws(UsageError) -> (args: [String], mode: Mode) {
-        var out: [String] = []
         var mode = Mode.auto
-        var index = 0
-        while index < args.count {
-            let arg = args[index]
-            index += 1
-            if arg == "--" {
-                out += args[(index - 1)...]
-                break
+        let rest = try CLI.withoutGlobals(args) { word, next throws(UsageError) -> Int in
+            let value: String?
+            let taken: Int
+            if word == "--color" || word == "--colour" {
+                value = next
+                taken = 2
+            } else if word.hasPrefix("--color=") || word.hasPrefix("--colour=") {
+                value = String(word[word.index(after: word.firstIndex(of: "=")!)...])
+                taken = 1
+            } else {
+                return 0
             }
-            var value: String?
-            if arg == "--color" || arg == "--colour" {
-                guard index < args.count else { throw UsageError("--color needs a value (auto, always or never)") }
-                value = args[index]
-                index += 1
-            } else if arg.hasPrefix("--color=") || arg.hasPrefix("--colour=") {
-                value = String(arg[arg.index(after: arg.firstIndex(of: "=")!)...])
-            }
-            guard let value else {
-                out.append(arg)
-                continue
-            }
+            guard let value else { throw UsageError("--color needs a value (auto, always or never)") }
             guard let given = Mode(rawValue: value) else {
                 throw UsageError("--color takes auto, always or never, not '\(value)'")
             }
             mode = given
+            return taken
         }
-        return (out, mode)
+        return (rest, mode)
     }
 
     static let bold = "\u{1b}[1m"
