@@ -5,7 +5,7 @@ enum HelpView {
             ("↑ ↓  j k", "move"),
             ("PgUp PgDn", "page up / down"),
             ("Home End  g G", "first / last (End reads a map to its end)"),
-            ("Enter", "open the row, follow the line (›)"),
+            ("Enter", "open the row, follow the line (›) or the jump (goto pc+N)"),
             ("Esc  Backspace", "clear the filter, else go back"),
             ("Tab  Shift-Tab", "next / previous pane"),
             ("1 … 6", "Programs Maps Links Pins Tasks Attached"),
