@@ -156,7 +156,82 @@ public struct ProgramInfo: Equatable, Sendable {
         return (again.info.value.btf_id, again.elements[0].type_id)
     }
 
+    /// The program's line info (`bpf_prog_info.line_info`: which source
+    /// line each xlated instruction offset starts) and the id of the BTF
+    /// whose strings hold the file names and the lines' text; nil when the
+    /// program was loaded without line info.
+    public static func lineInfo(fd: Int32) -> (btfID: UInt32, records: [LineInfoRecord])? {
+        guard let (btfID, records) = infoRecords(fd, of: bpf_line_info.self, "line info", count: \.nr_line_info,
+                                                 recordSize: \.line_info_rec_size, point: { request, address, count in
+            request.nr_line_info = count
+            request.line_info_rec_size = UInt32(MemoryLayout<bpf_line_info>.size)
+            request.line_info = address
+        }) else { return nil }
+        return (btfID, records.map {
+            LineInfoRecord(instruction: $0.insn_off, fileNameOffset: $0.file_name_off, lineOffset: $0.line_off,
+                           line: $0.line_col >> 10, column: $0.line_col & 0x3ff)
+        })
+    }
+
+    /// Every function's `func_info` record (the first instruction of each
+    /// subprogram and its BTF FUNC type); nil without function info.
+    public static func functionInfo(fd: Int32) -> (btfID: UInt32, records: [FunctionInfoRecord])? {
+        guard let (btfID, records) = infoRecords(fd, of: bpf_func_info.self, "function info", count: \.nr_func_info,
+                                                 recordSize: \.func_info_rec_size, point: { request, address, count in
+            request.nr_func_info = count
+            request.func_info_rec_size = UInt32(MemoryLayout<bpf_func_info>.size)
+            request.func_info = address
+        }) else { return nil }
+        return (btfID, records.map { FunctionInfoRecord(instruction: $0.insn_off, typeID: $0.type_id) })
+    }
+
+    /// The BTF records of `count` (line or function info) and the program's
+    /// BTF id; nil when it has none, or records of another size than this
+    /// build's (the kernel would refuse to copy them).
+    private static func infoRecords<Record: BitwiseCopyable>(
+        _ fd: Int32, of _: Record.Type, _ what: String, count: KeyPath<bpf_prog_info, UInt32>,
+        recordSize: KeyPath<bpf_prog_info, UInt32>, point: (inout bpf_prog_info, UInt64, UInt32) -> Void
+    ) -> (UInt32, [Record])? {
+        guard let first = try? KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)").value,
+              first[keyPath: count] > 0, first.btf_id != 0,
+              first[keyPath: recordSize] == UInt32(MemoryLayout<Record>.size),
+              let again = try? KernelInfo.get(fd, bpf_prog_info(), filling: Int(first[keyPath: count]), of: Record.self,
+                                              "get \(what) of program", "fd \(fd)", point: point) else { return nil }
+        return (again.info.value.btf_id, again.elements)
+    }
+
     /// Bytes of a name the kernel keeps (BPF_OBJ_NAME_LEN, less the NUL):
     /// a longer one is cut.
     public static let maxNameLength = Int(BPF_OBJ_NAME_LEN) - 1
+}
+
+/// One `struct bpf_line_info`: the source line that starts at an xlated
+/// instruction. Offsets are into the program BTF's strings.
+public struct LineInfoRecord: Equatable, Sendable {
+    public var instruction: UInt32
+    public var fileNameOffset: UInt32
+    public var lineOffset: UInt32
+    /// BPF_LINE_INFO_LINE_NUM and BPF_LINE_INFO_LINE_COL of `line_col`.
+    public var line: UInt32
+    public var column: UInt32
+
+    public init(instruction: UInt32, fileNameOffset: UInt32, lineOffset: UInt32, line: UInt32, column: UInt32) {
+        self.instruction = instruction
+        self.fileNameOffset = fileNameOffset
+        self.lineOffset = lineOffset
+        self.line = line
+        self.column = column
+    }
+}
+
+/// One `struct bpf_func_info`: a function's first xlated instruction and
+/// its BTF FUNC type.
+public struct FunctionInfoRecord: Equatable, Sendable {
+    public var instruction: UInt32
+    public var typeID: UInt32
+
+    public init(instruction: UInt32, typeID: UInt32) {
+        self.instruction = instruction
+        self.typeID = typeID
+    }
 }

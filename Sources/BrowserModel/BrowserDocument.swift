@@ -41,6 +41,10 @@ public struct BrowserLine: Sendable, Equatable {
     public var text: String
     /// What Enter on this line opens.
     public var target: BrowserTarget?
+    /// The instruction (by index) an instruction line shows.
+    public var instruction: Int?
+    /// The instruction a jump line goes to: Enter moves there.
+    public var jump: Int?
 
     public init(kind: Kind, key: String = "", text: String, target: BrowserTarget? = nil) {
         self.kind = kind

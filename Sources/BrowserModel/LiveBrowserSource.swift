@@ -195,8 +195,21 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
     }
 
     /// A program's instructions under their heading.
-    static func instructionLines(_ lines: [XlatedLine]) -> [BrowserLine] {
-        [.heading("Instructions (xlated, \(lines.count))")] + lines.map { .code(Escape.terminal(Array($0.rendered.utf8))) }
+    /// Each function's signature and the source lines of the program's line
+    /// info come before their instruction, as in `prog ID --xlated`; a jump
+    /// line knows its target.
+    public static func instructionLines(_ lines: [XlatedLine]) -> [BrowserLine] {
+        var out: [BrowserLine] = [.heading("Instructions (xlated, \(lines.count))")]
+        out.reserveCapacity(lines.count + 1)
+        for line in lines {
+            if let function = line.function { out.append(.code(Xlated.terminalText(function + ":"))) }
+            if let source = line.source { out.append(.code(Xlated.terminalText(source.rendered(linum: false)))) }
+            var code = BrowserLine.code(Xlated.terminalText(line.rendered))
+            code.instruction = line.index
+            code.jump = line.jumpTarget
+            out.append(code)
+        }
+        return out
     }
 
     private func mapDocument(_ id: UInt32, _ snapshot: BrowserSnapshot) -> BrowserDocument {

@@ -76,12 +76,26 @@ public final class Output {
         if storedCount > bufferLimit { flush() }
     }
 
+    /// Reformats JSON as it is flushed (`-p`, `--pretty`).
+    public var pretty: PrettyJSON?
+
     /// Writes what is buffered. A closed pipe throws `OutputClosed` from
     /// `check()`; here it only marks the stream failed.
     public func flush() {
+        if pretty != nil, storedCount > 0 {
+            let text = pretty!.feed(UnsafeBufferPointer(start: base, count: storedCount))
+            storedCount = 0
+            text.withUnsafeBufferPointer { if let start = $0.baseAddress { writeOut(start, $0.count) } }
+            return
+        }
+        writeOut(base, storedCount)
+        storedCount = 0
+    }
+
+    private func writeOut(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
         var start = 0
-        while start < storedCount, failed == 0 {
-            let n = Glibc.write(fd, base + start, storedCount - start)
+        while start < count, failed == 0 {
+            let n = Glibc.write(fd, bytes + start, count - start)
             if n < 0 {
                 if errno == EINTR { continue }
                 failed = errno
@@ -89,7 +103,6 @@ public final class Output {
             }
             start += n
         }
-        storedCount = 0
     }
 
     /// Throws when the reader has gone, so a dump stops reading the kernel.

@@ -43,6 +43,12 @@ public struct XlatedLine: Equatable, Sendable {
     public var text: String
     /// The full bpftool line, e.g. "   0: (bf) r6 = r1".
     public var rendered: String
+    /// The instruction a jump (or a call of a subprogram) goes to, by index.
+    public var jumpTarget: Int?
+    /// The signature of the function that starts here ("int f(void * ctx)").
+    public var function: String?
+    /// The source line that starts here, from the program's line info.
+    public var source: XlatedSourceLine?
 
     public init(index: Int, opcode: UInt8, text: String) {
         self.index = index
@@ -112,11 +118,35 @@ public enum Xlated {
                 lines.append(XlatedLine(index: i, opcode: insn.code, text: text))
                 i += 2
             } else {
-                lines.append(XlatedLine(index: i, opcode: insn.code, text: describe(insn, resolver: resolver) ?? "unknown"))
+                var line = XlatedLine(index: i, opcode: insn.code, text: describe(insn, resolver: resolver) ?? "unknown")
+                line.jumpTarget = jumpTarget(insn, at: i, count: insns.count)
+                lines.append(line)
                 i += 1
             }
         }
         return lines
+    }
+
+    /// Where a jump at `index` goes (`goto pc+N`, `gotol`, `may_goto`, a
+    /// BPF-to-BPF call), when that is an instruction of the program.
+    static func jumpTarget(_ insn: XlatedInstruction, at index: Int, count: Int) -> Int? {
+        let kind = insn.code & Op.classMask
+        guard kind == Op.jmp || kind == Op.jmp32 else { return nil }
+        let op = insn.code & Op.opMask
+        let relative: Int
+        switch op {
+        case Op.exit:
+            return nil
+        case Op.call: // a subprogram's: the relative jump in off (imm is its index)
+            guard insn.src == Op.pseudoCall, kind == Op.jmp else { return nil }
+            relative = Int(insn.off)
+        case Op.ja where kind == Op.jmp32: // gotol
+            relative = Int(insn.imm)
+        default:
+            relative = Int(insn.off)
+        }
+        let target = index + 1 + relative
+        return target >= 0 && target < count ? target : nil
     }
 
     /// `format` joined into bpftool's plain output, one line per instruction

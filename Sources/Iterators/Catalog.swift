@@ -16,6 +16,9 @@ public enum Catalog {
     /// Identifies this build's objects; changes whenever any of them does.
     public static var hash: String { EmbeddedIters.hash }
 
+    /// The names of the objects this build embeds (`iters/<name>.bpf.c`).
+    public static var objectNames: [String] { EmbeddedIters.objects.map(\.name) }
+
     /// The ELF bytes of `kind`'s object.
     public static func object(for kind: IterKind) throws(BPFError) -> [UInt8] {
         try object(named: kind.target)

@@ -38,7 +38,7 @@ public struct MapDump: ~Copyable {
     /// BPF_OBJ_GET answers EACCES for anything that is not a pin, even to
     /// root ("no read access" would send the user to chmod): a path that
     /// does not exist, or is not on a bpffs, is named as that first.
-    static func requirePin(_ path: String) throws(BPFError) {
+    public static func requirePin(_ path: String) throws(BPFError) {
         var st = stat()
         guard lstat(path, &st) == 0 else {
             let code = errno

@@ -19,7 +19,24 @@ public enum ProgramInstructions {
         // Without symbols (kallsyms hidden) calls still print, by number.
         let jited = (try? ProgramInfo.jitedSymbols(fd: fd.raw)) ?? []
         let resolver = kernelSymbols().map { XlatedResolver.kernel($0, jitedKsyms: jited) } ?? XlatedResolver()
-        return Xlated.format(instructions, resolver: resolver)
+        return annotated(Xlated.format(instructions, resolver: resolver), fd: fd.raw)
+    }
+
+    /// `lines` with the signatures and source lines of the program's BTF
+    /// (its func_info and line_info); as they are when the program has none
+    /// or its BTF cannot be read.
+    static func annotated(_ lines: [XlatedLine], fd: Int32) -> [XlatedLine] {
+        let lineInfo = ProgramInfo.lineInfo(fd: fd)
+        let functionInfo = ProgramInfo.functionInfo(fd: fd)
+        guard let btfID = lineInfo?.btfID ?? functionInfo?.btfID, let btf = try? BTF.load(id: btfID) else { return lines }
+        let functions = (functionInfo?.records ?? []).map {
+            XlatedFunction(instruction: Int($0.instruction), signature: Xlated.signature(btf, $0.typeID))
+        }
+        let source = (lineInfo?.records ?? []).map {
+            XlatedSourceLine(instruction: Int($0.instruction), text: btf.string(at: $0.lineOffset),
+                             file: btf.string(at: $0.fileNameOffset), line: $0.line, column: $0.column)
+        }
+        return Xlated.annotate(lines, functions: functions, source: source)
     }
 
     /// /proc/kallsyms, parsed; nil when it cannot be read.

@@ -255,7 +255,7 @@ extension App {
         }
         switch key {
         case .enter:
-            if let target = state.line?.target { open(target) }
+            if let target = state.line?.target { open(target) } else { followJump(&state) }
         case .left, .char("h"):
             state.left = max(0, state.left - 8)
         case .right, .char("l"):

@@ -6,8 +6,9 @@ import BrowserModel
 /// reach. A document with nothing to open scrolls instead, with no cursor.
 /// PgUp PgDn g G move by pages and to the ends, over every line.
 extension DocumentState {
-    /// Whether Enter on `line` opens something.
-    static func opens(_ line: BrowserLine) -> Bool { line.target != nil }
+    /// Whether Enter on `line` opens something, or goes somewhere (an
+    /// instruction's jump).
+    static func opens(_ line: BrowserLine) -> Bool { line.target != nil || line.jump != nil }
 
     /// Whether any line shown opens something (else the document scrolls).
     var hasOpenableLines: Bool { visible.contains { Self.opens(document.lines[$0]) } }
@@ -47,7 +48,7 @@ extension App {
             state.step(1, height: heights[pane] ?? 10)
         case .enter where state.line.map(DocumentState.opens) != true:
             if state.hasOpenableLines {
-                say("Enter opens the lines marked ›: j k move between them")
+                say("Enter opens the lines marked › and follows jumps: j k move between them")
             } else {
                 say("nothing on this page opens: Esc goes back")
             }

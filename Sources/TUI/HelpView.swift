@@ -5,7 +5,7 @@ enum HelpView {
         [
             ("↑ ↓  j k", "move (documents: between the lines marked ›)"),
             ("PgUp PgDn  g G", "page; first / last (Home End; End: a map's end)"),
-            ("Enter", "open the row, follow the line (›)"),
+            ("Enter", "open the row, follow the line (›) or the jump (goto pc+N)"),
             ("Esc  Backspace", "clear the filter, else go back"),
             ("Tab  Shift-Tab", "next / previous pane"),
             ("1 … 6", "Programs Maps Links Pins Tasks Attached"),

@@ -69,6 +69,46 @@ final class HelpTests: XCTestCase {
         }
     }
 
+    /// A discussion's rows wrap under their own column, their indented
+    /// continuations join them, and prose lines run together into one
+    /// paragraph (`map --help` wrapped a row and cut sentences in two).
+    func testDiscussionRowsAndProse() {
+        let words = Array(repeating: "word", count: 16).joined(separator: " ")
+        let text = Help.discussion("""
+        bpfnav x ID          \(words)
+                             more
+        Prose that goes on
+        and on.
+
+        Next.
+        """)
+        XCTAssertEqual(text, """
+        bpfnav x ID          word word word word word word word word word word word word
+                             word word word word more
+
+        Prose that goes on and on.
+
+        Next.
+        """)
+        let map = Help.text(MapCommand.spec)
+        let lines = map.split(separator: "\n")
+        let row = lines.firstIndex { $0.hasPrefix("bpfnav map dump ID|PIN") }!
+        XCTAssertTrue(lines[row + 1].hasPrefix(String(repeating: " ", count: 32)) && lines[row + 1].dropFirst(32).first != " ",
+                      "under its column:\n\(map)")
+        XCTAssertTrue(map.contains("where the map type\nallows, else key by key.") || map.contains("where the map type allows,"),
+                      "a sentence is not cut at the source's line breaks:\n\(map)")
+    }
+
+    /// -v, -p, --color and --version in every command's help.
+    func testGlobalOptionsInEveryHelp() {
+        for spec in CLI.commands {
+            let global = section("GLOBAL OPTIONS:", of: Help.text(spec)).joined(separator: "\n")
+            for option in ["-v, --verbose", "-p, --pretty", "--color <WHEN>", "-V, --version"] {
+                XCTAssertTrue(global.contains("  \(option) "), "\(spec.name): \(option)")
+            }
+        }
+    }
+
     func testOverviewListsEveryCommand() {
         let overview = Help.overview(CLI.commands)
         let commands = section("COMMANDS:", of: overview)

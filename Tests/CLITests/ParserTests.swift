@@ -216,8 +216,8 @@ final class ParserTests: XCTestCase {
         XCTAssertTrue(usageError(["-j"], noJSON).contains("unknown option '-j'"))
     }
 
-    /// bpftool's spellings of one object: `show id N`, `list id N`, `id N`,
-    /// `pinned PATH`; anything else is left for the usual checks.
+    /// bpftool's spellings of objects: `show id N`, `list id N`, `id N`,
+    /// `pinned PATH`, several of them; anything else is left for the usual checks.
     func testBpftoolFormsOfOneObject() {
         XCTAssertEqual(ObjectCommands.bpftoolForms(["show", "id", "42"]), ["42"])
         XCTAssertEqual(ObjectCommands.bpftoolForms(["list", "id", "42"]), ["42"])
@@ -225,7 +225,9 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(ObjectCommands.bpftoolForms(["pinned", "/sys/fs/bpf/x"]), ["/sys/fs/bpf/x"])
         XCTAssertEqual(ObjectCommands.bpftoolForms(["42"]), ["42"])
         XCTAssertEqual(ObjectCommands.bpftoolForms(["show"]), [])
-        XCTAssertEqual(ObjectCommands.bpftoolForms(["id", "1", "2"]), ["id", "1", "2"], "two ids: refused later, not guessed")
+        XCTAssertEqual(ObjectCommands.bpftoolForms(["id", "1", "2"]), ["1", "2"])
+        XCTAssertEqual(ObjectCommands.bpftoolForms(["show", "id", "1", "id", "2", "pinned", "/p"]), ["1", "2", "/p"])
+        XCTAssertEqual(ObjectCommands.bpftoolForms(["id"]), ["id"], "a lone 'id' is refused as an ID later")
     }
 
 }

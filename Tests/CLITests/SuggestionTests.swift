@@ -80,6 +80,8 @@ final class SuggestionTests: XCTestCase {
 
     func testOptionHits() {
         XCTAssertEqual(hint(["1", "--jsn"], ProgCommand.spec), "did you mean '--json'?")
+        XCTAssertEqual(hint(["--prety"], TasksCommand.spec), "did you mean '--pretty'?", "a global option")
+        XCTAssertEqual(hint(["--colr=never"], TasksCommand.spec), "did you mean '--color'?")
         XCTAssertEqual(hint(["--shraed"], PinCommand.spec), "did you mean '--shared'?")
         XCTAssertEqual(hint(["--jsno=1"], TasksCommand.spec), "did you mean '--json'?", "inline value")
         XCTAssertEqual(hint(["--JSON"], TasksCommand.spec), "did you mean '--json'?")

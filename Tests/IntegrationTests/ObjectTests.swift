@@ -165,6 +165,40 @@ final class ObjectTests: BPFTestCase {
         XCTAssertTrue(all.stderr.contains("'bpfnav progs' lists every one"), all.stderr)
     }
 
+    /// `map show id N`, `link show id N`, `show pinned PATH` and several
+    /// objects at once (blocks; a JSON array), as bpftool takes them.
+    func testShowSynonymsPinsAndSeveralObjects() throws {
+        let fixture = try makeFixture()
+        defer { fixture.keepAlive() }
+        let linkID = fixture.pinnedLink.linkID
+        for (theirs, ours) in [
+            (["link", "show", "id", "\(linkID)", "-j"], ["link", "\(linkID)", "--json"]),
+            (["link", "show", "pinned", fixture.pinnedLink.path], ["link", "\(linkID)"]),
+            (["map", "show", "pinned", fixture.mapPath, "--json"], ["map", "\(fixture.mapID)", "--json"]),
+            (["prog", "show", "id", "\(fixture.programID)"], ["prog", "\(fixture.programID)"]),
+        ] {
+            let a = try bpfnav(theirs), b = try bpfnav(ours)
+            XCTAssertEqual(a.status, 0, "\(theirs): \(a.stderr)")
+            XCTAssertEqual(a.text, b.text, "\(theirs) vs \(ours)")
+        }
+        let wrongKind = try bpfnav("prog", "show", "pinned", fixture.mapPath)
+        XCTAssertEqual(wrongKind.status, 1)
+        XCTAssertTrue(wrongKind.stderr.contains("that pin is a map, not a program"), wrongKind.stderr)
+
+        let two = try bpfnav("link", "\(linkID)", "id", "\(fixture.heldLinkID)", "--json")
+        XCTAssertEqual(two.status, 0, two.stderr)
+        let array = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(two.stdout)) as? [[String: Any]])
+        XCTAssertEqual(array.map { $0["id"] as? Int }, [Int(linkID), Int(fixture.heldLinkID)])
+        let blocks = try bpfnav("link", "\(linkID)", "\(fixture.heldLinkID)")
+        XCTAssertEqual(blocks.status, 0, blocks.stderr)
+        let one = try bpfnav("link", "\(linkID)")
+        XCTAssertTrue(blocks.text.hasPrefix(one.text + "\n"), "the first block, a blank line, the next:\n\(blocks.text)")
+        XCTAssertEqual(blocks.text.components(separatedBy: "\nid ").count, 2)
+        let missing = try bpfnav("map", "\(fixture.mapID)", "4294967295")
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stdout, [], "nothing printed when one of them is missing")
+    }
+
     func testProgsMapsLinksAgreeWithBpftool() throws {
         let fixture = try makeFixture()
         defer { fixture.keepAlive() }
@@ -551,7 +585,8 @@ final class ObjectTests: BPFTestCase {
                 XCTAssertEqual(result.status, 64, "\(command) \(garbage): \(result.stderr)")
             }
             XCTAssertEqual(try bpfnav(command).status, 64)
-            XCTAssertEqual(try bpfnav(command, "1", "2").status, 64)
+            // Several ids are taken (each looked up), not refused as usage.
+            XCTAssertEqual(try bpfnav(command, missing, missing).status, 1)
             let garbageJSON = try bpfnav(command, "abc", "--json")
             XCTAssertEqual(garbageJSON.status, 64)
             XCTAssertNotNil(try jsonObject(garbageJSON)["error"])

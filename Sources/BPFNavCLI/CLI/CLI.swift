@@ -24,45 +24,78 @@ public enum CLI {
         TasksCommand.spec, FilesCommand.spec, VMAsCommand.spec, MapsCommand.spec,
         ProgsCommand.spec, LinksCommand.spec, ProgCommand.spec, MapCommand.spec, LinkCommand.spec,
         PinCommand.spec, UnpinCommand.spec, PinsCommand.spec, CatCommand.spec, DemoCommand.spec, BrowseCommand.spec,
-        FeaturesCommand.spec, NetCommand.spec, CgroupCommand.spec,
+        FeaturesCommand.spec, NetCommand.spec, CgroupCommand.spec, VersionCommand.spec,
+        CompletionCommand.spec, ManCommand.spec,
     ]
 
     /// Runs the command line; returns the exit status.
     public static func run(_ args: [String]) -> Int32 {
         let (args, verbose) = extractingVerbose(args)
-        return run(args, verbose: verbose)
+        let (rest, pretty) = extracting(["-p", "--pretty"], from: args)
+        Output.standardOutput.pretty = nil
+        do {
+            let (words, mode) = try Colour.extracting(from: rest)
+            Colour.enabled = Colour.decide(mode, isTerminal: isatty(1) != 0, noColor: getenv("NO_COLOR").map { String(cString: $0) })
+            return run(words, verbose: verbose, pretty: pretty)
+        } catch {
+            Output.standardError.write("bpfnav: \(error.message)\nSee 'bpfnav --help'.\n")
+            return 64
+        }
     }
 
     /// `-v` and `--verbose` are global: taken from anywhere before `--`,
     /// except where they are an option's value (`--dir -v`).
     static func extractingVerbose(_ args: [String]) -> (args: [String], verbose: Bool) {
+        let (rest, found) = extracting(["-v", "--verbose"], from: args)
+        return (rest, found)
+    }
+
+    /// A global flag spelled one of `words`, taken from anywhere before
+    /// `--`, except where it is an option's value (`--dir -v`).
+    static func extracting(_ words: Set<String>, from args: [String]) -> (args: [String], found: Bool) {
+        var found = false
+        let rest = withoutGlobals(args) { word, _ in
+            guard words.contains(word) else { return 0 }
+            found = true
+            return 1
+        }
+        return (rest, found)
+    }
+
+    /// `args` without the global options `take` recognises: it is given each
+    /// word before `--` that is not an option's value, and the word after,
+    /// and answers how many words the global option takes (0: not one).
+    static func withoutGlobals<E: Error>(_ args: [String], take: (String, String?) throws(E) -> Int) throws(E) -> [String] {
         let takesValue = Set(commands.flatMap { $0.options.filter { $0.value != nil }.map { "--" + $0.name } } + ["-d"])
         var out: [String] = []
-        var verbose = false
         var index = 0
         while index < args.count {
             let arg = args[index]
-            index += 1
             if arg == "--" {
-                out += args[(index - 1)...]
+                out += args[index...]
                 break
             }
-            if arg == "-v" || arg == "--verbose" {
-                verbose = true
+            let taken = try take(arg, index + 1 < args.count ? args[index + 1] : nil)
+            if taken > 0 {
+                index += taken
                 continue
             }
             out.append(arg)
+            index += 1
             if takesValue.contains(arg), index < args.count {
                 out.append(args[index])
                 index += 1
             }
         }
-        return (out, verbose)
+        return out
     }
 
-    static func run(_ args: [String], verbose: Bool) -> Int32 {
+    static func run(_ args: [String], verbose: Bool, pretty: Bool = false) -> Int32 {
         // No arguments on a terminal: the browser; `bpfnav -d 5` too.
-        if args.isEmpty, BrowseCommand.hasTerminal { return run([BrowseCommand.spec.name], verbose: verbose) }
+        if args.isEmpty, !pretty, BrowseCommand.hasTerminal { return run([BrowseCommand.spec.name], verbose: verbose) }
+        if args.first == "--version" || args.first == "-V" {
+            return run([VersionCommand.spec.name] + args.dropFirst(), verbose: verbose, pretty: pretty)
+        }
         if let first = args.first, first.hasPrefix("-d") || first.hasPrefix("--delay") {
             return run([BrowseCommand.spec.name] + args, verbose: verbose)
         }
@@ -82,6 +115,20 @@ public enum CLI {
         }
         var rest = Array(args.dropFirst())
         if spec.name == BrowseCommand.spec.name { rest = BrowseCommand.expandingShortOptions(rest) }
+        if pretty {
+            // bpftool's -p: pretty-printed JSON, which it implies.
+            guard spec.options.contains(where: { $0.name == "json" }) else {
+                Output.standardError.write("bpfnav: '\(spec.name)' prints no JSON: -p/--pretty applies to commands with --json\nSee 'bpfnav \(spec.name) --help'.\n")
+                return 64
+            }
+            let words = rest.prefix { $0 != "--" }
+            if words.contains("--ndjson") {
+                Output.standardError.write("bpfnav: -p/--pretty and --ndjson cannot be used together (NDJSON is one object per line)\nSee 'bpfnav \(spec.name) --help'.\n")
+                return 64
+            }
+            if !words.contains("--json") && !words.contains("-j") { rest.insert("--json", at: 0) }
+            Output.standardOutput.pretty = PrettyJSON()
+        }
         let beforeDashes = rest.prefix { $0 != "--" }
         if beforeDashes.contains("-h") || beforeDashes.contains("--help") {
             Output.standardOutput.write(Help.text(spec))

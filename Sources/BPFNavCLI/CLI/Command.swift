@@ -28,16 +28,29 @@ struct CommandSpec: Sendable {
     /// Placeholder for positional arguments ("KIND"), nil if none are taken.
     var positionals: String?
     var positionalHelp: String
+    /// What shell completion offers for the positional arguments.
+    var completes: Completes
     let run: @Sendable (Arguments) throws -> Void
 
+    /// Shell completion of a command's positional arguments.
+    enum Completes: Sendable, Equatable {
+        case nothing
+        /// These words ("tree", "show").
+        case words([String])
+        /// Paths (pins, files).
+        case paths
+    }
+
     init(name: String, abstract: String, discussion: String = "", options: [any OptionKey] = [],
-         positionals: String? = nil, positionalHelp: String = "", run: @escaping @Sendable (Arguments) throws -> Void) {
+         positionals: String? = nil, positionalHelp: String = "", completes: Completes = .nothing,
+         run: @escaping @Sendable (Arguments) throws -> Void) {
         self.name = name
         self.abstract = abstract
         self.discussion = discussion
         self.options = options.map(\.spec)
         self.positionals = positionals
         self.positionalHelp = positionalHelp
+        self.completes = completes
         self.run = run
     }
 }
@@ -198,7 +211,7 @@ enum Parser {
     /// without its dashes) was probably meant to be.
     static func unknownOption(_ word: String, _ name: String, _ spec: CommandSpec) -> UsageError {
         var error = UsageError("unknown option '\(word)' for '\(spec.name)'")
-        if let meant = Suggestion.best(for: name, among: spec.options.map(\.name) + ["help"]) {
+        if let meant = Suggestion.best(for: name, among: spec.options.map(\.name) + ["help"] + Help.globals.map(\.long)) {
             error.hint = "did you mean '--\(meant)'?"
         }
         return error

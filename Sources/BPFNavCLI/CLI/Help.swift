@@ -11,10 +11,7 @@ enum Help {
 
     static func text(_ spec: CommandSpec) -> String {
         var out = wrap(spec.abstract) + "\n\n" + wrap("USAGE: \(usage(spec))", indent: 7) + "\n"
-        if !spec.discussion.isEmpty {
-            out += "\n" + spec.discussion.split(separator: "\n", omittingEmptySubsequences: false)
-                .map { wrap(String($0)) }.joined(separator: "\n") + "\n"
-        }
+        if !spec.discussion.isEmpty { out += "\n" + discussion(spec.discussion) + "\n" }
         if let positionals = spec.positionals {
             out += "\nARGUMENTS:\n" + row("<\(positionals)>", spec.positionalHelp)
         }
@@ -28,8 +25,31 @@ enum Help {
         return out
     }
 
-    /// Options every command takes (CLI.extractingVerbose).
-    static let globalOptions = row("-v, --verbose", "With an error, print libbpf's messages too: a program the verifier refused gets its whole log (which is also saved to the file the error names).")
+    /// An option every command takes: CLI.run takes them out first.
+    struct GlobalOption {
+        let short: String?
+        let long: String
+        /// The placeholder of its value, nil for a flag.
+        let value: String?
+        /// The values it takes, for completion.
+        let choices: [String]
+        let help: String
+
+        var left: String {
+            let long = value.map { "--\(self.long) <\($0)>" } ?? "--\(self.long)"
+            return short.map { "-\($0), " + long } ?? long
+        }
+    }
+
+    static let globals: [GlobalOption] = [
+        GlobalOption(short: "v", long: "verbose", value: nil, choices: [], help: "With an error, print libbpf's messages too: a program the verifier refused gets its whole log (which is also saved to the file the error names)."),
+        GlobalOption(short: "p", long: "pretty", value: nil, choices: [], help: "Pretty-printed JSON (implies --json), as bpftool -p."),
+        GlobalOption(short: nil, long: "color", value: "WHEN", choices: Colour.Mode.allCases.map(\.rawValue),
+                     help: "Colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never."),
+        GlobalOption(short: "V", long: "version", value: nil, choices: [], help: "Print bpfnav's version (bpfnav version)."),
+    ]
+
+    static let globalOptions = globals.map { row($0.left, $0.help) }.joined()
 
     static func overview(_ commands: [CommandSpec]) -> String {
         var out = """
@@ -76,6 +96,68 @@ enum Help {
         }
         lines.append(line)
         return lines.joined(separator: "\n")
+    }
+
+    /// A command's discussion wrapped at 80 columns. Lines of prose run
+    /// together into paragraphs (a blank line ends one); a line with a gap of
+    /// two or more spaces is a row ("bpfnav map ID    what it does"), whose
+    /// text wraps under its own column, and the more indented lines after it
+    /// continue it.
+    static func discussion(_ text: String) -> String {
+        var out: [String] = []
+        var prose: [Substring] = []
+        var row: (left: String, column: Int, words: [Substring])?
+        func finish() {
+            if !prose.isEmpty { out.append(wrap(prose.joined(separator: " "))) }
+            prose = []
+            if let (left, column, words) = row { out.append(hanging(left, column: column, words)) }
+            row = nil
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let leading = line.prefix { $0 == " " }.count
+            let body = line.dropFirst(leading)
+            if body.isEmpty {
+                finish()
+                out.append("")
+            } else if let open = row, leading >= 8 {
+                row = (open.left, open.column, open.words + body.split(separator: " "))
+            } else if let gap = body.firstRange(of: "  ") {
+                finish()
+                let rest = body[gap.upperBound...].drop { $0 == " " }
+                let left = String(line[..<gap.lowerBound])
+                row = (left, line.distance(from: line.startIndex, to: rest.startIndex), rest.split(separator: " "))
+            } else {
+                if row != nil {
+                    // Rows, then prose: a blank line between them.
+                    finish()
+                    out.append("")
+                }
+                prose += line.split(separator: " ")
+            }
+        }
+        finish()
+        return out.joined(separator: "\n")
+    }
+
+    /// `left`, then `words` from `column` on, wrapped at 80 columns under
+    /// that column (on the next line when `left` reaches it).
+    static func hanging(_ left: String, column: Int, _ words: [Substring]) -> String {
+        let column = min(column, 40)
+        var line = left.count + 2 <= column ? left + String(repeating: " ", count: column - left.count)
+            : left + "\n" + String(repeating: " ", count: column)
+        var width = column
+        for (i, word) in words.enumerated() {
+            if i > 0 && width + 1 + word.count > 80 {
+                line += "\n" + String(repeating: " ", count: column)
+                width = column
+            } else if i > 0 {
+                line += " "
+                width += 1
+            }
+            line += word
+            width += word.count
+        }
+        return line
     }
 
     /// "  left        help", help wrapped at 80 columns.

@@ -30,6 +30,7 @@ enum CgroupCommand {
         ],
         positionals: "tree|show",
         positionalHelp: "tree [ROOT], or show PATH.",
+        completes: .words(["tree", "show"]),
         run: run
     )
 

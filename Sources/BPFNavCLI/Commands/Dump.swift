@@ -62,7 +62,11 @@ struct RecordStream {
 
     private func writeHeader() {
         guard let header else { return }
-        out.append(header)
+        if Colour.enabled {
+            out.write(Colour.paint(header.description, Colour.bold))
+        } else {
+            out.append(header)
+        }
         out.append(byte: 0x0a)
     }
 

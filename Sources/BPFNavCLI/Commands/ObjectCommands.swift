@@ -59,41 +59,50 @@ enum ProgCommand {
         options: [
             .json.with(help: "Print one JSON object (as `bpftool prog show id ID -j`)."),
             .xlated,
+            .linum,
         ],
         positionals: "ID",
-        positionalHelp: "The program's id (see 'bpfnav progs').",
+        positionalHelp: "The program's id (see 'bpfnav progs') or pinned path; several print one after the other (a JSON array). bpftool's 'show id ID' and 'show pinned PATH' are taken too.",
+        completes: .words(["show", "id", "pinned"]),
         run: run
     )
 
     static func run(_ args: Arguments) throws {
-        let id = try ObjectCommands.objectID(args, noun: "program")
+        let ids = try ObjectCommands.objectIDs(args, kind: .program)
         if args[.xlated] {
-            try printInstructions(id, json: args[.json])
+            guard ids.count == 1 else { throw UsageError("--xlated prints one program: give one ID") }
+            try printInstructions(ids[0], json: args[.json], linum: args[.linum])
             return
         }
-        // The object first: an id that does not exist costs no fd-table pass.
-        var entry = try Objects.program(id: id)
-        ObjectCommands.references(attachments: true).apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json])
+        if args[.linum] { throw UsageError("--linum applies to --xlated") }
+        try ObjectCommands.show(ids, json: args[.json], attachments: true, { id throws(BPFError) in try Objects.program(id: id) })
     }
 }
 
 extension OptionKey where Self == Flag {
-    static var xlated: Flag { Flag("xlated", "Print the translated instructions, as `bpftool prog dump xlated` does.") }
+    static var xlated: Flag {
+        Flag("xlated", "Print the translated instructions, as `bpftool prog dump xlated` does: each function's signature and the C source lines of the program's line info before the instructions they start.")
+    }
+    static var linum: Flag {
+        Flag("linum", "With --xlated: each source line's file, line and column, as `bpftool prog dump xlated linum`.")
+    }
 }
 
 extension ProgCommand {
     /// `prog ID --xlated`: one line per instruction, or with --json one
     /// object per instruction ({"pc", "code", "insn"}).
-    static func printInstructions(_ id: UInt32, json: Bool) throws {
-        writeInstructions(try ProgramInstructions.lines(programID: id), json: json, out: .standardOutput)
+    static func printInstructions(_ id: UInt32, json: Bool, linum: Bool) throws {
+        writeInstructions(try ProgramInstructions.lines(programID: id), json: json, linum: linum, out: .standardOutput)
     }
 
-    /// `lines` as `prog ID --xlated` prints them.
-    static func writeInstructions(_ lines: [XlatedLine], json: Bool, out: Output) {
+    /// `lines` as `prog ID --xlated` prints them: with the function
+    /// signatures and source lines of the program's BTF before their
+    /// instructions, as bpftool does (with `linum`, their file, line and
+    /// column).
+    static func writeInstructions(_ lines: [XlatedLine], json: Bool, linum: Bool = false, out: Output) {
         if !json {
-            for line in lines {
-                out.write(line.rendered)
+            for text in Xlated.plainText(lines, linum: linum) {
+                out.write(text)
                 out.append(byte: 0x0a)
             }
             return
@@ -106,6 +115,26 @@ extension ProgCommand {
             out.append(hex: UInt64(line.opcode), width: 2)
             out.append("\",\"insn\":")
             Escape.appendJSONString(Array(line.text.utf8), to: out)
+            if let function = line.function {
+                out.append(",\"proto\":")
+                Escape.appendJSONString(Array(function.utf8), to: out)
+            }
+            if let source = line.source {
+                out.append(",\"src\":")
+                Escape.appendJSONString(Array(source.text.utf8), to: out)
+                if linum {
+                    out.append(",\"file\":")
+                    Escape.appendJSONString(Array(source.file.utf8), to: out)
+                    out.append(",\"line_num\":")
+                    out.append(UInt64(source.line))
+                    out.append(",\"line_col\":")
+                    out.append(UInt64(source.column))
+                }
+            }
+            if let target = line.jumpTarget {
+                out.append(",\"target\":")
+                out.append(UInt64(target))
+            }
             out.append(byte: UInt8(ascii: "}"))
         }
         out.append(lines.isEmpty ? "]\n" : "\n]\n")
@@ -117,7 +146,7 @@ enum MapCommand {
         name: "map",
         abstract: "One BPF map by id, with where it is pinned and who holds it; `map dump` lists its entries.",
         discussion: """
-        bpfnav map ID                   the map's details (--json as `bpftool map show id ID -j`)
+        bpfnav map ID…                  the map's details (--json as `bpftool map show id ID -j`)
         bpfnav map dump ID|PIN          its entries: key and value bytes, and values formatted
                                         through the map's BTF (--json as `bpftool map dump -j`)
         Entries are read with batch lookups (thousands per syscall) where the map type allows,
@@ -130,7 +159,8 @@ enum MapCommand {
             .limit,
         ],
         positionals: "ID",
-        positionalHelp: "The map's id (see 'bpfnav maps'), or: dump ID|PIN.",
+        positionalHelp: "The map's id (see 'bpfnav maps') or pinned path; several print one after the other (a JSON array). Or: dump ID|PIN. bpftool's 'show id ID', 'show pinned PATH' and 'dump id ID' are taken too.",
+        completes: .words(["dump", "show", "id", "pinned"]),
         run: run
     )
 
@@ -147,11 +177,7 @@ enum MapCommand {
         if args[.ndjson] || args.given(.limit) {
             throw UsageError("--ndjson and --limit apply to 'bpfnav map dump'")
         }
-        let id = try ObjectCommands.objectID(args, noun: "map")
-        // The object first: an id that does not exist costs no fd-table pass.
-        var entry = try Objects.map(id: id)
-        ObjectCommands.references().apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json])
+        try ObjectCommands.show(try ObjectCommands.objectIDs(args, kind: .map), json: args[.json]) { id throws(BPFError) in try Objects.map(id: id) }
     }
 }
 
@@ -161,16 +187,14 @@ enum LinkCommand {
         abstract: "One BPF link by id: what it attaches, where it is pinned, who holds it.",
         options: [.json.with(help: "Print one JSON object (as `bpftool link show id ID -j`).")],
         positionals: "ID",
-        positionalHelp: "The link's id (see 'bpfnav links').",
+        positionalHelp: "The link's id (see 'bpfnav links') or pinned path; several print one after the other (a JSON array). bpftool's 'show id ID' and 'show pinned PATH' are taken too.",
+        completes: .words(["show", "id", "pinned"]),
         run: run
     )
 
     static func run(_ args: Arguments) throws {
-        let id = try ObjectCommands.objectID(args, noun: "link")
-        // The object first: an id that does not exist costs no fd-table pass.
-        var entry = try Objects.link(id: id)
-        ObjectCommands.references(attachments: true).apply(to: &entry)
-        ObjectCommands.printOne(entry, json: args[.json])
+        try ObjectCommands.show(try ObjectCommands.objectIDs(args, kind: .link), json: args[.json], attachments: true,
+                                { id throws(BPFError) in try Objects.link(id: id) })
     }
 }
 
@@ -195,28 +219,70 @@ enum ObjectCommands {
         format != .table || args[.pids]
     }
 
-    /// bpftool's spellings of one object, as bpfnav's: `show id N`,
-    /// `list id N`, `id N` and `pinned PATH` are `N` and `PATH`.
+    /// bpftool's spellings of objects, as bpfnav's: `show id N`, `list id N`,
+    /// `id N` and `pinned PATH` are `N` and `PATH` (`id 1 id 2`: `1 2`).
     static func bpftoolForms(_ positionals: [String]) -> [String] {
         var words = positionals
         if let first = words.first, first == "show" || first == "list" { words.removeFirst() }
-        if words.count == 2, words[0] == "id" || words[0] == "pinned" { words.removeFirst() }
-        return words
+        var out: [String] = []
+        var index = 0
+        while index < words.count {
+            if (words[index] == "id" || words[index] == "pinned"), index + 1 < words.count { index += 1 }
+            out.append(words[index])
+            index += 1
+        }
+        return out
     }
 
-    /// The one positional ID of `prog|map|link ID` (or bpftool's `show id ID`).
-    static func objectID(_ args: Arguments, noun: String) throws -> UInt32 {
-        let positionals = bpftoolForms(args.positionals)
-        guard positionals.count == 1, let text = positionals.first else {
-            var error = UsageError(positionals.isEmpty ? "give the \(noun)'s ID" : "give exactly one \(noun) ID")
+    /// The objects of `prog|map|link ID|PIN…` (or bpftool's `show id ID`,
+    /// `show pinned PATH`): ids as given, pins (a word with a '/') by the
+    /// id of what is pinned there, which must be of `kind`.
+    static func objectIDs(_ args: Arguments, kind: BPFObjectKind) throws -> [UInt32] {
+        let words = bpftoolForms(args.positionals)
+        guard !words.isEmpty else {
+            var error = UsageError("give the \(kind.name)'s ID")
             // bpftool's `prog show` lists them all: bpfnav's list is its own command.
-            if positionals.isEmpty { error.hint = "'bpfnav \(noun == "program" ? "progs" : noun + "s")' lists every one" }
+            error.hint = "'bpfnav \(kind.shortName)s' lists every one"
             throw error
         }
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let id = UInt32(text), id > 0 else {
-            throw UsageError("ID takes a positive number, not '\(Escape.terminal(Array(text.utf8)))'")
+        return try words.map { text throws -> UInt32 in
+            if text.contains("/") {
+                try MapDump.requirePin(text)
+                let pinned = try PinnedObject(path: text)
+                guard pinned.kind == kind else {
+                    throw BPFError("show \(kind.name)", text, errno: EINVAL,
+                                   hint: "that pin is a \(pinned.kindName), not a \(kind.name)")
+                }
+                return try ObjectIdentity.id(of: pinned.fd.raw, kind: kind)
+            }
+            guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let id = UInt32(text), id > 0 else {
+                throw UsageError("ID takes a positive number or a pinned path, not '\(Escape.terminal(Array(text.utf8)))'")
+            }
+            return id
         }
-        return id
+    }
+
+    /// `prog|map|link ID…`: one object as "key  value" lines or one JSON
+    /// object; several as blocks separated by a blank line, or one JSON
+    /// array of them.
+    static func show<Entry: ReferencedEntry & Presentable>(
+        _ ids: [UInt32], json: Bool, attachments: Bool = false, _ object: (UInt32) throws(BPFError) -> Entry
+    ) throws {
+        // The objects first: an id that does not exist costs no fd-table pass.
+        var entries = try ids.map { id throws -> Entry in try object(id) }
+        let refs = references(attachments: attachments)
+        for i in entries.indices { refs.apply(to: &entries[i]) }
+        if entries.count == 1 {
+            printOne(entries[0], json: json)
+        } else if json {
+            printList(entries, format: .json)
+        } else {
+            let out = Output.standardOutput
+            for (i, entry) in entries.enumerated() {
+                if i > 0 { out.append(byte: 0x0a) }
+                printOne(entry, json: false, out: out)
+            }
+        }
     }
 
     /// `progs`, `maps`, `links`: the objects, then where they are pinned and

@@ -31,6 +31,7 @@ enum PinCommand {
         ],
         positionals: "KIND",
         positionalHelp: "Iterators to pin (default: all four, those this kernel supports).",
+        completes: .words(IterKind.allCases.map(\.pinPrefix)),
         run: run
     )
 
@@ -205,6 +206,7 @@ enum PinsCommand {
         ],
         positionals: "PATH",
         positionalHelp: "A bpffs directory (or one pin) to list; default: every mounted bpffs.",
+        completes: .paths,
         run: run
     )
 
@@ -229,6 +231,7 @@ enum CatCommand {
         options: [.dir, .shared],
         positionals: "NAME",
         positionalHelp: "A pin name or path.",
+        completes: .paths,
         run: run
     )
 

@@ -1,4 +1,5 @@
 /// Left-aligned columns separated by two spaces; the last column unpadded.
+/// With colour on (`Colour`), the header is bold and the first column cyan.
 enum Table {
     static func render(header: [String], rows: [[String]]) -> String {
         let all = [header] + rows
@@ -9,13 +10,14 @@ enum Table {
             }
         }
         var out = ""
-        for row in all {
+        for (r, row) in all.enumerated() {
             var line = ""
             for (i, cell) in row.enumerated() {
+                let shown = r == 0 ? Colour.paint(cell, Colour.bold) : i == 0 ? Colour.paint(cell, Colour.cyan) : cell
                 if i == row.count - 1 {
-                    line += cell
+                    line += shown
                 } else {
-                    line += cell + String(repeating: " ", count: widths[i] - cell.count + 2)
+                    line += shown + String(repeating: " ", count: widths[i] - cell.count + 2)
                 }
             }
             out += line + "\n"
