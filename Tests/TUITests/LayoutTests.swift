@@ -140,6 +140,24 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(h.app.stack.count, 2, "Enter on a link opens it")
     }
 
+    /// An instruction's jump is a line to stop at too: Enter follows it.
+    func testTheCursorStopsAtJumps() {
+        let h = Harness(sampleSnapshot())
+        var lines: [BrowserLine] = (0..<10).map { n in
+            var line = BrowserLine.code(String(format: "%4d: r0 = %d", n, n))
+            line.instruction = n
+            return line
+        }
+        lines[3].text = "   3: if r0 == 0 goto pc+4"
+        lines[3].jump = 8
+        h.source.documents[.program(10)] = BrowserDocument(title: "Program 10 counter", lines: [.heading("Instructions")] + lines)
+        h.press(.enter, .char("j"))
+        let page = h.app.stack.last!
+        XCTAssertEqual(page.document.line?.instruction, 3, "one j to the jump")
+        h.press(.enter)
+        XCTAssertEqual(page.document.line?.instruction, 8, "Enter follows it")
+    }
+
     func testADocumentWithNothingToOpenScrolls() {
         let h = Harness(sampleSnapshot(), rows: 24, cols: 100)
         h.source.documents[.program(10)] = BrowserDocument(
