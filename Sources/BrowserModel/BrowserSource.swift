@@ -3,7 +3,7 @@ import Formatting
 /// Where the terminal browser gets its data. The browser calls these on its
 /// own background threads, never while drawing:
 ///
-/// - `snapshot()` and `setRunStats(_:)` on one thread, one call at a time;
+/// - `snapshot()`, `setRunStats(_:)` and `unpin(_:)` on one thread, one call at a time;
 /// - `document(for:in:)`, `openMap(id:)` and the readers' methods on another.
 ///
 /// `LiveBrowserSource` reads the kernel; tests use a fake.
@@ -23,6 +23,11 @@ public protocol BrowserSource: AnyObject, Sendable {
     /// Turns run-time statistics on or off (bpf_enable_stats); returns an
     /// error message when that failed.
     func setRunStats(_ enabled: Bool) -> String?
+
+    /// Unlinks the pin at `path` if bpfnav pinned it (its directory's
+    /// manifest proves it, as for `bpfnav unpin`); anything else is left
+    /// alone. Returns an error message when nothing was unpinned.
+    func unpin(_ path: [UInt8]) -> String?
 }
 
 /// One entry of a map: its bytes and, with BTF, their formatted values.

@@ -133,6 +133,22 @@ public final class LiveBrowserSource: BrowserSource, @unchecked Sendable {
         }
     }
 
+    /// As `bpfnav unpin NAME --dir DIRECTORY`: the same ownership checks,
+    /// under the directory's lock.
+    public func unpin(_ path: [UInt8]) -> String? {
+        let text = String(decoding: path, as: UTF8.self)
+        guard Array(text.utf8) == path, let slash = text.lastIndex(of: "/") else {
+            return "unpin \(Escape.terminal(path)): not a pin bpfnav made (bpfnav's pin names are UTF-8 paths)"
+        }
+        let directory = slash == text.startIndex ? "/" : String(text[..<slash])
+        do {
+            _ = try IterPins(directory: directory).remove([String(text[text.index(after: slash)...])])
+            return nil
+        } catch {
+            return Self.message(error)
+        }
+    }
+
     // MARK: Content
 
     public func document(for target: BrowserTarget, in snapshot: BrowserSnapshot) -> BrowserDocument {

@@ -17,6 +17,17 @@ static inline attr_t bpfnav_a_reverse(void) { return A_REVERSE; }
 static inline attr_t bpfnav_a_dim(void) { return A_DIM; }
 static inline attr_t bpfnav_a_underline(void) { return A_UNDERLINE; }
 
+/* The mouse events the browser asks for (the masks are function-like
+ * macros): the first button going down, and the wheel (buttons 4 and 5). */
+static inline mmask_t bpfnav_mouse_events(void) { return BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED; }
+/* 1: first button down, 4: wheel up, 5: wheel down, 0: anything else. */
+static inline int bpfnav_mouse_button(mmask_t state) {
+    if (state & BUTTON1_PRESSED) return 1;
+    if (state & BUTTON4_PRESSED) return 4;
+    if (state & BUTTON5_PRESSED) return 5;
+    return 0;
+}
+
 /* wcwidth(3) is XSI: glibc declares it only under _XOPEN_SOURCE, which
  * Swift's Glibc module does not set. Declared here, called directly (a
  * dlsym lookup finds nothing in a static executable). */

@@ -72,6 +72,9 @@ public final class App {
     var shownNotices: [String] = []
     /// Rows each pane had at the last draw: how far PgUp/PgDn go.
     var heights: [Pane: Int] = [:]
+    /// The preview's size (`z`), prompts and overlays, and where the last
+    /// frame put things (for the mouse).
+    var chrome = Chrome()
     /// Pause, changed cells, pages due for a reload (AppLive).
     var live = LiveState()
     /// What the lists hide (`O`, `K`, `b`) and the process tree (`t`).
@@ -222,7 +225,7 @@ public final class App {
     func switchSection(_ new: BrowserSection) {
         closeAll()
         section = new
-        rootFocus = .list
+        rootFocus = chrome.previewMode == .zoomed ? .preview : .list
         editingFilter = false
         updatePreview()
     }

@@ -31,6 +31,7 @@ extension App {
             drawRoot(screen, body)
         }
         drawFooter(screen, row: size.rows - 1, cols: size.cols)
+        drawModal(screen, size)
         if showHelp { HelpView.draw(screen, refresh: refreshText) }
     }
 
@@ -51,6 +52,12 @@ extension App {
     // MARK: Header and navigator
 
     func drawHeader(_ screen: Screen, cols: Int) {
+        screen.draw(TextWidth.fit(headerText(cols: cols).text, cols), row: 0, col: 0, style: .header)
+    }
+
+    /// The header, as much of it as fits: the objects' counts go to the
+    /// tabs when they do not fit here (`countsInHeader` false).
+    func headerText(cols: Int) -> (text: String, countsInHeader: Bool) {
         let release = snapshot.map { Tables.safe($0.kernelRelease) } ?? "…"
         let shown = snapshot.map(visible)   // without what O, K and b hide
         let count = { (section: BrowserSection) in shown.map { String($0.count(section)) } ?? "…" }
@@ -58,48 +65,60 @@ extension App {
         // The objects' counts (attachments are places, not objects: their tab says).
         let objects = BrowserSection.allCases.filter { $0 != .attachments }
         let long = objects.map { "\(count($0)) \($0.title.lowercased())" }.joined(separator: " · ")
-        let short = "P\(count(.programs)) M\(count(.maps)) L\(count(.links)) Pi\(count(.pins)) T\(count(.tasks))"
         let variants = [
-            " bpfnav │ Linux \(release) │ \(long) │ \(refreshLabel) │ \(stats)",
-            " bpfnav │ \(release) │ \(long) │ \(refreshShortLabel) │ \(stats)",
-            " bpfnav \(release) │ \(short) │ \(refreshLabel) │ \(stats)",
-            " bpfnav \(release) │ \(short) │ \(refreshShortLabel) │ \(stats)",
+            (" bpfnav │ Linux \(release) │ \(long) │ \(refreshLabel) │ \(stats)", true),
+            (" bpfnav │ \(release) │ \(long) │ \(refreshShortLabel) │ \(stats)", true),
+            (" bpfnav │ Linux \(release) │ \(refreshLabel) │ \(stats)", false),
+            (" bpfnav │ \(release) │ \(refreshLabel) │ \(stats)", false),
+            (" bpfnav \(release) │ \(refreshShortLabel) │ \(stats)", false),
         ]
-        var text = variants.first { TextWidth.width($0) <= cols } ?? ""
-        if text.isEmpty {
-            // Narrower still: the release gives way, everything else stays.
-            let rest = " │ \(short) │ \(refreshShortLabel) │ \(stats)"
-            text = " " + TextWidth.truncate(release, max(1, cols - 1 - TextWidth.width(rest))) + rest
-        }
-        screen.draw(TextWidth.fit(text, cols), row: 0, col: 0, style: .header)
+        if let fits = variants.first(where: { TextWidth.width($0.0) <= cols }) { return fits }
+        // Narrower still: the release gives way, everything else stays.
+        let rest = " │ \(refreshShortLabel) │ \(stats)"
+        return (" " + TextWidth.truncate(release, max(1, cols - 1 - TextWidth.width(rest))) + rest, false)
     }
 
     func drawNavigator(_ screen: Screen, cols: Int) {
         screen.draw(String(repeating: " ", count: cols), row: 1, col: 0, style: .navigator)
-        let position = navigatorPosition
-        // Tabs as wide as there is room: full titles with gaps; then no
-        // gaps; then the last tabs (never the open one) by number and their
-        // first letters, until the position fits beside them.
-        var titles = BrowserSection.allCases.map(\.title)
-        var gap = 1
-        func width() -> Int {
-            titles.enumerated().reduce(1) { $0 + TextWidth.width(" \($1.offset + 1) \($1.element) ") + gap }
+        let position = Tables.safe(navigatorPosition)
+        let tabs = self.tabs(cols: cols, reserving: TextWidth.width(position) + 2)
+        chrome.tabs = tabs.map { ($0.section, $0.x..<($0.x + TextWidth.width($0.label))) }
+        for tab in tabs {
+            screen.draw(tab.label, row: 1, col: tab.x, style: tab.section == section ? .navigatorActive : .navigator)
         }
-        let wanted = TextWidth.width(Tables.safe(position)) + 2
+        let x = tabs.last.map { $0.x + TextWidth.width($0.label) } ?? 1
+        let room = cols - x - 1
+        if room > 4 {
+            let text = TextWidth.truncate(position, room)
+            screen.draw(text, row: 1, col: cols - 1 - TextWidth.width(text), style: .navigator)
+        }
+    }
+
+    /// The tabs, numbered, as wide as there is room beside `reserving`
+    /// cells: titles with their counts (when the header has none) and gaps;
+    /// then no gaps; then the other tabs' counts go, then the open one's;
+    /// then the last tabs (never the open one) shrink to their first letters.
+    func tabs(cols: Int, reserving wanted: Int) -> [(section: BrowserSection, label: String, x: Int)] {
+        let sections = BrowserSection.allCases
+        var titles = sections.map(\.title)
+        // Without what O, K and b hide, as in the header.
+        let shown = headerText(cols: cols).countsInHeader ? nil : snapshot.map(visible)
+        var counts = sections.map { section in shown.map { " \($0.count(section))" } ?? "" }
+        var gap = 1
+        func label(_ item: BrowserSection) -> String { " \(item.rawValue + 1) \(titles[item.rawValue])\(counts[item.rawValue]) " }
+        func width() -> Int { sections.reduce(1) { $0 + TextWidth.width(label($1)) + gap } }
         if cols - width() - 1 < wanted { gap = 0 }
-        for item in BrowserSection.allCases.reversed() where item != section && cols - width() - 1 < wanted {
+        // Counts on every tab, or on the open one, or none: never some.
+        for keep in [Set(sections), [section], []] where cols - width() - 1 < wanted {
+            for item in sections where !keep.contains(item) { counts[item.rawValue] = "" }
+        }
+        for item in sections.reversed() where item != section && cols - width() - 1 < wanted {
             titles[item.rawValue] = String(titles[item.rawValue].prefix(2))
         }
         var x = 1
-        for item in BrowserSection.allCases {
-            let label = " \(item.rawValue + 1) \(titles[item.rawValue]) "
-            screen.draw(label, row: 1, col: x, style: item == section ? .navigatorActive : .navigator)
-            x += TextWidth.width(label) + gap
-        }
-        let room = cols - x - 1
-        if room > 4 {
-            let text = TextWidth.truncate(Tables.safe(position), room)
-            screen.draw(text, row: 1, col: cols - 1 - TextWidth.width(text), style: .navigator)
+        return sections.map { item in
+            defer { x += TextWidth.width(label(item)) + gap }
+            return (item, label(item), x)
         }
     }
 
@@ -126,21 +145,31 @@ extension App {
     // MARK: Body
 
     func drawRoot(_ screen: Screen, _ body: Rect) {
-        let listRows = max(5, body.rows * 11 / 20)
-        let listRect = Rect(row: body.row, col: 0, rows: listRows, cols: body.cols)
-        heights[.list] = listRows - 1
-        var state = list
-        ListView.draw(screen, listRect, table: table, state: &state, focused: rootFocus == .list,
-                      placeholder: placeholder(state), changed: live.changedCells[section] ?? [:])
-        list = state
+        // `z`: the list and the preview split the body, or one takes it all
+        // (a hidden preview keeps its title line: what the cursor is on).
+        let listRows = switch chrome.previewMode {
+        case .split: max(5, body.rows * 11 / 20)
+        case .hidden: body.rows - 1
+        case .zoomed: 0
+        }
+        chrome.list = nil
+        if listRows > 0 {
+            let listRect = Rect(row: body.row, col: 0, rows: listRows, cols: body.cols)
+            heights[.list] = listRows - 1
+            var state = list
+            let placed = ListView.draw(screen, listRect, table: table, state: &state, focused: rootFocus == .list,
+                                       placeholder: placeholder(state), changed: live.changedCells[section] ?? [:])
+            list = state
+            chrome.list = (listRect, placed)
+        }
 
         let titleRow = body.row + listRows
         let title = previewTarget == nil ? "" : preview.document.title
-        drawTitle(screen, row: titleRow, cols: body.cols, title: title,
-                  hint: previewTarget == nil ? "" : (rootFocus == .preview ? "Esc: back to the list" : "Enter opens · Tab here"))
+        drawTitle(screen, row: titleRow, cols: body.cols, title: title, hint: previewHint)
         let previewRect = Rect(row: titleRow + 1, col: 0, rows: body.rows - listRows - 1, cols: body.cols)
         heights[.preview] = previewRect.rows
-        if previewTarget != nil {
+        chrome.previewArea = previewRect
+        if previewTarget != nil, previewRect.rows > 0 {
             DetailView.draw(screen, previewRect, state: &preview, focused: rootFocus == .preview)
         }
     }
@@ -203,13 +232,14 @@ extension App {
 
     var hints: [(String, String)] {
         if editingFilter {
-            return [("", "Filter: " + Tables.safe(currentFilter) + "▏"), ("Enter", "keep"), ("Esc", "clear")]
+            let problem = TextFilter(currentFilter).problem.map { "  (\($0))" } ?? ""
+            return [("", "Filter: " + Tables.safe(currentFilter) + "▏" + Tables.safe(problem)), ("Enter", "keep"), ("Esc", "clear")]
         }
         let end: [(String, String)] = [("r", "refresh"), ("p", live.paused ? "resume" : "pause"), ("S", "stats"),
                                        ("?", "help"), ("q", "quit")]
         switch focus {
         case .list:
-            return [("Enter", "open"), ("Tab", "pane"), ("/", "filter"), ("s", "sort"), ("1-6", "view")] + end
+            return [("Enter", "open"), ("Tab", "pane"), ("/", "filter"), ("s", "sort"), ("1-6", "view"), ("z", "preview")] + end
         case .preview:
             return [("Enter", "follow"), ("Esc", "list"), ("Tab", "pane"), ("1-6", "view")] + end
         case .document:

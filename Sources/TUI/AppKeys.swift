@@ -21,13 +21,30 @@ extension App {
             entriesPromptKey(key, entries)
             return .keepGoing
         }
+        if let modal = chrome.modal {
+            modalKey(key, modal)
+            if stack.isEmpty { updatePreview() }
+            return .keepGoing
+        }
         switch key {
-        case .char("q"):
+        case .char("q"), .function(10):
             return .quit
         case .char("?"), .function(1):
             showHelp = true
-        case .char("r"), .function(5):
+        case .char("r"):
             reload()
+        case .function(3), .function(4):
+            startFilter()
+        case .function(5):
+            treeKey()
+        case .function(6):
+            openSortMenu()
+        case .function(9):
+            removeSelected()
+        case .char(":"):
+            chrome.modal = .prompt("")
+        case .mouse(let event):
+            click(event)
         case .char("S"):
             toggleRunStats()
         case .char("p"):
@@ -44,6 +61,8 @@ extension App {
             startFilter()
         case .char("x"):
             toggleHex()
+        case .char("z"):
+            cyclePreview()
         case .char("O"):
             toggleOwn()
         case .char("K"):
@@ -66,8 +85,10 @@ extension App {
             let panes = page.panes
             let index = panes.firstIndex(of: page.focus) ?? 0
             page.focus = panes[((index + step) % panes.count + panes.count) % panes.count]
-        } else {
+        } else if chrome.previewMode == .split {
             rootFocus = rootFocus == .list ? .preview : .list
+        } else {
+            say("one pane shown: z shows the list and the preview")
         }
     }
 
@@ -87,6 +108,7 @@ extension App {
             setListFilter("")
         } else if rootFocus == .preview {
             rootFocus = .list
+            if chrome.previewMode == .zoomed { chrome.previewMode = .split }
         }
     }
 
@@ -102,7 +124,7 @@ extension App {
                 say("/ filters lists and documents; Tab to the document first")
                 return
             }
-        } else {
+        } else if chrome.previewMode != .zoomed {
             rootFocus = .list
         }
         editingFilter = true
@@ -226,6 +248,7 @@ extension App {
     }
 
     func documentKey(_ key: Key, _ state: inout DocumentState, pane: Pane) {
+        if documentLineKey(key, &state, pane: pane) { return }
         if let position = movement(key, cursor: state.cursor, count: state.visible.count, page: pageSize(pane)) {
             state.move(to: position)
             return

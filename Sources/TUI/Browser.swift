@@ -16,12 +16,13 @@ public enum Browser {
     /// ends the wait at once).
     static let pollMilliseconds = 100
 
+    /// `mouse`: clicks and the wheel (off: the terminal selects text).
     public static func run(source: any BrowserSource, refreshInterval: Double, start: BrowserTarget? = nil,
-                           runStats: Bool = true) -> Int32 {
+                           runStats: Bool = true, mouse: Bool = true) -> Int32 {
         Signals.install()
         let screen: CursesScreen
         do {
-            screen = try CursesScreen()
+            screen = try CursesScreen(mouse: mouse)
         } catch {
             Signals.restore()
             printError("\(error)")

@@ -13,8 +13,11 @@ public final class CursesScreen: Screen, KeySource {
     private var attributes: [Style: attr_t] = [:]
     private var stopped = false
 
-    /// Takes over the terminal (stdin and stdout must be one).
-    public init() throws {
+    /// Takes over the terminal (stdin and stdout must be one). With
+    /// `mouse`, clicks and the wheel come as keys where the terminal
+    /// reports them (curses knows its mouse from TERM); without, the
+    /// terminal keeps the mouse for selecting text.
+    public init(mouse: Bool = true) throws {
         guard isatty(0) != 0, isatty(1) != 0 else {
             throw StartError(description: "the browser needs a terminal (stdin and stdout are not one); "
                 + "'bpfnav --help' lists the commands that print tables and JSON")
@@ -45,6 +48,14 @@ public final class CursesScreen: Screen, KeySource {
                                 ("\u{1b}[8~", KEY_END), ("\u{1b}[H", KEY_HOME), ("\u{1b}[F", KEY_END),
                                 ("\u{1b}OH", KEY_HOME), ("\u{1b}OF", KEY_END)] {
             define_key(sequence, key)
+        }
+        if mouse {
+            // 0 when the terminal has no mouse: then none is asked for.
+            if mousemask(bpfnav_mouse_events(), nil) != 0 {
+                // A press is reported at once, not held to tell a click
+                // from a double click.
+                mouseinterval(0)
+            }
         }
         curs_set(0)
         // Esc alone, not the start of an escape sequence, after 25 ms
@@ -123,6 +134,11 @@ public final class CursesScreen: Screen, KeySource {
         var ch: wint_t = 0
         let rc = get_wch(&ch)
         if rc == ERR { return nil }
+        if rc == KEY_CODE_YES, Int32(ch) == KEY_MOUSE {
+            var event = MEVENT()
+            guard getmouse(&event) == OK else { return nil }
+            return Self.mouseKey(button: bpfnav_mouse_button(event.bstate), row: Int(event.y), col: Int(event.x))
+        }
         if rc == KEY_CODE_YES { return Self.functionKey(Int32(ch)) }
         return Self.key(character: UInt32(ch))
     }
@@ -137,6 +153,16 @@ public final class CursesScreen: Screen, KeySource {
         default:
             guard let scalar = Unicode.Scalar(character), !TextWidth.isControl(scalar) else { return nil }
             return .char(Character(scalar))
+        }
+    }
+
+    /// A mouse event curses read (`bpfnav_mouse_button`'s numbers).
+    static func mouseKey(button: Int32, row: Int, col: Int) -> Key? {
+        switch button {
+        case 1: .mouse(MouseEvent(.press, row: row, col: col))
+        case 4: .mouse(MouseEvent(.wheelUp, row: row, col: col))
+        case 5: .mouse(MouseEvent(.wheelDown, row: row, col: col))
+        default: nil
         }
     }
 

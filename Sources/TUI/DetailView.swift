@@ -18,6 +18,8 @@ enum DetailView {
             return
         }
         let keyWidths = self.keyWidths(lines, visible)
+        // A document with nothing to open scrolls: no cursor to show.
+        let showsCursor = focused && state.hasOpenableLines
         for offset in 0..<min(rect.rows, visible.count - state.top) {
             let position = state.top + offset
             let line = lines[visible[position]]
@@ -42,7 +44,7 @@ enum DetailView {
             }
             if line.target != nil { text += " ›" }
             text = " " + TextWidth.dropping(state.left, of: text)
-            if position == state.cursor, focused { style = .selected }
+            if position == state.cursor, showsCursor { style = .selected }
             let row = rect.row + offset
             if style == .selected {
                 screen.draw(TextWidth.fit(text, rect.cols), row: row, col: rect.col, style: style)

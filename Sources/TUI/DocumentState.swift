@@ -42,8 +42,8 @@ struct DocumentState {
 
     /// Matching lines, each under its section's heading.
     private mutating func rebuild() {
-        let needle = filter.lowercased()
-        if needle.isEmpty {
+        let matcher = TextFilter(filter)
+        if matcher.isEmpty {
             visible = Array(document.lines.indices)
         } else {
             visible = []
@@ -51,13 +51,13 @@ struct DocumentState {
             for (index, line) in document.lines.enumerated() {
                 if line.kind == .heading {
                     heading = index
-                    if line.text.lowercased().contains(needle) {
+                    if matcher.matches(lowercased: line.text.lowercased()) {
                         visible.append(index)
                         heading = nil
                     }
                     continue
                 }
-                guard (line.key + " " + line.text).lowercased().contains(needle) else { continue }
+                guard matcher.matches(lowercased: (line.key + " " + line.text).lowercased()) else { continue }
                 if let pending = heading {
                     visible.append(pending)
                     heading = nil

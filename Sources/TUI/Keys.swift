@@ -8,6 +8,27 @@ public enum Key: Equatable, Sendable {
     case function(Int)
     /// The terminal changed size.
     case resize
+    /// A click or the wheel, where the pointer was.
+    case mouse(MouseEvent)
+}
+
+/// A mouse event, in screen cells from the top left (0, 0).
+public struct MouseEvent: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// The first button went down.
+        case press
+        case wheelUp, wheelDown
+    }
+
+    public var kind: Kind
+    public var row: Int
+    public var col: Int
+
+    public init(_ kind: Kind, row: Int, col: Int) {
+        self.kind = kind
+        self.row = row
+        self.col = col
+    }
 }
 
 /// Where key presses come from.

@@ -12,6 +12,8 @@ struct ListState {
     /// The row the cursor is on, kept across refreshes and re-sorts.
     var selected: BrowserTarget?
     private(set) var visible: [Int] = []
+    /// The widest cell of each column among `visible` (`ColumnWidths`).
+    private(set) var contentWidths: [Int] = []
 
     /// Whether rows show in the source's order, unfiltered.
     var isNatural: Bool { sortColumn == nil && filter.isEmpty }
@@ -21,9 +23,9 @@ struct ListState {
     mutating func rebuild(_ table: Table, resetScroll: Bool = false) {
         if resetScroll { top = 0 }
         var indices = Array(table.rows.indices)
-        let needle = filter.lowercased()
-        if !needle.isEmpty {
-            indices = indices.filter { table.rows[$0].search.contains(needle) }
+        let matcher = TextFilter(filter)
+        if !matcher.isEmpty {
+            indices = indices.filter { matcher.matches(lowercased: table.rows[$0].search) }
         }
         if let column = sortColumn, column < table.columns.count {
             let descending = self.descending
@@ -35,6 +37,7 @@ struct ListState {
             }.map(\.element)
         }
         visible = indices
+        contentWidths = ColumnWidths.content(table, rows: indices, flat: !isNatural)
         if let selected, let position = visible.firstIndex(where: { table.rows[$0].target == selected }) {
             cursor = position
         } else {

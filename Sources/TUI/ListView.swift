@@ -11,11 +11,14 @@ struct Rect: Equatable {
 /// A sortable table: a header of column titles (the sorted one marked),
 /// then one row per visible entry, the cursor's row highlighted.
 enum ListView {
+    /// Returns where the columns went (a click on a title sorts by it).
+    @discardableResult
     static func draw(_ screen: Screen, _ rect: Rect, table: Table, state: inout ListState, focused: Bool,
-                     placeholder: (text: String, style: Style)?, changed: [BrowserTarget: Set<Int>] = [:]) {
-        guard rect.rows > 0, rect.cols > 0 else { return }
+                     placeholder: (text: String, style: Style)?,
+                     changed: [BrowserTarget: Set<Int>] = [:]) -> [ColumnLayout.Placed] {
+        guard rect.rows > 0, rect.cols > 0 else { return [] }
         // One space of margin on the left, like htop.
-        let placed = ColumnLayout.fit(table.columns, width: rect.cols - 1)
+        let placed = ColumnWidths.allocate(table.columns, content: state.contentWidths, width: rect.cols - 1)
         let header = " " + placed.map { column in
             var title = table.columns[column.index].title
             if state.sortColumn == column.index { title += state.descending ? "▼" : "▲" }
@@ -30,7 +33,7 @@ enum ListView {
                 screen.draw(" " + TextWidth.truncate(placeholder.text, rect.cols - 1), row: rect.row + 1, col: rect.col,
                             style: placeholder.style)
             }
-            return
+            return placed
         }
         let flat = !state.isNatural
         for line in 0..<min(height, state.visible.count - state.top) {
@@ -46,5 +49,6 @@ enum ListView {
                 drawChanges(screen, rect, row: rect.row + 1 + line, cells: cells, columns: columns, placed: placed, table: table)
             }
         }
+        return placed
     }
 }

@@ -27,7 +27,8 @@ struct Table {
 
 struct Column: Equatable {
     var title: String
-    /// Minimum width in cells.
+    /// How narrow the column may be cut when the terminal is too narrow
+    /// for its content (`ColumnWidths`); right-aligned columns never are.
     var width: Int
     var align: TextWidth.Alignment = .left
     /// Takes the width left over.
@@ -50,7 +51,7 @@ struct TableRow {
     var target: BrowserTarget
     /// What Enter opens (a pinned map opens the map).
     var opens: BrowserTarget
-    /// Lowercased text the filter matches.
+    /// Lowercased text the filter matches, a line per cell.
     var search: String
     /// Cells to show instead when the list is not in its natural order or
     /// is filtered (the pins' tree shows full paths then).
@@ -63,7 +64,8 @@ struct TableRow {
         self.target = target
         self.opens = opens ?? target
         self.flatCells = flatCells
-        search = (cells + (flatCells ?? []) + [extraSearch]).joined(separator: "\u{1}").lowercased()
+        // One line per cell: a filter's ^ and $ match at each cell (TextFilter).
+        search = (cells + (flatCells ?? []) + [extraSearch]).joined(separator: "\n").lowercased()
     }
 }
 
@@ -75,42 +77,9 @@ enum ColumnLayout {
         var width: Int
     }
 
-    /// Columns kept by priority while their minimum widths (and one space
-    /// between them) fit; the space left goes to the flexible columns, or
-    /// to the last one. Columns keep their order.
+    /// Columns at their declared widths, laid out by `ColumnWidths`
+    /// (lists pass their content instead: `ColumnWidths.allocate`).
     static func fit(_ columns: [Column], width: Int, gap: Int = 1) -> [Placed] {
-        let byPriority = columns.indices.sorted { (columns[$0].priority, $0) < (columns[$1].priority, $1) }
-        var kept: Set<Int> = []
-        var used = 0
-        for index in byPriority {
-            let need = columns[index].width + (kept.isEmpty ? 0 : gap)
-            if used + need <= width {
-                kept.insert(index)
-                used += need
-            }
-        }
-        if kept.isEmpty, let first = byPriority.first {
-            kept.insert(first)
-            used = columns[first].width
-        }
-        let order = columns.indices.filter(kept.contains)
-        var widths = Dictionary(uniqueKeysWithValues: order.map { ($0, columns[$0].width) })
-        var spare = max(0, width - used)
-        let flexible = order.filter { columns[$0].flex }
-        let growing = flexible.isEmpty ? Array(order.suffix(1)) : flexible
-        let total = growing.reduce(0) { $0 + columns[$1].width }
-        for (n, index) in growing.enumerated() {
-            let share = n == growing.count - 1 ? spare : spare * columns[index].width / max(total, 1)
-            widths[index, default: 0] += share
-            spare -= share
-        }
-        var x = 0
-        var placed: [Placed] = []
-        for index in order {
-            let w = min(widths[index] ?? 0, max(0, width - x))
-            placed.append(Placed(index: index, x: x, width: w))
-            x += w + gap
-        }
-        return placed
+        ColumnWidths.allocate(columns, content: nil, width: width, gap: gap)
     }
 }

@@ -43,6 +43,17 @@ final class FakeSource: BrowserSource, @unchecked Sendable {
         return reader
     }
 
+    var unpinned: [[UInt8]] = []
+    var unpinError: String?
+
+    /// Takes the pin out of the listing, as the kernel would.
+    func unpin(_ path: [UInt8]) -> String? {
+        if let unpinError { return unpinError }
+        unpinned.append(path)
+        current.pins.removeAll { $0.path == path }
+        return nil
+    }
+
     func setRunStats(_ enabled: Bool) -> String? {
         statsCalls.append(enabled)
         if let statsError { return statsError }

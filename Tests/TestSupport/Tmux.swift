@@ -87,6 +87,30 @@ public final class TmuxSession {
         expectSuccess(["send-keys", "-t", name, "-l", "--", text])
     }
 
+    /// Presses `key` (a prompt: "/", ":", "="), types `text` and presses Enter.
+    public func answer(_ key: String, _ text: String) {
+        sendKeys(key)
+        sendText(text)
+        sendKeys("Enter")
+    }
+
+    /// A click of the first button at `row`, `col` (0-based screen cells),
+    /// as an xterm sends it in SGR mode (ESC [<0;X;YM, then m): the bytes go
+    /// to the pane as typed (`send-keys -H`), so the program must have
+    /// asked for the mouse with TERM's sequence (xterm-256color: SGR).
+    public func click(row: Int, col: Int, button: Int = 0) {
+        let press = "\u{1b}[<\(button);\(col + 1);\(row + 1)M"
+        let release = button >= 64 ? "" : "\u{1b}[<\(button);\(col + 1);\(row + 1)m"
+        expectSuccess(["send-keys", "-t", name, "-H"] + Array((press + release).utf8).map { String($0, radix: 16) })
+    }
+
+    /// A tmux format of the pane (`display-message -p`), such as
+    /// `#{mouse_any_flag}`.
+    public func display(_ format: String) -> String {
+        ((try? run(["display-message", "-p", "-t", name, format]))?.stdout ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// The visible screen, one line per row (wrapped lines joined, `-J`);
     /// with `attributes`, the escape sequences of colours and attributes
     /// too (`-e`).
