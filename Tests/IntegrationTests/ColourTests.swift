@@ -1,3 +1,4 @@
+import CLibBPF
 import Foundation
 import XCTest
 
@@ -18,6 +19,9 @@ final class ColourTests: BPFTestCase {
     }
 
     func testTablesAreColouredOnlyOnATerminal() throws {
+        // A row to colour, whatever else the machine has loaded.
+        let program = try loadProgram(BPF_PROG_TYPE_SOCKET_FILTER, name: "bpfnav_colour")
+        defer { withExtendedLifetime(program) {} }
         let terminal = try onTerminal("progs")
         XCTAssertTrue(terminal.contains(bold + "ID" + "\u{1b}[0m"), "a bold header on a terminal:\n\(terminal.debugDescription)")
         XCTAssertTrue(terminal.contains("\u{1b}[36m"), "ids in colour")
