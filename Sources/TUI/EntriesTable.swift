@@ -243,13 +243,29 @@ extension EntriesTable {
         for entry in after {
             guard let previous = old[entry.key] else { continue }
             var found: [String: Double] = [:]
-            for column in columns(entry, hex: false) where column.part == .value && column.numeric {
+            for column in columns(entry, hex: false) where column.part == .value && column.numeric && counts(column.title) {
                 guard let now = number(value(entry, column, cpu: nil)),
                       let then = number(value(previous, column, cpu: nil)), now > then else { continue }
                 found[column.title] = (now - then) / seconds
             }
             rates[entry.key] = found.isEmpty ? nil : found
         }
+    }
+
+    /// Whether a member's name reads as a count (`events`, `bytes`,
+    /// `run_time_ns`) rather than as a value that also grows but counts
+    /// nothing: the last or first of something (`last_ns`, `first_seen`),
+    /// a time stamp (`ts`, `ktime`), an id (`pid`, `tid`, `ifindex`), a CPU
+    /// number or an address. Those get no rate: "+682843.9k/s" of a time
+    /// stamp says nothing, and a pid grows only because a newer process came.
+    static func counts(_ title: String) -> Bool {
+        let name = String(title.split(separator: ".").last ?? Substring(title)).lowercased()
+        let words = name.split(separator: "_").map(String.init)
+        guard let first = words.first, let last = words.last else { return true }
+        if ["last", "first", "prev", "previous", "start", "end", "latest", "oldest", "newest", "min", "max"].contains(first),
+           words.count > 1 { return false }
+        return !["ts", "tstamp", "timestamp", "stamp", "ktime", "jiffies", "when", "pid", "tid", "tgid", "ppid",
+                 "uid", "gid", "id", "ino", "inode", "cpu", "ifindex", "addr", "ip", "port", "idx", "index"].contains(last)
     }
 
     static func number(_ value: BTFValue?) -> Double? {

@@ -263,6 +263,31 @@ final class EntriesTableTests: XCTestCase {
         XCTAssertEqual(h.entryRow("1"), ["1", "1", "130 +15/s", "x"], h.text)
     }
 
+    /// Members that grow without counting (a time stamp, the last pid) get
+    /// no rate; the counter beside them does.
+    func testOnlyCountersGetARate() {
+        final class Counter: @unchecked Sendable { var tick = 0 }
+        let counter = Counter()
+        let reader = FakeMapReader(count: 3, pageSize: 10) { n in
+            let t = UInt64(counter.tick)
+            let value = BTFValue.object([("events", .uint(10 + 4 * t)), ("last_ns", .uint(1_000_000_000 * (t + 1))),
+                                         ("pid", .uint(100 + t)), ("run_time_ns", .uint(500 * t))])
+            return BrowserMapEntry(key: [UInt8(n), 0, 0, 0], values: [[0]], formattedKey: "\(n)",
+                                   formattedValues: [BTFFormatter.json(value)], typedKey: .uint(UInt64(n)),
+                                   typedValues: [value])
+        }
+        let h = openMap(reader)
+        counter.tick = 1
+        h.now += 2
+        h.settle()
+        XCTAssertEqual(h.entryRow("1"), ["1", "1", "14 +2/s", "2000000000", "101", "500 +250/s"], h.text)
+        XCTAssertFalse(EntriesTable.counts("last_ns"))
+        XCTAssertFalse(EntriesTable.counts("key.tgid"))
+        XCTAssertFalse(EntriesTable.counts("ts"))
+        XCTAssertTrue(EntriesTable.counts("packets"))
+        XCTAssertTrue(EntriesTable.counts("last"), "a member called just 'last' may count")
+    }
+
     func testRateText() {
         XCTAssertEqual(EntriesTable.rateText(15), "+15/s")
         XCTAssertEqual(EntriesTable.rateText(0.5), "+0.5/s")
