@@ -193,6 +193,7 @@ extension App {
         }
         drawTitle(screen, row: body.row, cols: body.cols, title: title, hint: page.loading ? "loading…" : "Esc: back")
         let rest = body.rows - 1
+        chrome.entriesArea = nil
         guard let entries = page.entries else {
             let rect = Rect(row: body.row + 1, col: 0, rows: rest, cols: body.cols)
             heights[.document] = rect.rows
@@ -208,6 +209,7 @@ extension App {
         drawTitle(screen, row: entriesTitleRow, cols: body.cols, title: entries.title, hint: entries.hint)
         let entriesRect = Rect(row: entriesTitleRow + 1, col: 0, rows: body.rows - 1 - documentRows - 1, cols: body.cols)
         heights[.entries] = entriesRect.rows - 1
+        chrome.entriesArea = entriesRect
         EntriesView.draw(screen, entriesRect, state: entries, focused: page.focus == .entries)
     }
 

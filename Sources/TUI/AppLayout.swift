@@ -21,6 +21,8 @@ struct Chrome {
     /// The list's rectangle and its columns (x from the list's left margin).
     var list: (rect: Rect, columns: [ColumnLayout.Placed])?
     var previewArea: Rect?
+    /// A map page's entries pane (its column titles on the first row).
+    var entriesArea: Rect?
     /// The screen's size at the last frame.
     var size = ScreenSize(rows: 24, cols: 80)
 }

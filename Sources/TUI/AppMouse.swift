@@ -2,7 +2,8 @@ import BrowserModel
 
 /// The mouse: a click on a tab opens its view, on a column's title sorts
 /// by it (again: reversed), on a row selects it, on the preview or a
-/// document focuses it and puts the cursor on the line; the wheel moves.
+/// document focuses it and puts the cursor on the line, on a map's entry
+/// selects it; the wheel moves.
 extension App {
     /// Lines the wheel moves.
     static let wheelStep = 3
@@ -12,6 +13,21 @@ extension App {
             if let tab = chrome.tabs.first(where: { $0.columns.contains(event.col) }) {
                 switchSection(tab.section)
             }
+            return
+        }
+        if let page = stack.last, let entries = page.entries, let area = chrome.entriesArea, contains(area, event) {
+            // A map's entries: a click selects the row, the wheel moves.
+            page.focus = .entries
+            switch event.kind {
+            case .wheelUp: entries.move(to: entries.cursor - Self.wheelStep)
+            case .wheelDown: entries.move(to: entries.cursor + Self.wheelStep)
+            case .press:
+                // The first row holds the column titles.
+                guard event.row > area.row else { return }
+                let position = entries.top + event.row - area.row - 1
+                if position < entries.rowCount { entries.move(to: position) }
+            }
+            loadVisibleEntries()
             return
         }
         if let page = stack.last {

@@ -228,6 +228,32 @@ final class EntriesTableTests: XCTestCase {
                        [.code("0000  70 79 74 68 6f 6e 33 00 00" + String(repeating: " ", count: 21) + "  |python3..|")])
     }
 
+    // MARK: Mouse
+
+    /// A click on an entry selects it (and gives the entries the keys), a
+    /// click on the column titles selects nothing, the wheel moves.
+    func testAClickSelectsAnEntry() {
+        let reader = FakeMapReader(count: 500, pageSize: 10)
+        let h = openMap(reader)
+        h.press(.backTab)
+        XCTAssertEqual(h.app.focus, .document)
+        let row = try! XCTUnwrap(h.lines.firstIndex { line in
+            let cells = line.split(separator: " ")
+            return cells.first == "5" && cells.count > 1
+        }, h.text)
+        h.press(.mouse(MouseEvent(.press, row: row, col: 10)))
+        XCTAssertEqual(h.app.focus, .entries)
+        XCTAssertEqual(entries(h).cursor, 5, h.text)
+        h.press(.mouse(MouseEvent(.wheelDown, row: row, col: 10)))
+        XCTAssertEqual(entries(h).cursor, 8)
+        let titles = h.row("#")
+        h.press(.mouse(MouseEvent(.press, row: titles, col: 10)))
+        XCTAssertEqual(entries(h).cursor, 8, "the titles are no entry")
+        h.press(.enter)
+        XCTAssertTrue(h.app.stack.last?.document.document.title.contains("8") ?? false,
+                      "Enter opens the entry clicked: \(h.app.stack.last?.document.document.title ?? "")")
+    }
+
     // MARK: Live
 
     func testEntriesInViewAreReadAgainAtTheRefreshWithRates() {
