@@ -32,7 +32,8 @@ final class BrowserJumpTests: BPFTestCase {
         tmux.waitFor("the filter finds the test's program") { $0.contains(name) && $0.contains("1/1") }
         tmux.sendKeys("Enter")   // keep the filter
         tmux.sendKeys("Enter")   // open the program
-        tmux.waitFor("its instructions") { $0.contains("Instructions (xlated, 64)") || $0.contains("  0: (") }
+        // The page, loaded (its instructions are below the charts, out of view).
+        tmux.waitFor("its page") { $0.contains("Program ") && $0.contains(name) && $0.contains("Esc: back") }
         // To the last line, then up to the line before it that opens
         // something or jumps: instruction 1, the program's only jump.
         tmux.sendKeys("End")
