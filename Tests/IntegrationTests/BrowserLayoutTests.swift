@@ -69,8 +69,10 @@ final class BrowserLayoutTests: BPFTestCase {
         }
         tmux.sendKeys("2")
         // The name column is as wide as the longest name, not the screen.
+        tmux.waitFor("the Maps list") { screen in self.line(screen, containing: "MAX_ENTRIES").contains(" KEY ") }
         let header = line(tmux.capture(), containing: "MAX_ENTRIES")
-        XCTAssertLessThan(header.distance(from: header.startIndex, to: header.range(of: "KEY")!.lowerBound), 120, header)
+        let key = try XCTUnwrap(header.range(of: " KEY "), "no KEY column in \(header)")
+        XCTAssertLessThan(header.distance(from: header.startIndex, to: key.lowerBound), 120, header)
         tmux.sendKeys("q")
         XCTAssertEqual(tmux.waitForExit(), 0)
     }
@@ -120,11 +122,11 @@ final class BrowserLayoutTests: BPFTestCase {
             self.line(screen, containing: "1 Programs").range(of: #" 6/\d+$"#, options: .regularExpression) != nil
         }
         let tabs = line(tmux.capture(), containing: "2 Maps")
-        let maps = tabs.distance(from: tabs.startIndex, to: tabs.range(of: "2 Maps")!.lowerBound)
+        let maps = tabs.distance(from: tabs.startIndex, to: try XCTUnwrap(tabs.range(of: "2 Maps"), tabs).lowerBound)
         tmux.click(row: 1, col: maps + 1)
         tmux.waitFor("the Maps view") { $0.contains("MAX_ENTRIES") }
         let header = line(tmux.capture(), containing: "MAX_ENTRIES")
-        let nameColumn = header.distance(from: header.startIndex, to: header.range(of: "NAME")!.lowerBound)
+        let nameColumn = header.distance(from: header.startIndex, to: try XCTUnwrap(header.range(of: "NAME"), header).lowerBound)
         tmux.click(row: 2, col: nameColumn + 1)
         tmux.waitFor("sorted by NAME") { $0.contains("NAME▲") }
         tmux.click(row: 2, col: nameColumn + 1)
