@@ -36,12 +36,16 @@ public final class TmuxSession {
         guard let tmux = candidates.first(where: { path in access(path, X_OK) == 0 }) else {
             throw Failure(description: "tmux is not installed (apt-get install tmux)")
         }
+        _ = Self.sweptOnce
         var template = Array("/tmp/bpfnav-tmux-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw Failure(description: "mkdtemp: \(String(cString: strerror(errno)))")
         }
         self.tmux = tmux
         self.directory = String(cString: made)
+        // Whose session this is: a later run cleans up after a test process
+        // that died before its teardown (a trap ends the process at once).
+        FileManager.default.createFile(atPath: directory + "/owner", contents: Data("\(getpid())\n".utf8))
         self.socket = directory + "/socket"
         self.name = name
         self.columns = columns
@@ -193,6 +197,33 @@ public final class TmuxSession {
 
     /// Ends the server (the pane's command gets SIGHUP) and removes the
     /// session's directory. Also done on deinit.
+    /// Sessions whose test process is gone (it crashed before its
+    /// teardown), swept once per process: their browsers would otherwise
+    /// run on, holding run-time statistics on. Only directories with an
+    /// owner file, which only this harness writes, are touched.
+    private static let sweptOnce: Void = {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []
+        for entry in entries where entry.hasPrefix("bpfnav-tmux-") {
+            let directory = "/tmp/" + entry
+            guard let text = try? String(contentsOfFile: directory + "/owner", encoding: .utf8),
+                  let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid != getpid(),
+                  Glibc.kill(pid, 0) != 0, errno == ESRCH else { continue }
+            for tmux in ["/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux"] where access(tmux, X_OK) == 0 {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: tmux)
+                process.arguments = ["-S", directory + "/socket", "kill-server"]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                if (try? process.run()) != nil { process.waitUntilExit() }
+                break
+            }
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                unlink("\(directory)/\(name)")
+            }
+            rmdir(directory)
+        }
+    }()
+
     public func kill() {
         guard !killed else { return }
         killed = true
