@@ -36,6 +36,9 @@ public final class App {
         var loadsInFlight = 0
         /// A whole document has arrived: reloads now mark what changed.
         var loaded = false
+        /// The snapshot, width and statistics state the page's charts were
+        /// last drawn for (AppHistory): they change with nothing else.
+        var chartsDrawn: (refresh: Double?, width: Int, runStats: Bool)?
 
         init(target: BrowserTarget?, document: BrowserDocument, loading: Bool) {
             self.target = target

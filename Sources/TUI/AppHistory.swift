@@ -48,6 +48,11 @@ extension App {
     /// at each frame from the history as it is then, keeping the page's
     /// position.
     func showHistory(_ page: Page, width: Int) {
+        // Only a new snapshot, another width or statistics turned on or off
+        // change the charts: a key press redraws without rebuilding them.
+        if let drawn = page.chartsDrawn, drawn.refresh == lastRefresh, drawn.width == width,
+           drawn.runStats == runStats { return }
+        page.chartsDrawn = (lastRefresh, width, runStats)
         chartWidth = width
         let document = page.document.document
         let updated = withHistory(document, for: page.target)
