@@ -5,6 +5,13 @@ let package = Package(
     name: "bpfnav",
     products: [
         .executable(name: "bpfnav", targets: ["bpfnav"]),
+        .executable(name: "bpfnav-serve", targets: ["bpfnav-serve"]),
+    ],
+    // Only the exporter (`bpfnav serve`, its own executable) uses these: the
+    // HTTP server and the exposition format. bpfnav itself links none of them.
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C shims: system libraries plus the few helpers Swift cannot express.
@@ -77,6 +84,30 @@ let package = Package(
         .executableTarget(
             name: "bpfnav",
             dependencies: ["BPFNavCLI", "BPFKit", "Netlink"],
+            linkerSettings: [
+                .unsafeFlags(["-static-executable"], .when(configuration: .release)),
+                .linkedLibrary("elf", .when(configuration: .release)),
+                .linkedLibrary("z", .when(configuration: .release)),
+            ]
+        ),
+
+        // The exporter's collection: objects, statistics and holders as
+        // Prometheus series, one shared collection at a time, within a budget.
+        .target(
+            name: "Exporter",
+            dependencies: ["BPFKit", "ObjectModel", "Iterators", "Platform", .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
+        // `bpfnav serve`: the HTTP endpoint (/metrics, /api/v1/…, /healthz).
+        // Its own executable, so that bpfnav's start-up does not carry an HTTP
+        // stack; `bpfnav serve` runs it from beside bpfnav.
+        .executableTarget(
+            name: "bpfnav-serve",
+            dependencies: [
+                "BPFNavCLI", "Exporter", "BPFKit", "Netlink",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             linkerSettings: [
                 .unsafeFlags(["-static-executable"], .when(configuration: .release)),
                 .linkedLibrary("elf", .when(configuration: .release)),
