@@ -130,6 +130,8 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "FormattingTests", dependencies: ["Formatting", "Encoding", "BPFKit", "TestSupport"]),
         .testTarget(name: "ObjectModelTests", dependencies: ["ObjectModel", "BPFKit", "Netlink", "Formatting", "Platform", "Iterators", "TestSupport"]),
+        // bpfnav-serve's routes and the statuses of the CLI's exits, without a socket.
+        .testTarget(name: "ServeRouteTests", dependencies: ["bpfnav-serve"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "BrowserModel", "ObjectModel", "Formatting", "BPFKit"]),
         // perf_event_open for the tests (a uprobe link to look at).
         .target(name: "CTestSupport", path: "Tests/CTestSupport"),

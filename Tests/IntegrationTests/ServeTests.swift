@@ -125,6 +125,36 @@ final class ServeTests: BPFTestCase {
         XCTAssertTrue(index.text.contains("/api/v1/progs"), index.text)
     }
 
+    func testKeepAliveAnswersSeveralRequestsOnOneConnection() throws {
+        let server = try serve()
+        let connection = try HTTPConnection(port: server.port)
+        connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/links HTTP/1.1\r\nHost: x\r\n\r\n" +
+                        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let all = String(decoding: try XCTUnwrap(connection.readToEnd()), as: UTF8.self)
+        XCTAssertEqual(all.components(separatedBy: "HTTP/1.1 200 OK\r\n").count - 1, 3, all)
+    }
+
+    /// An output past the first 64 KiB is streamed (chunked, 200) and
+    /// arrives whole.
+    func testLargeOutputIsStreamedWhole() throws {
+        let entries: UInt32 = 4000
+        let map = try createMap(BPF_MAP_TYPE_HASH, uniqueName("srvbig"), value: 8, entries: entries)
+        for i in 0..<entries {
+            var key = i
+            var value = UInt64(i) * 3
+            XCTAssertEqual(bpf_map_update_elem(map.fd.raw, &key, &value, 0), 0)
+        }
+        let id = try MapInfo(fd: map.fd.raw).id
+        let server = try serve(["--allow-map-contents"])
+        let served = try get(server, "/api/v1/map/\(id)/entries")
+        XCTAssertEqual(served.status, 200)
+        XCTAssertEqual(served.headers["transfer-encoding"], "chunked")
+        let cli = try bpfnav("map", "dump", String(id), "--json")
+        XCTAssertGreaterThan(cli.stdout.count, 64 * 1024)
+        XCTAssertEqual(served.body, cli.stdout)
+        XCTAssertEqual((try JSONText.parse(served.body) as? [Any])?.count, Int(entries))
+    }
+
     func testMapEntriesOnlyWithTheFlag() throws {
         let map = try createMap(BPF_MAP_TYPE_HASH, uniqueName("srvh"), value: 8, entries: 4)
         var key: UInt32 = 7
@@ -188,10 +218,25 @@ final class ServeTests: BPFTestCase {
         if statsHeldBefore.isEmpty, RunStats.sysctlEnabled() == false {
             XCTAssertTrue(serverHoldsStats, "the server holds no bpf-stats fd")
         }
-        let connection = try HTTPConnection(port: server.port)
-        connection.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        usleep(2_000)
+        // A scrape and an /api/v1 request in flight: the latter's bpfnav
+        // child is running when the server dies.
+        let scrape = try HTTPConnection(port: server.port)
+        scrape.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let api = try HTTPConnection(port: server.port)
+        api.send("GET /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        var children: [pid_t] = []
+        XCTAssertTrue(waitUntil(timeout: 5) {
+            children = self.children(of: server.pid)
+            return !children.isEmpty
+        }, "no bpfnav child for /api/v1/files")
         server.kill(SIGKILL)
+        // The orphaned child ends too (its output has nowhere to go).
+        for child in children {
+            XCTAssertTrue(waitUntil(timeout: 10) {
+                let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8)
+                return stat == nil || stat!.contains(") Z ")
+            }, "bpfnav child \(child) outlived the server")
+        }
         XCTAssertFalse(statsHolders().contains(server.pid))
         if statsHeldBefore.isEmpty {
             XCTAssertEqual(statsHolders(), [], "run-time statistics still held after the server died")
@@ -200,11 +245,16 @@ final class ServeTests: BPFTestCase {
     }
 
     func testSIGTERMExitsZeroAndReleasesStatistics() throws {
+        let othersHoldStats = !statsHolders().isEmpty || RunStats.sysctlEnabled() != false
         let server = try serve()
         XCTAssertEqual(try get(server, "/metrics").status, 200)
+        if !othersHoldStats {
+            XCTAssertEqual(statsHolders(), [server.pid], "the server holds the statistics while it runs")
+        }
         let status = server.kill(SIGTERM, within: 5)
         XCTAssertEqual(status, 0, server.log)
-        XCTAssertFalse(statsHolders().contains(server.pid))
+        if !othersHoldStats { XCTAssertEqual(statsHolders(), [], "statistics still held after SIGTERM") }
+        XCTAssertEqual(server.log.split(separator: "\n").count, 1, "more than the listening line:\n\(server.log)")
     }
 
     func testPortInUseFailsClearly() throws {
@@ -237,6 +287,17 @@ final class ServeTests: BPFTestCase {
             paths.insert(full)
         }
         return paths
+    }
+
+    /// The processes whose parent is `pid`.
+    private func children(of pid: pid_t) -> [pid_t] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let child = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == pid ? child : nil
+        }
     }
 
     /// Processes holding a BPF_ENABLE_STATS fd.
@@ -292,12 +353,15 @@ final class ServeProcess {
 
     /// Sends `signal` and reaps the server; its exit status (128 + signal
     /// if a signal ended it), nil if it did not end within `within` seconds.
+    /// The zombie's /proc/PID/stat has it (exit_code, the last field), read
+    /// before the reaping, so that the pid cannot be reused meanwhile.
     @discardableResult
     func kill(_ signal: Int32, within: Double = 5) -> Int32? {
         Glibc.kill(pid, signal)
-        var status: Int32 = 0
-        let reaped = waitUntil(timeout: within) { waitpid(self.pid, &status, WNOHANG) == self.pid }
-        guard reaped else { return nil }
+        guard waitUntil(timeout: within, { child.state == "Z" }),
+              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let last = stat.split(separator: " ").last,
+              let status = Int32(last.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
         child.stop()
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
