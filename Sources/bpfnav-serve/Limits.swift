@@ -60,7 +60,9 @@ final class Connections: Sendable {
 /// The server's log: one line per error on stderr.
 enum Log {
     static func error(_ message: String) {
-        let line = "bpfnav serve: " + message.split(separator: "\n").joined(separator: "; ") + "\n"
+        // A hint's line ("\n  what to do") joins the message's.
+        let parts = message.split(separator: "\n").map { $0.drop { $0 == " " } }
+        let line = "bpfnav serve: " + parts.joined(separator: "; ") + "\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
 
