@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "bpfnav-serve",
             dependencies: [
-                "BPFNavCLI", "Exporter", "BPFKit", "Netlink",
+                "BPFNavCLI", "Exporter", "ObjectModel", "BPFKit", "Netlink",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
