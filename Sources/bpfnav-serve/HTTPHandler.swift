@@ -78,13 +78,14 @@ final class HTTPHandler: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// A connection that failed is closed. A malformed request (NIO's
+    /// error handler answered 400) or a reset is the client's business;
+    /// anything else gets a line in the log.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // A reset connection is the client's business, not the log's.
-        if let io = error as? IOError, [ECONNRESET, EPIPE].contains(io.errnoCode) {
-            context.close(promise: nil)
-            return
+        if !(error is HTTPParserError) && !(error is IOError) {
+            Log.error("connection from \(context.remoteAddress.map { "\($0)" } ?? "?"): \(error)")
         }
-        context.fireErrorCaught(error)
+        context.close(promise: nil)
     }
 
     private func hasBody(_ head: HTTPRequestHead) -> Bool {

@@ -267,6 +267,44 @@ final class ServeTests: BPFTestCase {
         XCTAssertEqual(second.stderr.split(separator: "\n").count, 2, second.stderr)
     }
 
+    /// Headers past the decoder's limit: 400, and the connection closed
+    /// then (not at the idle timeout).
+    func testOversizedHeadersAreRefused() throws {
+        let idle = 60 * testTimeScale
+        let server = try serve(["--idle-timeout", String(idle)])
+        let connection = try HTTPConnection(port: server.port, timeout: idle * 2)
+        let started = Date()
+        connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Filler: \(String(repeating: "a", count: 32 * 1024))\r\n\r\n")
+        let refused = try connection.response()
+        XCTAssertEqual(refused.status, 400)
+        XCTAssertLessThan(Date().timeIntervalSince(started), idle / 2, "closed only at the idle timeout")
+        XCTAssertEqual(try get(server, "/healthz").status, 200)
+    }
+
+    func testSIGINTExitsZero() throws {
+        let server = try serve()
+        XCTAssertEqual(try get(server, "/healthz").status, 200)
+        XCTAssertEqual(server.kill(SIGINT, within: 5), 0, server.log)
+    }
+
+    /// bpfnav without bpfnav-serve beside it (or with one it cannot run)
+    /// says which file it looked for and what to do.
+    func testMissingServerIsAClearError() throws {
+        let directory = try temporaryDirectory("bpfnav-serve-missing")
+        let copy = directory + "/bpfnav"
+        try FileManager.default.copyItem(atPath: bpfnavBinary, toPath: copy)
+        let missing = try runCommand(copy, ["serve", "--listen", "127.0.0.1:0"])
+        XCTAssertEqual(missing.status, 1, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("\(directory)/bpfnav-serve"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("ENOENT"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("install both there"), missing.stderr)
+        XCTAssertTrue(FileManager.default.createFile(atPath: directory + "/bpfnav-serve", contents: Data("#!/bin/sh\n".utf8),
+                                                     attributes: [.posixPermissions: 0o644]))
+        let notExecutable = try runCommand(copy, ["serve"])
+        XCTAssertEqual(notExecutable.status, 1, notExecutable.stderr)
+        XCTAssertTrue(notExecutable.stderr.contains("EACCES"), notExecutable.stderr)
+    }
+
     func testCLIRunsTheServer() throws {
         let server = try serve(["--no-stats"], viaCLI: true)
         XCTAssertEqual(try get(server, "/healthz").status, 200)
