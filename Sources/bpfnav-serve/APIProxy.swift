@@ -179,13 +179,13 @@ final class APIProxy: Sendable {
     }
 
     /// The HTTP status of a command's exit: 0 is 200; 64 (a usage error:
-    /// a wrong parameter) 400; an error with ENOENT (no such object) 404;
-    /// anything else 500.
+    /// a wrong parameter) 400; an error with ENOENT (no such object) or
+    /// ESRCH (no such process: ?pid=) 404; anything else 500.
     static func status(exit: Int32?, body: [UInt8]) -> Int {
         switch exit {
         case 0: 200
         case 64: 400
-        case 1 where contains(body, "\"errno\":\"ENOENT\""): 404
+        case 1 where contains(body, "\"errno\":\"ENOENT\"") || contains(body, "\"errno\":\"ESRCH\""): 404
         default: 500
         }
     }

@@ -66,7 +66,9 @@ final class RoutesTests: XCTestCase {
         XCTAssertEqual(APIProxy.status(exit: 0, body: []), 200)
         XCTAssertEqual(APIProxy.status(exit: 64, body: []), 400)
         XCTAssertEqual(APIProxy.status(exit: 1, body: enoent), 404)
+        XCTAssertEqual(APIProxy.status(exit: 1, body: Array(#"{"error":"x","errno":"ESRCH"}"#.utf8)), 404)
         XCTAssertEqual(APIProxy.status(exit: 1, body: Array(#"{"error":"x","errno":"EPERM"}"#.utf8)), 500)
+        XCTAssertEqual(APIProxy.status(exit: 1, body: Array(#"{"error":"x"}"#.utf8)), 500)
         XCTAssertEqual(APIProxy.status(exit: nil, body: enoent), 500)
     }
 
