@@ -158,6 +158,39 @@ final class ServeTests: BPFTestCase {
         XCTAssertEqual((try JSONText.parse(served.body) as? [Any])?.count, Int(entries))
     }
 
+    /// A handful of /api/v1 commands at once; the next gets 503 with
+    /// Retry-After. A client that goes away takes its command with it.
+    func testChildrenAreCappedAndEndWithTheirClients() throws {
+        let entries: UInt32 = 100_000
+        let map = try createMap(BPF_MAP_TYPE_HASH, uniqueName("srvcap"), value: 8, entries: entries)
+        for i in 0..<entries {
+            var key = i
+            var value = UInt64(i)
+            XCTAssertEqual(bpf_map_update_elem(map.fd.raw, &key, &value, 0), 0)
+        }
+        let id = try MapInfo(fd: map.fd.raw).id
+        let server = try serve(["--allow-map-contents"])
+        // Four clients that ask for about 10 MB each and read none of it:
+        // their commands wait on a full pipe.
+        var stalled: [HTTPConnection] = []
+        for _ in 0..<4 {
+            let connection = try HTTPConnection(port: server.port, receiveBuffer: 4096)
+            connection.send("GET /api/v1/map/\(id)/entries HTTP/1.1\r\nHost: x\r\n\r\n")
+            stalled.append(connection)
+        }
+        XCTAssertTrue(waitUntil(timeout: 10) { self.children(of: server.pid).count == 4 },
+                      "children: \(children(of: server.pid))")
+        let refused = try get(server, "/api/v1/progs")
+        XCTAssertEqual(refused.status, 503, refused.text)
+        XCTAssertEqual(refused.headers["retry-after"], "1")
+        // /metrics does not wait for them.
+        XCTAssertEqual(try get(server, "/metrics").status, 200)
+        stalled.removeAll()
+        XCTAssertTrue(waitUntil(timeout: 10) { self.children(of: server.pid).isEmpty },
+                      "children left after their clients went: \(children(of: server.pid))")
+        XCTAssertEqual(try get(server, "/api/v1/links").status, 200)
+    }
+
     func testMapEntriesOnlyWithTheFlag() throws {
         let map = try createMap(BPF_MAP_TYPE_HASH, uniqueName("srvh"), value: 8, entries: 4)
         var key: UInt32 = 7

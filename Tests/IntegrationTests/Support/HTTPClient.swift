@@ -17,11 +17,15 @@ struct HTTPResponse {
 final class HTTPConnection {
     let fd: Int32
 
-    init(port: Int, timeout: Double = 30) throws {
+    /// `receiveBuffer`: SO_RCVBUF, small for a client that reads slowly.
+    init(port: Int, timeout: Double = 30, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         var tv = timeval(tv_sec: Int(timeout * testTimeScale), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
