@@ -359,7 +359,7 @@ final class ServeTests: BPFTestCase {
     }
 
     /// Every path under the mounted bpffs, but for this test's and this
-    /// process's own directories.
+    /// process's own directories and other test runs'.
     private func bpffsPaths() -> Set<String> {
         let root = BPFFS.defaultMount
         var paths = Set<String>()
@@ -367,6 +367,8 @@ final class ServeTests: BPFTestCase {
         while let path = walker.nextObject() as? String {
             let full = root + "/" + path
             if full.hasPrefix(pinDirectory) || full.hasPrefix(ProcessCacheDirectory.path) { continue }
+            // Other test runs' own directories come and go meanwhile.
+            if full.hasPrefix(root + "/bpfnav-test-"), !full.hasPrefix(root + "/bpfnav-test-\(getpid())-") { continue }
             paths.insert(full)
         }
         return paths
