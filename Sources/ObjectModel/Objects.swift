@@ -160,12 +160,33 @@ public enum Objects {
         return entry
     }
 
+    // MARK: Within a time budget
+
+    /// The programs, read while `more()` says so (asked before each one):
+    /// the exporter's budget. A list cut short is the programs read so far,
+    /// each whole.
+    public static func programs(references: ObjectReferences? = nil,
+                                while more: () -> Bool) throws(BPFError) -> [ProgramEntry] {
+        try list(references, while: more) { fd, id throws(BPFError) in try program(fd: fd, id: id) }
+    }
+
+    /// The maps, read while `more()` says so (see `programs(references:while:)`).
+    public static func maps(references: ObjectReferences? = nil, while more: () -> Bool) throws(BPFError) -> [MapEntry] {
+        try list(references, while: more) { fd, _ throws(BPFError) in try map(fd: fd) }
+    }
+
+    /// The links, read while `more()` says so (see `programs(references:while:)`).
+    public static func links(references: ObjectReferences? = nil, while more: () -> Bool) throws(BPFError) -> [LinkEntry] {
+        try list(references, while: more) { fd, _ throws(BPFError) in try link(fd: fd) }
+    }
+
     // MARK: Common
 
-    static func list<Entry: ReferencedEntry>(_ references: ObjectReferences?,
+    static func list<Entry: ReferencedEntry>(_ references: ObjectReferences?, while more: () -> Bool = { true },
                                              _ read: (Int32, UInt32) throws(BPFError) -> Entry) throws(BPFError) -> [Entry] {
         var entries: [Entry] = []
         for id in try Entry.space.ids() {
+            guard more() else { break }
             let fd: OwnedFD
             do {
                 fd = try Entry.space.open(id)
