@@ -98,9 +98,16 @@ final class ExporterCollectTests: BPFTestCase {
         }
         XCTAssertEqual(Self.value(families, "bpf_program_xlated_bytes", id: programID),
                        (prog["bytes_xlated"] as? Int).map(Double.init))
-        // verified_insns: exactly where bpftool has it (5.16+).
-        XCTAssertEqual(Self.value(families, "bpf_program_verified_instructions", id: programID),
-                       (prog["verified_insns"] as? Int).map(Double.init))
+        // verified_insns (5.16+): as bpftool has it; a bpftool too old to
+        // print it: the program's two instructions, each verified once.
+        let verified = Self.value(families, "bpf_program_verified_instructions", id: programID)
+        if let insns = prog["verified_insns"] as? Int {
+            XCTAssertEqual(verified, Double(insns))
+        } else if let version = RunningKernel.version, version < KernelVersion(5, 16) {
+            XCTAssertNil(verified, "no verified_insns before 5.16")
+        } else {
+            XCTAssertEqual(verified, 2)
+        }
         XCTAssertNotNil(Self.value(families, "bpf_program_run_count_total", id: programID))
 
         let mapJSON = try bpftool(["map", "show", "id", "\(mapID)"])
@@ -121,11 +128,35 @@ final class ExporterCollectTests: BPFTestCase {
         XCTAssertGreaterThan(families["bpfnav_collections_total"]?.first?.value ?? 0, 0)
         XCTAssertGreaterThan(families["bpfnav_scrape_duration_seconds"]?.first?.value ?? 0, 0)
 
-        // This process holds the program and the map: its comm counts them.
-        let comm = String(decoding: try String(contentsOfFile: "/proc/self/comm", encoding: .utf8)
-            .utf8.dropLast(), as: UTF8.self)
+        withExtendedLifetime(program) {}
+    }
+
+    /// A process holding a program and a map counts them under its comm;
+    /// the collecting process's own fds count only with includeOwn.
+    func testHoldersByComm() throws {
+        let program = try loadProgram(BPF_PROG_TYPE_SOCKET_FILTER, name: uniqueName("exp"))
+        let map = try createMap(BPF_MAP_TYPE_ARRAY, uniqueName("exp"), value: 8, entries: 1)
+        // A comm of its own: a link to sleep under a unique name.
+        let comm = uniqueName("exphold")
+        let directory = try TestDirectory(in: ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp", prefix: "exporter")
+        defer { directory.remove() }
+        let sleeper = directory.path + "/" + comm
+        XCTAssertEqual(symlink("/bin/sleep", sleeper), 0)
+        let child = spawn(try Child(shell: "exec \"$1\" 1000", arguments: [sleeper],
+                                    passing: [10: program.raw, 11: map.fd.raw]))
+        XCTAssertTrue(child.waitForExec(comm), "the holder did not start")
+
+        let (_, families) = try collect()
         let held = (families["bpf_process_objects"] ?? []).filter { $0.labels["comm"] == comm }
-        XCTAssertFalse(held.isEmpty, "no bpf_process_objects for comm \(comm)")
+        XCTAssertEqual(held.first { $0.labels["kind"] == "program" }?.value, 1)
+        XCTAssertEqual(held.first { $0.labels["kind"] == "map" }?.value, 1)
+        XCTAssertGreaterThanOrEqual(families["bpf_holder_processes"]?.first?.value ?? 0, 1)
+
+        let me = try String(contentsOfFile: "/proc/self/comm", encoding: .utf8).trimmingCharacters(in: .newlines)
+        XCTAssertFalse((families["bpf_process_objects"] ?? []).contains { $0.labels["comm"] == me },
+                       "the collecting process's own fds are counted")
+        let (_, all) = try collect(includeOwn: true)
+        XCTAssertTrue((all["bpf_process_objects"] ?? []).contains { $0.labels["comm"] == me })
         withExtendedLifetime(program) {}
     }
 
