@@ -49,6 +49,14 @@ struct SnapshotReader {
         return snapshot.truncated
     }
 
+    /// Runs `body` as phase `name`, timing it.
+    private mutating func phase<T>(_ name: String, _ body: (inout SnapshotReader) -> T) -> T {
+        let start = Deadline.monotonic()
+        let result = body(&self)
+        snapshot.phaseDurations[name, default: 0] += Double(Deadline.monotonic() - start) / 1e9
+        return result
+    }
+
     /// A list of `kind`, read while time is left; nil on failure (noted).
     private mutating func list<Entry>(_ operation: String,
                                       _ read: (() -> Bool) throws(BPFError) -> [Entry]) -> (entries: [Entry], whole: Bool)? {
@@ -67,14 +75,16 @@ struct SnapshotReader {
     mutating func read() {
         let ownMark = OwnObjects.mark
         guard !outOfTime() else { return }
-        let links = list("links") { more throws(BPFError) in try Objects.links(while: more) }
+        let links = phase("links") { $0.list("links") { more throws(BPFError) in try Objects.links(while: more) } }
         guard !outOfTime() else { return }
-        let programs = list("programs") { more throws(BPFError) in try Objects.programs(while: more) }
+        let programs = phase("programs") {
+            $0.list("programs") { more throws(BPFError) in try Objects.programs(while: more) }
+        }
         guard !outOfTime() else { return }
 
         // Which objects are bpfnav's own: the ids this process loaded, and
         // what the manifests of its program caches record (as the browser).
-        let pins = PinWalk.walkAll()
+        let pins = phase("pins") { _ in PinWalk.walkAll() }
         let pinIndex = ObjectReferences(pins: PinIndex(pins))
         var linkEntries = links?.entries ?? []
         for index in linkEntries.indices { pinIndex.apply(to: &linkEntries[index]) }
@@ -87,7 +97,7 @@ struct SnapshotReader {
         }
         guard !outOfTime() else { return take(programs, links: linkEntries, linksWhole: links?.whole, shown: shown, own: own) }
 
-        let maps = list("maps") { more throws(BPFError) in try Objects.maps(while: more) }
+        let maps = phase("maps") { $0.list("maps") { more throws(BPFError) in try Objects.maps(while: more) } }
         if let maps {
             snapshot.ownCounts[ObjectKindLabel.map] = maps.entries.count { own.objects.contains(.map($0.id)) }
             let visible = maps.entries.filter { shown(.map($0.id)) }
@@ -98,7 +108,7 @@ struct SnapshotReader {
         // Where programs run; the links' devices and cgroups with them.
         var attachments: AttachmentIndex?
         if !outOfTime() {
-            let index = AttachmentIndex.collect(links: linkEntries)
+            let index = phase("attachments") { [linkEntries] _ in AttachmentIndex.collect(links: linkEntries) }
             for error in index.errors { snapshot.fail("attachments", error) }
             for i in linkEntries.indices { index.place(&linkEntries[i]) }
             attachments = index
@@ -120,17 +130,17 @@ struct SnapshotReader {
         }
 
         guard !outOfTime() else { return }
-        readHolders(shown: shown)
+        phase("holders") { $0.readHolders(shown: shown) }
         guard !outOfTime() else { return }
         do {
-            let ids = try BPFObjectKind.btf.ids()
+            let ids = try phase("btf") { _ in Result { () throws(BPFError) in try BPFObjectKind.btf.ids() } }.get()
             // An own program's or map's BTF is its alone when nothing shown uses it.
             let ownBTF = configuration.includeOwn ? [] : ownBTFs(programs?.entries ?? [], own: own)
             snapshot.objectCounts[ObjectKindLabel.btf] = ids.count { !ownBTF.contains($0) }
         } catch {
             snapshot.fail("btf", error.description)
         }
-        countEntries()
+        phase("count_entries") { $0.countEntries() }
     }
 
     /// Programs and links into the snapshot, bpfnav's own left out unless asked.

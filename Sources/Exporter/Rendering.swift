@@ -24,7 +24,7 @@ public enum ExpositionRenderer {
         MapSeries.write(snapshot.maps, uncounted: snapshot.uncountedMaps, into: &writer)
         LinkSeries.write(snapshot.links, into: &writer)
         HolderSeries.write(snapshot, into: &writer)
-        ScrapeSeries.write(duration: scrape.duration(), truncated: snapshot.truncated, errorTotals: scrape.errorTotals,
+        ScrapeSeries.write(duration: scrape.duration(), phases: snapshot.phaseDurations, truncated: snapshot.truncated, errorTotals: scrape.errorTotals,
                            collections: scrape.collections, into: &writer)
         return writer.buffer
     }

@@ -28,6 +28,9 @@ public struct ExporterSnapshot: Sendable, Equatable {
     public var errorMessages: [String] = []
     /// Whether the budget ended the collection before it read everything.
     public var truncated = false
+    /// Seconds each phase took ("programs", "holders", …), for the phases
+    /// that ran.
+    public var phaseDurations: [String: Double] = [:]
 
     public init() {}
 

@@ -40,6 +40,20 @@ final class ExporterLoadTests: XCTestCase {
         let text = String(decoding: last.body, as: UTF8.self)
         func count(_ prefix: String) -> Int { text.split(separator: "\n").count { $0.hasPrefix(prefix) } }
         let objects = text.split(separator: "\n").filter { $0.hasPrefix("bpf_objects{") || $0.hasPrefix("bpf_holder_processes ") }
+        // Where the time goes: the phases of the last collection (wall
+        // clock), and the rendering of its snapshot alone (CPU).
+        let phases = text.split(separator: "\n").filter { $0.hasPrefix("bpfnav_scrape_phase_duration_seconds{") }
+            .map { line -> String in
+                let name = line.split(separator: "\"")[1]
+                let seconds = Double(line.split(separator: " ").last ?? "") ?? 0
+                return "\(name) \(String(format: "%.1f", seconds * 1000))"
+            }
+        let snapshot = Collector.read(configuration, deadline: Deadline(seconds: 30))
+        let renderStart = threadCPU()
+        let rendered = ExpositionRenderer.render(snapshot, scrape: .init(duration: { 0 }, errorTotals: [:], collections: 1))
+        let render = threadCPU() - renderStart
+        print("exporter-load: phases (wall ms): \(phases.joined(separator: ", ")); "
+            + "rendering \(rendered.count) bytes: \(String(format: "%.1f", render * 1000)) ms CPU")
         times.sort()
         wall.sort()
         func ms(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1000) }
