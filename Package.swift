@@ -151,6 +151,17 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
+// The exporter's CPU benchmark (bench/exporter-load): built only with
+// BPFNAV_EXPORTER_BENCH=1, in release mode, so that it measures what a
+// server runs.
+if Context.environment["BPFNAV_EXPORTER_BENCH"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "exporter-bench",
+        dependencies: ["Exporter"],
+        path: "bench/ExporterBench"
+    ))
+}
+
 // libFuzzer harnesses (fuzz/run): built only with BPFNAV_FUZZ=1, in their own
 // build directory. The code under test is compiled with coverage
 // instrumentation and AddressSanitizer; each harness links libFuzzer, whose

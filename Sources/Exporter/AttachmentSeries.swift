@@ -2,7 +2,7 @@ import BPFKit
 import ObjectModel
 
 /// One place a program runs (`AttachmentEntry`), with bounded labels.
-public struct AttachmentSample: Sendable, Equatable {
+public struct AttachmentSample: Sendable, Hashable {
     public var programID: UInt32
     /// "xdp", "tc", "tcx", "cgroup", "struct_ops", a link type's name…
     public var kind: String
@@ -54,9 +54,17 @@ enum AttachmentSeries {
         "A place a program runs: kind (xdp, tc, cgroup, kprobe link…), attach point, target (device, cgroup path, function…) and netns; the value is how many such attachments there are.")
 
     static func write(_ attachments: [AttachmentSample], into writer: inout SeriesWriter) {
-        writer.write(info, attachments.map { a in
+        // The same place twice (a program attached twice to one cgroup
+        // through two links) is one series of 2.
+        var order: [AttachmentSample] = []
+        var counts: [AttachmentSample: Int] = [:]
+        for a in attachments {
+            if counts[a] == nil { order.append(a) }
+            counts[a, default: 0] += 1
+        }
+        writer.write(info, order.map { a in
             ([("id", "\(a.programID)"), ("kind", a.kind), ("attach_point", a.attachPoint), ("target", a.target),
-              ("netns", a.netns)], 1)
+              ("netns", a.netns)], Double(counts[a] ?? 1))
         })
     }
 }

@@ -78,7 +78,7 @@ struct SnapshotReader {
         let links = phase("links") { $0.list("links") { more throws(BPFError) in try Objects.links(while: more) } }
         guard !outOfTime() else { return }
         let programs = phase("programs") {
-            $0.list("programs") { more throws(BPFError) in try Objects.programs(while: more) }
+            $0.list("programs") { more throws(BPFError) in try Objects.programs(metadata: false, while: more) }
         }
         guard !outOfTime() else { return }
 
@@ -108,7 +108,8 @@ struct SnapshotReader {
         // Where programs run; the links' devices and cgroups with them.
         var attachments: AttachmentIndex?
         if !outOfTime() {
-            let index = phase("attachments") { [linkEntries] _ in AttachmentIndex.collect(links: linkEntries) }
+            let listed = maps?.entries.map(\.info)
+            let index = phase("attachments") { [linkEntries] _ in AttachmentIndex.collect(links: linkEntries, maps: listed) }
             for error in index.errors { snapshot.fail("attachments", error) }
             for i in linkEntries.indices { index.place(&linkEntries[i]) }
             attachments = index

@@ -9,7 +9,15 @@ import Prometheus
 /// as bytes is decoded (invalid sequences become U+FFFD) before it gets here.
 ///
 /// A family with no series is left out: no `# HELP` without a sample.
+///
+/// A registry copies its family's series table for every series added (the
+/// family is an immutable value swapped in under its lock), which makes one
+/// family of n series cost n²: a family is written in chunks of
+/// `chunkSize` series, a registry each, and the chunks after the first lose
+/// their `# HELP` and `# TYPE` lines, so that 500 maps cost 500 × 16, not 500².
 struct SeriesWriter {
+    static let chunkSize = 16
+
     enum Kind { case gauge, counter }
 
     struct Family {
@@ -29,12 +37,38 @@ struct SeriesWriter {
         buffer.reserveCapacity(capacity)
     }
 
-    /// `family`'s series: labels and value each. Series with the same labels
-    /// add up (two identical attachments are 2).
+    /// `family`'s series: labels and value each, every label set once
+    /// (callers merge their duplicates: see `AttachmentSeries`).
     mutating func write(_ family: Family, _ series: [(Labels, Double)]) {
         guard !series.isEmpty else { return }
-        let registry = PrometheusCollectorRegistry()
         let descriptor = MetricNameDescriptor(metricName: family.name, unitName: "", helpText: family.help)
+        var start = 0
+        while start < series.count {
+            let chunk = series[start..<min(start + Self.chunkSize, series.count)]
+            if start == 0 {
+                Self.registry(family, descriptor, chunk).emit(into: &buffer)
+            } else {
+                var text: [UInt8] = []
+                Self.registry(family, descriptor, chunk).emit(into: &text)
+                buffer.append(contentsOf: Self.samples(text))
+            }
+            start += Self.chunkSize
+        }
+    }
+
+    /// The text after the `# HELP` and `# TYPE` lines of one family.
+    static func samples(_ text: [UInt8]) -> ArraySlice<UInt8> {
+        var rest = text[...]
+        while rest.first == UInt8(ascii: "#"), let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
+            rest = rest[(newline + 1)...]
+        }
+        return rest
+    }
+
+    /// A registry holding `series` of `family`.
+    private static func registry(_ family: Family, _ descriptor: MetricNameDescriptor,
+                                 _ series: ArraySlice<(Labels, Double)>) -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
         for (labels, value) in series {
             switch family.kind {
             case .gauge:
@@ -52,7 +86,7 @@ struct SeriesWriter {
                 }
             }
         }
-        registry.emit(into: &buffer)
+        return registry
     }
 
     /// One series without labels.

@@ -252,3 +252,31 @@ final class ExpositionTests: XCTestCase {
         XCTAssertEqual(processes, 3)
     }
 }
+
+/// Families longer than one registry's chunk: one HELP and TYPE, every
+/// series once.
+final class ChunkedFamilyTests: XCTestCase {
+    func testLongFamiliesAreOneFamily() {
+        var snapshot = ExporterSnapshot()
+        snapshot.maps = (1...(SeriesWriter.chunkSize * 3 + 5)).map {
+            MapSample(id: UInt32($0), name: "m\($0)", type: "array", maxEntries: UInt32($0))
+        }
+        let place = AttachmentSample(programID: 1, kind: "cgroup", attachPoint: "cgroup_inet_ingress", target: "/sys/fs/cgroup")
+        snapshot.attachments = Array(repeating: place, count: SeriesWriter.chunkSize + 1)
+        let text = ExpositionTests.render(snapshot)
+        let lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0 == "# TYPE bpf_map_max_entries gauge" }.count, 1)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("# HELP bpf_map_max_entries ") }.count, 1)
+        let samples = lines.filter { $0.hasPrefix("bpf_map_max_entries{") }
+        XCTAssertEqual(samples.count, snapshot.maps.count)
+        XCTAssertEqual(Set(samples).count, samples.count)
+        let last = snapshot.maps.count
+        XCTAssertTrue(samples.contains("bpf_map_max_entries{id=\"\(last)\"} \(last).0"))
+        // The family's lines are together: HELP, TYPE, then every sample.
+        let first = lines.firstIndex { $0.hasPrefix("# HELP bpf_map_max_entries ") }!
+        XCTAssertTrue(lines[(first + 2)..<(first + 2 + samples.count)].allSatisfy { $0.hasPrefix("bpf_map_max_entries{") })
+        // Identical attachments: one series counting them.
+        XCTAssertEqual(lines.filter { $0.hasPrefix("bpf_program_attachment_info{") },
+                       ["bpf_program_attachment_info{id=\"1\",kind=\"cgroup\",attach_point=\"cgroup_inet_ingress\",target=\"/sys/fs/cgroup\",netns=\"\"} \(SeriesWriter.chunkSize + 1).0"])
+    }
+}
