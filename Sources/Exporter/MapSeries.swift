@@ -51,7 +51,7 @@ enum MapSeries {
 
     static func write(_ maps: [MapSample], uncounted counts: [String: Int], into writer: inout SeriesWriter) {
         func each(_ value: (MapSample) -> Double?) -> [(SeriesWriter.Labels, Double)] {
-            maps.compactMap { m in value(m).map { ([("id", "\(m.id)")], $0) } }
+            SeriesWriter.perID(maps, id: \.id, value)
         }
         writer.write(info, maps.map { m in
             ([("id", "\(m.id)"), ("name", m.name), ("type", m.type), ("key_bytes", "\(m.keyBytes)"),

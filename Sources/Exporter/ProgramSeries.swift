@@ -78,7 +78,7 @@ enum ProgramSeries {
 
     static func write(_ programs: [ProgramSample], into writer: inout SeriesWriter) {
         func each(_ value: (ProgramSample) -> Double?) -> [(SeriesWriter.Labels, Double)] {
-            programs.compactMap { p in value(p).map { ([("id", "\(p.id)")], $0) } }
+            SeriesWriter.perID(programs, id: \.id, value)
         }
         writer.write(info, programs.map { p in
             ([("id", "\(p.id)"), ("name", p.name), ("type", p.type), ("tag", p.tag),

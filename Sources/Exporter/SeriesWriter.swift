@@ -89,6 +89,13 @@ struct SeriesWriter {
         return registry
     }
 
+    /// One series per object, labelled with its id, for the objects that
+    /// have a value (nil: no series, never a made-up 0).
+    static func perID<Object>(_ objects: [Object], id: (Object) -> UInt32,
+                              _ value: (Object) -> Double?) -> [(Labels, Double)] {
+        objects.compactMap { object in value(object).map { ([("id", "\(id(object))")], $0) } }
+    }
+
     /// One series without labels.
     mutating func write(_ family: Family, _ value: Double) {
         write(family, [([], value)])
