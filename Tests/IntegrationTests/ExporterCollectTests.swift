@@ -1,6 +1,6 @@
 import BPFKit
 import CLibBPF
-import Exporter
+@testable import Exporter
 import Foundation
 import Iterators
 import ObjectModel
@@ -211,6 +211,26 @@ final class ExporterCollectTests: BPFTestCase {
         XCTAssertNil(families["bpf_objects"])
         XCTAssertNil(families["bpf_program_info"])
         XCTAssertNil(families["bpf_map_entries"])
+    }
+
+    /// A count the deadline cuts between two batches is no count, never a
+    /// smaller one; without a deadline it is the map's number of entries.
+    func testEntryCountCutByTheDeadline() throws {
+        let map = try createMap(BPF_MAP_TYPE_HASH, uniqueName("exp"), value: 8, entries: 200_000)
+        let elements = MapElements(fd: map.fd.raw)
+        // More than one batch: about 1 MiB of 12-byte entries is 87,381.
+        let entries = 100_000
+        for key in UInt32(0)..<UInt32(entries) { try elements.update(key, UInt64(key)) }
+        let id = try map.id()
+        XCTAssertEqual(MapEntryCount.count(id: id, deadline: Deadline(seconds: 60)), .counted(entries))
+
+        // A clock that passes the deadline after the first batch: each
+        // reading moves it 0.6 s on a 1 s budget (start 0, first check 0.6, second 1.2).
+        final class Ticks: @unchecked Sendable { var now: UInt64 = 0 }
+        let ticks = Ticks()
+        let deadline = Deadline(seconds: 1, clock: { defer { ticks.now += 600_000_000 }; return ticks.now })
+        XCTAssertEqual(MapEntryCount.count(id: id, deadline: deadline), .outOfTime)
+        XCTAssertEqual(MapEntryCount.count(id: id, deadline: Deadline(seconds: 0)), .outOfTime)
     }
 
     /// The collection counter counts every collection.
