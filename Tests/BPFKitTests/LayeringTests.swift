@@ -61,6 +61,7 @@ final class LayeringTests: XCTestCase {
         // The exporter's collection reads through the model (the browser's
         // own-object rule among it); the HTTP server sits above it.
         "Exporter": ["BPFKit", "Netlink", "Iterators", "Platform", "Formatting", "ObjectModel", "BrowserModel"],
+        "bpfnav-serve": ["BPFNavCLI", "Exporter", "BPFKit", "Netlink"],
         "EmbedIterTool": [],
     ]
 
