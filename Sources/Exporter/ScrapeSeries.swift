@@ -34,7 +34,7 @@ public enum CollectionCounters {
 enum ScrapeSeries {
     /// The operations a collection does, each with an error counter from
     /// the start (0 until one fails).
-    static let operations = ["programs", "maps", "links", "attachments", "pins", "holders", "btf", "count_entries"]
+    static let operations = ["programs", "maps", "links", "attachments", "holders", "btf", "count_entries"]
 
     static let duration = SeriesWriter.Family.gauge(
         "bpfnav_scrape_duration_seconds", "How long this scrape's collection took, reading and rendering, in seconds.")

@@ -131,7 +131,6 @@ final class ExpositionTests: XCTestCase {
         bpfnav_scrape_errors_total{operation="holders"} 2
         bpfnav_scrape_errors_total{operation="links"} 0
         bpfnav_scrape_errors_total{operation="maps"} 0
-        bpfnav_scrape_errors_total{operation="pins"} 0
         bpfnav_scrape_errors_total{operation="programs"} 0
         # HELP bpfnav_collections_total Collections the exporter has run since it started (concurrent scrapes share one).
         # TYPE bpfnav_collections_total counter
