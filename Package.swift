@@ -95,7 +95,10 @@ let package = Package(
         // Prometheus series, one shared collection at a time, within a budget.
         .target(
             name: "Exporter",
-            dependencies: ["BPFKit", "ObjectModel", "Iterators", "Platform", .product(name: "Prometheus", package: "swift-prometheus")]
+            dependencies: [
+                "BPFKit", "Netlink", "ObjectModel", "Iterators", "Platform", "Formatting", "BrowserModel",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         // `bpfnav serve`: the HTTP endpoint (/metrics, /api/v1/…, /healthz).
         // Its own executable, so that bpfnav's start-up does not carry an HTTP
@@ -130,6 +133,8 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "FormattingTests", dependencies: ["Formatting", "Encoding", "BPFKit", "TestSupport"]),
         .testTarget(name: "ObjectModelTests", dependencies: ["ObjectModel", "BPFKit", "Netlink", "Formatting", "Platform", "Iterators", "TestSupport"]),
+        // The exporter's rendering, from snapshots built by hand (no privileges).
+        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "ObjectModel", "BPFKit", "Netlink"]),
         // bpfnav-serve's routes and the statuses of the CLI's exits, without a socket.
         .testTarget(name: "ServeRouteTests", dependencies: ["bpfnav-serve"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "BrowserModel", "ObjectModel", "Formatting", "BPFKit"]),
@@ -139,7 +144,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "BPFKit", "CLibBPF", "Netlink", "Iterators", "Encoding", "Platform", "Formatting", "ObjectModel",
-                "BrowserModel", "BPFNavCLI", "bpfnav", "CTestSupport", "TestSupport",
+                "BrowserModel", "BPFNavCLI", "bpfnav", "CTestSupport", "TestSupport", "Exporter",
             ],
             // BPF C sources the tests compile and load themselves.
             exclude: ["Fixtures"]
@@ -147,6 +152,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The exporter's CPU benchmark (bench/exporter-load): built only with
+// BPFNAV_EXPORTER_BENCH=1, in release mode, so that it measures what a
+// server runs.
+if Context.environment["BPFNAV_EXPORTER_BENCH"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "exporter-bench",
+        dependencies: ["Exporter"],
+        path: "bench/ExporterBench"
+    ))
+}
 
 // libFuzzer harnesses (fuzz/run): built only with BPFNAV_FUZZ=1, in their own
 // build directory. The code under test is compiled with coverage

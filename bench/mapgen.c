@@ -18,6 +18,7 @@
 // Build: cc -O2 -Wall -o mapgen mapgen.c -lbpf
 
 #include <bpf/bpf.h>
+#include <linux/bpf.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -109,7 +110,31 @@ static int make_arrays(long n, const char *dir) {
     return 0;
 }
 
-static int hold_arrays(long n) {
+static int make_held_arrays(long n) { return make_arrays(n, NULL); }
+
+// Loads n socket_filter programs and keeps them open.
+static int make_programs(long n) {
+    struct bpf_insn insns[] = {
+        {.code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0},  // r0 = 0
+        {.code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0},  // exit
+    };
+    uint32_t first = 0, last = 0;
+    for (long i = 0; i < n; i++) {
+        int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "bench_prog", "GPL", insns, 2, NULL);
+        if (fd < 0) die("load a socket_filter program", errno);
+        struct bpf_prog_info info;
+        uint32_t len = sizeof info;
+        memset(&info, 0, sizeof info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) die("BPF_OBJ_GET_INFO_BY_FD", errno);
+        if (i == 0) first = info.id;
+        last = info.id;
+    }
+    printf("%u %u\n", first, last);
+    fflush(stdout);
+    return 0;
+}
+
+static int hold(long n, int (*make)(long)) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -126,16 +151,17 @@ static int hold_arrays(long n) {
         && setrlimit(RLIMIT_NOFILE, &lim) < 0)
         die("raise RLIMIT_NOFILE", errno);
 
-    make_arrays(n, NULL);
+    make(n);
     int sig;
     while (sigwait(&set, &sig) != 0) {}
     return 0;
 }
 
 int main(int argc, char **argv) {
-    if (argc == 3 && strcmp(argv[1], "hold") == 0) return hold_arrays(parse_count(argv[2], 100000));
+    if (argc == 3 && strcmp(argv[1], "hold") == 0) return hold(parse_count(argv[2], 100000), make_held_arrays);
+    if (argc == 3 && strcmp(argv[1], "progs") == 0) return hold(parse_count(argv[2], 100000), make_programs);
     if (argc != 4) {
-        fprintf(stderr, "usage: mapgen hash N PIN | mapgen arrays N DIR | mapgen hold N\n");
+        fprintf(stderr, "usage: mapgen hash N PIN | mapgen arrays N DIR | mapgen hold N | mapgen progs N\n");
         return 2;
     }
     if (strcmp(argv[1], "hash") == 0) return make_hash(parse_count(argv[2], 50000000), argv[3]);

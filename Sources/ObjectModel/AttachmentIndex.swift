@@ -42,12 +42,14 @@ public struct AttachmentIndex: Sendable {
     }
 
     /// Reads the system: network namespaces, the cgroup tree, struct_ops
-    /// maps, and `links` (listed here when not given).
-    public static func collect(links: [LinkEntry]? = nil) -> AttachmentIndex {
+    /// maps, and `links` (listed here when not given). `maps`: every map,
+    /// when the caller has listed them already (only struct_ops maps,
+    /// sockmaps and sockhashes are opened again).
+    public static func collect(links: [LinkEntry]? = nil, maps listed: [MapInfo]? = nil) -> AttachmentIndex {
         let links = links ?? ((try? Objects.links()) ?? [])
         let net = NetSnapshot.collect()
         let cgroups = CgroupSnapshot.collect()
-        let maps = MapAttachments.collect()
+        let maps = MapAttachments.collect(listed)
         return build(links: links, net: net, cgroups: cgroups, structOps: maps.structOps, sockMaps: maps.sockMaps,
                      programName: ProgramNames().name, tracingTarget: TracingTargets().name)
     }
@@ -274,9 +276,13 @@ struct MapAttachments {
     var structOps: [StructOpsTable] = []
     var sockMaps: [SockMapProgram] = []
 
-    static func collect() -> MapAttachments {
+    /// `listed`: every map, when known (by type, to open only the ones
+    /// that matter here).
+    static func collect(_ listed: [MapInfo]? = nil) -> MapAttachments {
         var found = MapAttachments()
-        guard let ids = try? BPFObjectKind.map.ids() else { return found }
+        let wanted: Set<UInt32> = [MapType.structOps.rawValue, MapType.sockmap.rawValue, MapType.sockhash.rawValue]
+        guard let ids = listed.map({ $0.filter { wanted.contains($0.type) }.map(\.id) }) ?? (try? BPFObjectKind.map.ids())
+        else { return found }
         var vmlinux: BTF?
         for id in ids {
             guard let fd = try? BPFObjectKind.map.open(id), let info = try? MapInfo(fd: fd.raw) else { continue }

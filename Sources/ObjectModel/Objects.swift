@@ -111,10 +111,10 @@ public enum Objects {
     }
 
     /// `id`: the program's, for an orphaned one, whose info the kernel refuses.
-    static func program(fd: Int32, id: UInt32? = nil) throws(BPFError) -> ProgramEntry {
+    static func program(fd: Int32, id: UInt32? = nil, metadata: Bool = true) throws(BPFError) -> ProgramEntry {
         let info = try ProgramInfo(fd: fd, id: id)
         return ProgramEntry(info: info, fullName: fullProgramName(fd: fd, info: info),
-                            metadata: ProgramMetadata.read(mapIDs: info.mapIDs))
+                            metadata: metadata ? ProgramMetadata.read(mapIDs: info.mapIDs) : [])
     }
 
     // MARK: Maps
@@ -160,12 +160,35 @@ public enum Objects {
         return entry
     }
 
+    // MARK: Within a time budget
+
+    /// The programs, read while `more()` says so (asked before each one):
+    /// the exporter's budget. A list cut short is the programs read so far,
+    /// each whole. `metadata`: whether to read their `bpf_metadata_*`
+    /// variables (a map lookup and a BTF parse for each program that has a
+    /// .rodata).
+    public static func programs(references: ObjectReferences? = nil, metadata: Bool = true,
+                                while more: () -> Bool) throws(BPFError) -> [ProgramEntry] {
+        try list(references, while: more) { fd, id throws(BPFError) in try program(fd: fd, id: id, metadata: metadata) }
+    }
+
+    /// The maps, read while `more()` says so (see `programs(references:while:)`).
+    public static func maps(references: ObjectReferences? = nil, while more: () -> Bool) throws(BPFError) -> [MapEntry] {
+        try list(references, while: more) { fd, _ throws(BPFError) in try map(fd: fd) }
+    }
+
+    /// The links, read while `more()` says so (see `programs(references:while:)`).
+    public static func links(references: ObjectReferences? = nil, while more: () -> Bool) throws(BPFError) -> [LinkEntry] {
+        try list(references, while: more) { fd, _ throws(BPFError) in try link(fd: fd) }
+    }
+
     // MARK: Common
 
-    static func list<Entry: ReferencedEntry>(_ references: ObjectReferences?,
+    static func list<Entry: ReferencedEntry>(_ references: ObjectReferences?, while more: () -> Bool = { true },
                                              _ read: (Int32, UInt32) throws(BPFError) -> Entry) throws(BPFError) -> [Entry] {
         var entries: [Entry] = []
         for id in try Entry.space.ids() {
+            guard more() else { break }
             let fd: OwnedFD
             do {
                 fd = try Entry.space.open(id)
