@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "bpfnav-serve",
             dependencies: [
-                "BPFNavCLI", "Exporter", "BPFKit", "Netlink",
+                "BPFNavCLI", "Exporter", "ObjectModel", "BPFKit", "Netlink",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -135,6 +135,8 @@ let package = Package(
         .testTarget(name: "ObjectModelTests", dependencies: ["ObjectModel", "BPFKit", "Netlink", "Formatting", "Platform", "Iterators", "TestSupport"]),
         // The exporter's rendering, from snapshots built by hand (no privileges).
         .testTarget(name: "ExporterTests", dependencies: ["Exporter", "ObjectModel", "BPFKit", "Netlink"]),
+        // bpfnav-serve's routes and the statuses of the CLI's exits, without a socket.
+        .testTarget(name: "ServeRouteTests", dependencies: ["bpfnav-serve"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "BrowserModel", "ObjectModel", "Formatting", "BPFKit"]),
         // perf_event_open for the tests (a uprobe link to look at).
         .target(name: "CTestSupport", path: "Tests/CTestSupport"),

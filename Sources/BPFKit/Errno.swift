@@ -49,6 +49,9 @@ public struct Errno: RawRepresentable, Hashable, Sendable, Error, CustomStringCo
     public static let EOVERFLOW = Errno(rawValue: Glibc.EOVERFLOW)
     public static let EOPNOTSUPP = Errno(rawValue: Glibc.EOPNOTSUPP)
     public static let ETIMEDOUT = Errno(rawValue: Glibc.ETIMEDOUT)
+    /// `bpfnav serve`'s bind: the port is taken, the address is not this machine's.
+    public static let EADDRINUSE = Errno(rawValue: Glibc.EADDRINUSE)
+    public static let EADDRNOTAVAIL = Errno(rawValue: Glibc.EADDRNOTAVAIL)
     /// The kernel's own "operation not supported" (524, include/linux/errno.h),
     /// which bpf(2) passes on to userspace: e.g. for a batch lookup on a map
     /// type that has none. libc has no name for it (its ENOTSUP is EOPNOTSUPP).
@@ -65,6 +68,7 @@ public struct Errno: RawRepresentable, Hashable, Sendable, Error, CustomStringCo
         .EPIPE: "EPIPE", .ERANGE: "ERANGE", .ENAMETOOLONG: "ENAMETOOLONG", .ENOSYS: "ENOSYS",
         .ENOTEMPTY: "ENOTEMPTY", .ELOOP: "ELOOP", .ENODATA: "ENODATA", .EOVERFLOW: "EOVERFLOW",
         .EOPNOTSUPP: "EOPNOTSUPP", .ETIMEDOUT: "ETIMEDOUT", .ENOTSUPP: "ENOTSUPP",
+        .EADDRINUSE: "EADDRINUSE", .EADDRNOTAVAIL: "EADDRNOTAVAIL",
     ]
 
     /// The symbolic name, e.g. "EPERM"; "errno N" for a code without one.

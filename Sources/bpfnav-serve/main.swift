@@ -1,10 +1,8 @@
-// bpfnav-serve: `bpfnav serve`'s HTTP endpoint. Being built (issue #15).
-import Glibc
-import NIOCore
-import NIOPosix
-import NIOHTTP1
-import Exporter
+// bpfnav-serve: `bpfnav serve`'s HTTP endpoint, its own executable so that
+// bpfnav's start-up carries no HTTP stack. It parses the same command line
+// as `bpfnav serve` (one parser, one help text): the hook runs the server.
 import BPFNavCLI
+import Glibc
 
-_ = write(2, "bpfnav-serve: not built yet\n", 28)
-exit(1)
+ServeCommand.server = { options in Server.run(options) }
+exit(CLI.run(["serve"] + CommandLine.arguments.dropFirst()))

@@ -24,7 +24,7 @@ public enum CLI {
         TasksCommand.spec, FilesCommand.spec, VMAsCommand.spec, MapsCommand.spec,
         ProgsCommand.spec, LinksCommand.spec, ProgCommand.spec, MapCommand.spec, LinkCommand.spec,
         PinCommand.spec, UnpinCommand.spec, PinsCommand.spec, CatCommand.spec, DemoCommand.spec, BrowseCommand.spec,
-        FeaturesCommand.spec, NetCommand.spec, CgroupCommand.spec, VersionCommand.spec,
+        FeaturesCommand.spec, NetCommand.spec, CgroupCommand.spec, ServeCommand.spec, VersionCommand.spec,
         CompletionCommand.spec, ManCommand.spec,
     ]
 
