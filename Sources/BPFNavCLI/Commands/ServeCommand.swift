@@ -93,9 +93,9 @@ public enum ServeCommand {
         GET /healthz                    ok when BPF objects can be listed
         Nothing changes anything: only GET and HEAD, no request bodies. Run-time statistics are on
         while the server runs (unless --no-stats) and off when it exits. It listens on loopback
-        unless --listen says otherwise, and needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (or root).
-        SIGTERM or SIGINT stops it (exit status 0). bpfnav serve runs bpfnav-serve from the
-        directory of bpfnav.
+        unless --listen says otherwise, and needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (or root);
+        CAP_SYS_PTRACE lets it see attachments in other users' network namespaces. SIGTERM or SIGINT
+        stops it (exit status 0). bpfnav serve runs bpfnav-serve from the directory of bpfnav.
         """,
         options: [.listen, .budget, .allowMapContents, .countEntries, .includeOwn, .noServeStats, .idleTimeout],
         run: run
