@@ -5,7 +5,11 @@ import Synchronization
 /// each process's namespace between scans: a long-lived caller (the
 /// exporter, scraped every few seconds) stats /proc/PID/ns/net only for
 /// processes it has not seen (a stat there costs the kernel ~5-8 µs: with
-/// 2,000 processes that was most of a scrape's attachments phase).
+/// 2,000 processes that was most of a scrape's attachments phase). A new
+/// process is looked at again at the next scan, and remembered only when
+/// both looks agree: a process that changes namespace right after it starts
+/// (`unshare -n`, `ip netns exec`, a service manager's child setting up a
+/// private network) is not taken for one in its parent's.
 ///
 /// A process is known by its pid and the inode of its /proc/PID directory
 /// (readdir's d_ino: procfs makes a new inode for a new process, so a reused
@@ -13,7 +17,8 @@ import Synchronization
 /// is /proc's list of pids: a vanished process is forgotten at once.
 ///
 /// What a cache cannot see: a process that changes namespace in place
-/// (setns, unshare) keeps its remembered one until the next full scan,
+/// (its main thread calls setns or unshare) after those two looks keeps
+/// its remembered one until the next full scan,
 /// every `rescanInterval` seconds. The path chosen to enter each namespace
 /// is stat'ed again at every scan, and any mismatch (that process moved, or
 /// is gone) makes that scan a full one: a namespace is never entered
@@ -23,7 +28,8 @@ import Synchronization
 /// Scans from several threads take turns.
 public final class NetNamespaceScanner: @unchecked Sendable {
     struct Key: Hashable { var device: UInt64; var inode: UInt64 }
-    struct Known { var procInode: UInt64; var namespace: Key }
+    /// `confirmed`: two looks at consecutive scans found `namespace`.
+    struct Known { var procInode: UInt64; var namespace: Key; var confirmed: Bool }
 
     let proc: String
     let runDirectories: [String]
@@ -74,10 +80,7 @@ public final class NetNamespaceScanner: @unchecked Sendable {
     private func scan(full: Bool) -> [NetNamespace]? {
         lastStats = 0
         lastWasFull = full
-        if full {
-            known = [:]
-            lastFullScan = clock()
-        }
+        if full { lastFullScan = clock() }
         var found: [Key: NetNamespace] = [:]
         let own = namespaceKey("\(proc)/self/ns/net")
 
@@ -109,13 +112,15 @@ public final class NetNamespaceScanner: @unchecked Sendable {
         var lowest: [Key: Int32] = [:]
         for (pid, procInode) in Self.processes(proc) {
             let key: Key
-            if let remembered = known[pid], remembered.procInode == procInode {
+            let remembered = known[pid].flatMap { $0.procInode == procInode ? $0 : nil }
+            if !full, let remembered, remembered.confirmed {
                 key = remembered.namespace
+                current[pid] = remembered
             } else {
                 guard let looked = namespaceKey("\(proc)/\(pid)/ns/net") else { continue }
                 key = looked
+                current[pid] = Known(procInode: procInode, namespace: key, confirmed: remembered?.namespace == key)
             }
-            current[pid] = Known(procInode: procInode, namespace: key)
             if let seen = lowest[key], seen <= pid { continue }
             lowest[key] = pid
         }

@@ -60,6 +60,15 @@ final class NamespaceScannerTests: XCTestCase {
         NetNamespaceScanner(proc: proc, runDirectories: [run], rescanInterval: interval) { [unowned self] in now }
     }
 
+    /// A scanner that has looked at every process twice: a new process is
+    /// remembered once two looks at consecutive scans agree.
+    func settled(interval: Double = 30) -> NetNamespaceScanner {
+        let scanner = scanner(interval: interval)
+        _ = scanner.scan()
+        _ = scanner.scan()
+        return scanner
+    }
+
     /// What a scan that remembers nothing finds now.
     func everything() -> [NetNamespace] {
         NetNamespace.all(proc: proc, runDirectories: [run])
@@ -84,23 +93,27 @@ final class NamespaceScannerTests: XCTestCase {
         XCTAssertTrue(scanner.lastWasFull)
         XCTAssertEqual(scanner.scan(), full)
         XCTAssertFalse(scanner.lastWasFull)
-        // self, the named one, and the two paths to enter by pid: no process.
-        XCTAssertEqual(scanner.lastStats, 4)
+        XCTAssertEqual(scanner.lastStats, 8, "self, the named one, each process looked at again, and the two paths to enter by pid")
+        XCTAssertEqual(scanner.scan(), full)
+        XCTAssertFalse(scanner.lastWasFull)
+        XCTAssertEqual(scanner.lastStats, 4, "self, the named one, and the two paths to enter by pid: no process")
     }
 
     func testANewProcessInANewNamespaceIsFoundAtTheNextScan() {
         start(1, in: "home")
-        let scanner = scanner()
+        let scanner = settled()
         XCTAssertEqual(scanner.scan().map(\.inode), [inode("home")])
+        XCTAssertEqual(scanner.lastStats, 2, "self and the path to enter")
         start(40, in: "red")
         let found = scanner.scan()
         XCTAssertEqual(found.map(\.inode), [inode("home"), inode("red")])
         XCTAssertFalse(scanner.lastWasFull)
         XCTAssertEqual(scanner.lastStats, 4, "self, the new process, and the two paths to enter")
         XCTAssertEqual(found, everything())
-        // Nothing new: no process is looked at.
         XCTAssertEqual(scanner.scan(), found)
-        XCTAssertEqual(scanner.lastStats, 3, "self and the two paths to enter")
+        XCTAssertEqual(scanner.lastStats, 4, "the new process looked at a second time")
+        XCTAssertEqual(scanner.scan(), found)
+        XCTAssertEqual(scanner.lastStats, 3, "self and the two paths to enter: no process")
     }
 
     func testAVanishedProcessIsDropped() {
@@ -108,7 +121,7 @@ final class NamespaceScannerTests: XCTestCase {
         start(5, in: "blue")
         start(6, in: "blue")
         start(8, in: "red")
-        let scanner = scanner()
+        let scanner = settled()
         XCTAssertEqual(scanner.scan().map(\.pid), [1, 5, 8])
         end(5)
         end(8)
@@ -128,7 +141,7 @@ final class NamespaceScannerTests: XCTestCase {
         start(1, in: "home")
         start(9, in: "blue")
         start(12, in: "blue")
-        let scanner = scanner()
+        let scanner = settled()
         XCTAssertEqual(scanner.scan().map(\.inode), [inode("home"), inode("blue")])
         // 12 exits and another process gets its pid, in another namespace.
         start(12, in: "red")
@@ -143,7 +156,7 @@ final class NamespaceScannerTests: XCTestCase {
         start(1, in: "home")
         start(20, in: "blue")
         start(21, in: "blue")
-        let scanner = scanner(interval: 30)
+        let scanner = settled(interval: 30)
         XCTAssertEqual(scanner.scan().map(\.inode), [inode("home"), inode("blue")])
         // 21 (not the pid blue is entered through) unshares into red: the
         // remembered namespace stands until the rescan.
@@ -159,14 +172,32 @@ final class NamespaceScannerTests: XCTestCase {
         now += 1
         _ = scanner.scan()
         XCTAssertFalse(scanner.lastWasFull, "the interval counts from the rescan")
+        XCTAssertEqual(scanner.lastStats, 5, "self, 21 looked at a second time, and the three paths to enter")
+        XCTAssertEqual(scanner.scan(), rescanned)
+        XCTAssertEqual(scanner.lastStats, 4)
+    }
+
+    /// `unshare -n`, `ip netns exec`: a process seen before it leaves its
+    /// parent's namespace is looked at again at the next scan.
+    func testAProcessThatMovesRightAfterItIsFirstSeenIsFoundAtTheNextScan() {
+        start(1, in: "home")
+        start(30, in: "blue")
+        let scanner = settled()
+        start(31, in: "blue")
+        XCTAssertEqual(scanner.scan().map(\.inode), [inode("home"), inode("blue")])
+        move(31, to: "red")
+        now += 1
+        let found = scanner.scan()
+        XCTAssertFalse(scanner.lastWasFull)
+        XCTAssertEqual(found.map(\.inode), [inode("home"), inode("blue"), inode("red")])
+        XCTAssertEqual(found, everything())
     }
 
     func testAPathThatLeadsElsewhereMakesTheScanFull() {
         start(1, in: "home")
         start(20, in: "blue")
         start(21, in: "blue")
-        let scanner = scanner(interval: 30)
-        _ = scanner.scan()
+        let scanner = settled(interval: 30)
         // 20, through which blue is entered, moves to red: never enter
         // "blue" through it.
         move(20, to: "red")
