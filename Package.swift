@@ -159,7 +159,7 @@ let package = Package(
 if Context.environment["BPFNAV_EXPORTER_BENCH"] == "1" {
     package.targets.append(.executableTarget(
         name: "exporter-bench",
-        dependencies: ["Exporter"],
+        dependencies: ["Exporter", "Netlink"],
         path: "bench/ExporterBench"
     ))
 }

@@ -50,9 +50,10 @@ public struct MapInfo: Equatable, Sendable {
 
     /// `withFDInfo`: also read memlock and frozen from fdinfo (a file to
     /// open and parse; callers that only need the id or name skip it).
-    public init(fd: Int32, withFDInfo: Bool = true) throws(BPFError) {
+    /// `fdinfo`: /proc/self/fdinfo, when the caller reads many.
+    public init(fd: Int32, withFDInfo: Bool = true, fdinfo: FDInfoDirectory? = nil) throws(BPFError) {
         self.init(try KernelInfo.get(fd, bpf_map_info(), "get info of map", "fd \(fd)"))
-        if withFDInfo { readFDInfo(fd) }
+        if withFDInfo { readFDInfo(fd, fdinfo) }
     }
 
     /// Decodes what the kernel returned.
@@ -74,10 +75,10 @@ public struct MapInfo: Equatable, Sendable {
         frozen = false
     }
 
-    private mutating func readFDInfo(_ fd: Int32) {
+    private mutating func readFDInfo(_ fd: Int32, _ directory: FDInfoDirectory?) {
         var memlock: UInt64?
         var isFrozen = false
-        forEachFDInfoField(fd) { key, value in
+        forEachFDInfoField(fd, in: directory) { key, value in
             if key.elementsEqual("memlock".utf8) {
                 memlock = UInt64(String(decoding: value, as: UTF8.self))
             } else if key.elementsEqual("frozen".utf8) {

@@ -109,6 +109,26 @@ public struct BPFObjectRef: Hashable, Sendable {
     }
 }
 
+/// /proc/self/fdinfo opened once for a list of objects: each object's
+/// fdinfo is then opened relative to it, without walking /proc/self again
+/// (a third of what reading an fdinfo costs the kernel). Closed when
+/// released; where it cannot be opened, the full path is used.
+public final class FDInfoDirectory {
+    let fd: Int32
+
+    public init() {
+        fd = Glibc.open("/proc/self/fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    /// /proc/self/fdinfo/`object`, opened for reading; -1 on failure.
+    func open(_ object: Int32) -> Int32 {
+        guard fd >= 0 else { return Glibc.open("/proc/self/fdinfo/\(object)", O_RDONLY | O_CLOEXEC) }
+        return String(object).withCString { openat(fd, $0, O_RDONLY | O_CLOEXEC) }
+    }
+}
+
 /// Fields of /proc/self/fdinfo/FD for a BPF object fd ("memlock:", "frozen:").
 public func fdinfo(_ fd: Int32) -> [String: String] {
     var fields: [String: String] = [:]
@@ -120,10 +140,10 @@ public func fdinfo(_ fd: Int32) -> [String: String] {
 
 /// One field of fdinfo as a number, without building strings for the rest:
 /// listing thousands of maps reads this for each.
-public func fdinfoNumber(_ fd: Int32, _ wanted: String) -> UInt64? {
+public func fdinfoNumber(_ fd: Int32, _ wanted: String, in directory: FDInfoDirectory? = nil) -> UInt64? {
     var result: UInt64?
     let key = Array(wanted.utf8)
-    forEachFDInfoField(fd) { name, value in
+    forEachFDInfoField(fd, in: directory) { name, value in
         guard result == nil, name.elementsEqual(key) else { return }
         var n: UInt64 = 0
         for byte in value {
@@ -136,8 +156,9 @@ public func fdinfoNumber(_ fd: Int32, _ wanted: String) -> UInt64? {
 }
 
 /// Calls `body` with each "key:\tvalue" line's key and trimmed value.
-func forEachFDInfoField(_ fd: Int32, _ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void) {
-    let file = open("/proc/self/fdinfo/\(fd)", O_RDONLY | O_CLOEXEC)
+func forEachFDInfoField(_ fd: Int32, in directory: FDInfoDirectory? = nil,
+                        _ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void) {
+    let file = directory?.open(fd) ?? open("/proc/self/fdinfo/\(fd)", O_RDONLY | O_CLOEXEC)
     guard file >= 0 else { return }
     defer { close(file) }
     var bytes = [UInt8](repeating: 0, count: 4096)

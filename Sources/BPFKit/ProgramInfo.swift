@@ -48,10 +48,11 @@ public struct ProgramInfo: Equatable, Sendable {
         self.bytesMemlock = bytesMemlock
     }
 
-    /// `id`: the program's, if known, for an orphaned program.
-    public init(fd: Int32, id: UInt32? = nil) throws(BPFError) {
+    /// `id`: the program's, if known, for an orphaned program. `fdinfo`:
+    /// /proc/self/fdinfo, when the caller reads many.
+    public init(fd: Int32, id: UInt32? = nil, fdinfo: FDInfoDirectory? = nil) throws(BPFError) {
         do {
-            try self.init(KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)"), fd: fd)
+            try self.init(KernelInfo.get(fd, bpf_prog_info(), "get info of program", "fd \(fd)"), fd: fd, fdinfo: fdinfo)
         } catch where error.code == .ENODEV {
             // An offloaded program whose device is gone: the kernel answers
             // ENODEV and writes nothing (bpftool then prints its zeroed
@@ -63,7 +64,7 @@ public struct ProgramInfo: Equatable, Sendable {
 
     /// Decodes what the kernel returned; `fd` for the map ids (a second
     /// call) and fdinfo.
-    init(_ returned: KernelInfo<bpf_prog_info>, fd: Int32?) throws(BPFError) {
+    init(_ returned: KernelInfo<bpf_prog_info>, fd: Int32?, fdinfo: FDInfoDirectory? = nil) throws(BPFError) {
         let info = returned.value
         var maps: [UInt32] = []
         if info.nr_map_ids > 0, let fd {
@@ -94,7 +95,7 @@ public struct ProgramInfo: Equatable, Sendable {
         runCount = returned.field(\.run_cnt) ?? 0
         recursionMisses = returned.field(\.recursion_misses)
         verifiedInstructions = returned.field(\.verified_insns)
-        bytesMemlock = fd.flatMap { fdinfoNumber($0, "memlock") }
+        bytesMemlock = fd.flatMap { fdinfoNumber($0, "memlock", in: fdinfo) }
         attachBTFObjectID = returned.field(\.attach_btf_obj_id) ?? 0
         attachBTFID = returned.field(\.attach_btf_id) ?? 0
     }

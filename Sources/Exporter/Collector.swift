@@ -2,6 +2,7 @@ import BPFKit
 import BrowserModel
 import Glibc
 import Iterators
+import Netlink
 import ObjectModel
 
 /// The exporter's collection: reads the system into an `ExporterSnapshot`
@@ -35,6 +36,15 @@ public enum Collector {
         reader.read()
         return reader.snapshot
     }
+}
+
+/// The network namespaces of the exporter's collections, remembered from
+/// one to the next (`NetNamespaceScanner`: only new processes are looked
+/// at, all of them every 30 s).
+enum NamespaceMemory {
+    static let scanner = NetNamespaceScanner(rescanInterval: 30)
+
+    static func scan() -> [NetNamespace] { scanner.scan() }
 }
 
 /// One collection's reading.
@@ -109,7 +119,9 @@ struct SnapshotReader {
         var attachments: AttachmentIndex?
         if !outOfTime() {
             let listed = maps?.entries.map(\.info)
-            let index = phase("attachments") { [linkEntries] _ in AttachmentIndex.collect(links: linkEntries, maps: listed) }
+            let index = phase("attachments") { [linkEntries] _ in
+                AttachmentIndex.collect(links: linkEntries, maps: listed, namespaces: NamespaceMemory.scan())
+            }
             for error in index.errors { snapshot.fail("attachments", error) }
             for i in linkEntries.indices { index.place(&linkEntries[i]) }
             attachments = index

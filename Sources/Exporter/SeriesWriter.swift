@@ -42,14 +42,19 @@ struct SeriesWriter {
     mutating func write(_ family: Family, _ series: [(Labels, Double)]) {
         guard !series.isEmpty else { return }
         let descriptor = MetricNameDescriptor(metricName: family.name, unitName: "", helpText: family.help)
+        // The chunks after the first lose their `# HELP` anyway: without
+        // one, a registry does not validate and compare the text at every
+        // series (a tenth of the rendering).
+        let bare = MetricNameDescriptor(metricName: family.name, unitName: "", helpText: "")
         var start = 0
+        var text: [UInt8] = []
         while start < series.count {
             let chunk = series[start..<min(start + Self.chunkSize, series.count)]
             if start == 0 {
                 Self.registry(family, descriptor, chunk).emit(into: &buffer)
             } else {
-                var text: [UInt8] = []
-                Self.registry(family, descriptor, chunk).emit(into: &text)
+                text.removeAll(keepingCapacity: true)
+                Self.registry(family, bare, chunk).emit(into: &text)
                 buffer.append(contentsOf: Self.samples(text))
             }
             start += Self.chunkSize

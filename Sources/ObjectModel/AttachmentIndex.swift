@@ -44,10 +44,13 @@ public struct AttachmentIndex: Sendable {
     /// Reads the system: network namespaces, the cgroup tree, struct_ops
     /// maps, and `links` (listed here when not given). `maps`: every map,
     /// when the caller has listed them already (only struct_ops maps,
-    /// sockmaps and sockhashes are opened again).
-    public static func collect(links: [LinkEntry]? = nil, maps listed: [MapInfo]? = nil) -> AttachmentIndex {
+    /// sockmaps and sockhashes are opened again). `namespaces`: the network
+    /// namespaces to read, when the caller has found them (a long-lived
+    /// `NetNamespaceScanner`); else `NetNamespace.all()`.
+    public static func collect(links: [LinkEntry]? = nil, maps listed: [MapInfo]? = nil,
+                               namespaces: [NetNamespace]? = nil) -> AttachmentIndex {
         let links = links ?? ((try? Objects.links()) ?? [])
-        let net = NetSnapshot.collect()
+        let net = NetSnapshot.collect(namespaces: namespaces ?? NetNamespace.all())
         let cgroups = CgroupSnapshot.collect()
         let maps = MapAttachments.collect(listed)
         return build(links: links, net: net, cgroups: cgroups, structOps: maps.structOps, sockMaps: maps.sockMaps,

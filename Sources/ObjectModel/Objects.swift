@@ -103,7 +103,8 @@ public enum Objects {
     // MARK: Programs
 
     public static func programs(references: ObjectReferences? = nil) throws(BPFError) -> [ProgramEntry] {
-        try list(references) { fd, id throws(BPFError) in try program(fd: fd, id: id) }
+        let fdinfo = FDInfoDirectory()
+        return try list(references) { fd, id throws(BPFError) in try program(fd: fd, id: id, fdinfo: fdinfo) }
     }
 
     public static func program(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> ProgramEntry {
@@ -111,8 +112,9 @@ public enum Objects {
     }
 
     /// `id`: the program's, for an orphaned one, whose info the kernel refuses.
-    static func program(fd: Int32, id: UInt32? = nil, metadata: Bool = true) throws(BPFError) -> ProgramEntry {
-        let info = try ProgramInfo(fd: fd, id: id)
+    static func program(fd: Int32, id: UInt32? = nil, metadata: Bool = true,
+                        fdinfo: FDInfoDirectory? = nil) throws(BPFError) -> ProgramEntry {
+        let info = try ProgramInfo(fd: fd, id: id, fdinfo: fdinfo)
         return ProgramEntry(info: info, fullName: fullProgramName(fd: fd, info: info),
                             metadata: metadata ? ProgramMetadata.read(mapIDs: info.mapIDs) : [])
     }
@@ -120,18 +122,19 @@ public enum Objects {
     // MARK: Maps
 
     public static func maps(references: ObjectReferences? = nil) throws(BPFError) -> [MapEntry] {
-        try list(references) { fd, _ throws(BPFError) in try map(fd: fd) }
+        let fdinfo = FDInfoDirectory()
+        return try list(references) { fd, _ throws(BPFError) in try map(fd: fd, fdinfo: fdinfo) }
     }
 
     public static func map(id: UInt32, references: ObjectReferences? = nil) throws(BPFError) -> MapEntry {
         try one(id, references) { fd, _ throws(BPFError) in try map(fd: fd) }
     }
 
-    static func map(fd: Int32) throws(BPFError) -> MapEntry {
-        let info = try MapInfo(fd: fd)
+    static func map(fd: Int32, fdinfo: FDInfoDirectory? = nil) throws(BPFError) -> MapEntry {
+        let info = try MapInfo(fd: fd, fdinfo: fdinfo)
         var entry = MapEntry(info: info)
         if info.type == MapType.progArray.rawValue {
-            let fields = fdinfo(fd)
+            let fields = BPFKit.fdinfo(fd)
             entry.ownerProgramType = fields["owner_prog_type"].flatMap { UInt32($0) }
             entry.ownerJited = fields["owner_jited"].flatMap { UInt32($0) }.map { $0 != 0 }
         }
@@ -169,12 +172,16 @@ public enum Objects {
     /// .rodata).
     public static func programs(references: ObjectReferences? = nil, metadata: Bool = true,
                                 while more: () -> Bool) throws(BPFError) -> [ProgramEntry] {
-        try list(references, while: more) { fd, id throws(BPFError) in try program(fd: fd, id: id, metadata: metadata) }
+        let fdinfo = FDInfoDirectory()
+        return try list(references, while: more) { fd, id throws(BPFError) in
+            try program(fd: fd, id: id, metadata: metadata, fdinfo: fdinfo)
+        }
     }
 
     /// The maps, read while `more()` says so (see `programs(references:while:)`).
     public static func maps(references: ObjectReferences? = nil, while more: () -> Bool) throws(BPFError) -> [MapEntry] {
-        try list(references, while: more) { fd, _ throws(BPFError) in try map(fd: fd) }
+        let fdinfo = FDInfoDirectory()
+        return try list(references, while: more) { fd, _ throws(BPFError) in try map(fd: fd, fdinfo: fdinfo) }
     }
 
     /// The links, read while `more()` says so (see `programs(references:while:)`).

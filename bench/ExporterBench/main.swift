@@ -8,6 +8,7 @@
 // Prints one line per measurement, "exporter-load: …".
 import Exporter
 import Glibc
+import Netlink
 
 /// User and system time of this thread (the collection runs on it).
 func threadCPU() -> Double {
@@ -53,15 +54,39 @@ let lines = String(decoding: last.body, as: UTF8.self).split(separator: "\n")
 func count(_ prefix: String) -> Int { lines.count { $0.hasPrefix(prefix) } }
 
 // Where the time goes: the phases of the last collection (wall clock), and
-// the rendering of a snapshot alone (CPU).
+// the rendering of a snapshot alone (CPU, the median of as many renderings
+// as collections).
 let phases = lines.filter { $0.hasPrefix("bpfnav_scrape_phase_duration_seconds{") }.map { line -> String in
     let name = line.split(separator: "\"")[1]
     return "\(name) \(ms(Double(line.split(separator: " ").last ?? "") ?? 0))"
 }
 let snapshot = Collector.read(configuration, deadline: Deadline(seconds: 30))
-let renderStart = threadCPU()
-let rendered = ExpositionRenderer.render(snapshot, scrape: .init(duration: { 0 }, errorTotals: [:], collections: 1))
-let render = threadCPU() - renderStart
+var rendered: [UInt8] = []
+var renders: [Double] = []
+for _ in 0..<collections {
+    let renderStart = threadCPU()
+    rendered = ExpositionRenderer.render(snapshot, scrape: .init(duration: { 0 }, errorTotals: [:], collections: 1))
+    renders.append(threadCPU() - renderStart)
+}
+let render = renders.sorted()[renders.count / 2]
+
+// The network namespaces: a server remembers each process's between
+// collections (only new processes are looked at) and looks at every
+// process again every 30 s, when a collection costs the difference more.
+let scanner = NetNamespaceScanner(rescanInterval: 3600)
+_ = scanner.scan()
+var fullScans: [Double] = []
+var rememberingScans: [Double] = []
+for _ in 1..<collections {
+    var start = threadCPU()
+    _ = NetNamespace.all()
+    fullScans.append(threadCPU() - start)
+    start = threadCPU()
+    _ = scanner.scan()
+    rememberingScans.append(threadCPU() - start)
+}
+fullScans.sort()
+rememberingScans.sort()
 
 times.sort()
 wall.sort()
@@ -69,7 +94,9 @@ let objects = lines.filter { $0.hasPrefix("bpf_objects{") || $0.hasPrefix("bpf_h
 print("exporter-load: \(objects.joined(separator: " ")); series: \(count("bpf_program_info{")) programs, "
     + "\(count("bpf_map_info{")) maps, \(count("bpf_process_objects{")) comms; body \(last.body.count) bytes")
 print("exporter-load: phases of the last collection (wall ms): \(phases.joined(separator: ", ")); "
-    + "rendering alone: \(ms(render)) ms CPU for \(rendered.count) bytes")
+    + "rendering alone (median of \(renders.count)): \(ms(render)) ms CPU for \(rendered.count) bytes")
 print("exporter-load: CPU per collection over \(times.count): min \(ms(times[0])) ms, "
     + "median \(ms(times[times.count / 2])) ms, max \(ms(times[times.count - 1])) ms; "
     + "wall median \(ms(wall[wall.count / 2])) ms")
+print("exporter-load: network namespaces (CPU, median of \(fullScans.count)): every process looked at "
+    + "\(ms(fullScans[fullScans.count / 2])) ms, only new ones \(ms(rememberingScans[rememberingScans.count / 2])) ms")
