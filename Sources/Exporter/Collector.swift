@@ -210,14 +210,17 @@ struct SnapshotReader {
         return ownIDs.subtracting(shownIDs)
     }
 
-    /// Entries of the maps whose type was asked for, while time is left. A
-    /// map not finished in time gets no count (`uncountedMaps["budget"]`).
+    /// Entries of the maps whose type was asked for, and of small hash-like
+    /// ones, while time is left. A map not finished in time gets no count
+    /// (`uncountedMaps["budget"]`).
     private mutating func countEntries() {
         // Types without entries to walk are refused by `bpfnav serve`'s
         // option check; here they are passed over.
-        let types = configuration.countEntries.filter { MapEntryCount.refusal(typeName: $0) == nil }
-        guard !types.isEmpty else { return }
-        for index in snapshot.maps.indices where types.contains(snapshot.maps[index].type) {
+        var configuration = configuration
+        configuration.countEntries = configuration.countEntries.filter { MapEntryCount.refusal(typeName: $0) == nil }
+        guard !configuration.countEntries.isEmpty || configuration.countUpTo > 0 else { return }
+        for index in snapshot.maps.indices
+        where configuration.counts(type: snapshot.maps[index].type, maxEntries: snapshot.maps[index].maxEntries) {
             if snapshot.truncated || deadline.expired {
                 snapshot.truncated = true
                 snapshot.uncountedMaps["budget", default: 0] += 1

@@ -15,14 +15,32 @@ public struct ExporterConfiguration: Sendable {
     /// Map types (bpftool's names: "hash", "lru_hash", …) whose entries are
     /// counted by walking their keys. Empty: none.
     public var countEntries: Set<String>
+    /// Maps of the hash-like types (`countedWhenSmall`) holding at most this
+    /// many entries (max_entries) are counted too: a batch or two each.
+    /// 0: none.
+    public var countUpTo: Int
     /// bpfnav's own programs, maps and links as well (hidden by default, as
     /// in the browser).
     public var includeOwn: Bool
 
-    public init(budget: Double = 5, countEntries: Set<String> = [], includeOwn: Bool = false) {
+    public init(budget: Double = 5, countEntries: Set<String> = [], countUpTo: Int = 0, includeOwn: Bool = false) {
         self.budget = budget
         self.countEntries = countEntries
+        self.countUpTo = countUpTo
         self.includeOwn = includeOwn
+    }
+}
+
+extension ExporterConfiguration {
+    /// Types whose entry count says something max_entries does not (an
+    /// array always holds max_entries), counted when small (`countUpTo`).
+    public static let countedWhenSmall: Set<String> = [
+        "hash", "lru_hash", "percpu_hash", "lru_percpu_hash", "lpm_trie", "hash_of_maps", "sockhash", "devmap_hash",
+    ]
+
+    /// Whether a collection counts the entries of a map.
+    func counts(type: String, maxEntries: UInt32) -> Bool {
+        countEntries.contains(type) || (Self.countedWhenSmall.contains(type) && Int(maxEntries) <= countUpTo)
     }
 }
 

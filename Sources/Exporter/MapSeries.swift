@@ -44,7 +44,7 @@ enum MapSeries {
         "bpf_map_memlock_bytes", "Memory the map is charged for, in bytes (fdinfo memlock).")
     static let entries = SeriesWriter.Family.gauge(
         "bpf_map_entries",
-        "Entries in the map, counted by walking it; only for the map types asked for (--count-entries).")
+        "Entries in the map, counted by walking it: hash-like maps of at most --count-up-to entries (default 4096), and maps of the types given to --count-entries.")
     static let uncounted = SeriesWriter.Family.gauge(
         "bpfnav_scrape_uncounted_maps",
         "Maps whose entries were to be counted but were not in this scrape, by reason (budget: the scrape's time ran out; error).")

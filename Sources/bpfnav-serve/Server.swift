@@ -36,7 +36,7 @@ enum Server {
         }
 
         let configuration = ExporterConfiguration(budget: options.budget, countEntries: options.countEntries,
-                                                  includeOwn: options.includeOwn)
+                                                  countUpTo: options.countUpTo, includeOwn: options.includeOwn)
         let collection = SharedCollection(defaultBudget: options.budget) { budget in
             var configuration = configuration
             configuration.budget = budget

@@ -17,13 +17,14 @@ final class ServeCommandTests: XCTestCase {
         for wrong in ["10130", "localhost:10130", "::1:10130", "[::1]", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:", "[1.2.3.4]:5", "1.2.3:80"] {
             XCTAssertThrowsError(try ServeCommand.Listen(parsing: wrong), wrong)
         }
-        XCTAssertEqual(ServeOptions(host: "::1", port: 1, budget: 1, allowMapContents: false, countEntries: [], includeOwn: false,
+        XCTAssertEqual(ServeOptions(host: "::1", port: 1, budget: 1, allowMapContents: false, countEntries: [], countUpTo: 0, includeOwn: false,
                                     runStats: true, idleTimeout: 1).urlHost, "[::1]")
     }
 
     func testOptionValuesAreChecked() {
         for (option, value) in [("--budget", "0"), ("--budget", "-1"), ("--budget", "soon"), ("--idle-timeout", "nan"),
-                                ("--count-entries", ","), ("--count-entries", "hash,nosuch")] {
+                                ("--count-entries", ","), ("--count-entries", "hash,nosuch"),
+                                ("--count-up-to", "-1"), ("--count-up-to", "many"), ("--count-up-to", "+5")] {
             let r = captureStandardStreams { CLI.run(["serve", option, value]) }
             XCTAssertEqual(r.status, 64, "\(option) \(value)")
             XCTAssertTrue(r.stderr.contains(option), r.stderr)
@@ -34,11 +35,11 @@ final class ServeCommandTests: XCTestCase {
     /// What bpfnav passes on parses to the same options in bpfnav-serve.
     func testWordsForTheServerRoundTrip() throws {
         let given = ["--listen", "[::1]:0", "--budget", "2.5", "--allow-map-contents", "--count-entries=hash,array",
-                     "--include-own", "--no-stats", "--idle-timeout", "3"]
+                     "--count-up-to", "100", "--include-own", "--no-stats", "--idle-timeout", "3"]
         let parsed = try Parser.parse(given, for: ServeCommand.spec)
         let words = ServeCommand.words(parsed)
         XCTAssertEqual(words, ["--listen=[::1]:0", "--budget=2.5", "--allow-map-contents", "--count-entries=hash,array",
-                               "--include-own", "--no-stats", "--idle-timeout=3"])
+                               "--count-up-to=100", "--include-own", "--no-stats", "--idle-timeout=3"])
         let again = try Parser.parse(words, for: ServeCommand.spec)
         XCTAssertEqual(again.flags, parsed.flags)
         XCTAssertEqual(again.values, parsed.values)
@@ -56,6 +57,8 @@ final class ServeCommandTests: XCTestCase {
         defer { ServeCommand.server = nil }
         XCTAssertEqual(captureStandardStreams { CLI.run(["serve", "--listen", ":0", "--count-entries", "hash"]) }.status, 0)
         XCTAssertEqual(box.options, ServeOptions(host: "0.0.0.0", port: 0, budget: 5, allowMapContents: false, countEntries: ["hash"],
-                                                 includeOwn: false, runStats: true, idleTimeout: 10))
+                                                 countUpTo: 4096, includeOwn: false, runStats: true, idleTimeout: 10))
+        XCTAssertEqual(captureStandardStreams { CLI.run(["serve", "--count-up-to", "0"]) }.status, 0)
+        XCTAssertEqual(box.options?.countUpTo, 0)
     }
 }

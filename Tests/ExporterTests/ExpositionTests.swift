@@ -89,7 +89,7 @@ final class ExpositionTests: XCTestCase {
         # HELP bpf_map_memlock_bytes Memory the map is charged for, in bytes (fdinfo memlock).
         # TYPE bpf_map_memlock_bytes gauge
         bpf_map_memlock_bytes{id="7"} 90112.0
-        # HELP bpf_map_entries Entries in the map, counted by walking it; only for the map types asked for (--count-entries).
+        # HELP bpf_map_entries Entries in the map, counted by walking it: hash-like maps of at most --count-up-to entries (default 4096), and maps of the types given to --count-entries.
         # TYPE bpf_map_entries gauge
         bpf_map_entries{id="7"} 3.0
         # HELP bpfnav_scrape_uncounted_maps Maps whose entries were to be counted but were not in this scrape, by reason (budget: the scrape's time ran out; error).

@@ -65,3 +65,19 @@ final class LabelTests: XCTestCase {
         XCTAssertNotNil(Collector.entryCountRefusal(typeName: "type_1"))
     }
 }
+
+/// Which maps a collection counts.
+final class CountedMapTests: XCTestCase {
+    func testSmallHashLikeMapsAndAskedTypes() {
+        for name in ExporterConfiguration.countedWhenSmall {
+            XCTAssertNil(MapEntryCount.refusal(typeName: name), "\(name) is not a map type whose entries can be walked")
+        }
+        let configuration = ExporterConfiguration(countEntries: ["array"], countUpTo: 4096)
+        XCTAssertTrue(configuration.counts(type: "hash", maxEntries: 4096))
+        XCTAssertFalse(configuration.counts(type: "hash", maxEntries: 4097))
+        XCTAssertTrue(configuration.counts(type: "array", maxEntries: 1 << 20))
+        XCTAssertFalse(configuration.counts(type: "percpu_array", maxEntries: 1))
+        XCTAssertFalse(configuration.counts(type: "ringbuf", maxEntries: 4096))
+        XCTAssertFalse(ExporterConfiguration(countUpTo: 0).counts(type: "hash", maxEntries: 1))
+    }
+}

@@ -66,10 +66,10 @@ final class ExporterCollectTests: BPFTestCase {
                              "bpftool \(arguments): \(result.text.prefix(300))")
     }
 
-    private func collect(countEntries: Set<String> = [], includeOwn: Bool = false,
+    private func collect(countEntries: Set<String> = [], countUpTo: Int = 0, includeOwn: Bool = false,
                          budget: Double = 30) throws -> (Exposition, [String: [Sample]]) {
         let exposition = Collector.collect(ExporterConfiguration(budget: budget, countEntries: countEntries,
-                                                                 includeOwn: includeOwn), budget: budget)
+                                                                 countUpTo: countUpTo, includeOwn: includeOwn), budget: budget)
         return (exposition, try Self.parse(exposition.body))
     }
 
@@ -231,6 +231,31 @@ final class ExporterCollectTests: BPFTestCase {
         let deadline = Deadline(seconds: 1, clock: { defer { ticks.now += 600_000_000 }; return ticks.now })
         XCTAssertEqual(MapEntryCount.count(id: id, deadline: deadline), .outOfTime)
         XCTAssertEqual(MapEntryCount.count(id: id, deadline: Deadline(seconds: 0)), .outOfTime)
+    }
+
+    /// Without --count-entries, hash-like maps up to --count-up-to entries
+    /// are counted (the entries the test put in), larger ones and
+    /// arrays are not; 0 counts none.
+    func testSmallHashMapsAreCountedBySize() throws {
+        let small = try createMap(BPF_MAP_TYPE_HASH, uniqueName("exp"), value: 8, entries: 100)
+        let large = try createMap(BPF_MAP_TYPE_LRU_HASH, uniqueName("exp"), value: 8, entries: 101)
+        let array = try createMap(BPF_MAP_TYPE_ARRAY, uniqueName("exp"), value: 8, entries: 10)
+        for (fd, n) in [(small.fd.raw, UInt32(7)), (large.fd.raw, UInt32(9))] {
+            let elements = MapElements(fd: fd)
+            for key in UInt32(0)..<n { try elements.update(key, UInt64(key)) }
+        }
+        let (smallID, largeID, arrayID) = (try small.id(), try large.id(), try array.id())
+
+        let (_, families) = try collect(countUpTo: 100)
+        XCTAssertEqual(Self.value(families, "bpf_map_entries", id: smallID), 7)
+        XCTAssertNil(Self.value(families, "bpf_map_entries", id: largeID), "a map larger than --count-up-to was counted")
+        XCTAssertNil(Self.value(families, "bpf_map_entries", id: arrayID), "an array was counted")
+
+        let (_, asked) = try collect(countEntries: ["lru_hash"], countUpTo: 100)
+        XCTAssertEqual(Self.value(asked, "bpf_map_entries", id: largeID), 9)
+
+        let (_, none) = try collect(countUpTo: 0)
+        XCTAssertNil(Self.value(none, "bpf_map_entries", id: smallID))
     }
 
     /// The collection counter counts every collection.

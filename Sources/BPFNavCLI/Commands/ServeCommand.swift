@@ -18,8 +18,11 @@ public struct ServeOptions: Sendable, Equatable {
     public var budget: Double
     /// Whether /api/v1/map/ID/entries serves map contents.
     public var allowMapContents: Bool
-    /// Map types whose entries a collection counts.
+    /// Map types whose entries a collection counts, at any size.
     public var countEntries: Set<String>
+    /// Hash-like maps of at most this many entries (max_entries) are
+    /// counted too; 0: none.
+    public var countUpTo: Int
     /// bpfnav's own objects in the metrics as well.
     public var includeOwn: Bool
     /// Whether run-time statistics are turned on while serving.
@@ -53,9 +56,20 @@ extension OptionKey where Self == Option<Double> {
     }
 }
 
+extension OptionKey where Self == Option<Int> {
+    static var countUpTo: Option<Int> {
+        Option("count-up-to", "ENTRIES", "Count the entries of hash-like maps (hash, lru_hash, their per-CPU forms, lpm_trie, hash_of_maps, sockhash, devmap_hash) that hold at most ENTRIES (max_entries), a batch or two each (default \(ServeCommand.defaultCountUpTo); 0: none).") { text throws(UsageError) in
+            guard let n = Int(text), n >= 0, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+                throw UsageError("--count-up-to takes a number of entries, not '\(text)'")
+            }
+            return n
+        }
+    }
+}
+
 extension OptionKey where Self == Option<Set<String>> {
     static var countEntries: Option<Set<String>> {
-        Option("count-entries", "TYPES", "Count the entries of maps of these types (bpftool's names, comma-separated: hash,lru_hash) by walking their keys.") { text throws(UsageError) in
+        Option("count-entries", "TYPES", "Count the entries of maps of these types (bpftool's names, comma-separated: hash,lru_hash) at any size, by walking them.") { text throws(UsageError) in
             try ServeCommand.mapTypes(text)
         }
     }
@@ -97,7 +111,7 @@ public enum ServeCommand {
         CAP_SYS_PTRACE lets it see attachments in other users' network namespaces. SIGTERM or SIGINT
         stops it (exit status 0). bpfnav serve runs bpfnav-serve from the directory of bpfnav.
         """,
-        options: [.listen, .budget, .allowMapContents, .countEntries, .includeOwn, .noServeStats, .idleTimeout],
+        options: [.listen, .budget, .allowMapContents, .countEntries, .countUpTo, .includeOwn, .noServeStats, .idleTimeout],
         run: run
     )
 
@@ -110,6 +124,7 @@ public enum ServeCommand {
         let options = ServeOptions(
             host: listen.host, port: listen.port, budget: try args[.budget] ?? 5,
             allowMapContents: args[.allowMapContents], countEntries: try args[.countEntries] ?? [],
+            countUpTo: try args[.countUpTo] ?? defaultCountUpTo,
             includeOwn: args[.includeOwn], runStats: !args[.noServeStats],
             idleTimeout: try args[.idleTimeout] ?? 10)
         guard let server else {
@@ -194,6 +209,10 @@ public enum ServeCommand {
 
     /// bpftool's names of the map types this kernel's headers know.
     static let mapTypeNames: Set<String> = Set((0..<128).map { MapType.name(UInt32($0)) }.filter { !$0.hasPrefix("type_") && $0 != "unspec" })
+
+    /// Hash-like maps up to this size are counted unless `--count-up-to`
+    /// says otherwise: one or two batch reads each.
+    static let defaultCountUpTo = 4096
 
     static func mapTypes(_ text: String) throws(UsageError) -> Set<String> {
         let names = text.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
