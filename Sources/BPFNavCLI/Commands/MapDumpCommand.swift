@@ -8,12 +8,17 @@ extension OptionKey where Self == Option<Int> {
     /// `map dump --limit N`.
     static var limit: Option<Int> {
         Option("limit", "N", "dump: stop after N entries.") { text throws(UsageError) in
-            guard let n = Int(text), n >= 0, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-                throw UsageError("--limit takes a number of entries, not '\(text)'")
-            }
-            return n
+            try entryCount(text, option: "--limit")
         }
     }
+}
+
+/// A number of entries given to `option`: digits only, 0 or more.
+func entryCount(_ text: String, option: String) throws(UsageError) -> Int {
+    guard let n = Int(text), n >= 0, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+        throw UsageError("\(option) takes a number of entries, not '\(text)'")
+    }
+    return n
 }
 
 /// `bpfnav map dump ID|PIN`: a map's entries, in bpftool's JSON shape.

@@ -59,10 +59,7 @@ extension OptionKey where Self == Option<Double> {
 extension OptionKey where Self == Option<Int> {
     static var countUpTo: Option<Int> {
         Option("count-up-to", "ENTRIES", "Count the entries of hash-like maps (hash, lru_hash, their per-CPU forms, lpm_trie, hash_of_maps, sockhash, devmap_hash) that hold at most ENTRIES (max_entries), a batch or two each (default \(ServeCommand.defaultCountUpTo); 0: none).") { text throws(UsageError) in
-            guard let n = Int(text), n >= 0, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-                throw UsageError("--count-up-to takes a number of entries, not '\(text)'")
-            }
-            return n
+            try entryCount(text, option: "--count-up-to")
         }
     }
 }
