@@ -185,24 +185,26 @@ struct Dashboard {
     }
 }
 
-/// Prometheus's HTTP query API on loopback, through curl.
+/// Prometheus's HTTP query API on loopback, through the tests' own HTTP
+/// client (no curl to install).
 struct PrometheusAPI {
     let port: Int
 
+    /// The body of a GET that answered 200.
     func get(_ path: String) throws -> String {
-        let result = try runCommand("/usr/bin/curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(port)\(path)"])
-        guard result.status == 0 else { throw PrometheusError(message: "curl \(path): \(result.stderr)") }
-        return result.text
+        let response = try HTTPConnection(port: port, timeout: 5).request("GET", path)
+        guard response.status == 200 else { throw PrometheusError(message: "GET \(path): \(response.status) \(response.text)") }
+        return response.text
     }
 
     /// The `result` of an instant query; an error status is thrown.
     func query(_ promql: String) throws -> [[String: Any]] {
-        let result = try runCommand("/usr/bin/curl", ["-sS", "--max-time", "5", "-G",
-                                                      "--data-urlencode", "query=\(promql)",
-                                                      "http://127.0.0.1:\(port)/api/v1/query"])
-        guard result.status == 0 else { throw PrometheusError(message: "curl: \(result.stderr)") }
-        guard let root = try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any] else {
-            throw PrometheusError(message: "not JSON: \(result.text)")
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let encoded = promql.addingPercentEncoding(withAllowedCharacters: allowed) ?? promql
+        let response = try HTTPConnection(port: port, timeout: 5).request("GET", "/api/v1/query?query=\(encoded)")
+        guard let root = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+            throw PrometheusError(message: "\(response.status), not JSON: \(response.text.prefix(300))")
         }
         guard root["status"] as? String == "success" else {
             throw PrometheusError(message: "\(root["errorType"] ?? "?"): \(root["error"] ?? "?")")
