@@ -214,11 +214,6 @@ struct SnapshotReader {
     /// ones, while time is left. A map not finished in time gets no count
     /// (`uncountedMaps["budget"]`).
     private mutating func countEntries() {
-        // Types without entries to walk are refused by `bpfnav serve`'s
-        // option check; here they are passed over.
-        var configuration = configuration
-        configuration.countEntries = configuration.countEntries.filter { MapEntryCount.refusal(typeName: $0) == nil }
-        guard !configuration.countEntries.isEmpty || configuration.countUpTo > 0 else { return }
         for index in snapshot.maps.indices
         where configuration.counts(type: snapshot.maps[index].type, maxEntries: snapshot.maps[index].maxEntries) {
             if snapshot.truncated || deadline.expired {

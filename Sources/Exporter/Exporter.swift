@@ -13,7 +13,9 @@ public struct ExporterConfiguration: Sendable {
     /// it has and says so (`bpfnav_scrape_truncated`).
     public var budget: Double
     /// Map types (bpftool's names: "hash", "lru_hash", …) whose entries are
-    /// counted by walking their keys. Empty: none.
+    /// counted by walking them, at any size. Empty: none. Types without
+    /// entries to walk (`MapEntryCount.refusal`), which `bpfnav serve`'s
+    /// option check refuses, are left out here.
     public var countEntries: Set<String>
     /// Maps of the hash-like types (`countedWhenSmall`) holding at most this
     /// many entries (max_entries) are counted too: a batch or two each.
@@ -25,7 +27,7 @@ public struct ExporterConfiguration: Sendable {
 
     public init(budget: Double = 5, countEntries: Set<String> = [], countUpTo: Int = 0, includeOwn: Bool = false) {
         self.budget = budget
-        self.countEntries = countEntries
+        self.countEntries = countEntries.filter { MapEntryCount.refusal(typeName: $0) == nil }
         self.countUpTo = countUpTo
         self.includeOwn = includeOwn
     }

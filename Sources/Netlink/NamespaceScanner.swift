@@ -102,7 +102,7 @@ public final class NetNamespaceScanner: @unchecked Sendable {
             var status = stat()
             guard stat(directory, &status) == 0 else { continue }
             guard seenDirectories.insert(Key(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))).inserted else { continue }
-            for (name, _) in NetNamespace.entries(of: directory) where name != "." && name != ".." {
+            for name in NetNamespace.names(in: directory) {
                 let path = "\(directory)/\(name)"
                 if let key = namespaceKey(path) { note(key, name: name, path: path, pid: nil) }
             }

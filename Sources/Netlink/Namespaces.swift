@@ -13,15 +13,16 @@ extension NetNamespace {
         NetNamespaceScanner(proc: proc, runDirectories: runDirectories, rescanInterval: 0).scan()
     }
 
-    static func entries(of directory: String) -> [(name: String, inode: UInt64)] {
+    /// The names in `directory`, without "." and "..".
+    static func names(in directory: String) -> [String] {
         guard let handle = opendir(directory) else { return [] }
         defer { closedir(handle) }
-        var names: [(name: String, inode: UInt64)] = []
+        var names: [String] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            names.append((name, UInt64(entry.pointee.d_ino)))
+            if name != ".", name != ".." { names.append(name) }
         }
         return names
     }

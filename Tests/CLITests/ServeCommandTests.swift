@@ -23,7 +23,7 @@ final class ServeCommandTests: XCTestCase {
 
     func testOptionValuesAreChecked() {
         for (option, value) in [("--budget", "0"), ("--budget", "-1"), ("--budget", "soon"), ("--idle-timeout", "nan"),
-                                ("--count-entries", ","), ("--count-entries", "hash,nosuch"),
+                                ("--count-entries", ","), ("--count-entries", "hash,nosuch"), ("--count-entries", "hash,ringbuf"),
                                 ("--count-up-to", "-1"), ("--count-up-to", "many"), ("--count-up-to", "+5")] {
             let r = captureStandardStreams { CLI.run(["serve", option, value]) }
             XCTAssertEqual(r.status, 64, "\(option) \(value)")

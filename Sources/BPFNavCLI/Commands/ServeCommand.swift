@@ -220,6 +220,13 @@ public enum ServeCommand {
                 ?? "map types: \(mapTypeNames.sorted().joined(separator: ", "))"
             throw error
         }
+        for name in names {
+            guard let type = (UInt32(1)..<256).first(where: { MapType.name($0) == name }),
+                  let reason = MapContents.undumpableReason(type: type) else { continue }
+            var error = UsageError("--count-entries: maps of type '\(name)' have no entries to count")
+            error.hint = reason
+            throw error
+        }
         return Set(names)
     }
 }
