@@ -26,6 +26,62 @@ final class ServeTests: BPFTestCase {
         return server
     }
 
+    /// As the README's unit runs it: a user of its own (here nobody) with
+    /// CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN and nothing else, and a bpffs
+    /// directory of its own. It sees the program the test loaded and the
+    /// processes holding objects; with CAP_BPF and CAP_PERFMON alone it
+    /// says it cannot list objects (EPERM).
+    func testRunsAsANonRootUserWithTheUnitsCapabilities() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv (util-linux)")
+        // nobody must be able to run the server: a copy outside the build
+        // directory, which may not be open to others.
+        let directory = NSTemporaryDirectory() + "bpfnav-serve-nobody-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let copy = directory + "/bpfnav-serve"
+        try FileManager.default.copyItem(atPath: ServeProcess.binary, toPath: copy)
+        XCTAssertEqual(chmod(directory, 0o755), 0)
+        XCTAssertEqual(chmod(copy, 0o755), 0)
+        // Its program cache: a directory of nobody's in the test's own.
+        XCTAssertEqual(chmod(pinDirectory, 0o711), 0)
+        let cache = pinDirectory + "/nobody"
+        XCTAssertEqual(mkdir(cache, 0o700), 0)
+        XCTAssertEqual(chown(cache, 65534, 65534), 0)
+
+        let name = uniqueName("nobody")
+        let program = try loadProgram(BPF_PROG_TYPE_SOCKET_FILTER, name: name)
+        let id = try ObjectIdentity.id(of: program.raw, kind: .program)
+        func runner(_ caps: String) -> [String] {
+            ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+             "--inh-caps=-all,\(caps)", "--ambient-caps=-all,\(caps)", "--bounding-set=-all,\(caps)"]
+        }
+
+        let server = try ServeProcess(arguments: ["--listen", "127.0.0.1:0"], cacheDirectory: cache, viaCLI: false,
+                                      runner: runner("+bpf,+perfmon,+sys_admin"), binary: copy)
+        servers.append(server)
+        try server.waitUntilListening()
+        let owner = try String(contentsOfFile: "/proc/\(server.pid)/status", encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("Uid:") }
+        XCTAssertEqual(owner?.split(separator: "\t").dropFirst().first, "65534", "the server does not run as nobody")
+        XCTAssertEqual(try get(server, "/healthz").status, 200, server.log)
+        let metrics = try get(server, "/metrics")
+        XCTAssertEqual(metrics.status, 200)
+        XCTAssertTrue(metrics.text.contains("bpf_program_info{id=\"\(id)\",name=\"\(name)\""),
+                      "nobody's server does not list program \(id): \(metrics.text.prefix(2000))")
+        // The test process holds the program: the holders come from the
+        // task_file iterator, which needs no ptrace rights over it.
+        XCTAssertGreaterThanOrEqual(sample("bpf_holder_processes", in: metrics.text) ?? 0, 1, server.log)
+        XCTAssertEqual(sample("bpfnav_scrape_truncated", in: metrics.text), 0)
+
+        let weak = try ServeProcess(arguments: ["--listen", "127.0.0.1:0"], cacheDirectory: cache, viaCLI: false,
+                                    runner: runner("+bpf,+perfmon"), binary: copy)
+        servers.append(weak)
+        try weak.waitUntilListening()
+        let health = try get(weak, "/healthz")
+        XCTAssertEqual(health.status, 503, health.text)
+        XCTAssertTrue(health.text.contains("EPERM"), health.text)
+    }
+
     private func get(_ server: ServeProcess, _ path: String, method: String = "GET",
                      headers: [String: String] = [:]) throws -> HTTPResponse {
         try HTTPConnection(port: server.port).request(method, path, headers: headers)
@@ -411,9 +467,11 @@ final class ServeProcess {
         URL(fileURLWithPath: bpfnavBinary).deletingLastPathComponent().appendingPathComponent("bpfnav-serve").path
     }
 
-    init(arguments: [String], cacheDirectory: String, viaCLI: Bool) throws {
+    /// `runner`: words before the server's (setpriv and its options);
+    /// `binary`: another copy of bpfnav-serve.
+    init(arguments: [String], cacheDirectory: String, viaCLI: Bool, runner: [String] = [], binary: String? = nil) throws {
         logPath = NSTemporaryDirectory() + "bpfnav-serve-\(UUID().uuidString).log"
-        let command = viaCLI ? [bpfnavBinary, "serve"] : [Self.binary]
+        let command = runner + (viaCLI ? [bpfnavBinary, "serve"] : [binary ?? Self.binary])
         child = try Child(shell: #"log=$1; export BPFNAV_CACHE_DIR="$2"; shift 2; exec "$@" 2>"$log""#,
                           arguments: [logPath, cacheDirectory] + command + arguments)
     }
