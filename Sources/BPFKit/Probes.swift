@@ -83,10 +83,17 @@ public enum Probes {
     }
 
     /// Whether the kernel counts programs' run time (BPF_ENABLE_STATS with
-    /// BPF_STATS_RUN_TIME, 5.8). Counting stops when the fd closes, which
-    /// this does at once.
-    public static func runTimeStats() -> ProbeResult {
-        closing(Errno.result { bpf_enable_stats(BPF_STATS_RUN_TIME) }, missing: [.EINVAL])
+    /// BPF_STATS_RUN_TIME, 5.8): the command in the kernel's `enum bpf_cmd`.
+    /// Read from BTF, because trying it turns statistics on for every
+    /// program while the fd is open, which a bpfnav told `--no-stats` must
+    /// not do even for a moment. Without kernel BTF it is tried, and the fd
+    /// closed at once.
+    public static func runTimeStats(in btf: Result<BTF, BPFError>) -> ProbeResult {
+        guard case .success(let btf) = btf, let id = btf.find(named: "bpf_cmd", kind: .enum), let type = btf.type(id),
+              case .enum(_, _, let values) = type.details else {
+            return closing(Errno.result { bpf_enable_stats(BPF_STATS_RUN_TIME) }, missing: [.EINVAL])
+        }
+        return ProbeResult(values.contains { $0.name == "BPF_ENABLE_STATS" })
     }
 
     /// Whether maps take batch operations (BPF_MAP_LOOKUP_BATCH, 5.6): on a

@@ -116,7 +116,7 @@ public enum Feature: String, CaseIterable, Sendable, Hashable {
         case .atomicFetch: Probes.atomicFetch()
         case .fileDPath: context.loads(.taskFile, with: Knobs(fileDPath: true))
         case .vmaDPath: context.loads(.taskVMA, with: Knobs(vmaDPath: true))
-        case .runTimeStats: Probes.runTimeStats()
+        case .runTimeStats: Probes.runTimeStats(in: context.btf)
         case .kernelBTF: Probes.kernelBTF()
         case .mapBatchOps: Probes.batchMapOps()
         case .perfEventLinkInfo: Probes.perfEventLinkInfo(in: context.btf)
